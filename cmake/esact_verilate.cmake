@@ -1,0 +1,30 @@
+# esact_verilated_lib(<target> TOP <module> SOURCES <sv...> [PREFIX <class>] [ARGS <extra verilator args...>])
+# PREFIX defaults to V<module>; give distinct prefixes to link two builds of one top.
+# Verilates one top module into a static library <target> that tests and the
+# harness link.  Every model is built with the same reproducible options:
+# unique X assignment/initialisation (randomised by +verilator+seed at run time),
+# FST tracing available, and the thread count of ESACT_VERILATOR_THREADS.
+set(ESACT_VERILATOR_COMMON_ARGS
+  -Wall --x-assign unique --x-initial unique -O3
+  --trace-structs
+  -I${CMAKE_CURRENT_LIST_DIR}/../rtl)
+
+function(esact_verilated_lib target)
+  cmake_parse_arguments(V "" "TOP;PREFIX" "SOURCES;ARGS" ${ARGN})
+  if(NOT V_PREFIX)
+    set(V_PREFIX ${V_PREFIX})
+  endif()
+  add_library(${target} STATIC)
+  set(threads_arg)
+  if(ESACT_VERILATOR_THREADS GREATER 1)
+    set(threads_arg THREADS ${ESACT_VERILATOR_THREADS})
+  endif()
+  verilate(${target}
+    TOP_MODULE ${V_TOP}
+    PREFIX ${V_PREFIX}
+    SOURCES ${V_SOURCES}
+    TRACE_FST
+    ${threads_arg}
+    VERILATOR_ARGS ${ESACT_VERILATOR_COMMON_ARGS} ${V_ARGS})
+  target_compile_options(${target} PRIVATE -Wno-unused-parameter -Wno-unused-variable -w)
+endfunction()

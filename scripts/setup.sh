@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install the Debian packages this project needs, only those that are missing.
+# Idempotent: a second run does nothing.  Usage: scripts/setup.sh [--with-models]
+#   --with-models  also install python3-torch, python3-sklearn and fortunes
+#                  (needed only by `make models`, issue: real models).
+set -euo pipefail
+
+core=(build-essential cmake ninja-build pkg-config verilator libfmt-dev doctest-dev
+      libcli11-dev nlohmann-json3-dev zlib1g-dev yosys opensta iverilog gtkwave
+      python3-numpy python3-matplotlib)
+models=(python3-torch python3-sklearn fortunes-min fortunes)
+
+want=("${core[@]}")
+if [[ "${1:-}" == "--with-models" ]]; then want+=("${models[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "setup: done"
