@@ -50,4 +50,109 @@ package esact_pkg;
   localparam int unsigned CSR_AW = 12;      // AXI4-Lite CSR address width
   localparam int unsigned CSR_DW = 32;      // AXI4-Lite CSR data width
 
+  // ---------------------------------------------------------------------------
+  // Control/status registers (AXI4-Lite, byte offsets; docs/memory-map.md)
+  // ---------------------------------------------------------------------------
+  localparam int unsigned CSR_ID = 0;            // RO: CSR_ID_VALUE
+  localparam int unsigned CSR_VERSION = 4;       // RO: CSR_VERSION_VALUE
+  localparam int unsigned CSR_CTRL = 8;          // bit0 START (write 1), bit1 IRQ_EN
+  localparam int unsigned CSR_STATUS = 12;       // bit0 BUSY, bit1 DONE (W1C), bit2 ERROR (W1C)
+  localparam int unsigned CSR_ERR_CODE = 16;     // RO: ERR_* below, 0 = none
+  localparam int unsigned CSR_ERR_INFO = 20;     // RO: layer index (bits 7:0), descriptor word (bits 15:8)
+  localparam int unsigned CSR_DESC_BASE = 24;    // address of layer 0's descriptor
+  localparam int unsigned CSR_N_LAYERS = 28;     // 1..L_MAX
+  localparam int unsigned CSR_N_TOKENS = 32;     // 1..N_MAX
+  localparam int unsigned CSR_MODE = 36;         // 0 dense, 1 SPLS
+  localparam int unsigned CSR_SCRATCH_BASE = 40; // scratch region for intermediates
+  localparam int unsigned CSR_SCRATCH_SIZE = 44; // its size in bytes
+  localparam int unsigned CSR_CYCLES_LO = 256;   // perf counters, cleared by START
+  localparam int unsigned CSR_CYCLES_HI = 260;
+  localparam int unsigned CSR_MACS_LO = 264;
+  localparam int unsigned CSR_MACS_HI = 268;
+  localparam int unsigned CSR_RD_STALL = 272;    // cycles a read waits on memory
+  localparam int unsigned CSR_WR_STALL = 276;    // cycles a write waits on memory
+  localparam int unsigned CSR_PHASE_CYCLES = 288;  // + 4 * PH_*: cycles per phase
+  localparam int unsigned CSR_ID_VALUE = 1163084628;  // 0x45534354 "ESCT"
+  localparam int unsigned CSR_VERSION_VALUE = 1;
+
+  // Phases (index of CSR_PHASE_CYCLES)
+  localparam int unsigned PH_DESC = 0;
+  localparam int unsigned PH_PREDICT = 1;
+  localparam int unsigned PH_QKV = 2;
+  localparam int unsigned PH_QK = 3;
+  localparam int unsigned PH_SOFTMAX = 4;
+  localparam int unsigned PH_AV = 5;
+  localparam int unsigned PH_WO = 6;
+  localparam int unsigned PH_LN1 = 7;
+  localparam int unsigned PH_FFN1 = 8;
+  localparam int unsigned PH_FFN2 = 9;
+  localparam int unsigned PH_LN2 = 10;
+  localparam int unsigned PH_COUNT = 16;
+
+  // Error codes (CSR_ERR_CODE)
+  localparam int unsigned ERR_NONE = 0;
+  localparam int unsigned ERR_DESC_MAGIC = 1;    // descriptor word 0 is not DESC_MAGIC_VALUE
+  localparam int unsigned ERR_N_TOKENS = 2;      // N_TOKENS = 0 or > N_MAX
+  localparam int unsigned ERR_N_LAYERS = 3;      // N_LAYERS = 0 or > L_MAX
+  localparam int unsigned ERR_SHAPE = 4;         // D, H, F: zero, over a maximum, or D != H * Dh
+  localparam int unsigned ERR_KNOB = 5;          // NORM, K, W, T or FFN_REUSE out of range
+  localparam int unsigned ERR_REQUANT = 6;       // an M = 0 or M > 65535, or S not in 1..47
+  localparam int unsigned ERR_ALIGN = 7;         // an address not aligned to AXI_DW / 8 bytes
+  localparam int unsigned ERR_SCRATCH = 8;       // scratch region too small for N, D, F
+  localparam int unsigned ERR_AXI_READ = 9;      // SLVERR/DECERR on a read
+  localparam int unsigned ERR_AXI_WRITE = 10;    // SLVERR/DECERR on a write
+  localparam int unsigned ERR_MODE = 11;         // MODE not 0 or 1 (or SPLS not built in)
+
+  // ---------------------------------------------------------------------------
+  // Layer descriptor in memory: DESC_WORDS 32-bit little-endian words, layer l at
+  // DESC_BASE + l * 4 * DESC_WORDS.  Word indices:
+  // ---------------------------------------------------------------------------
+  localparam int unsigned DESC_WORDS = 64;
+  localparam int unsigned DESC_MAGIC = 0;        // DESC_MAGIC_VALUE
+  localparam int unsigned DESC_D = 1;
+  localparam int unsigned DESC_H = 2;
+  localparam int unsigned DESC_F = 3;
+  localparam int unsigned DESC_NORM = 4;         // 0 post-LN, 1 pre-LN
+  localparam int unsigned DESC_K = 5;            // top-k (clamped to N)
+  localparam int unsigned DESC_W = 6;            // similarity window
+  localparam int unsigned DESC_T = 7;            // similarity threshold
+  localparam int unsigned DESC_FFN_REUSE = 8;
+  localparam int unsigned DESC_RQ_M = 9;         // + RQ_*: multiplier M of each pair
+  localparam int unsigned DESC_RQ_S = 19;        // + RQ_*: shift S of each pair
+  localparam int unsigned DESC_X_ADDR = 29;      // layer input  int8 [N][D]
+  localparam int unsigned DESC_Y_ADDR = 30;      // layer output int8 [N][D]
+  localparam int unsigned DESC_WQ = 31;          // int8 [D][D], input-major
+  localparam int unsigned DESC_WK = 32;
+  localparam int unsigned DESC_WV = 33;
+  localparam int unsigned DESC_WO = 34;
+  localparam int unsigned DESC_W1 = 35;          // int8 [D][F]
+  localparam int unsigned DESC_W2 = 36;          // int8 [F][D]
+  localparam int unsigned DESC_BQ = 37;          // int32 [D]
+  localparam int unsigned DESC_BK = 38;
+  localparam int unsigned DESC_BV = 39;
+  localparam int unsigned DESC_BO = 40;
+  localparam int unsigned DESC_B1 = 41;          // int32 [F]
+  localparam int unsigned DESC_B2 = 42;          // int32 [D]
+  localparam int unsigned DESC_LN1_G = 43;       // int16 [D]
+  localparam int unsigned DESC_LN1_B = 44;       // int32 [D]
+  localparam int unsigned DESC_LN2_G = 45;
+  localparam int unsigned DESC_LN2_B = 46;
+  localparam int unsigned DESC_GELU = 47;        // int8 [256]
+  localparam int unsigned DESC_WQ_HLOG = 48;     // uint8 [D][D] HLog byte codes of Wq (spec 3.1)
+  localparam int unsigned DESC_WK_HLOG = 49;     // uint8 [D][D] HLog byte codes of Wk
+  localparam int unsigned DESC_MAGIC_VALUE = 1163086916;  // 0x45534C44 "ESLD"
+
+  // Requantization pair index (DESC_RQ_M / DESC_RQ_S + RQ_*)
+  localparam int unsigned RQ_Q = 0;
+  localparam int unsigned RQ_K = 1;
+  localparam int unsigned RQ_V = 2;
+  localparam int unsigned RQ_SOFTMAX = 3;
+  localparam int unsigned RQ_AV = 4;
+  localparam int unsigned RQ_O = 5;
+  localparam int unsigned RQ_LN1 = 6;
+  localparam int unsigned RQ_FFN1 = 7;
+  localparam int unsigned RQ_FFN2 = 8;
+  localparam int unsigned RQ_LN2 = 9;
+  localparam int unsigned RQ_COUNT = 10;
+
 endpackage
