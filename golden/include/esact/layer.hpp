@@ -50,6 +50,14 @@ struct LayerResult {
   int leaders() const;
 };
 
+/// Check the model's sizes against the build maxima (esact::params); throws
+/// std::invalid_argument naming the problem.
+void check_model_shape(const Model& model);
+
+/// Check one layer's array sizes, requant pairs and SPLS knobs against the
+/// model's sizes and the build maxima; `index` is used in the message.
+void check_layer(const Model& model, const Layer& layer, int index);
+
 /// Run one layer on x (int8 [n][D]).  Throws std::invalid_argument on sizes
 /// that do not match the model or exceed the build's maxima.
 LayerResult run_layer(const Model& model, const Layer& layer, std::span<const int8_t> x, int n, Mode mode);
