@@ -1,0 +1,348 @@
+// The host driver around the verilated esact_top (see harness.hpp).
+#include "esact/sim/harness.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "Vesact_top.h"
+#include "verilated.h"
+#include "verilated_fst_c.h"
+
+namespace esact::sim {
+
+std::string err_name(uint32_t code) {
+  switch (code) {
+    case params::ERR_NONE: return "ERR_NONE";
+    case params::ERR_DESC_MAGIC: return "ERR_DESC_MAGIC (descriptor word 0 is not the magic)";
+    case params::ERR_N_TOKENS: return "ERR_N_TOKENS (N_TOKENS = 0 or > N_MAX)";
+    case params::ERR_N_LAYERS: return "ERR_N_LAYERS (N_LAYERS = 0 or > L_MAX)";
+    case params::ERR_SHAPE: return "ERR_SHAPE (D, H, F zero, over a maximum, or D != H * Dh)";
+    case params::ERR_KNOB: return "ERR_KNOB (NORM, K, W, T or FFN_REUSE out of range)";
+    case params::ERR_REQUANT: return "ERR_REQUANT (M = 0 or > 65535, or S not in 1..47)";
+    case params::ERR_ALIGN: return "ERR_ALIGN (an address not aligned to the bus width)";
+    case params::ERR_SCRATCH: return "ERR_SCRATCH (scratch region too small)";
+    case params::ERR_AXI_READ: return "ERR_AXI_READ (error response on a read)";
+    case params::ERR_AXI_WRITE: return "ERR_AXI_WRITE (error response on a write)";
+    case params::ERR_MODE: return "ERR_MODE (MODE not 0/1 or SPLS not built in)";
+    default: return fmt::format("unknown error code {}", code);
+  }
+}
+
+std::string phase_name(unsigned p) {
+  switch (p) {
+    case params::PH_DESC: return "desc";
+    case params::PH_PREDICT: return "predict";
+    case params::PH_QKV: return "qkv";
+    case params::PH_QK: return "qk";
+    case params::PH_SOFTMAX: return "softmax";
+    case params::PH_AV: return "av";
+    case params::PH_WO: return "wo";
+    case params::PH_LN1: return "ln1";
+    case params::PH_FFN1: return "ffn1";
+    case params::PH_FFN2: return "ffn2";
+    case params::PH_LN2: return "ln2";
+    default: return "";
+  }
+}
+
+std::string RunResult::problem() const {
+  if (!axi_errors.empty()) return axi_errors.front().str();
+  if (timed_out)
+    return fmt::format("timeout: no DONE/ERROR after {} cycles (STATUS=0x{:x})", sim_cycles, status);
+  if (!finished) return "the run did not finish";
+  if ((status & 4u) || err_code) {
+    const unsigned word = (err_info >> 8) & 0xffu;
+    return fmt::format("accelerator error {}: layer {}{}", err_name(err_code), err_info & 0xffu,
+                       word < params::DESC_WORDS ? fmt::format(", descriptor word {}", word) : std::string());
+  }
+  return "";
+}
+
+std::string Mismatch::str() const {
+  if (!any) return "outputs match";
+  return fmt::format("first mismatch: layer {} tensor {} row {} col {}: rtl {} golden {} (0x{:08x}, {}); {} bytes differ",
+                     layer, tensor, row, col, rtl, golden, addr,
+                     cycle < 0 ? std::string("never written by the RTL") : fmt::format("written at cycle {}", cycle),
+                     differing_bytes);
+}
+
+struct Harness::Impl {
+  HarnessConfig cfg;
+  std::unique_ptr<VerilatedContext> ctx;
+  std::unique_ptr<Vesact_top> top;
+  AxiMem mem;
+  std::unique_ptr<VerilatedFstC> fst;
+  uint64_t cycle = 0;
+  uint64_t start_cycle = 0;
+  bool started = false;
+  // AXI4-Lite master state (what the harness drives)
+  struct {
+    bool awvalid = false, wvalid = false, bready = false, arvalid = false, rready = false;
+    uint32_t awaddr = 0, wdata = 0, araddr = 0;
+    bool aw_hs = false, w_hs = false, b_hs = false, ar_hs = false, r_hs = false;
+    uint32_t bresp = 0, rresp = 0, rdata = 0;
+  } lite;
+
+  explicit Impl(const HarnessConfig& c) : cfg(c), ctx(std::make_unique<VerilatedContext>()), mem(c.mem) {
+    ctx->randReset(2);
+    ctx->randSeed(static_cast<int>(c.verilator_seed & 0x7fffffff));
+    if (!c.trace_path.empty()) ctx->traceEverOn(true);
+    top = std::make_unique<Vesact_top>(ctx.get(), "TOP");
+    if (!c.trace_path.empty()) {
+      fst = std::make_unique<VerilatedFstC>();
+      top->trace(fst.get(), 99);
+      fst->open(c.trace_path.c_str());
+    }
+    top->clk_i = 0;
+    top->rst_ni = 0;
+    drive_lite();
+    esact::sim::drive_axi_slave(*top, AxiSlavePorts{});
+    top->eval();
+  }
+  ~Impl() {
+    if (fst) fst->close();
+    top->final();
+  }
+
+  void drive_lite() {
+    top->s_axil_awvalid = lite.awvalid;
+    top->s_axil_awaddr = lite.awaddr;
+    top->s_axil_wvalid = lite.wvalid;
+    top->s_axil_wdata = lite.wdata;
+    top->s_axil_wstrb = 0xf;
+    top->s_axil_bready = lite.bready;
+    top->s_axil_arvalid = lite.arvalid;
+    top->s_axil_araddr = lite.araddr;
+    top->s_axil_rready = lite.rready;
+  }
+
+  bool tracing() const { return fst && cycle >= cfg.trace_start && cycle <= cfg.trace_end; }
+
+  void step() {
+    top->clk_i = 0;
+    drive_axi_slave(*top, mem.outputs());
+    drive_lite();
+    top->eval();
+    // The memory model only watches the master out of reset (under reset the
+    // master's registers may still hold their random initial values).
+    if (top->rst_ni) {
+      AxiMasterPorts mp;
+      sample_axi_master(*top, mp);
+      mem.clock(mp, cycle);
+    }
+    // AXI4-Lite handshakes of this cycle
+    if (lite.awvalid && top->s_axil_awready) lite.aw_hs = true;
+    if (lite.wvalid && top->s_axil_wready) lite.w_hs = true;
+    if (lite.bready && top->s_axil_bvalid) {
+      lite.b_hs = true;
+      lite.bresp = top->s_axil_bresp;
+    }
+    if (lite.arvalid && top->s_axil_arready) lite.ar_hs = true;
+    if (lite.rready && top->s_axil_rvalid) {
+      lite.r_hs = true;
+      lite.rresp = top->s_axil_rresp;
+      lite.rdata = top->s_axil_rdata;
+    }
+    const bool tr = tracing();
+    if (tr) fst->dump(2 * cycle);
+    top->clk_i = 1;
+    top->eval();
+    if (tr) fst->dump(2 * cycle + 1);
+    ++cycle;
+    ctx->timeInc(1);
+    // What the master drives next cycle
+    if (lite.aw_hs) lite.awvalid = false;
+    if (lite.w_hs) lite.wvalid = false;
+    if (lite.ar_hs) lite.arvalid = false;
+  }
+};
+
+Harness::Harness(const HarnessConfig& cfg) : p_(std::make_unique<Impl>(cfg)) { reset(4); }
+Harness::~Harness() = default;
+
+AxiMem& Harness::mem() { return p_->mem; }
+uint64_t Harness::cycle() const { return p_->cycle; }
+
+void Harness::step(uint64_t n) {
+  for (uint64_t i = 0; i < n; ++i) p_->step();
+}
+
+void Harness::reset(unsigned cycles) {
+  auto& s = *p_;
+  s.top->rst_ni = 0;
+  s.lite = {};
+  s.mem.reset();
+  for (unsigned i = 0; i < cycles; ++i) s.step();
+  s.top->rst_ni = 1;
+  s.step();
+  s.started = false;
+}
+
+uint32_t Harness::csr_read(uint32_t addr) {
+  auto& s = *p_;
+  s.lite.arvalid = true;
+  s.lite.araddr = addr;
+  s.lite.rready = true;
+  s.lite.ar_hs = s.lite.r_hs = false;
+  for (int t = 0; t < 1000; ++t) {
+    s.step();
+    if (s.lite.r_hs) {
+      s.lite.rready = false;
+      s.lite.arvalid = false;
+      if (s.lite.rresp != 0)
+        throw std::runtime_error(fmt::format("CSR read of 0x{:03x} answered RRESP={} at cycle {}", addr,
+                                             s.lite.rresp, s.cycle));
+      return s.lite.rdata;
+    }
+  }
+  s.lite = {};
+  throw std::runtime_error(fmt::format("CSR read of 0x{:03x} not answered within 1000 cycles (cycle {})", addr, s.cycle));
+}
+
+void Harness::csr_write(uint32_t addr, uint32_t data) {
+  auto& s = *p_;
+  s.lite.awvalid = s.lite.wvalid = s.lite.bready = true;
+  s.lite.awaddr = addr;
+  s.lite.wdata = data;
+  s.lite.aw_hs = s.lite.w_hs = s.lite.b_hs = false;
+  for (int t = 0; t < 1000; ++t) {
+    s.step();
+    if (s.lite.b_hs) {
+      s.lite.bready = false;
+      if (!s.lite.aw_hs || !s.lite.w_hs)
+        throw std::runtime_error(fmt::format("CSR write of 0x{:03x}: BVALID before the address and data were taken",
+                                             addr));
+      if (s.lite.bresp != 0)
+        throw std::runtime_error(fmt::format("CSR write of 0x{:03x} answered BRESP={} at cycle {}", addr,
+                                             s.lite.bresp, s.cycle));
+      return;
+    }
+  }
+  s.lite = {};
+  throw std::runtime_error(
+      fmt::format("CSR write of 0x{:03x} not answered within 1000 cycles (cycle {})", addr, s.cycle));
+}
+
+void Harness::configure(const MemoryImage& img, Mode mode) {
+  csr_write(params::CSR_DESC_BASE, static_cast<uint32_t>(img.desc_base()));
+  csr_write(params::CSR_N_LAYERS, static_cast<uint32_t>(img.n_layers()));
+  csr_write(params::CSR_N_TOKENS, static_cast<uint32_t>(img.n_tokens()));
+  csr_write(params::CSR_MODE, mode == Mode::Spls ? 1u : 0u);
+  csr_write(params::CSR_SCRATCH_BASE, static_cast<uint32_t>(img.scratch_base()));
+  csr_write(params::CSR_SCRATCH_SIZE, static_cast<uint32_t>(img.scratch_size()));
+}
+
+void Harness::start() {
+  csr_write(params::CSR_STATUS, 0x6u);  // clear sticky DONE/ERROR
+  p_->start_cycle = p_->cycle;
+  csr_write(params::CSR_CTRL, 0x3u);    // START | IRQ_EN
+  p_->started = true;
+}
+
+RunResult Harness::wait(uint64_t timeout) {
+  auto& s = *p_;
+  RunResult r;
+  const auto t0 = std::chrono::steady_clock::now();
+  const bool show = s.cfg.progress;
+  auto last_print = t0;
+  uint64_t polls = 0;
+  while (true) {
+    if (s.top->irq_o) {
+      r.irq = true;
+      break;
+    }
+    if (s.cycle - s.start_cycle >= timeout) {
+      r.timed_out = true;
+      break;
+    }
+    if (!s.mem.errors().empty()) break;  // a protocol error ends the run at once
+    s.step();
+    // Poll STATUS now and then as well, in case the interrupt is broken.
+    if (((s.cycle - s.start_cycle) & 0xffff) == 0) {
+      ++polls;
+      if (csr_read(params::CSR_STATUS) & 0x6u) break;
+    }
+    if (show && ((s.cycle & 0x3fff) == 0)) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_print > std::chrono::seconds(1)) {
+        last_print = now;
+        const double sec = std::chrono::duration<double>(now - t0).count();
+        std::fprintf(stderr, "\r[esact-sim] cycle %llu  %.0f cycles/s  %.0f s   ",
+                     static_cast<unsigned long long>(s.cycle - s.start_cycle), (s.cycle - s.start_cycle) / sec, sec);
+        std::fflush(stderr);
+      }
+    }
+  }
+  if (show) std::fprintf(stderr, "\r%70s\r", "");
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.end_cycle = s.cycle;
+  r.sim_cycles = s.cycle - s.start_cycle;
+  r.axi_errors = s.mem.errors();
+  r.axi = s.mem.stats();
+  if (!r.axi_errors.empty()) return r;  // the design broke the protocol: do not trust its registers
+  r.status = csr_read(params::CSR_STATUS);
+  r.finished = (r.status & 0x6u) != 0;
+  if (r.finished && r.timed_out) r.timed_out = false;
+  r.err_code = csr_read(params::CSR_ERR_CODE);
+  r.err_info = csr_read(params::CSR_ERR_INFO);
+  r.cycles = csr_read(params::CSR_CYCLES_LO) | (uint64_t{csr_read(params::CSR_CYCLES_HI)} << 32);
+  r.macs = csr_read(params::CSR_MACS_LO) | (uint64_t{csr_read(params::CSR_MACS_HI)} << 32);
+  r.rd_stall = csr_read(params::CSR_RD_STALL);
+  r.wr_stall = csr_read(params::CSR_WR_STALL);
+  for (unsigned ph = 0; ph < params::PH_COUNT; ++ph) r.phase_cycles[ph] = csr_read(params::CSR_PHASE_CYCLES + 4 * ph);
+  if (r.finished) {
+    csr_write(params::CSR_STATUS, 0x6u);
+    // The interrupt follows STATUS: it must drop once DONE/ERROR are cleared.
+    if (s.top->irq_o && r.irq) r.irq = false;
+  }
+  (void)polls;
+  return r;
+}
+
+RunResult Harness::run(const MemoryImage& img, Mode mode, uint64_t timeout) {
+  configure(img, mode);
+  start();
+  return wait(timeout);
+}
+
+void Harness::close_trace() {
+  if (p_->fst) {
+    p_->fst->close();
+    p_->fst.reset();
+  }
+}
+
+Mismatch compare_outputs(AxiMem& mem, const MemoryImage& img, const std::vector<LayerResult>& golden) {
+  Mismatch m;
+  const int n = img.n_tokens(), d = img.d_model();
+  std::vector<uint8_t> buf(img.act_bytes());
+  for (int l = 0; l < img.n_layers() && l < static_cast<int>(golden.size()); ++l) {
+    const uint64_t a = img.act_addr(l + 1);
+    mem.read(a, buf);
+    const auto& y = golden[static_cast<size_t>(l)].y;
+    for (int i = 0; i < n; ++i)
+      for (int c = 0; c < d; ++c) {
+        const size_t k = static_cast<size_t>(i) * d + c;
+        const int rtl = static_cast<int8_t>(buf[k]);
+        if (rtl == y[k]) continue;
+        ++m.differing_bytes;
+        if (!m.any) {
+          m.any = true;
+          m.layer = l;
+          m.row = i;
+          m.col = c;
+          m.rtl = rtl;
+          m.golden = y[k];
+          m.addr = a + k;
+          m.cycle = mem.last_write_cycle(a + k);
+        }
+      }
+  }
+  return m;
+}
+
+}  // namespace esact::sim

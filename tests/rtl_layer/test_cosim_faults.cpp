@@ -1,0 +1,145 @@
+// Bad input and faults, co-simulated: wrong CSR values, impossible descriptor
+// values, error responses from the memory, a reset in the middle of a layer.
+// In every case the accelerator must finish (no hang) with the right error
+// code, the driver must say what went wrong, and the next run must be exact.
+#include "test_cosim_util.hpp"
+
+using esact::Mode;
+using esact::sim::Harness;
+namespace P = esact::params;
+
+namespace {
+constexpr uint64_t kTimeout = 2'000'000;
+const char* kSpec = "n=8,d=32,heads=2,ffn=64,layers=2,seed=21";
+
+// Run after `setup` changed something; require an error `code` (and `word`/`layer` when >= 0).
+void expect_error(Harness& h, cosim::Workload& w, uint32_t code, int layer = -1, int word = -1) {
+  const auto r = h.wait(kTimeout);
+  INFO(r.problem());
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.axi_errors.empty());
+  REQUIRE(r.finished);
+  CHECK((r.status & 4u) != 0);
+  CHECK(r.err_code == code);
+  CHECK(r.irq);
+  if (layer >= 0) CHECK((r.err_info & 0xffu) == static_cast<uint32_t>(layer));
+  if (word >= 0) CHECK(((r.err_info >> 8) & 0xffu) == static_cast<uint32_t>(word));
+  CHECK(r.problem().find(esact::sim::err_name(code)) != std::string::npos);
+  MESSAGE(r.problem());
+  (void)w;
+}
+
+// After an error the accelerator must run a good image exactly.
+void expect_recovery(Harness& h, cosim::Workload& w) {
+  const auto mm = cosim::run_and_compare(h, w, Mode::Dense, 20'000'000);
+  INFO(mm.str());
+  CHECK_FALSE(mm.any);
+}
+}  // namespace
+
+TEST_CASE("cosim faults: bad CSR values end the run at once with an error") {
+  auto w = cosim::make_workload(kSpec);
+  Harness h(cosim::config_for(*w.img, 0.2, 10, 3));
+  w.img->load(h.mem());
+  struct Case {
+    uint32_t reg, value, code;
+  };
+  const Case cases[] = {{P::CSR_N_TOKENS, P::N_MAX + 1, P::ERR_N_TOKENS},
+                        {P::CSR_N_TOKENS, 0, P::ERR_N_TOKENS},
+                        {P::CSR_N_LAYERS, 0, P::ERR_N_LAYERS},
+                        {P::CSR_N_LAYERS, P::L_MAX + 1, P::ERR_N_LAYERS},
+                        {P::CSR_MODE, 2, P::ERR_MODE},
+                        {P::CSR_SCRATCH_SIZE, 64, P::ERR_SCRATCH},
+                        {P::CSR_DESC_BASE, static_cast<uint32_t>(w.img->desc_base()) + 4, P::ERR_ALIGN}};
+  for (const auto& c : cases) {
+    CAPTURE(c.reg);
+    CAPTURE(c.value);
+    h.configure(*w.img, Mode::Dense);
+    h.csr_write(c.reg, c.value);
+    const uint64_t t0 = h.cycle();
+    h.start();
+    expect_error(h, w, c.code);
+    CHECK(h.cycle() - t0 < 10000);  // detected before any layer work
+  }
+  expect_recovery(h, w);
+}
+
+TEST_CASE("cosim faults: impossible descriptor values name the layer and the word") {
+  auto w = cosim::make_workload(kSpec);
+  Harness h(cosim::config_for(*w.img));
+  struct Case {
+    int layer;
+    unsigned word;
+    uint32_t value, code;
+  };
+  const Case cases[] = {
+      {0, P::DESC_MAGIC, 0xdeadbeefu, P::ERR_DESC_MAGIC},
+      {1, P::DESC_MAGIC, 0u, P::ERR_DESC_MAGIC},
+      {0, P::DESC_D, 0u, P::ERR_SHAPE},
+      {0, P::DESC_D, P::D_MAX + 16, P::ERR_SHAPE},
+      {1, P::DESC_H, 3u, P::ERR_SHAPE},  // 32 is not 3 * Dh
+      {0, P::DESC_F, 0u, P::ERR_SHAPE},
+      {0, P::DESC_NORM, 2u, P::ERR_KNOB},
+      {0, P::DESC_RQ_M + P::RQ_V, 0u, P::ERR_REQUANT},
+      {1, P::DESC_RQ_S + P::RQ_FFN1, 48u, P::ERR_REQUANT},
+      {0, P::DESC_WO, 0u, P::ERR_ALIGN},  // placeholder, replaced below by an unaligned address
+  };
+  for (auto c : cases) {
+    if (c.word == P::DESC_WO) c.value = w.img->desc_word(c.layer, P::DESC_WO) + 8;
+    CAPTURE(c.layer);
+    CAPTURE(c.word);
+    const uint32_t saved = w.img->desc_word(c.layer, c.word);
+    w.img->set_desc_word(c.layer, c.word, c.value);
+    w.img->load(h.mem());
+    h.configure(*w.img, Mode::Dense);
+    h.start();
+    expect_error(h, w, c.code, c.layer, static_cast<int>(c.word));
+    w.img->set_desc_word(c.layer, c.word, saved);
+  }
+  expect_recovery(h, w);
+}
+
+TEST_CASE("cosim faults: a memory error response ends the run with ERR_AXI_READ / ERR_AXI_WRITE") {
+  auto w = cosim::make_workload(kSpec);
+  Harness h(cosim::config_for(*w.img, 0.3, 20, 5));
+  SUBCASE("read error on layer 1's W1") {
+    const uint64_t a = w.img->desc_word(1, P::DESC_W1);
+    h.mem().add_error_range(a + 64, 16, true, false);
+    w.img->load(h.mem());
+    h.configure(*w.img, Mode::Dense);
+    h.start();
+    expect_error(h, w, P::ERR_AXI_READ);
+  }
+  SUBCASE("write error on layer 0's output") {
+    h.mem().add_error_range(w.img->act_addr(1) + 32, 16, false, true);
+    w.img->load(h.mem());
+    h.configure(*w.img, Mode::Dense);
+    h.start();
+    expect_error(h, w, P::ERR_AXI_WRITE);
+  }
+  h.mem().clear_error_ranges();
+  expect_recovery(h, w);
+}
+
+TEST_CASE("cosim faults: a reset in the middle of a layer, then a new run is exact") {
+  auto w = cosim::make_workload(kSpec);
+  Harness h(cosim::config_for(*w.img, 0.2, 10, 9));
+  // Measure a full run, then reset at a third and two thirds of it.
+  esact::sim::RunResult full;
+  {
+    const auto mm = cosim::run_and_compare(h, w, Mode::Dense, 20'000'000, &full);
+    CHECK_FALSE(mm.any);
+  }
+  for (const double frac : {0.33, 0.67}) {
+    CAPTURE(frac);
+    w.img->load(h.mem());
+    h.configure(*w.img, Mode::Dense);
+    h.start();
+    h.step(static_cast<uint64_t>(frac * static_cast<double>(full.sim_cycles)));
+    CHECK((h.csr_read(P::CSR_STATUS) & 1u) == 1u);  // still busy
+    h.reset(3);
+    CHECK(h.csr_read(P::CSR_STATUS) == 0u);
+    CHECK(h.mem().errors().empty());
+    expect_recovery(h, w);
+  }
+}
