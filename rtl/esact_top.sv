@@ -1,0 +1,253 @@
+// ESACT accelerator top: CSRs, sequencer, AXI engines and the layer datapath.
+//
+//   s_axil --> esact_csr --> esact_seq --+--> esact_gemm (MAC array, operand buffers)
+//                                        +--> esact_softmax (exp2 ROM, divider)
+//                                        +--> esact_layernorm (isqrt, divider, requant)
+//   units --(one at a time, selected by the sequencer)--> esact_axi_rd / esact_axi_wr --> m_axi
+//
+// Ports exactly as docs/memory-map.md; the dataflow and the scratch layout are
+// in docs/layer-rtl.md.
+module esact_top #(
+  parameter int unsigned AXI_AW  = esact_pkg::AXI_AW,
+  parameter int unsigned AXI_DW  = esact_pkg::AXI_DW,
+  parameter int unsigned AXI_IDW = esact_pkg::AXI_IDW,
+  parameter int unsigned CSR_AW  = esact_pkg::CSR_AW,
+  parameter int unsigned MAC_ROWS = esact_pkg::MAC_ROWS,
+  parameter int unsigned MAC_COLS = esact_pkg::MAC_COLS,
+  parameter int unsigned N_MAX   = esact_pkg::N_MAX,
+  parameter int unsigned D_MAX   = esact_pkg::D_MAX,
+  parameter int unsigned GEMM_KC = 256
+) (
+  input  logic                  clk_i,
+  input  logic                  rst_ni,
+  // AXI4-Lite slave (CSRs)
+  input  logic [CSR_AW-1:0]     s_axil_awaddr,
+  input  logic                  s_axil_awvalid,
+  output logic                  s_axil_awready,
+  input  logic [31:0]           s_axil_wdata,
+  input  logic [3:0]            s_axil_wstrb,
+  input  logic                  s_axil_wvalid,
+  output logic                  s_axil_wready,
+  output logic [1:0]            s_axil_bresp,
+  output logic                  s_axil_bvalid,
+  input  logic                  s_axil_bready,
+  input  logic [CSR_AW-1:0]     s_axil_araddr,
+  input  logic                  s_axil_arvalid,
+  output logic                  s_axil_arready,
+  output logic [31:0]           s_axil_rdata,
+  output logic [1:0]            s_axil_rresp,
+  output logic                  s_axil_rvalid,
+  input  logic                  s_axil_rready,
+  // AXI4 master (memory)
+  output logic [AXI_IDW-1:0]    m_axi_awid,
+  output logic [AXI_AW-1:0]     m_axi_awaddr,
+  output logic [7:0]            m_axi_awlen,
+  output logic [2:0]            m_axi_awsize,
+  output logic [1:0]            m_axi_awburst,
+  output logic                  m_axi_awvalid,
+  input  logic                  m_axi_awready,
+  output logic [AXI_DW-1:0]     m_axi_wdata,
+  output logic [AXI_DW/8-1:0]   m_axi_wstrb,
+  output logic                  m_axi_wlast,
+  output logic                  m_axi_wvalid,
+  input  logic                  m_axi_wready,
+  input  logic [AXI_IDW-1:0]    m_axi_bid,
+  input  logic [1:0]            m_axi_bresp,
+  input  logic                  m_axi_bvalid,
+  output logic                  m_axi_bready,
+  output logic [AXI_IDW-1:0]    m_axi_arid,
+  output logic [AXI_AW-1:0]     m_axi_araddr,
+  output logic [7:0]            m_axi_arlen,
+  output logic [2:0]            m_axi_arsize,
+  output logic [1:0]            m_axi_arburst,
+  output logic                  m_axi_arvalid,
+  input  logic                  m_axi_arready,
+  input  logic [AXI_IDW-1:0]    m_axi_rid,
+  input  logic [AXI_DW-1:0]     m_axi_rdata,
+  input  logic [1:0]            m_axi_rresp,
+  input  logic                  m_axi_rlast,
+  input  logic                  m_axi_rvalid,
+  output logic                  m_axi_rready,
+  output logic                  irq_o
+);
+
+  localparam int unsigned AW = AXI_AW;
+  localparam int unsigned DW = AXI_DW;
+  localparam int unsigned LW = 24;
+  localparam logic [1:0] U_SEQ = 2'd0, U_GEMM = 2'd1, U_SM = 2'd2, U_LN = 2'd3;
+
+  // CSR <-> sequencer.
+  logic        start, busy, done_set, err_set;
+  logic [7:0]  err_code;
+  logic [15:0] err_info;
+  logic [31:0] desc_base, n_layers, n_tokens, mode, scratch_base, scratch_size;
+  logic [3:0]  phase;
+  logic [15:0] mac_inc;
+  logic        rd_stall, wr_stall;
+
+  esact_csr #(.CSR_AW(CSR_AW)) u_csr (
+    .clk_i, .rst_ni,
+    .s_axil_awaddr, .s_axil_awvalid, .s_axil_awready, .s_axil_wdata, .s_axil_wstrb,
+    .s_axil_wvalid, .s_axil_wready, .s_axil_bresp, .s_axil_bvalid, .s_axil_bready,
+    .s_axil_araddr, .s_axil_arvalid, .s_axil_arready, .s_axil_rdata, .s_axil_rresp,
+    .s_axil_rvalid, .s_axil_rready,
+    .start_o(start), .desc_base_o(desc_base), .n_layers_o(n_layers), .n_tokens_o(n_tokens),
+    .mode_o(mode), .scratch_base_o(scratch_base), .scratch_size_o(scratch_size),
+    .busy_i(busy), .done_set_i(done_set), .err_set_i(err_set), .err_code_i(err_code),
+    .err_info_i(err_info), .phase_i(phase), .mac_inc_i(mac_inc), .rd_stall_i(rd_stall),
+    .wr_stall_i(wr_stall), .irq_o);
+
+  // AXI engines and their shared request/data ports.
+  logic          rd_req_valid, rd_req_ready, rd_data_valid, rd_data_ready, rd_data_last;
+  logic [AW-1:0] rd_req_addr;
+  logic [LW-1:0] rd_req_len;
+  logic [DW-1:0] rd_data;
+  logic          wr_req_valid, wr_req_ready, wr_data_valid, wr_data_ready;
+  logic [AW-1:0] wr_req_addr;
+  logic [LW-1:0] wr_req_len;
+  logic [DW-1:0] wr_data;
+  logic          abort, clear, rd_idle, rd_err, wr_idle, wr_err;
+
+  esact_axi_rd #(.AW(AW), .DW(DW), .IDW(AXI_IDW), .LW(LW)) u_rd (
+    .clk_i, .rst_ni,
+    .req_valid_i(rd_req_valid), .req_ready_o(rd_req_ready), .req_addr_i(rd_req_addr),
+    .req_len_i(rd_req_len), .data_valid_o(rd_data_valid), .data_ready_i(rd_data_ready),
+    .data_o(rd_data), .data_last_o(rd_data_last), .abort_i(abort), .clear_i(clear),
+    .idle_o(rd_idle), .err_o(rd_err), .stall_o(rd_stall),
+    .m_axi_arid, .m_axi_araddr, .m_axi_arlen, .m_axi_arsize, .m_axi_arburst, .m_axi_arvalid,
+    .m_axi_arready, .m_axi_rid, .m_axi_rdata, .m_axi_rresp, .m_axi_rlast, .m_axi_rvalid,
+    .m_axi_rready);
+
+  esact_axi_wr #(.AW(AW), .DW(DW), .IDW(AXI_IDW), .LW(LW)) u_wr (
+    .clk_i, .rst_ni,
+    .req_valid_i(wr_req_valid), .req_ready_o(wr_req_ready), .req_addr_i(wr_req_addr),
+    .req_len_i(wr_req_len), .data_valid_i(wr_data_valid), .data_ready_o(wr_data_ready),
+    .data_i(wr_data), .abort_i(abort), .clear_i(clear), .idle_o(wr_idle), .err_o(wr_err),
+    .stall_o(wr_stall),
+    .m_axi_awid, .m_axi_awaddr, .m_axi_awlen, .m_axi_awsize, .m_axi_awburst, .m_axi_awvalid,
+    .m_axi_awready, .m_axi_wdata, .m_axi_wstrb, .m_axi_wlast, .m_axi_wvalid, .m_axi_wready,
+    .m_axi_bid, .m_axi_bresp, .m_axi_bvalid, .m_axi_bready);
+
+  // Sequencer.
+  logic [1:0]    unit;
+  logic          q_rd_req_valid, q_rd_data_ready;
+  logic [AW-1:0] q_rd_req_addr;
+  logic [LW-1:0] q_rd_req_len;
+  logic          g_start, g_done, g_trans, g_bias_en, s_start, s_done, l_start, l_done;
+  logic          l_mode_ln, l_in2_en;
+  logic [AW-1:0] g_a, g_b, g_bias, g_out, g_gelu, s_in, s_out, l_in1, l_in2, l_out, l_gamma, l_beta;
+  logic [31:0]   g_lda, g_ldb, g_ldo;
+  logic [15:0]   g_m, g_k, g_n, s_rows, n_tok, d_mod, rq_m;
+  logic [1:0]    g_epi;
+  logic [5:0]    rq_s;
+
+  esact_seq #(.AW(AW), .DW(DW), .LW(LW), .N_MAX(N_MAX), .D_MAX(D_MAX), .QB(MAC_ROWS)) u_seq (
+    .clk_i, .rst_ni,
+    .start_i(start), .desc_base_i(desc_base), .n_layers_i(n_layers), .n_tokens_i(n_tokens),
+    .mode_i(mode), .scratch_base_i(scratch_base), .scratch_size_i(scratch_size),
+    .busy_o(busy), .done_set_o(done_set), .err_set_o(err_set), .err_code_o(err_code),
+    .err_info_o(err_info), .phase_o(phase), .unit_o(unit), .abort_o(abort), .clear_o(clear),
+    .rd_req_valid_o(q_rd_req_valid), .rd_req_ready_i(rd_req_ready), .rd_req_addr_o(q_rd_req_addr),
+    .rd_req_len_o(q_rd_req_len), .rd_data_valid_i(rd_data_valid && unit == U_SEQ),
+    .rd_data_ready_o(q_rd_data_ready), .rd_data_i(rd_data),
+    .rd_idle_i(rd_idle), .rd_err_i(rd_err), .wr_idle_i(wr_idle), .wr_err_i(wr_err),
+    .g_start_o(g_start), .g_done_i(g_done), .g_a_o(g_a), .g_lda_o(g_lda), .g_b_o(g_b),
+    .g_ldb_o(g_ldb), .g_trans_o(g_trans), .g_bias_o(g_bias), .g_bias_en_o(g_bias_en),
+    .g_out_o(g_out), .g_ldo_o(g_ldo), .g_m_o(g_m), .g_k_o(g_k), .g_n_o(g_n), .g_epi_o(g_epi),
+    .g_gelu_o(g_gelu),
+    .s_start_o(s_start), .s_done_i(s_done), .s_in_o(s_in), .s_out_o(s_out), .s_rows_o(s_rows),
+    .l_start_o(l_start), .l_done_i(l_done), .l_mode_ln_o(l_mode_ln), .l_in2_en_o(l_in2_en),
+    .l_in1_o(l_in1), .l_in2_o(l_in2), .l_out_o(l_out), .l_gamma_o(l_gamma), .l_beta_o(l_beta),
+    .n_o(n_tok), .d_o(d_mod), .rq_m_o(rq_m), .rq_s_o(rq_s));
+
+  // Units.
+  logic          g_rd_req_valid, g_rd_data_ready, g_wr_req_valid, g_wr_data_valid;
+  logic [AW-1:0] g_rd_req_addr, g_wr_req_addr;
+  logic [LW-1:0] g_rd_req_len, g_wr_req_len;
+  logic [DW-1:0] g_wr_data;
+  logic          s_rd_req_valid, s_rd_data_ready, s_wr_req_valid, s_wr_data_valid;
+  logic [AW-1:0] s_rd_req_addr, s_wr_req_addr;
+  logic [LW-1:0] s_rd_req_len, s_wr_req_len;
+  logic [DW-1:0] s_wr_data;
+  logic          l_rd_req_valid, l_rd_data_ready, l_wr_req_valid, l_wr_data_valid;
+  logic [AW-1:0] l_rd_req_addr, l_wr_req_addr;
+  logic [LW-1:0] l_rd_req_len, l_wr_req_len;
+  logic [DW-1:0] l_wr_data;
+  logic          g_busy, s_busy, l_busy;
+
+  esact_gemm #(.MR(MAC_ROWS), .MC(MAC_COLS), .DW(DW), .AW(AW), .KC(GEMM_KC), .LW(LW)) u_gemm (
+    .clk_i, .rst_ni, .start_i(g_start), .abort_i(abort),
+    .a_addr_i(g_a), .lda_i(g_lda), .b_addr_i(g_b), .ldb_i(g_ldb), .b_trans_i(g_trans),
+    .bias_addr_i(g_bias), .bias_en_i(g_bias_en), .out_addr_i(g_out), .ldo_i(g_ldo),
+    .m_i(g_m), .k_i(g_k), .n_i(g_n), .epi_i(g_epi), .rq_m_i(rq_m), .rq_s_i(rq_s),
+    .gelu_addr_i(g_gelu), .busy_o(g_busy), .done_o(g_done), .mac_inc_o(mac_inc),
+    .rd_req_valid_o(g_rd_req_valid), .rd_req_ready_i(rd_req_ready && unit == U_GEMM),
+    .rd_req_addr_o(g_rd_req_addr), .rd_req_len_o(g_rd_req_len),
+    .rd_data_valid_i(rd_data_valid && unit == U_GEMM), .rd_data_ready_o(g_rd_data_ready),
+    .rd_data_i(rd_data),
+    .wr_req_valid_o(g_wr_req_valid), .wr_req_ready_i(wr_req_ready && unit == U_GEMM),
+    .wr_req_addr_o(g_wr_req_addr), .wr_req_len_o(g_wr_req_len),
+    .wr_data_valid_o(g_wr_data_valid), .wr_data_ready_i(wr_data_ready && unit == U_GEMM),
+    .wr_data_o(g_wr_data));
+
+  esact_softmax #(.N_MAX(N_MAX), .DW(DW), .AW(AW), .LW(LW)) u_softmax (
+    .clk_i, .rst_ni, .start_i(s_start), .abort_i(abort),
+    .in_addr_i(s_in), .in_stride_i(32'(n_tok) * 4), .out_addr_i(s_out), .out_stride_i(32'(n_tok)),
+    .rows_i(s_rows), .n_i(n_tok), .m_i(rq_m), .s_i(rq_s), .busy_o(s_busy), .done_o(s_done),
+    .rd_req_valid_o(s_rd_req_valid), .rd_req_ready_i(rd_req_ready && unit == U_SM),
+    .rd_req_addr_o(s_rd_req_addr), .rd_req_len_o(s_rd_req_len),
+    .rd_data_valid_i(rd_data_valid && unit == U_SM), .rd_data_ready_o(s_rd_data_ready),
+    .rd_data_i(rd_data),
+    .wr_req_valid_o(s_wr_req_valid), .wr_req_ready_i(wr_req_ready && unit == U_SM),
+    .wr_req_addr_o(s_wr_req_addr), .wr_req_len_o(s_wr_req_len),
+    .wr_data_valid_o(s_wr_data_valid), .wr_data_ready_i(wr_data_ready && unit == U_SM),
+    .wr_data_o(s_wr_data));
+
+  esact_layernorm #(.D_MAX(D_MAX), .DW(DW), .AW(AW), .LW(LW)) u_layernorm (
+    .clk_i, .rst_ni, .start_i(l_start), .abort_i(abort), .mode_ln_i(l_mode_ln),
+    .in2_en_i(l_in2_en), .in1_addr_i(l_in1), .in2_addr_i(l_in2), .out_addr_i(l_out),
+    .stride_i(32'(d_mod)), .rows_i(n_tok), .d_i(d_mod), .gamma_addr_i(l_gamma),
+    .beta_addr_i(l_beta), .m_i(rq_m), .s_i(rq_s), .busy_o(l_busy), .done_o(l_done),
+    .rd_req_valid_o(l_rd_req_valid), .rd_req_ready_i(rd_req_ready && unit == U_LN),
+    .rd_req_addr_o(l_rd_req_addr), .rd_req_len_o(l_rd_req_len),
+    .rd_data_valid_i(rd_data_valid && unit == U_LN), .rd_data_ready_o(l_rd_data_ready),
+    .rd_data_i(rd_data),
+    .wr_req_valid_o(l_wr_req_valid), .wr_req_ready_i(wr_req_ready && unit == U_LN),
+    .wr_req_addr_o(l_wr_req_addr), .wr_req_len_o(l_wr_req_len),
+    .wr_data_valid_o(l_wr_data_valid), .wr_data_ready_i(wr_data_ready && unit == U_LN),
+    .wr_data_o(l_wr_data));
+
+  // The selected unit drives the engines.
+  always_comb begin
+    unique case (unit)
+      U_GEMM: begin
+        rd_req_valid = g_rd_req_valid; rd_req_addr = g_rd_req_addr; rd_req_len = g_rd_req_len;
+        rd_data_ready = g_rd_data_ready;
+        wr_req_valid = g_wr_req_valid; wr_req_addr = g_wr_req_addr; wr_req_len = g_wr_req_len;
+        wr_data_valid = g_wr_data_valid; wr_data = g_wr_data;
+      end
+      U_SM: begin
+        rd_req_valid = s_rd_req_valid; rd_req_addr = s_rd_req_addr; rd_req_len = s_rd_req_len;
+        rd_data_ready = s_rd_data_ready;
+        wr_req_valid = s_wr_req_valid; wr_req_addr = s_wr_req_addr; wr_req_len = s_wr_req_len;
+        wr_data_valid = s_wr_data_valid; wr_data = s_wr_data;
+      end
+      U_LN: begin
+        rd_req_valid = l_rd_req_valid; rd_req_addr = l_rd_req_addr; rd_req_len = l_rd_req_len;
+        rd_data_ready = l_rd_data_ready;
+        wr_req_valid = l_wr_req_valid; wr_req_addr = l_wr_req_addr; wr_req_len = l_wr_req_len;
+        wr_data_valid = l_wr_data_valid; wr_data = l_wr_data;
+      end
+      default: begin
+        rd_req_valid = q_rd_req_valid; rd_req_addr = q_rd_req_addr; rd_req_len = q_rd_req_len;
+        rd_data_ready = q_rd_data_ready;
+        wr_req_valid = 1'b0; wr_req_addr = '0; wr_req_len = '0;
+        wr_data_valid = 1'b0; wr_data = '0;
+      end
+    endcase
+  end
+
+  logic unused_top;
+  assign unused_top = ^{rd_data_last, g_busy, s_busy, l_busy};
+
+endmodule
