@@ -22,6 +22,7 @@ struct Var {
   uint32_t length = 1;
   fstHandle handle = 0;
   bool alias = false;
+  bool param = false;  ///< a parameter (constant)
 };
 
 std::vector<Var> read_hier(void* ctx) {
@@ -36,7 +37,8 @@ std::vector<Var> read_hier(void* ctx) {
       case FST_HT_VAR: {
         std::string path;
         for (const auto& s : stack) path += (path.empty() ? "" : ".") + s;
-        vars.push_back({path, h->u.var.name, h->u.var.length, h->u.var.handle, h->u.var.is_alias != 0});
+        vars.push_back({path, h->u.var.name, h->u.var.length, h->u.var.handle, h->u.var.is_alias != 0,
+                        h->u.var.typ == FST_VT_VCD_PARAMETER});
         break;
       }
       default: break;
@@ -51,21 +53,39 @@ void* open_fst(const std::string& path) {
   return ctx;
 }
 
-// A readable group name for an instance name.
+// A readable group name for an instance path ("u_gemm" or "u_gemm.u_mac").
 std::string pretty(const std::string& unit) {
-  auto has = [&](const char* s) { return unit.find(s) != std::string::npos; };
+  const auto dot = unit.rfind('.');
+  const std::string leaf = dot == std::string::npos ? unit : unit.substr(dot + 1);
+  std::vector<std::string> tok;
+  for (size_t a = 0; a <= leaf.size();) {
+    const size_t b = std::min(leaf.find('_', a), leaf.size());
+    tok.push_back(leaf.substr(a, b - a));
+    a = b + 1;
+  }
+  auto has = [&](const char* s) {
+    for (const auto& t : tok)
+      if (t == s) return true;
+    return false;
+  };
   if (unit == "top ports") return "Top ports";
   if (unit == "top") return "esact_top (glue)";
   std::string what;
   if (has("csr")) what = "CSR";
-  else if (has("axi_rd") || has("rd_")) what = "AXI read";
-  else if (has("axi_wr") || has("wr_")) what = "AXI write";
+  else if (has("rd")) what = "AXI read";
+  else if (has("wr")) what = "AXI write";
   else if (has("mac")) what = "MAC array";
+  else if (has("gemm")) what = "GEMM engine";
   else if (has("softmax") || has("sm")) what = "Softmax";
-  else if (has("ln") || has("norm")) what = "LayerNorm";
+  else if (has("layernorm") || has("ln") || has("norm")) what = "LayerNorm";
   else if (has("seq") || has("ctrl") || has("fsm")) what = "Sequencer";
   else if (has("spls") || has("pred")) what = "SPLS prediction";
+  else if (has("topk")) what = "Top-k";
+  else if (has("simil")) what = "Similarity";
   else if (has("rq") || has("requant")) what = "Requantizer";
+  else if (has("div")) what = "Divider";
+  else if (has("isqrt")) what = "Square root";
+  else if (has("rom")) what = "ROM";
   return what.empty() ? unit : fmt::format("{} ({})", what, unit);
 }
 
@@ -85,17 +105,29 @@ int priority(const Var& v) {
 
 }  // namespace
 
-std::string unit_of(const std::string& scope) {
+std::string unit_of(const std::string& scope, int depth) {
   // Verilator: TOP (the ports) and TOP.esact_top (the module) and below.
   const auto first = scope.find('.');
   if (first == std::string::npos) return "top ports";
   const auto second = scope.find('.', first + 1);
   if (second == std::string::npos) return "top";
-  const auto third = scope.find('.', second + 1);
-  return scope.substr(second + 1, third == std::string::npos ? std::string::npos : third - second - 1);
+  // Instance path below esact_top: the first component always, deeper ones only
+  // while they are instances (lowRISC style: u_*); generate blocks (g_*) and
+  // unnamed blocks belong to the instance that holds them.
+  std::string unit;
+  size_t a = second + 1;
+  for (int d = 0; d < depth && a <= scope.size(); ++d) {
+    const size_t b = std::min(scope.find('.', a), scope.size());
+    const std::string comp = scope.substr(a, b - a);
+    if (d > 0 && comp.rfind("u_", 0) != 0) break;
+    unit += (d ? "." : "") + comp;
+    a = b + 1;
+  }
+  return unit;
 }
 
 int write_gtkw(const std::string& fst_path, const std::string& gtkw_path, int max_per_group) {
+  if (max_per_group < 1) max_per_group = 1;
   void* ctx = open_fst(fst_path);
   const auto vars = read_hier(ctx);
   const uint64_t t1 = fstReaderGetEndTime(ctx);
@@ -104,11 +136,11 @@ int write_gtkw(const std::string& fst_path, const std::string& gtkw_path, int ma
   std::vector<std::string> order;
   std::map<std::string, std::vector<const Var*>> groups;
   for (const auto& v : vars) {
-    const std::string u = unit_of(v.scope);
-    // Only the unit's own scope (TOP, TOP.esact_top, TOP.esact_top.<unit>): deeper scopes are
-    // the unit's internals and would drown the view.
+    // The own signals of TOP, TOP.esact_top, TOP.esact_top.<unit> and
+    // TOP.esact_top.<unit>.<sub>; deeper scopes would drown the view.
     const size_t dots = static_cast<size_t>(std::count(v.scope.begin(), v.scope.end(), '.'));
-    if (dots > 2) continue;
+    const std::string u = unit_of(v.scope, 2);
+    if (dots > 1 + static_cast<size_t>(std::count(u.begin(), u.end(), '.')) + 1) continue;
     if (!groups.count(u)) order.push_back(u);
     groups[u].push_back(&v);
   }
@@ -116,18 +148,36 @@ int write_gtkw(const std::string& fst_path, const std::string& gtkw_path, int ma
   if (!f) throw std::runtime_error(fmt::format("{}: cannot write", gtkw_path));
   f << "[*] GTKWave savefile generated by esact-sim: one group per unit of esact_top\n";
   f << fmt::format("[dumpfile] \"{}\"\n", fst_path);
-  f << fmt::format("[timestart] 0\n[size] 1600 1000\n[pos] -1 -1\n*-6.0 {} -1\n", t1 / 2);
+  f << fmt::format("[timestart] 0\n[size] 1600 1800\n[pos] -1 -1\n*-6.0 {} -1\n", t1 / 2);
   f << "[sst_width] 260\n[signals_width] 320\n[sst_expanded] 1\n[sst_vpaned_height] 300\n";
   int n = 0;
+  std::vector<uint8_t> shown;  // handles already in a group (ports repeat as aliases one level down)
   for (const auto& u : order) {
-    auto sigs = groups[u];
+    std::vector<const Var*> sigs;
+    for (const Var* v : groups[u]) {
+      if (v->handle >= shown.size()) shown.resize(v->handle + 1, 0);
+      if (u == "top" && shown[v->handle]) continue;
+      if (v->param) continue;
+      if (u != "top ports" && (v->name == "clk_i" || v->name == "rst_ni")) continue;
+      shown[v->handle] = 1;
+      sigs.push_back(v);
+    }
+    if (sigs.empty()) continue;
     std::stable_sort(sigs.begin(), sigs.end(), [](const Var* a, const Var* b) { return priority(*a) < priority(*b); });
-    if (static_cast<int>(sigs.size()) > max_per_group) sigs.resize(static_cast<size_t>(max_per_group));
+    const int cap = u == "top ports" ? 4 * max_per_group : max_per_group;
+    if (static_cast<int>(sigs.size()) > cap) sigs.resize(static_cast<size_t>(cap));
     const std::string g = pretty(u);
-    f << "@800200\n-" << g << "\n";
+    // esact_top's own signals and depth-2 instances start closed, except the MAC array
+    const bool closed = u == "top" || (u.find('.') != std::string::npos && g.rfind("MAC array", 0) != 0);
+    f << (closed ? "@c00200\n-" : "@800200\n-") << g << "\n";
     for (const Var* v : sigs) {
       if (v->length > 1) {
-        f << "@22\n" << v->scope << "." << v->name << fmt::format("[{}:0]\n", v->length - 1);
+        // Verilator names vectors "name [msb:lsb]"; GTKWave calls them "name[msb:lsb]".
+        std::string nm = v->name;
+        const auto sp = nm.find(" [");
+        if (sp != std::string::npos) nm.erase(sp, 1);
+        else nm += fmt::format("[{}:0]", v->length - 1);
+        f << "@22\n" << v->scope << "." << nm << "\n";
       } else {
         f << "@28\n" << v->scope << "." << v->name << "\n";
       }
@@ -151,7 +201,7 @@ ActivityReport count_toggles(const std::string& fst_path, double energy_per_togg
   std::map<std::string, int> uidx;
   for (const auto& v : vars) {
     if (v.handle > maxh || unit_of_handle[v.handle] >= 0) continue;
-    const std::string u = unit_of(v.scope);
+    const std::string u = unit_of(v.scope, 2);
     auto it = uidx.find(u);
     if (it == uidx.end()) {
       it = uidx.emplace(u, static_cast<int>(rep.units.size())).first;
@@ -225,12 +275,19 @@ void write_activity_tcl(const ActivityReport& rep, const std::string& path, cons
     << fmt::format("# cycles {}  bits {}  toggles {}  clock {}\n", rep.cycles, rep.bits, rep.toggles, clock_name);
   f << fmt::format("set_power_activity -global -activity {:.6f} -duty 0.5\n", overall);
   f << fmt::format("set_power_activity -input -activity {:.6f} -duty 0.5\n", overall);
-  for (const auto& u : rep.units) {
-    if (u.unit == "top ports" || u.unit == "top") continue;
-    f << fmt::format("# {}: {} bits, {} toggles\n", u.unit, u.bits, u.toggles);
-    f << fmt::format("if {{[llength [get_pins -quiet -hierarchical {}/*]] > 0}} {{\n", u.unit);
-    f << fmt::format("  set_power_activity -pins [get_pins -hierarchical {}/*] -activity {:.6f} -duty 0.5\n", u.unit,
-                     u.activity);
+  // Units first, their sub-instances after them (the more specific setting wins).
+  std::vector<const UnitActivity*> order;
+  for (const auto& u : rep.units)
+    if (u.unit != "top ports" && u.unit != "top") order.push_back(&u);
+  std::stable_sort(order.begin(), order.end(), [](const UnitActivity* a, const UnitActivity* b) {
+    return std::count(a->unit.begin(), a->unit.end(), '.') < std::count(b->unit.begin(), b->unit.end(), '.');
+  });
+  for (const UnitActivity* u : order) {
+    std::string path = u->unit;
+    std::replace(path.begin(), path.end(), '.', '/');
+    f << fmt::format("# {}: {} bits, {} toggles\n", path, u->bits, u->toggles);
+    f << fmt::format("if {{[llength [get_pins -quiet {}/*]] > 0}} {{\n", path);
+    f << fmt::format("  set_power_activity -pins [get_pins {}/*] -activity {:.6f} -duty 0.5\n", path, u->activity);
     f << "}\n";
   }
 }

@@ -7,16 +7,17 @@
 
 namespace esact::sim {
 
-/// Unit of a hierarchical signal name: "top ports" for TOP.<port>, "top" for
-/// signals of esact_top itself, else the instance name right below esact_top.
-std::string unit_of(const std::string& scope_path);
+/// Unit of a signal's scope path: "top ports" for TOP (the ports), "top" for
+/// esact_top itself, else the instance path below esact_top cut to `depth`
+/// levels ("u_gemm", or "u_gemm.u_mac" with depth 2).
+std::string unit_of(const std::string& scope_path, int depth = 1);
 
 /// Write a GTKWave savefile for `fst_path`: one group per unit (top ports, then
 /// every instance below esact_top, CSR / AXI read / AXI write / MAC / softmax /
 /// LN / sequencer named from the instance names), at most `max_per_group`
 /// signals each (registers, valid/ready and state first).  Returns the number
 /// of groups.  Throws std::runtime_error if the FST cannot be read.
-int write_gtkw(const std::string& fst_path, const std::string& gtkw_path, int max_per_group = 40);
+int write_gtkw(const std::string& fst_path, const std::string& gtkw_path, int max_per_group = 24);
 
 struct UnitActivity {
   std::string unit;
