@@ -33,6 +33,7 @@
 #include "esact/io.hpp"
 #include "esact/layer.hpp"
 #include "esact/model.hpp"
+#include "esact/npy.hpp"
 #include "esact/params.hpp"
 
 namespace {
@@ -195,7 +196,7 @@ nlohmann::json work_json(const WorkCounts& d, const WorkCounts& s) {
 
 int main(int argc, char** argv) {
   CLI::App app{"ESACT accuracy evaluation: dense INT8 vs SPLS on a labelled test split, through the golden model"};
-  std::string model_dir, input, json_out, grid;
+  std::string model_dir, input, json_out, grid, dense_out;
   std::optional<int> k, window, threshold;
   std::string ffn_reuse;
   int max_seqs = 0;
@@ -212,6 +213,7 @@ int main(int argc, char** argv) {
   app.add_flag("--float", with_float, "also the accuracy of the float reference (dequantized weights, double)");
   app.add_option("--json", json_out, "write everything as JSON to this file");
   app.add_flag("--quiet", quiet, "no text output");
+  app.add_option("--dense-output", dense_out, "write the last layer's dense int8 output [B, N, D] to this .npy");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -258,12 +260,15 @@ int main(int argc, char** argv) {
     }
     uint64_t dense_correct = 0, float_correct = 0;
     std::vector<int> dense_pred(static_cast<size_t>(seqs));
+    std::vector<int8_t> dense_y;
+    if (!dense_out.empty()) dense_y.reserve(static_cast<size_t>(seqs) * n * model.d_model);
     const auto t0 = std::chrono::steady_clock::now();
     for (int b = 0; b < seqs; ++b) {
       const auto x = in.sequence(b);
       const int label = (*in.labels)[static_cast<size_t>(b)];
       const auto dr = esact::run_model(model, x, n, esact::Mode::Dense);
       const int pd = classify(model, dr.back().y, n);
+      if (!dense_out.empty()) dense_y.insert(dense_y.end(), dr.back().y.begin(), dr.back().y.end());
       dense_pred[static_cast<size_t>(b)] = pd;
       dense_correct += pd == label;
       if (with_float) float_correct += classify_real(model, esact::float_model(model, x, n).back(), n) == label;
@@ -367,6 +372,9 @@ int main(int argc, char** argv) {
       }
       std::printf("(reductions are 1 - SPLS MACs / dense MACs; pred.add = prediction additions per dense MAC, beside)\n");
     }
+    if (!dense_out.empty())
+      esact::npy::write(dense_out, dense_y,
+                        {static_cast<size_t>(seqs), static_cast<size_t>(n), static_cast<size_t>(model.d_model)});
     if (!json_out.empty()) {
       std::ofstream out(json_out);
       out << j.dump(1) << "\n";

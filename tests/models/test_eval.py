@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""The committed models, through the C++ golden model (esact-eval):
+
+* INT8 dense accuracy on the whole test split equals, to the sequence, the
+  number recorded when the model was made (record.json: int8_dense_correct,
+  computed by the independent numpy integer pipeline, scripts/models/esact_intsim.py);
+* SPLS with the model's stored knobs gives exactly the recorded golden result
+  (correct count and MAC reduction), and saves work;
+* the golden dense output of the first sequences equals the numpy integer
+  pipeline bit for bit (first differing sequence/row/column reported);
+* bad invocations fail with a clear message (no labels, bad grid).
+Exit 0 = pass, 1 = fail, 77 = skipped (numpy missing).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts", "models"))
+try:
+    import numpy as np
+except ImportError:
+    print("SKIP: numpy is not installed (/usr/bin/python3)")
+    sys.exit(77)
+import esact_intsim as ei  # noqa: E402
+import esact_quant as eq  # noqa: E402
+
+FAILS = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILS.append(what)
+        print("FAIL:", what)
+
+
+def run(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    return r.returncode, r.stdout, r.stderr
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--eval", required=True)
+    ap.add_argument("--models", required=True)
+    ap.add_argument("--bitexact-seqs", type=int, default=24)
+    a = ap.parse_args()
+    names = sorted(d for d in os.listdir(a.models) if os.path.exists(os.path.join(a.models, d, "record.json")))
+    check(len(names) >= 2, f"expected the two committed models under {a.models}, found {names}")
+    for name in names:
+        mdir = os.path.join(a.models, name)
+        with open(os.path.join(mdir, "record.json")) as f:
+            rec = json.load(f)
+        with tempfile.TemporaryDirectory() as td:
+            js, dense = os.path.join(td, "r.json"), os.path.join(td, "dense.npy")
+            rc, out, err = run([a.eval, "--model", mdir, "--json", js])
+            check(rc == 0, f"{name}: esact-eval failed: {err.strip()}")
+            if rc != 0:
+                continue
+            print(out)
+            with open(js) as f:
+                r = json.load(f)
+            check(r["sequences"] == rec["n_test"], f"{name}: {r['sequences']} sequences, record says {rec['n_test']}")
+            check(r["dense"]["correct"] == rec["int8_dense_correct"],
+                  f"{name}: golden INT8 dense correct {r['dense']['correct']} != recorded (numpy) {rec['int8_dense_correct']}")
+            s = r["settings"][0]
+            g = rec.get("golden")
+            check(g is not None, f"{name}: record.json has no golden SPLS result (run make eval)")
+            if g:
+                check(s["correct"] == g["spls_correct"], f"{name}: SPLS correct {s['correct']} != recorded {g['spls_correct']}")
+                check(abs(s["reduction"] - g["spls_reduction"]) < 1e-12,
+                      f"{name}: SPLS reduction {s['reduction']} != recorded {g['spls_reduction']}")
+            check(s["reduction"] > 0.05, f"{name}: SPLS with the stored knobs saves only {s['reduction']:.3f} of the MACs")
+            check(0 < s["follower_fraction"] < 1, f"{name}: follower fraction {s['follower_fraction']}")
+            # bit-exact against the numpy integer pipeline
+            nb = a.bitexact_seqs
+            rc, _, err = run([a.eval, "--model", mdir, "--max-seqs", str(nb), "--dense-output", dense, "--quiet"])
+            check(rc == 0, f"{name}: esact-eval --dense-output failed: {err.strip()}")
+            if rc == 0:
+                qm = eq.read_model(mdir)
+                x = np.load(os.path.join(mdir, "test", "x.npy"))[:nb]
+                want = ei.run_dense(qm, x)
+                got = np.load(dense)
+                check(got.shape == want.shape, f"{name}: dense output shape {got.shape} != {want.shape}")
+                if got.shape == want.shape and not np.array_equal(got, want):
+                    b, i, c = np.argwhere(got != want)[0]
+                    check(False, f"{name}: golden vs numpy dense output differ first at sequence {b} row {i} "
+                                 f"column {c}: {got[b, i, c]} vs {want[b, i, c]}")
+                else:
+                    print(f"{name}: golden dense output == numpy integer pipeline on {nb} sequences (bit-exact)")
+    # error handling
+    mdir = os.path.join(a.models, names[0]) if names else None
+    if mdir:
+        rc, _, err = run([a.eval, "--model", mdir, "--grid", "k=4;window=2;threshold=x;ffn_reuse=on"])
+        check(rc != 0 and "threshold" in err, f"bad --grid not rejected clearly: rc {rc}, {err.strip()}")
+        rc, _, err = run([a.eval, "--model", mdir, "--k", "0"])
+        check(rc != 0 and "k = 0" in err, f"--k 0 not rejected clearly: rc {rc}, {err.strip()}")
+        with tempfile.TemporaryDirectory() as td:
+            eq.write_inputs(td, np.load(os.path.join(mdir, "test", "x.npy"))[:2])
+            rc, _, err = run([a.eval, "--model", mdir, "--input", td])
+            check(rc != 0 and "labels" in err, f"inputs without labels not rejected clearly: rc {rc}, {err.strip()}")
+    if FAILS:
+        print(f"{len(FAILS)} check(s) failed")
+        return 1
+    print("all evaluation checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
