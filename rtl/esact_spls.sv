@@ -10,8 +10,10 @@
 // pulses done_o and starts nothing.  Otherwise the unit takes n * D token
 // bytes, Wk codes once and Wq codes once per query row on the w stream (order
 // in esact_pred), and emits for every query row i the masks of heads 0..H-1
-// (m stream) and then row i's leader decision (l stream).  done_o pulses when
-// the decision of row n-1 is taken.  Every stream is valid/ready with
+// (m stream) and row i's leader decision (l stream; the two streams are
+// independent, a decision may leave before the m stream has delivered the
+// row's masks).  done_o pulses when the last decision and the last mask have
+// both been taken.  Every stream is valid/ready with
 // back-pressure.
 //
 // err_o bits: 0 n not in 1..N_MAX, 1 heads not in 1..H_MAX, 2 dh not in
@@ -93,7 +95,7 @@ module esact_spls #(
     range_err[5] = (window_q > WIN_W'(W_MAX));
   end
 
-  logic l_fire;
+  logic l_fire, l_last_fire, m_last_fire, ldone_q, mdone_q;
   assign pred_start  = (state_q == StCheck) && (hcnt_q == heads_q) && (range_err == '0) &&
                        (dsum_q <= D_W'(D_MAX));
   assign simil_start = pred_start;
@@ -111,6 +113,8 @@ module esact_spls #(
       thresh_q <= '0;
       hcnt_q   <= '0;
       dsum_q   <= '0;
+      ldone_q  <= 1'b0;
+      mdone_q  <= 1'b0;
     end else begin
       done_q <= 1'b0;
       unique case (state_q)
@@ -125,6 +129,8 @@ module esact_spls #(
             hcnt_q   <= '0;
             dsum_q   <= '0;
             err_q    <= '0;
+            ldone_q  <= 1'b0;
+            mdone_q  <= 1'b0;
             state_q  <= StCheck;
           end
         end
@@ -145,7 +151,14 @@ module esact_spls #(
           end
         end
         StRun: begin
-          if (l_fire && (N_W'(l_row_o) == n_q - 1'b1)) begin
+          // Done once the last decision and the last mask have both been taken.
+          if (l_last_fire) begin
+            ldone_q <= 1'b1;
+          end
+          if (m_last_fire) begin
+            mdone_q <= 1'b1;
+          end
+          if ((ldone_q || l_last_fire) && (mdone_q || m_last_fire)) begin
             done_q  <= 1'b1;
             state_q <= StIdle;
           end
@@ -293,7 +306,9 @@ module esact_spls #(
     .out_ov_o       (l_ov),
     .err_o          (simil_err)
   );
-  assign l_fire = l_valid_o && l_ready_i;
+  assign l_fire      = l_valid_o && l_ready_i;
+  assign l_last_fire = l_fire && (N_W'(l_row_o) == n_q - 1'b1);
+  assign m_last_fire = m_valid_o && m_ready_i && sim_last && (N_W'(mrow_q) == n_q - 1'b1);
 
   // Status the top level does not use: the score tags, the sub-unit done/busy
   // and the sub-unit overflow errors (impossible after the configuration check).

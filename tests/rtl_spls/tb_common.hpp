@@ -1,0 +1,63 @@
+// Shared helpers of the SPLS RTL tests: clocking, reset, random stalls, widths.
+#pragma once
+#include <verilated.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+
+namespace spls_tb {
+
+/// Random X/reset values for every model built with --x-initial unique; the seed
+/// comes from ESACT_SEED when set (so a failure can be replayed), else a fixed one.
+inline uint32_t seed() {
+  static const uint32_t s = [] {
+    const char* e = std::getenv("ESACT_SEED");
+    return e ? static_cast<uint32_t>(std::stoul(e)) : 0x5A175u;
+  }();
+  return s;
+}
+inline void init_verilator() {
+  Verilated::randReset(2);
+  Verilated::randSeed(static_cast<int>(seed() & 0x7fffffff));
+}
+
+/// Probability knobs of one stream's handshake (valid for inputs, ready for outputs).
+struct Stall {
+  double p = 1.0;  ///< probability that the testbench side is willing in a cycle
+  bool operator()(std::mt19937_64& rng) const {
+    return p >= 1.0 || std::uniform_real_distribution<double>(0.0, 1.0)(rng) < p;
+  }
+};
+
+/// Sign-extend the low `bits` of v.
+inline int64_t sext(uint64_t v, unsigned bits) {
+  const uint64_t m = uint64_t{1} << (bits - 1);
+  v &= (bits >= 64) ? ~uint64_t{0} : ((uint64_t{1} << bits) - 1);
+  return static_cast<int64_t>((v ^ m) - m);
+}
+
+/// One clock: inputs are set by the caller before; `comb` has already been
+/// evaluated with clk low so that handshakes can be sampled.
+template <typename M>
+void settle(M& m) {
+  m.clk_i = 0;
+  m.eval();
+}
+template <typename M>
+void posedge(M& m) {
+  m.clk_i = 1;
+  m.eval();
+}
+template <typename M>
+void reset(M& m, int cycles = 3) {
+  m.rst_ni = 0;
+  for (int c = 0; c < cycles; ++c) {
+    settle(m);
+    posedge(m);
+  }
+  m.rst_ni = 1;
+  settle(m);
+}
+
+}  // namespace spls_tb

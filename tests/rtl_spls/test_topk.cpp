@@ -1,0 +1,144 @@
+// esact_topk (and its Yosys netlist) against esact::topk_mask: random row lengths,
+// k from 1 to N, score distributions with many ties, random stalls on both streams.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "Vtopk.h"
+#include "Vtopk_nl.h"
+#include "esact/spls.hpp"
+#include "tb_common.hpp"
+
+namespace {
+// Sizes of the test builds (tests/rtl_spls/CMakeLists.txt): RTL N_MAX = 64,
+// netlist N_MAX = 16; SCORE_W = 25 for both.
+template <typename M>
+constexpr int kNMaxOf = 64;
+template <>
+constexpr int kNMaxOf<Vtopk_nl> = 16;
+constexpr int kScoreW = 25;
+
+struct Row {
+  std::vector<int64_t> scores;
+  int k;
+};
+
+// Scores of one row: mode 0 wide uniform, 1 a few distinct values (ties), 2 all equal,
+// 3 extremes of the score width.
+std::vector<int64_t> make_scores(std::mt19937_64& rng, int n, int mode) {
+  std::vector<int64_t> s(n);
+  const int64_t lo = -(int64_t{1} << (kScoreW - 1)), hi = (int64_t{1} << (kScoreW - 1)) - 1;
+  const int64_t c = static_cast<int64_t>(rng() % 2001) - 1000;
+  for (auto& v : s) {
+    switch (mode) {
+      case 0: v = std::uniform_int_distribution<int64_t>(lo, hi)(rng); break;
+      case 1: v = static_cast<int64_t>(rng() % 4) - 2; break;
+      case 2: v = c; break;
+      default: v = (rng() & 1) ? lo : hi; break;
+    }
+  }
+  return s;
+}
+
+template <typename M>
+void run_rows(M& m, std::mt19937_64& rng, const std::vector<Row>& rows, spls_tb::Stall in_stall,
+              spls_tb::Stall out_stall, const char* what) {
+  spls_tb::reset(m);
+  uint64_t cycle = 0;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const auto& row = rows[r];
+    const int n = static_cast<int>(row.scores.size());
+    m.k_i = static_cast<uint32_t>(row.k);
+    size_t sent = 0;
+    bool got = false;
+    uint64_t mask = 0;
+    for (uint64_t guard = 0; !got; ++guard) {
+      REQUIRE_MESSAGE(guard < 100000, fmt::format("{}: row {} hangs at cycle {}", what, r, cycle));
+      m.in_valid_i = sent < static_cast<size_t>(n) && in_stall(rng);
+      m.in_score_i = static_cast<uint32_t>(sent < row.scores.size() ? row.scores[sent] : 0) &
+                     ((1u << kScoreW) - 1);
+      m.in_last_i = sent + 1 == static_cast<size_t>(n);
+      m.out_ready_i = out_stall(rng);
+      spls_tb::settle(m);
+      const bool in_fire = m.in_valid_i && m.in_ready_o;
+      if (m.out_valid_o && m.out_ready_i) {
+        REQUIRE_MESSAGE(sent == static_cast<size_t>(n),
+                        fmt::format("{}: row {} mask before its last score (cycle {})", what, r, cycle));
+        mask = m.out_mask_o;
+        got = true;
+      }
+      if (in_fire) ++sent;
+      spls_tb::posedge(m);
+      ++cycle;
+    }
+    const auto gold = esact::topk_mask(row.scores, row.k);
+    for (int j = 0; j < kNMaxOf<M>; ++j) {
+      const int g = j < n ? gold[j] : 0;
+      const int h = static_cast<int>((mask >> j) & 1);
+      if (g != h) {
+        FAIL(fmt::format("{}: row {} (n={} k={}) first mismatch at column {}: rtl {} golden {} (mask out at cycle {})",
+                         what, r, n, row.k, j, h, g, cycle));
+      }
+    }
+  }
+  CHECK(m.err_o == 0);
+}
+
+template <typename M>
+void topk_suite(const char* what) {
+  spls_tb::init_verilator();
+  std::mt19937_64 rng(spls_tb::seed() ^ 0x70b4);
+  M m;
+  constexpr int kNMax = kNMaxOf<M>;
+  std::vector<Row> rows;
+  // Edge cases: N = 1, k = 1, k = N, all equal, N = N_MAX.
+  rows.push_back({{42}, 1});
+  for (int mode = 0; mode < 4; ++mode) {
+    rows.push_back({make_scores(rng, kNMax, mode), 1});
+    rows.push_back({make_scores(rng, kNMax, mode), kNMax});
+    rows.push_back({make_scores(rng, 7, mode), 7});
+  }
+  for (int t = 0; t < 400; ++t) {
+    const int n = 1 + static_cast<int>(rng() % kNMax);
+    const int k = 1 + static_cast<int>(rng() % n);
+    rows.push_back({make_scores(rng, n, static_cast<int>(rng() % 4)), k});
+  }
+  run_rows(m, rng, rows, {1.0}, {1.0}, what);
+  run_rows(m, rng, rows, {0.6}, {0.5}, what);
+  run_rows(m, rng, rows, {0.2}, {0.9}, what);
+}
+}  // namespace
+
+TEST_CASE("rtl topk: masks equal the golden top-k (ties to the smaller index), random stalls") {
+  topk_suite<Vtopk>("topk rtl");
+}
+
+TEST_CASE("rtl topk: the Yosys netlist gives the same masks") {
+  topk_suite<Vtopk_nl>("topk netlist");
+}
+
+TEST_CASE("rtl topk: more than N_MAX scores raise err_o and never hang") {
+  spls_tb::init_verilator();
+  Vtopk m;
+  constexpr int kNMax = kNMaxOf<Vtopk>;
+  spls_tb::reset(m);
+  m.k_i = 3;
+  m.out_ready_i = 1;
+  for (int t = 0; t < kNMax + 5; ++t) {
+    m.in_valid_i = 1;
+    m.in_score_i = static_cast<uint32_t>(t);
+    m.in_last_i = t == kNMax + 4;
+    spls_tb::settle(m);
+    REQUIRE(m.in_ready_o);
+    spls_tb::posedge(m);
+  }
+  m.in_valid_i = 0;
+  spls_tb::settle(m);
+  CHECK(m.err_o == 1);
+  CHECK(m.out_valid_o == 1);
+  // The N_MAX stored scores 0..N_MAX-1: the top 3 are the last three stored.
+  CHECK(static_cast<uint64_t>(m.out_mask_o) == (uint64_t{7} << (kNMax - 3)));
+}
