@@ -1,22 +1,25 @@
-// ESACT AXI4 read master with byte realignment.
+// ESACT AXI4 read master with byte realignment and a request queue.
 //
 // A request (req_addr_i, req_len_i bytes, any alignment, len >= 1) is split into
 // INCR bursts of full AXI_DW beats that never cross a 4 KiB boundary (nor 256
-// beats).  The bursts are issued back to back (several may be outstanding; the
-// one ID keeps the data in order), and the data comes out as a stream of
-// ceil(len / BB) beats realigned so that byte 0 of the first beat is the byte
-// at req_addr_i; bytes past the end of the request in the last beat are
-// undefined.  data_last_o marks the last beat.  Back-pressure on data_ready_i
-// stalls rready.
+// beats).  Up to QD requests are queued: the address side issues the bursts
+// of the queued requests back to back (several bursts outstanding; the one ID
+// keeps the data in order) while the data side delivers, request after
+// request, ceil(len / BB) beats realigned so that byte 0 of a request's first
+// beat is the byte at its address; bytes past the end of the request in the
+// last beat are undefined.  data_last_o marks a request's last beat.
+// Back-pressure on data_ready_i stalls rready.
 //
-// An SLVERR/DECERR response sets err_o (sticky until clear_i).  abort_i stops
-// issuing new bursts; the beats still owed by the memory are accepted and
-// dropped, then the engine goes idle (AXI never sees a broken handshake).
+// An SLVERR/DECERR response sets err_o (sticky until clear_i).  abort_i drops
+// the queue and issues nothing more; the beats still owed by the memory are
+// accepted and discarded, then the engine goes idle (AXI never sees a broken
+// handshake).
 module esact_axi_rd #(
   parameter int unsigned AW  = 32,
   parameter int unsigned DW  = 128,
   parameter int unsigned IDW = 4,
-  parameter int unsigned LW  = 24   // request length width (bytes)
+  parameter int unsigned LW  = 24,  // request length width (bytes)
+  parameter int unsigned QD  = 4    // queued requests, a power of two
 ) (
   input  logic           clk_i,
   input  logic           rst_ni,
@@ -56,35 +59,53 @@ module esact_axi_rd #(
   localparam int unsigned OW  = $clog2(BB);      // byte-offset bits
   localparam int unsigned BW  = LW - OW + 1;     // beat-count width
   localparam int unsigned PIW = $clog2(2 * DW);  // bit index into a beat pair
+  localparam int unsigned QW  = (QD > 1) ? $clog2(QD) : 1;
 
-  logic          busy_q, busy_d;
+  // Request queue: wp (push), ap (address side), rp (data side, pop).
+  logic [AW-1:0] q_addr [QD];                    // beat-aligned start
+  logic [BW-1:0] q_nin [QD];
+  logic [BW-1:0] q_nout [QD];
+  logic [OW-1:0] q_off [QD];
+  logic [QW:0]   wp_q, wp_d, ap_q, ap_d, rp_q, rp_d;
+
   logic          drain_q, drain_d;
-  logic [AW-1:0] ar_addr_q, ar_addr_d;           // next burst address (beat aligned)
-  logic [BW-1:0] ar_left_q, ar_left_d;           // beats still to request
+  logic          ar_act_q, ar_act_d;             // address side working on entry ap
+  logic [AW-1:0] ar_addr_q, ar_addr_d;
+  logic [BW-1:0] ar_left_q, ar_left_d;
   logic [BW-1:0] outst_q, outst_d;               // beats requested, not yet received
-  logic [BW-1:0] r_left_q, r_left_d;             // beats still to receive
-  logic [BW-1:0] out_left_q, out_left_d;         // output beats still to deliver
+  logic          r_act_q, r_act_d;               // data side working on entry rp
+  logic [BW-1:0] r_left_q, r_left_d;
+  logic [BW-1:0] out_left_q, out_left_d;
   logic [OW-1:0] off_q, off_d;
-  logic          first_q, first_d;               // no previous beat held yet
+  logic          first_q, first_d;
   logic [DW-1:0] prev_q, prev_d;
   logic          arvalid_q, arvalid_d;
   logic [AW-1:0] araddr_q, araddr_d;
-  logic [8:0]    arlen_q, arlen_d;               // beats of the burst (1..256)
+  logic [8:0]    arlen_q, arlen_d;
   logic          err_q, err_d;
 
   logic [AW:0]   span_end;
   logic [BW-1:0] n_in, n_out;
-  logic [12:0]   to_4k;                          // bytes to the next 4 KiB boundary
+  logic [12:0]   to_4k;
   logic [BW-1:0] to_4k_beats, burst;
-  logic          r_hs, out_hs, tail;
+  logic          r_hs, out_hs, tail, push, full;
   logic [2*DW-1:0] pair;
 
-  // Request geometry.
+  assign full     = (wp_q[QW] != rp_q[QW]) && (wp_q[QW-1:0] == rp_q[QW-1:0]);
+  assign push     = req_valid_i && req_ready_o;
   assign span_end = {1'b0, req_addr_i} + (AW+1)'(req_len_i) + (AW+1)'(BB - 1);
   assign n_out    = BW'(((LW+1)'(req_len_i) + (LW+1)'(BB - 1)) >> OW);
   assign n_in     = BW'((span_end >> OW) - ((AW+1)'(req_addr_i) >> OW));
 
-  // Next burst: up to the 4 KiB boundary and at most 256 beats.
+  always_ff @(posedge clk_i) begin
+    if (push) begin
+      q_addr[wp_q[QW-1:0]] <= {req_addr_i[AW-1:OW], {OW{1'b0}}};
+      q_nin[wp_q[QW-1:0]]  <= n_in;
+      q_nout[wp_q[QW-1:0]] <= n_out;
+      q_off[wp_q[QW-1:0]]  <= req_addr_i[OW-1:0];
+    end
+  end
+
   assign to_4k       = 13'd4096 - {1'b0, ar_addr_q[11:0]};
   assign to_4k_beats = BW'(to_4k) >> OW;
   always_comb begin
@@ -94,8 +115,8 @@ module esact_axi_rd #(
   end
 
   // Output: realigned from the held beat and the incoming one (or zeros: tail).
-  assign tail  = busy_q && !drain_q && (r_left_q == '0) && (out_left_q != '0);
-  assign pair  = tail ? {{DW{1'b0}}, prev_q} : {m_axi_rdata, prev_q};
+  assign tail = r_act_q && !drain_q && (r_left_q == '0) && (out_left_q != '0);
+  assign pair = tail ? {{DW{1'b0}}, prev_q} : {m_axi_rdata, prev_q};
   always_comb begin
     if (off_q == '0) begin
       data_o = m_axi_rdata;
@@ -109,7 +130,7 @@ module esact_axi_rd #(
     m_axi_rready = 1'b0;
     if (drain_q) begin
       m_axi_rready = 1'b1;
-    end else if (busy_q) begin
+    end else if (r_act_q) begin
       if (tail) begin
         data_valid_o = 1'b1;
       end else if (off_q != '0 && first_q) begin
@@ -125,11 +146,13 @@ module esact_axi_rd #(
   assign out_hs      = data_valid_o && data_ready_i;
 
   always_comb begin
-    busy_d     = busy_q;
+    wp_d = wp_q; ap_d = ap_q; rp_d = rp_q;
     drain_d    = drain_q;
+    ar_act_d   = ar_act_q;
     ar_addr_d  = ar_addr_q;
     ar_left_d  = ar_left_q;
     outst_d    = outst_q;
+    r_act_d    = r_act_q;
     r_left_d   = r_left_q;
     out_left_d = out_left_q;
     off_d      = off_q;
@@ -140,32 +163,38 @@ module esact_axi_rd #(
     arlen_d    = arlen_q;
     err_d      = err_q && !clear_i;
 
-    // Accept a request.
-    if (req_valid_i && req_ready_o) begin
-      busy_d     = 1'b1;
-      ar_addr_d  = {req_addr_i[AW-1:OW], {OW{1'b0}}};
-      ar_left_d  = n_in;
-      r_left_d   = n_in;
-      out_left_d = n_out;
-      off_d      = req_addr_i[OW-1:0];
-      first_d    = 1'b1;
-    end
+    if (push) wp_d = wp_q + (QW+1)'(1);
 
-    // Address channel.
-    if (arvalid_q) begin
-      if (m_axi_arready) begin
-        arvalid_d = 1'b0;
-        outst_d   = outst_q + BW'(arlen_q);
-      end
-    end else if (busy_q && !drain_q && ar_left_q != '0) begin
+    // Address side: next entry, then its bursts (back to back).
+    if (arvalid_q && m_axi_arready) begin
+      arvalid_d = 1'b0;
+      outst_d   = outst_q + BW'(arlen_q);
+    end
+    if (ar_act_q && (!arvalid_q || m_axi_arready)) begin
       arvalid_d = 1'b1;
       araddr_d  = ar_addr_q;
       arlen_d   = 9'(burst);
       ar_addr_d = ar_addr_q + (AW'(burst) << OW);
       ar_left_d = ar_left_q - burst;
+      if (ar_left_q == burst) begin
+        ar_act_d = 1'b0;
+        ap_d     = ap_q + (QW+1)'(1);
+      end
+    end
+    if (!ar_act_q && ap_q != wp_q && !drain_q) begin
+      ar_act_d  = 1'b1;
+      ar_addr_d = q_addr[ap_q[QW-1:0]];
+      ar_left_d = q_nin[ap_q[QW-1:0]];
     end
 
-    // Data channel.
+    // Data side: next entry, then its beats.
+    if (!r_act_q && rp_q != wp_q && !drain_q) begin
+      r_act_d    = 1'b1;
+      r_left_d   = q_nin[rp_q[QW-1:0]];
+      out_left_d = q_nout[rp_q[QW-1:0]];
+      off_d      = q_off[rp_q[QW-1:0]];
+      first_d    = 1'b1;
+    end
     if (r_hs) begin
       if (m_axi_rresp[1]) err_d = 1'b1;
       outst_d  = outst_d - BW'(1);
@@ -176,28 +205,34 @@ module esact_axi_rd #(
     if (out_hs) begin
       out_left_d = out_left_q - BW'(1);
     end
-    if (busy_q && !drain_q && r_left_d == '0 && out_left_d == '0) begin
-      busy_d = 1'b0;
+    if (r_act_q && !drain_q && r_left_d == '0 && out_left_d == '0) begin
+      r_act_d = 1'b0;
+      rp_d    = rp_q + (QW+1)'(1);
     end
 
-    // Abort: issue nothing more, drop what the memory still owes.
-    if (abort_i && busy_q) begin
-      drain_d   = 1'b1;
-      ar_left_d = '0;
+    // Abort: drop the queue, issue nothing more, drop what the memory still owes.
+    if (abort_i) begin
+      drain_d  = 1'b1;
+      ar_act_d = 1'b0;
+      r_act_d  = 1'b0;
     end
     if (drain_q && !arvalid_d && outst_d == '0) begin
       drain_d = 1'b0;
-      busy_d  = 1'b0;
+      wp_d = '0; ap_d = '0; rp_d = '0;
     end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      busy_q     <= 1'b0;
+      wp_q       <= '0;
+      ap_q       <= '0;
+      rp_q       <= '0;
       drain_q    <= 1'b0;
+      ar_act_q   <= 1'b0;
       ar_addr_q  <= '0;
       ar_left_q  <= '0;
       outst_q    <= '0;
+      r_act_q    <= 1'b0;
       r_left_q   <= '0;
       out_left_q <= '0;
       off_q      <= '0;
@@ -208,11 +243,15 @@ module esact_axi_rd #(
       arlen_q    <= '0;
       err_q      <= 1'b0;
     end else begin
-      busy_q     <= busy_d;
+      wp_q       <= wp_d;
+      ap_q       <= ap_d;
+      rp_q       <= rp_d;
       drain_q    <= drain_d;
+      ar_act_q   <= ar_act_d;
       ar_addr_q  <= ar_addr_d;
       ar_left_q  <= ar_left_d;
       outst_q    <= outst_d;
+      r_act_q    <= r_act_d;
       r_left_q   <= r_left_d;
       out_left_q <= out_left_d;
       off_q      <= off_d;
@@ -225,8 +264,8 @@ module esact_axi_rd #(
     end
   end
 
-  assign req_ready_o   = !busy_q && !abort_i;
-  assign idle_o        = !busy_q;
+  assign req_ready_o   = !full && !drain_q && !abort_i;
+  assign idle_o        = (wp_q == rp_q) && !r_act_q && !drain_q && !arvalid_q && (outst_q == '0);
   assign err_o         = err_q;
   // Waiting on memory: address not accepted, or data owed and not arriving.
   assign stall_o       = (arvalid_q && !m_axi_arready) || (outst_q != '0 && !m_axi_rvalid);

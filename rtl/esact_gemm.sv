@@ -75,14 +75,15 @@ module esact_gemm #(
   localparam logic [1:0]  EPI_GELU = 2'd2;
 
   typedef enum logic [4:0] {
-    S_IDLE, S_GREQ, S_GLOAD, S_TILE, S_AREQ, S_ALOAD, S_BTREQ, S_BTLOAD, S_BNREQ, S_BNLOAD,
-    S_COMP, S_BIASREQ, S_BIASLOAD, S_WREQ, S_WDATA, S_NEXT, S_DONE
+    S_IDLE, S_GREQ, S_GLOAD, S_TILE, S_LOAD, S_COMP, S_BIASREQ, S_BIASLOAD, S_WREQ, S_WDATA,
+    S_NEXT, S_DONE
   } state_e;
   state_e state_q, state_d;
 
   // Loop state.
   logic [15:0]   i0_q, i0_d, c0_q, c0_d, k0_q, k0_d;
   logic [15:0]   lane_q, lane_d, w_q, w_d, kk_q, kk_d, kk1_q, kk1_d;
+  logic [15:0]   ri_q, ri_d, ci_q, ci_d;        // LOAD: requests issued / requests received
   logic          s1_q, s1_d;
   logic [AW-1:0] a_row0_q, a_row0_d, a_chunk_q, a_chunk_d, a_lane_q, a_lane_d;
   logic [AW-1:0] b_tile_q, b_tile_d, b_chunk_q, b_chunk_d, b_lane_q, b_lane_d;
@@ -103,6 +104,17 @@ module esact_gemm #(
   assign nbeats_k = (kc + 16'(BB - 1)) >> BBW;
   assign obeats = (epi_i == EPI_RAW) ? ((cols_v * 16'd4 + 16'(BB - 1)) >> BBW) : 16'd1;
 
+  // LOAD: rows_v requests for A (kc bytes each), then the B requests: cols_v of
+  // kc bytes (transposed) or kc of cols_v bytes (one beat, normal).  Requests
+  // are issued ahead (the read engine queues them) while beats are received.
+  logic [15:0] nreq, ci_beats, wk;
+  logic        ci_is_a, ri_is_a;
+  assign nreq     = rows_v + (b_trans_i ? cols_v : kc);
+  assign ci_is_a  = ci_q < rows_v;
+  assign ri_is_a  = ri_q < rows_v;
+  assign ci_beats = (ci_is_a || b_trans_i) ? nbeats_k : 16'd1;
+  assign wk       = ci_q - rows_v;               // B lane (transposed) or B row (normal)
+
   // Operand buffers.
   logic [MR*DW-1:0] a_rdata;
   logic [MC*DW-1:0] b_rdata;
@@ -112,7 +124,7 @@ module esact_gemm #(
 
   for (genvar r = 0; r < MR; r++) begin : g_abuf
     esact_sram #(.WIDTH(DW), .DEPTH(WD)) u_sram (
-      .clk_i, .we_i(a_we_any && lane_q == 16'(r)), .waddr_i(WAW'(w_q)), .wdata_i(rd_data_i),
+      .clk_i, .we_i(a_we_any && ci_q == 16'(r)), .waddr_i(WAW'(w_q)), .wdata_i(rd_data_i),
       .wbe_i({BB{1'b1}}), .re_i(buf_re), .raddr_i(buf_raddr), .rdata_o(a_rdata[r*DW +: DW]));
   end
   for (genvar c = 0; c < MC; c++) begin : g_bbuf
@@ -120,10 +132,10 @@ module esact_gemm #(
     logic [WAW-1:0] wa;
     logic [DW-1:0] wd;
     logic [BB-1:0] be;
-    assign we = (bt_we_any && lane_q == 16'(c)) || bn_we;
-    assign wa = bn_we ? WAW'(kk_q >> BBW) : WAW'(w_q);
+    assign we = (bt_we_any && wk == 16'(c)) || bn_we;
+    assign wa = bn_we ? WAW'(wk >> BBW) : WAW'(w_q);
     assign wd = bn_we ? {BB{rd_data_i[c*8 +: 8]}} : rd_data_i;
-    assign be = bn_we ? (BB'(1) << kk_q[BBW-1:0]) : {BB{1'b1}};
+    assign be = bn_we ? (BB'(1) << wk[BBW-1:0]) : {BB{1'b1}};
     esact_sram #(.WIDTH(DW), .DEPTH(WD)) u_sram (
       .clk_i, .we_i(we), .waddr_i(wa), .wdata_i(wd), .wbe_i(be),
       .re_i(buf_re), .raddr_i(buf_raddr), .rdata_o(b_rdata[c*DW +: DW]));
@@ -163,7 +175,7 @@ module esact_gemm #(
   always_comb begin
     state_d = state_q;
     i0_d = i0_q; c0_d = c0_q; k0_d = k0_q;
-    lane_d = lane_q; w_d = w_q; kk_d = kk_q; kk1_d = kk1_q; s1_d = 1'b0;
+    lane_d = lane_q; w_d = w_q; kk_d = kk_q; kk1_d = kk1_q; s1_d = 1'b0; ri_d = ri_q; ci_d = ci_q;
     a_row0_d = a_row0_q; a_chunk_d = a_chunk_q; a_lane_d = a_lane_q;
     b_tile_d = b_tile_q; b_chunk_d = b_chunk_q; b_lane_d = b_lane_q;
     o_row0_d = o_row0_q; o_row_d = o_row_q;
@@ -203,68 +215,36 @@ module esact_gemm #(
         mac_clr = 1'b1;
         k0_d = '0;
         a_chunk_d = a_row0_q; a_lane_d = a_row0_q;
-        b_chunk_d = b_tile_q;
-        lane_d = '0;
-        state_d = S_AREQ;
+        b_chunk_d = b_tile_q; b_lane_d = b_tile_q;
+        ri_d = '0; ci_d = '0; w_d = '0;
+        state_d = S_LOAD;
       end
-      S_AREQ: begin
-        rd_req_valid_o = 1'b1; rd_req_addr_o = a_lane_q;
-        if (rd_req_ready_i) begin w_d = '0; state_d = S_ALOAD; end
-      end
-      S_ALOAD: begin
-        rd_data_ready_o = 1'b1;
-        if (rd_data_valid_i) begin
-          a_we_any = 1'b1;
-          w_d = w_q + 16'd1;
-          if (w_q + 16'd1 == nbeats_k) begin
-            lane_d = lane_q + 16'd1;
-            a_lane_d = a_lane_q + AW'(lda_i);
-            if (lane_q + 16'd1 == rows_v) begin
-              lane_d = '0; kk_d = '0;
-              b_lane_d = b_chunk_q;
-              state_d = b_trans_i ? S_BTREQ : S_BNREQ;
-            end else begin
-              state_d = S_AREQ;
-            end
+      S_LOAD: begin
+        // Issue side.
+        if (ri_q < nreq) begin
+          rd_req_valid_o = 1'b1;
+          rd_req_addr_o  = ri_is_a ? a_lane_q : b_lane_q;
+          rd_req_len_o   = (ri_is_a || b_trans_i) ? LW'(kc) : LW'(cols_v);
+          if (rd_req_ready_i) begin
+            ri_d = ri_q + 16'd1;
+            if (ri_is_a) a_lane_d = a_lane_q + AW'(lda_i);
+            else         b_lane_d = b_lane_q + AW'(ldb_i);
           end
         end
-      end
-      S_BTREQ: begin
-        rd_req_valid_o = 1'b1; rd_req_addr_o = b_lane_q;
-        if (rd_req_ready_i) begin w_d = '0; state_d = S_BTLOAD; end
-      end
-      S_BTLOAD: begin
+        // Receive side.
         rd_data_ready_o = 1'b1;
         if (rd_data_valid_i) begin
-          bt_we_any = 1'b1;
+          a_we_any  = ci_is_a;
+          bt_we_any = !ci_is_a && b_trans_i;
+          bn_we     = !ci_is_a && !b_trans_i;
           w_d = w_q + 16'd1;
-          if (w_q + 16'd1 == nbeats_k) begin
-            lane_d = lane_q + 16'd1;
-            b_lane_d = b_lane_q + AW'(ldb_i);
-            if (lane_q + 16'd1 == cols_v) begin
+          if (w_q + 16'd1 == ci_beats) begin
+            w_d  = '0;
+            ci_d = ci_q + 16'd1;
+            if (ci_q + 16'd1 == nreq) begin
               kk_d = '0;
               state_d = S_COMP;
-            end else begin
-              state_d = S_BTREQ;
             end
-          end
-        end
-      end
-      S_BNREQ: begin
-        rd_req_valid_o = 1'b1; rd_req_addr_o = b_lane_q; rd_req_len_o = LW'(cols_v);
-        if (rd_req_ready_i) state_d = S_BNLOAD;
-      end
-      S_BNLOAD: begin
-        rd_data_ready_o = 1'b1;
-        if (rd_data_valid_i) begin
-          bn_we = 1'b1;
-          kk_d = kk_q + 16'd1;
-          b_lane_d = b_lane_q + AW'(ldb_i);
-          if (kk_q + 16'd1 == kc) begin
-            kk_d = '0;
-            state_d = S_COMP;
-          end else begin
-            state_d = S_BNREQ;
           end
         end
       end
@@ -278,9 +258,10 @@ module esact_gemm #(
           a_chunk_d = a_chunk_q + AW'(KC);
           a_lane_d  = a_chunk_q + AW'(KC);
           b_chunk_d = b_trans_i ? (b_chunk_q + AW'(KC)) : (b_chunk_q + AW'(32'(KC) * ldb_i));
-          lane_d = '0;
+          b_lane_d  = b_chunk_d;
+          ri_d = '0; ci_d = '0; w_d = '0;
           if (32'(k0_q) + KC < 32'(k_i)) begin
-            state_d = S_AREQ;
+            state_d = S_LOAD;
           end else begin
             lane_d = '0; w_d = '0;
             o_row_d = o_row0_q + AW'((epi_i == EPI_RAW) ? 32'(c0_q) * 4 : 32'(c0_q));
@@ -350,7 +331,7 @@ module esact_gemm #(
     if (!rst_ni) begin
       state_q <= S_IDLE;
       i0_q <= '0; c0_q <= '0; k0_q <= '0;
-      lane_q <= '0; w_q <= '0; kk_q <= '0; kk1_q <= '0; s1_q <= 1'b0;
+      lane_q <= '0; w_q <= '0; kk_q <= '0; kk1_q <= '0; s1_q <= 1'b0; ri_q <= '0; ci_q <= '0;
       a_row0_q <= '0; a_chunk_q <= '0; a_lane_q <= '0;
       b_tile_q <= '0; b_chunk_q <= '0; b_lane_q <= '0;
       o_row0_q <= '0; o_row_q <= '0;
@@ -358,7 +339,7 @@ module esact_gemm #(
     end else begin
       state_q <= state_d;
       i0_q <= i0_d; c0_q <= c0_d; k0_q <= k0_d;
-      lane_q <= lane_d; w_q <= w_d; kk_q <= kk_d; kk1_q <= kk1_d; s1_q <= s1_d;
+      lane_q <= lane_d; w_q <= w_d; kk_q <= kk_d; kk1_q <= kk1_d; s1_q <= s1_d; ri_q <= ri_d; ci_q <= ci_d;
       a_row0_q <= a_row0_d; a_chunk_q <= a_chunk_d; a_lane_q <= a_lane_d;
       b_tile_q <= b_tile_d; b_chunk_q <= b_chunk_d; b_lane_q <= b_lane_d;
       o_row0_q <= o_row0_d; o_row_q <= o_row_d;
