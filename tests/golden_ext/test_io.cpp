@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -363,4 +364,49 @@ TEST_CASE("inputs: .npy and inputs.json with tokens, ids and labels") {
   CHECK(has(error_of<FileError>([&] { (void)load_inputs(dir / "flat.npy", m); }), "expected (N, D) or (B, N, D)"));
   npy::write(dir / "i32.npy", std::vector<int32_t>(8), {1, 8});
   CHECK(has(error_of<FileError>([&] { (void)load_inputs(dir / "i32.npy", m); }), "dtype is int32, expected int8"));
+}
+
+TEST_CASE("npy and manifest: random corruption gives clean errors, never a crash") {
+  std::mt19937 rng(2024);
+  // .npy: flip bytes (mostly in the header) or cut the file anywhere.
+  const auto good = npy_image("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }", 24);
+  int rejected = 0;
+  for (int it = 0; it < 3000; ++it) {
+    auto b = good;
+    if (it % 4 == 0) {
+      b.resize(rng() % b.size());
+    } else {
+      const int flips = 1 + static_cast<int>(rng() % 3);
+      for (int f = 0; f < flips; ++f) b[rng() % 80] = static_cast<uint8_t>(rng());
+    }
+    try {
+      const npy::Array a = npy::parse(b, "fuzz.npy");
+      CHECK(a.bytes.size() == a.count() * npy::dtype_size(a.dtype));
+    } catch (const npy::Error& e) {
+      ++rejected;
+      CHECK(std::string(e.what()).rfind("fuzz.npy: ", 0) == 0);
+    }
+  }
+  CHECK(rejected > 1000);
+  // manifest.json: flip characters of a valid manifest; only FileError may come out.
+  const Model m = test::random_model(8, 2, 12, 1, 4, Norm::Post);
+  const fs::path dir = scratch("model_fuzz");
+  save_model(m, dir);
+  std::ifstream in(dir / "manifest.json");
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  const char alphabet[] = "{}[],:\"0123456789-.eE truefalsenull";
+  rejected = 0;
+  for (int it = 0; it < 150; ++it) {
+    std::string t = text;
+    const int flips = 1 + static_cast<int>(rng() % 2);
+    for (int f = 0; f < flips; ++f) t[rng() % t.size()] = alphabet[rng() % (sizeof(alphabet) - 1)];
+    std::ofstream(dir / "manifest.json", std::ios::trunc) << t;
+    try {
+      (void)load_model(dir);
+    } catch (const FileError& e) {
+      ++rejected;
+      CHECK(std::string(e.what()).find("manifest.json") != std::string::npos);
+    }
+  }
+  CHECK(rejected > 75);
 }
