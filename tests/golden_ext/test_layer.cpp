@@ -250,6 +250,12 @@ TEST_CASE("SPLS layer equals a naive transcription of the spec, and its rules ho
       CHECK(R.work.wo.macs == nl * d * d);
       CHECK(R.work.ffn.macs == 2ull * (L.spls.ffn_reuse ? nl : n) * d * f);
       CHECK(R.work.prediction_additions == pred.additions);
+      // Bytes (spec 4.1): X, Y once; Q, O, Z of leaders, K and V of (token, head)
+      // in U_h, H of all rows, G and Z2 of the FFN rows: written and read once.
+      const uint64_t nffn = L.spls.ffn_reuse ? nl : static_cast<uint64_t>(n);
+      CHECK(R.work.activation_bytes ==
+            2ull * n * d + 2ull * (3 * nl * d + 2 * su * dh + 1ull * n * d + nffn * f + nffn * d));
+      CHECK(R.work.weight_bytes == 6ull * d * d + 2ull * d * f + 4ull * (5 * d + f));
     }
   }
   CHECK(followers_seen > 0);  // the test exercised reuse
