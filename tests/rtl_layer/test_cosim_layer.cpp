@@ -43,6 +43,17 @@ void run_shape(const Shape& s) {
                       s.backpressure, s.latency, s.bandwidth, r.cycles, r.macs, r.rd_stall,
                       r.sim_cycles / std::max(1e-9, r.wall_seconds)));
   if (s.backpressure > 0) CHECK(r.axi.ar_stall + r.axi.w_stall + r.axi.aw_stall + r.axi.r_wait > 0);
+  // Counters: the cycle counter covers START..DONE, the phases add up to at most
+  // that, and the array is credited with at least the golden model's MACs.
+  CHECK(r.cycles <= r.sim_cycles);
+  CHECK(r.cycles + 64 >= r.sim_cycles);
+  uint64_t phases = 0;
+  for (auto c : r.phase_cycles) phases += c;
+  CHECK(phases <= r.cycles);
+  CHECK(phases > 0);
+  uint64_t gmacs = 0;
+  for (const auto& g : w.golden) gmacs += g.work.total_macs();
+  CHECK(r.macs >= gmacs);
 }
 }  // namespace
 
@@ -60,4 +71,46 @@ TEST_CASE("cosim: dense layer, pre-LN, odd N, half bandwidth") {
 
 TEST_CASE("cosim: two chained layers, heavy back-pressure") {
   run_shape({"n=9,d=32,heads=2,ffn=64,layers=2,seed=11", 0.6, 12, 1.0, 13});
+}
+
+TEST_CASE("cosim: dense layers, awkward sizes (N = 1, D and F not multiples of the array)") {
+  run_shape({"n=1,d=40,heads=5,ffn=72,layers=1,seed=15", 0.2, 5, 1.0, 3});
+  run_shape({"n=17,d=24,heads=1,ffn=40,layers=1,norm=pre,seed=16", 0.4, 20, 0.25, 4});
+}
+
+TEST_CASE("cosim: a difference between RTL and golden is caught and located") {
+  // Corrupt layer 0's Wo in memory after packing: the RTL then computes with a
+  // weight the golden model did not use, and the comparison must say where.
+  auto w = cosim::make_workload("n=6,d=32,heads=2,ffn=32,layers=1,seed=17");
+  Harness h(cosim::config_for(*w.img));
+  w.img->load(h.mem());
+  const uint64_t wo = w.img->desc_word(0, esact::params::DESC_WO);
+  uint8_t* p = h.mem().ptr(wo + 5, 1);  // Wo[0][5]: input channel 0 into output column 5
+  *p = static_cast<uint8_t>(*p ^ 0x7f);
+  const auto r = h.run(*w.img, Mode::Dense, 2'000'000);
+  REQUIRE(r.ok());
+  const auto mm = esact::sim::compare_outputs(h.mem(), *w.img, w.golden);
+  REQUIRE(mm.any);
+  MESSAGE(mm.str());
+  CHECK(mm.layer == 0);
+  CHECK(mm.tensor == "Y");
+  CHECK(mm.cycle > 0);
+  CHECK(mm.cycle < static_cast<int64_t>(r.end_cycle));
+  CHECK(mm.str().find(fmt::format("row {} col {}", mm.row, mm.col)) != std::string::npos);
+  CHECK(mm.differing_bytes > 0);
+}
+
+TEST_CASE("cosim: a run that does not finish in time is a clear timeout") {
+  auto w = cosim::make_workload("n=8,d=32,heads=2,ffn=32,layers=1,seed=18");
+  Harness h(cosim::config_for(*w.img));
+  w.img->load(h.mem());
+  const auto r = h.run(*w.img, Mode::Dense, 500);
+  CHECK(r.timed_out);
+  CHECK_FALSE(r.ok());
+  CHECK(r.problem().find("timeout") != std::string::npos);
+  CHECK((r.status & 1u) == 1u);  // still busy
+  // It does finish when given the time, and exactly.
+  h.reset(2);
+  const auto mm = cosim::run_and_compare(h, w, Mode::Dense, 20'000'000);
+  CHECK_FALSE(mm.any);
 }
