@@ -169,7 +169,16 @@ int main(int argc, char** argv) {
     h.close_trace();
     if (r.ok()) {
       mm = compare_outputs(h.mem(), *img, golden);
-      if (mm.any) fail = mm.str();
+      if (mm.any) {
+        fail = mm.str();
+        const auto dg = diagnose_scratch(h.mem(), *img, golden.back(), model.layers.back().norm == Norm::Pre);
+        if (dg.any)
+          fail += fmt::format("\n      intermediates of layer {} (scratch): first differing tensor {} row {} col {}: rtl {} golden {} ({})",
+                              dg.layer, dg.tensor, dg.row, dg.col, dg.rtl, dg.golden,
+                              dg.cycle < 0 ? std::string("never written") : fmt::format("written at cycle {}", dg.cycle));
+        else
+          fail += "\n      intermediates of the last layer in scratch all match the golden model";
+      }
     } else {
       fail = r.problem();
     }

@@ -98,6 +98,27 @@ TEST_CASE("cosim: a difference between RTL and golden is caught and located") {
   CHECK(mm.cycle < static_cast<int64_t>(r.end_cycle));
   CHECK(mm.str().find(fmt::format("row {} col {}", mm.row, mm.col)) != std::string::npos);
   CHECK(mm.differing_bytes > 0);
+  // The diagnosis walks the intermediates: Q, K, V and O are right, Z (= O Wo + bo) is the first wrong one.
+  const auto dg = esact::sim::diagnose_scratch(h.mem(), *w.img, w.golden.back(), false);
+  MESSAGE(dg.str());
+  REQUIRE(dg.any);
+  CHECK(dg.tensor == "Z");
+  CHECK(dg.col == 5);
+  CHECK(dg.cycle > 0);
+}
+
+TEST_CASE("cosim: after an exact run every intermediate tensor in scratch matches too") {
+  for (const char* spec : {"n=6,d=32,heads=2,ffn=48,layers=1,seed=19", "n=5,d=32,heads=2,ffn=48,layers=1,norm=pre,seed=20"}) {
+    CAPTURE(std::string(spec));
+    auto w = cosim::make_workload(spec);
+    Harness h(cosim::config_for(*w.img, 0.3, 9, 2));
+    const auto mm = cosim::run_and_compare(h, w, Mode::Dense, 2'000'000);
+    CHECK_FALSE(mm.any);
+    const auto dg = esact::sim::diagnose_scratch(h.mem(), *w.img, w.golden.back(),
+                                                 w.model.layers.back().norm == esact::Norm::Pre);
+    INFO(dg.str());
+    CHECK_FALSE(dg.any);
+  }
 }
 
 TEST_CASE("cosim: a run that does not finish in time is a clear timeout") {
