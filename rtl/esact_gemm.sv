@@ -109,7 +109,9 @@ module esact_gemm #(
   // are issued ahead (the read engine queues them) while beats are received.
   logic [15:0] nreq, ci_beats, wk;
   logic        ci_is_a, ri_is_a;
-  assign nreq     = rows_v + (b_trans_i ? cols_v : kc);
+  logic        b_reuse;                        // B chunk and bias of this column tile are loaded
+  assign b_reuse  = (32'(k_i) <= KC) && (i0_q != 16'd0);
+  assign nreq     = rows_v + (b_reuse ? 16'd0 : (b_trans_i ? cols_v : kc));
   assign ci_is_a  = ci_q < rows_v;
   assign ri_is_a  = ri_q < rows_v;
   assign ci_beats = (ci_is_a || b_trans_i) ? nbeats_k : 16'd1;
@@ -265,8 +267,8 @@ module esact_gemm #(
           end else begin
             lane_d = '0; w_d = '0;
             o_row_d = o_row0_q + AW'((epi_i == EPI_RAW) ? 32'(c0_q) * 4 : 32'(c0_q));
-            bias_d = '0;
-            state_d = bias_en_i ? S_BIASREQ : S_WREQ;
+            if (!bias_en_i) bias_d = '0;
+            state_d = (bias_en_i && !b_reuse) ? S_BIASREQ : S_WREQ;
           end
         end
       end
@@ -302,17 +304,20 @@ module esact_gemm #(
         end
       end
       S_NEXT: begin
-        if (32'(c0_q) + MC < 32'(n_i)) begin
-          c0_d = c0_q + 16'(MC);
-          b_tile_d = b_trans_i ? (b_tile_q + AW'(32'(MC) * ldb_i)) : (b_tile_q + AW'(MC));
-          state_d = S_TILE;
-        end else begin
-          c0_d = '0;
-          b_tile_d = b_addr_i;
+        // Row tiles inner, column tiles outer: a column tile's B chunk and
+        // bias stay in the buffers for every row tile when k <= KC.
+        if (32'(i0_q) + MR < 32'(m_i)) begin
           i0_d = i0_q + 16'(MR);
           a_row0_d = a_row0_q + AW'(32'(MR) * lda_i);
           o_row0_d = o_row0_q + AW'(32'(MR) * ldo_i);
-          state_d = (32'(i0_q) + MR < 32'(m_i)) ? S_TILE : S_DONE;
+          state_d = S_TILE;
+        end else begin
+          i0_d = '0;
+          a_row0_d = a_addr_i;
+          o_row0_d = out_addr_i;
+          c0_d = c0_q + 16'(MC);
+          b_tile_d = b_trans_i ? (b_tile_q + AW'(32'(MC) * ldb_i)) : (b_tile_q + AW'(MC));
+          state_d = (32'(c0_q) + MC < 32'(n_i)) ? S_TILE : S_DONE;
         end
       end
       S_DONE: begin

@@ -102,7 +102,9 @@ GemmCase random_case(std::mt19937_64& rng, int m, int k, int n, bool trans, int 
 TEST_CASE("rtl gemm: shapes around the tile and chunk sizes, all epilogues, both B layouts") {
   Dp dp;
   std::mt19937_64 rng(41);
-  const int shapes[][3] = {{1, 1, 1}, {16, 32, 16}, {17, 33, 15}, {5, 70, 40}, {33, 64, 17}, {3, 100, 3}};
+  // m > 16 with k <= KC (32 in tb_unit_dp) reuses B and bias across row tiles.
+  const int shapes[][3] = {{1, 1, 1}, {16, 32, 16}, {17, 33, 15}, {5, 70, 40}, {33, 64, 17}, {3, 100, 3},
+                           {40, 20, 33}, {33, 32, 20}};
   for (const auto& sh : shapes)
     for (int trans = 0; trans < 2; ++trans)
       for (int epi = 0; epi < 3; ++epi) {
