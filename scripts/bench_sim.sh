@@ -22,7 +22,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 py=/usr/bin/python3
 
 if [[ -z "$shapes" ]]; then
-  shapes="n=16,d=64,heads=4,ffn=256,layers=1,seed=1;n=64,d=256,heads=4,ffn=1024,layers=1,seed=1;n=128,d=256,heads=8,ffn=1024,layers=1,seed=1"
+  shapes="n=16,d=64,heads=4,ffn=256,layers=1,seed=1;n=32,d=128,heads=4,ffn=512,layers=1,seed=1;n=64,d=128,heads=4,ffn=512,layers=1,seed=1"
   if [[ $big == 1 ]]; then shapes="$shapes;n=128,d=768,heads=12,ffn=3072,layers=1,seed=1"; fi
 fi
 

@@ -55,9 +55,21 @@ std::string RunResult::problem() const {
     return fmt::format("timeout: no DONE/ERROR after {} cycles (STATUS=0x{:x})", sim_cycles, status);
   if (!finished) return "the run did not finish";
   if ((status & 4u) || err_code) {
-    const unsigned word = (err_info >> 8) & 0xffu;
-    return fmt::format("accelerator error {}: layer {}{}", err_name(err_code), err_info & 0xffu,
-                       word < params::DESC_WORDS ? fmt::format(", descriptor word {}", word) : std::string());
+    // ERR_INFO names a layer and a descriptor word only for the errors that have them.
+    const unsigned layer = err_info & 0xffu, word = (err_info >> 8) & 0xffu;
+    std::string where;
+    switch (err_code) {
+      case params::ERR_N_TOKENS:
+      case params::ERR_N_LAYERS:
+      case params::ERR_MODE: where = " (a CSR value)"; break;
+      case params::ERR_AXI_READ:
+      case params::ERR_AXI_WRITE:
+      case params::ERR_SCRATCH: where = fmt::format(" in layer {}", layer); break;
+      default:
+        where = word < params::DESC_WORDS ? fmt::format(": layer {}, descriptor word {}", layer, word)
+                                          : fmt::format(" (a CSR value; layer field {})", layer);
+    }
+    return fmt::format("accelerator error {}{}", err_name(err_code), where);
   }
   return "";
 }
