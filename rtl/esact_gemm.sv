@@ -11,7 +11,10 @@
 // buffers (one 1R1W SRAM per lane), then the MAC array takes one k per cycle.
 // After the last chunk the epilogue adds the bias (int32, as the golden model
 // initialises its accumulator with it), requantizes and writes one output row
-// per write request.  m, n and k of any size: partial tiles and chunks are
+// per write request.  Column tiles are the outer loop: when k <= KC the B chunk
+// and the bias of a column tile stay loaded for all its row tiles, and the A
+// rows of the next row tile are prefetched into the second A bank while the
+// array computes and the epilogue writes the current tile.  m, n and k of any size: partial tiles and chunks are
 // masked, and MACS counts only the cells that do useful work.
 //
 // SPLS plugs in here: a row map (leader rows) selects which A rows a tile
@@ -68,6 +71,7 @@ module esact_gemm #(
   localparam int unsigned BBW  = $clog2(BB);
   localparam int unsigned WD   = KC / BB;                 // words per lane
   localparam int unsigned WAW  = (WD > 1) ? $clog2(WD) : 1;
+  localparam int unsigned AAW  = WAW + 1;                 // A buffer: two banks
   localparam int unsigned IPB  = DW / 32;                 // int32 per beat
   localparam int unsigned RW   = (MR > 1) ? $clog2(MR) : 1;
   localparam int unsigned GB   = 256 / BB;                // beats of the GELU table
@@ -75,8 +79,7 @@ module esact_gemm #(
   localparam logic [1:0]  EPI_GELU = 2'd2;
 
   typedef enum logic [4:0] {
-    S_IDLE, S_GREQ, S_GLOAD, S_TILE, S_LOAD, S_COMP, S_BIASREQ, S_BIASLOAD, S_WREQ, S_WDATA,
-    S_NEXT, S_DONE
+    S_IDLE, S_GREQ, S_GLOAD, S_TILE, S_LOAD, S_COMP, S_WREQ, S_WDATA, S_NEXT, S_DONE
   } state_e;
   state_e state_q, state_d;
 
@@ -107,15 +110,33 @@ module esact_gemm #(
   // LOAD: rows_v requests for A (kc bytes each), then the B requests: cols_v of
   // kc bytes (transposed) or kc of cols_v bytes (one beat, normal).  Requests
   // are issued ahead (the read engine queues them) while beats are received.
-  logic [15:0] nreq, ci_beats, wk;
-  logic        ci_is_a, ri_is_a;
+  // A last request loads the bias of a new column tile (cols_v int32).
+  logic [15:0] nreq, nreq_ab, ci_beats, wk, bias_beats;
+  logic        ci_is_a, ri_is_a, ci_is_bias, ri_is_bias, need_bias;
   logic        b_reuse;                        // B chunk and bias of this column tile are loaded
-  assign b_reuse  = (32'(k_i) <= KC) && (i0_q != 16'd0);
-  assign nreq     = rows_v + (b_reuse ? 16'd0 : (b_trans_i ? cols_v : kc));
-  assign ci_is_a  = ci_q < rows_v;
-  assign ri_is_a  = ri_q < rows_v;
-  assign ci_beats = (ci_is_a || b_trans_i) ? nbeats_k : 16'd1;
-  assign wk       = ci_q - rows_v;               // B lane (transposed) or B row (normal)
+  assign b_reuse    = (32'(k_i) <= KC) && (i0_q != 16'd0);
+  assign need_bias  = bias_en_i && !b_reuse;
+  assign nreq_ab    = rows_v + (b_reuse ? 16'd0 : (b_trans_i ? cols_v : kc));
+  assign nreq       = nreq_ab + (need_bias ? 16'd1 : 16'd0);
+  assign bias_beats = (cols_v * 16'd4 + 16'(BB - 1)) >> BBW;
+  assign ci_is_a    = ci_q < rows_v;
+  assign ri_is_a    = ri_q < rows_v;
+  assign ci_is_bias = ci_q == nreq_ab;
+  assign ri_is_bias = ri_q == nreq_ab;
+  assign ci_beats   = ci_is_bias ? bias_beats : ((ci_is_a || b_trans_i) ? nbeats_k : 16'd1);
+  assign wk         = ci_q - rows_v;             // B lane (transposed) or B row (normal)
+
+  // A prefetch of the next row tile (same column tile, k <= KC) into the other
+  // A bank, while the current tile computes and writes.
+  logic          abank_q, abank_d;             // bank the array reads
+  logic          pf_act_q, pf_act_d, pf_done_q, pf_done_d;
+  logic [15:0]   pf_rows_q, pf_rows_d, pf_ri_q, pf_ri_d, pf_ci_q, pf_ci_d, pf_w_q, pf_w_d;
+  logic [AW-1:0] pf_lane_q, pf_lane_d;
+  logic          pf_we;
+  logic [15:0]   next_rows;
+  logic          can_pf;
+  assign next_rows = ((m_left - 16'(MR)) > 16'(MR)) ? 16'(MR) : (m_left - 16'(MR));
+  assign can_pf    = (32'(k_i) <= KC) && (32'(i0_q) + MR < 32'(m_i));
 
   // Operand buffers.
   logic [MR*DW-1:0] a_rdata;
@@ -125,9 +146,13 @@ module esact_gemm #(
   logic             a_we_any, bt_we_any, bn_we;
 
   for (genvar r = 0; r < MR; r++) begin : g_abuf
-    esact_sram #(.WIDTH(DW), .DEPTH(WD)) u_sram (
-      .clk_i, .we_i(a_we_any && ci_q == 16'(r)), .waddr_i(WAW'(w_q)), .wdata_i(rd_data_i),
-      .wbe_i({BB{1'b1}}), .re_i(buf_re), .raddr_i(buf_raddr), .rdata_o(a_rdata[r*DW +: DW]));
+    logic           we;
+    logic [AAW-1:0] wa;
+    assign we = pf_we ? (pf_ci_q == 16'(r)) : (a_we_any && ci_q == 16'(r));
+    assign wa = pf_we ? {!abank_q, WAW'(pf_w_q)} : {abank_q, WAW'(w_q)};
+    esact_sram #(.WIDTH(DW), .DEPTH(2 * WD)) u_sram (
+      .clk_i, .we_i(we), .waddr_i(wa), .wdata_i(rd_data_i),
+      .wbe_i({BB{1'b1}}), .re_i(buf_re), .raddr_i({abank_q, buf_raddr}), .rdata_o(a_rdata[r*DW +: DW]));
   end
   for (genvar c = 0; c < MC; c++) begin : g_bbuf
     logic          we;
@@ -165,7 +190,7 @@ module esact_gemm #(
   for (genvar c = 0; c < MC; c++) begin : g_epi
     logic [31:0] v;
     logic [7:0]  q;
-    assign v = acc[(32'(er) * MC + c) * 32 +: 32] + bias_q[c*32 +: 32];
+    assign v = acc[(32'(er) * MC + c) * 32 +: 32] + (bias_en_i ? bias_q[c*32 +: 32] : 32'd0);
     esact_requant #(.IN_W(32)) u_rq (.acc_i(v), .m_i(rq_m_i), .s_i(rq_s_i), .q_o(q));
     assign vrow[c*32 +: 32] = v;
     assign qrow[c*8 +: 8]   = q;
@@ -182,6 +207,10 @@ module esact_gemm #(
     b_tile_d = b_tile_q; b_chunk_d = b_chunk_q; b_lane_d = b_lane_q;
     o_row0_d = o_row0_q; o_row_d = o_row_q;
     bias_d = bias_q; gelu_d = gelu_q;
+    abank_d = abank_q;
+    pf_act_d = pf_act_q; pf_done_d = pf_done_q; pf_rows_d = pf_rows_q;
+    pf_ri_d = pf_ri_q; pf_ci_d = pf_ci_q; pf_w_d = pf_w_q; pf_lane_d = pf_lane_q;
+    pf_we = 1'b0;
     mac_clr = 1'b0;
     a_we_any = 1'b0; bt_we_any = 1'b0; bn_we = 1'b0;
     buf_re = 1'b0; buf_raddr = WAW'(kk_q >> BBW);
@@ -222,32 +251,54 @@ module esact_gemm #(
         state_d = S_LOAD;
       end
       S_LOAD: begin
-        // Issue side.
-        if (ri_q < nreq) begin
-          rd_req_valid_o = 1'b1;
-          rd_req_addr_o  = ri_is_a ? a_lane_q : b_lane_q;
-          rd_req_len_o   = (ri_is_a || b_trans_i) ? LW'(kc) : LW'(cols_v);
-          if (rd_req_ready_i) begin
-            ri_d = ri_q + 16'd1;
-            if (ri_is_a) a_lane_d = a_lane_q + AW'(lda_i);
-            else         b_lane_d = b_lane_q + AW'(ldb_i);
+        if (pf_act_q || pf_done_q) begin
+          // This tile's A was prefetched (B and bias are resident): switch banks.
+          if (pf_done_q) begin
+            pf_done_d = 1'b0;
+            abank_d = !abank_q;
+            kk_d = '0;
+            state_d = S_COMP;
           end
-        end
-        // Receive side.
-        rd_data_ready_o = 1'b1;
-        if (rd_data_valid_i) begin
-          a_we_any  = ci_is_a;
-          bt_we_any = !ci_is_a && b_trans_i;
-          bn_we     = !ci_is_a && !b_trans_i;
-          w_d = w_q + 16'd1;
-          if (w_q + 16'd1 == ci_beats) begin
-            w_d  = '0;
-            ci_d = ci_q + 16'd1;
-            if (ci_q + 16'd1 == nreq) begin
-              kk_d = '0;
-              state_d = S_COMP;
+        end else begin
+          // Issue side.
+          if (ri_q < nreq) begin
+            rd_req_valid_o = 1'b1;
+            rd_req_addr_o  = ri_is_bias ? (bias_addr_i + AW'(32'(c0_q) * 4)) : (ri_is_a ? a_lane_q : b_lane_q);
+            rd_req_len_o   = ri_is_bias ? LW'(32'(cols_v) * 4) :
+                             ((ri_is_a || b_trans_i) ? LW'(kc) : LW'(cols_v));
+            if (rd_req_ready_i) begin
+              ri_d = ri_q + 16'd1;
+              if (ri_is_a) a_lane_d = a_lane_q + AW'(lda_i);
+              else if (!ri_is_bias) b_lane_d = b_lane_q + AW'(ldb_i);
             end
           end
+          // Receive side.
+          rd_data_ready_o = 1'b1;
+          if (rd_data_valid_i) begin
+            if (ci_is_bias) begin
+              bias_d[(32'(w_q) % (MC / IPB)) * DW +: DW] = rd_data_i;
+            end else begin
+              a_we_any  = ci_is_a;
+              bt_we_any = !ci_is_a && b_trans_i;
+              bn_we     = !ci_is_a && !b_trans_i;
+            end
+            w_d = w_q + 16'd1;
+            if (w_q + 16'd1 == ci_beats) begin
+              w_d  = '0;
+              ci_d = ci_q + 16'd1;
+              if (ci_q + 16'd1 == nreq) begin
+                kk_d = '0;
+                state_d = S_COMP;
+              end
+            end
+          end
+        end
+        // Entering COMP with a next row tile in this column tile: prefetch its A.
+        if (state_d == S_COMP && can_pf) begin
+          pf_act_d  = 1'b1;
+          pf_rows_d = next_rows;
+          pf_ri_d = '0; pf_ci_d = '0; pf_w_d = '0;
+          pf_lane_d = a_row0_q + AW'(32'(MR) * lda_i);
         end
       end
       S_COMP: begin
@@ -267,23 +318,6 @@ module esact_gemm #(
           end else begin
             lane_d = '0; w_d = '0;
             o_row_d = o_row0_q + AW'((epi_i == EPI_RAW) ? 32'(c0_q) * 4 : 32'(c0_q));
-            if (!bias_en_i) bias_d = '0;
-            state_d = (bias_en_i && !b_reuse) ? S_BIASREQ : S_WREQ;
-          end
-        end
-      end
-      S_BIASREQ: begin
-        rd_req_valid_o = 1'b1; rd_req_addr_o = bias_addr_i + AW'(32'(c0_q) * 4);
-        rd_req_len_o = LW'(32'(cols_v) * 4);
-        if (rd_req_ready_i) begin w_d = '0; state_d = S_BIASLOAD; end
-      end
-      S_BIASLOAD: begin
-        rd_data_ready_o = 1'b1;
-        if (rd_data_valid_i) begin
-          bias_d[(32'(w_q) % (MC / IPB)) * DW +: DW] = rd_data_i;
-          w_d = w_q + 16'd1;
-          if ((32'(w_q) + 1) * IPB >= 32'(cols_v)) begin
-            w_d = '0;
             state_d = S_WREQ;
           end
         end
@@ -326,9 +360,38 @@ module esact_gemm #(
       end
       default: state_d = S_IDLE;
     endcase
+    // Prefetch process: owns the read port while active (the main state
+    // machine issues no reads from COMP until the next tile's LOAD).
+    if (pf_act_q) begin
+      if (pf_ri_q < pf_rows_q) begin
+        rd_req_valid_o = 1'b1;
+        rd_req_addr_o  = pf_lane_q;
+        rd_req_len_o   = LW'(k_i);
+        if (rd_req_ready_i) begin
+          pf_ri_d = pf_ri_q + 16'd1;
+          pf_lane_d = pf_lane_q + AW'(lda_i);
+        end
+      end
+      rd_data_ready_o = 1'b1;
+      if (rd_data_valid_i) begin
+        pf_we = 1'b1;
+        pf_w_d = pf_w_q + 16'd1;
+        if (pf_w_q + 16'd1 == ((k_i + 16'(BB - 1)) >> BBW)) begin
+          pf_w_d = '0;
+          pf_ci_d = pf_ci_q + 16'd1;
+          if (pf_ci_q + 16'd1 == pf_rows_q) begin
+            pf_act_d = 1'b0;
+            pf_done_d = 1'b1;
+          end
+        end
+      end
+    end
+
     if (abort_i) begin
       state_d = S_IDLE;
       s1_d = 1'b0;
+      pf_act_d = 1'b0;
+      pf_done_d = 1'b0;
     end
   end
 
@@ -341,6 +404,8 @@ module esact_gemm #(
       b_tile_q <= '0; b_chunk_q <= '0; b_lane_q <= '0;
       o_row0_q <= '0; o_row_q <= '0;
       bias_q <= '0; gelu_q <= '0;
+      abank_q <= 1'b0; pf_act_q <= 1'b0; pf_done_q <= 1'b0; pf_rows_q <= '0;
+      pf_ri_q <= '0; pf_ci_q <= '0; pf_w_q <= '0; pf_lane_q <= '0;
     end else begin
       state_q <= state_d;
       i0_q <= i0_d; c0_q <= c0_d; k0_q <= k0_d;
@@ -349,6 +414,8 @@ module esact_gemm #(
       b_tile_q <= b_tile_d; b_chunk_q <= b_chunk_d; b_lane_q <= b_lane_d;
       o_row0_q <= o_row0_d; o_row_q <= o_row_d;
       bias_q <= bias_d; gelu_q <= gelu_d;
+      abank_q <= abank_d; pf_act_q <= pf_act_d; pf_done_q <= pf_done_d; pf_rows_q <= pf_rows_d;
+      pf_ri_q <= pf_ri_d; pf_ci_q <= pf_ci_d; pf_w_q <= pf_w_d; pf_lane_q <= pf_lane_d;
     end
   end
 
