@@ -3,10 +3,10 @@
 // For each of rows_i rows: reads n_i int32 scores at in_addr + row * in_stride,
 // writes n_i Q0.7 probabilities at out_addr + row * out_stride.  Per row:
 //   LOAD  the scores stream into a 1R1W buffer, the maximum m on the fly;
-//   EXP   per key (one per cycle): w = -rshr((s - m) * Msm, Ssm),
+//   EXP   DW/32 keys per cycle (one buffer word): w = -rshr((s - m) * Msm, Ssm),
 //         e = (w >> 8) >= 16 ? 0 : EXP2[w & 255] >> (w >> 8), sum += e;
 //   DIV   rho = floor(2^32 / sum) on the serial divider (33 cycles);
-//   OUT   p = min(127, (e * rho + 2^24) >> 25), packed into AXI beats.
+//   OUT   DW/32 keys per cycle: p = min(127, (e * rho + 2^24) >> 25), packed into beats.
 // Dense mode: every key is in J.  SPLS plugs in here as a per-key select bit
 // (keys outside J: excluded from m and sum, p = 0); see docs/layer-rtl.md.
 module esact_softmax #(
@@ -51,9 +51,7 @@ module esact_softmax #(
   localparam int unsigned BB   = DW / 8;             // probabilities per beat
   localparam int unsigned SD   = (N_MAX + SPB - 1) / SPB;
   localparam int unsigned SAW  = (SD > 1) ? $clog2(SD) : 1;
-  localparam int unsigned EAW  = (N_MAX > 1) ? $clog2(N_MAX) : 1;
-  localparam int unsigned SPBW = (SPB > 1) ? $clog2(SPB) : 1;
-  localparam int unsigned BBW  = $clog2(BB);
+  localparam int unsigned WPB  = BB / SPB;           // buffer words per output beat
 
   typedef enum logic [2:0] {S_IDLE, S_RDREQ, S_LOAD, S_EXP, S_DIV, S_WRREQ, S_OUT, S_DONE} state_e;
   state_e state_q, state_d;
@@ -61,9 +59,11 @@ module esact_softmax #(
   logic [AW-1:0] in_row_q, in_row_d, out_row_q, out_row_d;
   logic [15:0]   row_q, row_d;
   logic [15:0]   beat_q, beat_d;             // LOAD: beat index
-  logic [15:0]   j_q, j_d;                   // EXP/OUT: next key to read
+  logic [15:0]   j_q, j_d;                   // EXP/OUT: next buffer word (SPB keys) to read
   logic          s1_q, s1_d;                 // stage-1 valid
-  logic [15:0]   j1_q, j1_d;                 // stage-1 key index
+  logic [15:0]   j1_q, j1_d;                 // stage-1 word index
+  logic [15:0]   nw;                         // words per row
+  assign nw = (n_i + 16'(SPB - 1)) / 16'(SPB);
   logic signed [31:0] max_q, max_d;
   logic [31:0]   sum_q, sum_d;
   logic [DW-1:0] obeat_q, obeat_d;
@@ -79,15 +79,15 @@ module esact_softmax #(
   logic            sc_we, sc_re, e_we, e_re;
   logic [SAW-1:0]  sc_waddr, sc_raddr;
   logic [DW-1:0]   sc_rdata;
-  logic [EAW-1:0]  e_waddr, e_raddr;
-  logic [15:0]     e_wdata, e_rdata;
+  logic [SAW-1:0]  e_waddr, e_raddr;
+  logic [SPB*16-1:0] e_wdata, e_rdata;
 
   esact_sram #(.WIDTH(DW), .DEPTH(SD)) u_scores (
     .clk_i, .we_i(sc_we), .waddr_i(sc_waddr), .wdata_i(rd_data_i), .wbe_i({(DW/8){1'b1}}),
     .re_i(sc_re), .raddr_i(sc_raddr), .rdata_o(sc_rdata)
   );
-  esact_sram #(.WIDTH(16), .DEPTH(N_MAX)) u_exps (
-    .clk_i, .we_i(e_we), .waddr_i(e_waddr), .wdata_i(e_wdata), .wbe_i(2'b11),
+  esact_sram #(.WIDTH(SPB*16), .DEPTH(SD)) u_exps (
+    .clk_i, .we_i(e_we), .waddr_i(e_waddr), .wdata_i(e_wdata), .wbe_i({(SPB*2){1'b1}}),
     .re_i(e_re), .raddr_i(e_raddr), .rdata_o(e_rdata)
   );
 
@@ -109,28 +109,41 @@ module esact_softmax #(
     end
   end
 
-  // EXP stage 1: the exponential of key j1.
-  logic signed [31:0] s_j;
-  logic signed [32:0] t_j;
-  logic signed [50:0] tm, rnd, shd;
-  logic [50:0]        w_j;
-  logic [15:0]        rom_q, e_j;
-  assign s_j = $signed(sc_rdata[32'(j1_q[SPBW-1:0]) * 32 +: 32]);
-  assign t_j = 33'(s_j) - 33'(max_q);
-  assign tm  = 51'(t_j) * $signed({35'd0, m_i});
-  assign rnd = tm + (51'(1) << (s_i - 6'd1));
-  assign shd = rnd >>> s_i;
-  assign w_j = 51'(-shd);
-  esact_exp2_rom u_rom (.addr_i(w_j[7:0]), .data_o(rom_q));
-  assign e_j = (w_j[50:8] >= 43'd16) ? 16'd0 : (rom_q >> w_j[11:8]);
+  // EXP stage 1: the exponentials of the SPB keys of word j1 (0 past the row).
+  logic [SPB*16-1:0] e_word;
+  logic [31:0]       e_wsum;
+  for (genvar i = 0; i < SPB; i++) begin : g_exp
+    logic signed [31:0] s;
+    logic signed [32:0] t;
+    logic signed [50:0] tm, rnd, shd;
+    logic [50:0]        w;
+    logic [15:0]        rom, e;
+    assign s   = $signed(sc_rdata[i*32 +: 32]);
+    assign t   = 33'(s) - 33'(max_q);
+    assign tm  = 51'(t) * $signed({35'd0, m_i});
+    assign rnd = tm + (51'(1) << (s_i - 6'd1));
+    assign shd = rnd >>> s_i;
+    assign w   = 51'(-shd);
+    esact_exp2_rom u_rom (.addr_i(w[7:0]), .data_o(rom));
+    assign e   = (w[50:8] >= 43'd16) ? 16'd0 : (rom >> w[11:8]);
+    assign e_word[i*16 +: 16] = (32'(j1_q) * SPB + i < 32'(n_i)) ? e : 16'd0;
+  end
+  always_comb begin
+    e_wsum = '0;
+    for (int unsigned i = 0; i < SPB; i++) e_wsum = e_wsum + 32'(e_word[i*16 +: 16]);
+  end
 
-  // OUT stage 1: the probability of key j1.
-  logic [49:0] prod;
-  logic [24:0] pv;
-  logic [7:0]  p_j;
-  assign prod = 50'(e_rdata) * 50'(div_q) + 50'(1 << 24);
-  assign pv   = prod[49:25];
-  assign p_j  = (pv > 25'd127) ? 8'd127 : pv[7:0];
+  // OUT stage 1: the probabilities of the SPB keys of word j1.
+  logic [SPB*8-1:0] p_word;
+  logic [SPB*25-1:0] unused_pv;
+  for (genvar i = 0; i < SPB; i++) begin : g_out
+    logic [49:0] prod;
+    logic [24:0] pv;
+    assign prod = 50'(e_rdata[i*16 +: 16]) * 50'(div_q) + 50'(1 << 24);
+    assign pv   = prod[49:25];
+    assign p_word[i*8 +: 8] = (pv > 25'd127) ? 8'd127 : pv[7:0];
+    assign unused_pv[i*25 +: 25] = prod[24:0];
+  end
 
   always_comb begin
     state_d   = state_q;
@@ -148,10 +161,10 @@ module esact_softmax #(
     olast_d   = olast_q;
     sc_we = 1'b0; sc_re = 1'b0; e_we = 1'b0; e_re = 1'b0;
     sc_waddr = SAW'(beat_q);
-    sc_raddr = SAW'(j_q >> SPBW);
-    e_waddr  = EAW'(j1_q);
-    e_wdata  = e_j;
-    e_raddr  = EAW'(j_q);
+    sc_raddr = SAW'(j_q);
+    e_waddr  = SAW'(j1_q);
+    e_wdata  = e_word;
+    e_raddr  = SAW'(j_q);
     rd_req_valid_o  = 1'b0;
     rd_data_ready_o = 1'b0;
     wr_req_valid_o  = 1'b0;
@@ -188,7 +201,7 @@ module esact_softmax #(
         end
       end
       S_EXP: begin
-        if (j_q < n_i) begin
+        if (j_q < nw) begin
           sc_re = 1'b1;
           s1_d  = 1'b1;
           j1_d  = j_q;
@@ -196,8 +209,8 @@ module esact_softmax #(
         end
         if (s1_q) begin
           e_we  = 1'b1;
-          sum_d = sum_q + 32'(e_j);
-          if (j1_q == n_i - 16'd1) begin
+          sum_d = sum_q + e_wsum;
+          if (j1_q == nw - 16'd1) begin
             state_d = S_DIV;
           end
         end
@@ -231,13 +244,13 @@ module esact_softmax #(
           s1_d = 1'b1;                       // hold stage 1 (SRAM output holds too)
         end else begin
           if (s1_q) begin
-            obeat_d[32'(j1_q[BBW-1:0]) * 8 +: 8] = p_j;
-            if (j1_q[BBW-1:0] == BBW'(BB - 1) || j1_q == n_i - 16'd1) begin
+            obeat_d[(32'(j1_q) % WPB) * SPB * 8 +: SPB * 8] = p_word;
+            if (32'(j1_q) % WPB == WPB - 1 || j1_q == nw - 16'd1) begin
               ofull_d = 1'b1;
-              olast_d = (j1_q == n_i - 16'd1);
+              olast_d = (j1_q == nw - 16'd1);
             end
           end
-          if (j_q < n_i) begin
+          if (j_q < nw) begin
             e_re = 1'b1;
             s1_d = 1'b1;
             j1_d = j_q;
@@ -270,7 +283,7 @@ module esact_softmax #(
   end
 
   logic unused_sm;
-  assign unused_sm = ^{prod[24:0], div_busy};
+  assign unused_sm = ^{unused_pv, div_busy};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
