@@ -60,8 +60,7 @@ module esact_layernorm #(
   localparam int unsigned GAW  = (GD > 1) ? $clog2(GD) : 1;
   localparam int unsigned BAW  = (BD > 1) ? $clog2(BD) : 1;
   localparam int unsigned BBW  = $clog2(BB);
-  localparam int unsigned GPBW = $clog2(GPB);
-  localparam int unsigned BPBW = (BPB > 1) ? $clog2(BPB) : 1;
+  localparam int unsigned LN_L = BPB;        // LayerNorm outputs per cycle (one beta word)
 
   typedef enum logic [3:0] {
     S_IDLE, S_GREQ, S_GLOAD, S_BREQ, S_BLOAD, S_XREQ, S_XLOAD, S_OREQ, S_ZREQ,
@@ -79,6 +78,8 @@ module esact_layernorm #(
   logic [15:0]   nbeats;
 
   assign nbeats = (d_i + 16'(BB - 1)) >> BBW;
+  logic [15:0]   ngrp;                        // output groups of LN_L elements per row
+  assign ngrp = (d_i + 16'(LN_L - 1)) / 16'(LN_L);
 
   // Buffers.
   logic            x_we, x_re, r_we, r_re, g_we, g_re, b_we, b_re;
@@ -139,24 +140,29 @@ module esact_layernorm #(
     .clk_i, .rst_ni, .start_i(dv_start), .dividend_i(31'h4000_0000), .divisor_i(31'(sig)),
     .busy_o(dv_busy), .done_o(dv_done), .quotient_o(iota));
 
-  // Output element j1: n = rshr((D r - s1) iota, 20); y = rq(n gamma + beta).
-  logic signed [15:0] r_j, g_j;
-  logic signed [31:0] b_j;
+  // Output group j1 (elements LN_L * j1 + i, LN_L = DW / 32 per cycle):
+  // n = rshr((D r - s1) iota, 20); y = rq(n gamma + beta).
   // Widths from the spec's bounds (|r| < 2^10, D <= 1024): |c| < 2^21,
   // |c iota| < 2^52, |n| < 2^32, |n gamma + beta| < 2^48; the golden model's
   // int64 values fit, so the results are identical.
-  logic signed [23:0] c_j;
-  logic signed [55:0] ci, acc_j;
-  logic signed [39:0] n_j;
-  logic signed [7:0]  y_j;
-  assign r_j   = $signed(r_rdata[32'(j1_q[BBW-1:0]) * 16 +: 16]);
-  assign g_j   = $signed(g_rdata[32'(j1_q[GPBW-1:0]) * 16 +: 16]);
-  assign b_j   = $signed(b_rdata[32'(j1_q[BPBW-1:0]) * 32 +: 32]);
-  assign c_j   = $signed(24'(d_i)) * 24'(r_j) - sum1_q[23:0];
-  assign ci    = 56'(c_j) * $signed({25'd0, iota});
-  assign n_j   = 40'((ci + 56'sd524288) >>> 20);
-  assign acc_j = 56'(n_j) * 56'(g_j) + 56'(b_j);
-  esact_requant #(.IN_W(56)) u_rq (.acc_i(acc_j), .m_i, .s_i, .q_o(y_j));
+  logic [LN_L*8-1:0] y_grp;
+  for (genvar i = 0; i < LN_L; i++) begin : g_out
+    logic signed [15:0] r_j, g_j;
+    logic signed [31:0] b_j;
+    logic signed [23:0] c_j;
+    logic signed [55:0] ci, acc_j;
+    logic signed [39:0] n_j;
+    logic signed [7:0]  y_j;
+    assign r_j   = $signed(r_rdata[((32'(j1_q) % (BB / LN_L)) * LN_L + i) * 16 +: 16]);
+    assign g_j   = $signed(g_rdata[((32'(j1_q) % (GPB / LN_L)) * LN_L + i) * 16 +: 16]);
+    assign b_j   = $signed(b_rdata[i * 32 +: 32]);
+    assign c_j   = $signed(24'(d_i)) * 24'(r_j) - sum1_q[23:0];
+    assign ci    = 56'(c_j) * $signed({25'd0, iota});
+    assign n_j   = 40'((ci + 56'sd524288) >>> 20);
+    assign acc_j = 56'(n_j) * 56'(g_j) + 56'(b_j);
+    esact_requant #(.IN_W(56)) u_rq (.acc_i(acc_j), .m_i, .s_i, .q_o(y_j));
+    assign y_grp[i*8 +: 8] = y_j;
+  end
 
   always_comb begin
     state_d = state_q;
@@ -167,9 +173,9 @@ module esact_layernorm #(
     x_we = 1'b0; x_re = 1'b0; r_we = 1'b0; r_re = 1'b0;
     g_we = 1'b0; g_re = 1'b0; b_we = 1'b0; b_re = 1'b0;
     x_raddr = XAW'(beat_q);
-    r_raddr = XAW'(j_q >> BBW);
-    g_raddr = GAW'(j_q >> GPBW);
-    b_raddr = BAW'(j_q >> BPBW);
+    r_raddr = XAW'(32'(j_q) / (BB / LN_L));
+    g_raddr = GAW'(32'(j_q) / (GPB / LN_L));
+    b_raddr = BAW'(j_q);
     sq_start = 1'b0; dv_start = 1'b0;
     rd_req_valid_o = 1'b0; rd_req_addr_o = in1_q; rd_req_len_o = LW'(d_i);
     rd_data_ready_o = 1'b0;
@@ -287,13 +293,13 @@ module esact_layernorm #(
             s1v_d = 1'b1;
           end else begin
             if (s1v_q) begin
-              obeat_d[32'(j1_q[BBW-1:0]) * 8 +: 8] = y_j;
-              if (j1_q[BBW-1:0] == BBW'(BB - 1) || j1_q == d_i - 16'd1) begin
+              obeat_d[(32'(j1_q) % (BB / LN_L)) * LN_L * 8 +: LN_L * 8] = y_grp;
+              if (32'(j1_q) % (BB / LN_L) == BB / LN_L - 1 || j1_q == ngrp - 16'd1) begin
                 ofull_d = 1'b1;
-                olast_d = (j1_q == d_i - 16'd1);
+                olast_d = (j1_q == ngrp - 16'd1);
               end
             end
-            if (j_q < d_i) begin
+            if (j_q < ngrp) begin
               r_re = 1'b1; g_re = 1'b1; b_re = 1'b1;
               s1v_d = 1'b1; j1_d = j_q; j_d = j_q + 16'd1;
             end
