@@ -4,21 +4,18 @@
 # seeds and memory settings; one summary line per case; ends with
 # "N passed, N failed" and exits non-zero on any failure.
 #
-#   scripts/run_sim.sh [BUILD_DIR] [--quick] [--full] [--big]
-#     --quick  only the small cases (under a minute)
-#     --full   also the larger shapes (n=64/128, d=256, ffn=1024: tens of minutes)
-#     --big    also the BERT-base layer (n=128, d=768, heads=12, ffn=3072: hours
-#              with the current dense RTL, see docs/harness.md)
+#   scripts/run_sim.sh [BUILD_DIR] [--quick]
+#     default  small to BERT-base-sized layers (n=128, d=768, heads=12,
+#              ffn=3072): a few minutes, most of it the BERT-base layer
+#     --quick  only the five small cases (seconds)
 # Without esact_top (before the layer RTL existed) it ran `ctest -L rtl`; that
 # fallback is kept for a build without esact-sim.
 set -uo pipefail
 build=${1:-build}; shift || true
-quick=0; big=0; full=0
+quick=0
 for a in "$@"; do
   case "$a" in
     --quick) quick=1 ;;
-    --full) full=1 ;;
-    --big) big=1 ;;
     *) echo "run_sim.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -51,16 +48,9 @@ if [[ $quick == 0 ]]; then
   cases+=(
     "n=32,d=128,heads=8,ffn=512,layers=1,seed=5|--latency 16"
     "n=48,d=128,heads=2,ffn=512,layers=1,norm=pre,seed=7|--latency 16 --bandwidth 0.5 --backpressure 0.1 --seed 9"
-  )
-fi
-if [[ $full == 1 ]]; then
-  cases+=(
     "n=64,d=256,heads=4,ffn=1024,layers=1,seed=6|--latency 30 --backpressure 0.2 --seed 8"
-    "n=128,d=256,heads=8,ffn=1024,layers=1,seed=8|--latency 16"
+    "n=128,d=768,heads=12,ffn=3072,layers=1,seed=9|--latency 16"
   )
-fi
-if [[ $big == 1 ]]; then
-  cases+=("n=128,d=768,heads=12,ffn=3072,layers=1,seed=9|--latency 16")
 fi
 
 passed=0; failed=0; i=0
