@@ -48,3 +48,15 @@ clean:
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'
+
+# --- models (issue 5): trained models, quantizer, accuracy evaluation (docs/models.md) ---
+.PHONY: models eval
+PY3 := /usr/bin/python3
+## models: train the two demo encoders (torch, seeded) and compile them into models/ (INT8 + test split)
+models:
+	$(PY3) scripts/models/train_digits.py --out models/digits_vit --float-dir $(BUILD_DIR)/models
+	$(PY3) scripts/models/train_fortunes.py --out models/fortunes_bert --float-dir $(BUILD_DIR)/models
+## eval: SPLS sweep of models/ through the golden model (esact-eval): docs/img/spls_sweep.png, docs/models_sweep.md
+eval: configure
+	cmake --build $(BUILD_DIR) --target esact-eval -j $(JOBS)
+	$(PY3) scripts/models/sweep.py --eval $(BUILD_DIR)/golden/esact-eval --out $(BUILD_DIR)/models

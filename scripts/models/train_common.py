@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 
 import numpy as np
@@ -69,7 +70,7 @@ def train(net: Net, x_tr, y_tr, epochs: int, batch: int, lr: float, weight_decay
             sched.step()
             tot += float(loss) * len(idx)
             cnt += len(idx)
-        if ep % 5 == 4 or ep == epochs - 1:
+        if True:
             log(f"  epoch {ep + 1}/{epochs}: loss {tot / cnt:.4f}  ({time.time() - t0:.0f} s)")
     net.eval()
 
@@ -97,39 +98,54 @@ def dir_digest(path: str) -> str:
 @torch.no_grad()
 def package(net: Net, name: str, out_dir: str, float_dir: str, calib_inp, test_inp, y_test, spls, info: dict,
             log=print) -> dict:
-    """Export the trained net: float .npz (float_dir), INT8 model + test inputs
-    (out_dir), and record.json with float / numpy-float / INT8-dense accuracy."""
+    """Export the trained net: the float model with its float calibration and
+    test inputs (float_dir/<name>.npz), then compile it (build_from_float)."""
     net.eval()
     fm = float_model_from_encoder_layers(list(net.layers), {
         "weight": net.head.weight.detach().double().numpy().T, "bias": net.head.bias.detach().double().numpy(),
         "pool": "mean"})
+    fm["extra"] = {"x_calib": net.embed(calib_inp).float().numpy(), "x_test": net.embed(test_inp).float().numpy(),
+                   "y_test": y_test.numpy().astype(np.int32)}
+    info = dict(info)
+    info["acc_float_torch"] = accuracy(net, test_inp, y_test)
     os.makedirs(float_dir, exist_ok=True)
-    ef.save_npz(fm, os.path.join(float_dir, f"{name}.npz"))
-    x_cal = net.embed(calib_inp).double().numpy()
-    x_te = net.embed(test_inp).double().numpy()
-    y_te = y_test.numpy().astype(np.int32)
-    acc_torch = accuracy(net, test_inp, y_test)
+    path = os.path.join(float_dir, f"{name}.npz")
+    ef.save_npz(fm, path)
+    with open(os.path.join(float_dir, f"{name}.info.json"), "w") as f:
+        json.dump(info, f, indent=1)
+    return build_from_float(path, name, out_dir, spls, info, log)
+
+
+def build_from_float(path: str, name: str, out_dir: str, spls, info: dict, log=print) -> dict:
+    """Float model .npz (with x_calib, x_test, y_test) -> INT8 model folder with
+    its test split (out_dir/test) and record.json (float / INT8 accuracies)."""
+    fm = ef.load_npz(path)
+    ex = fm.pop("extra")
+    x_cal, x_te, y_te = ex["x_calib"].astype(np.float64), ex["x_test"].astype(np.float64), ex["y_test"]
     acc_np = float((ef.classify(fm, ef.forward(fm, x_te)).argmax(1) == y_te).mean())
     qm = eq.compile_model(fm, x_cal, spls)
     x_int = eq.quantize_inputs(x_te, qm["input_scale"])
     y_int = ei.run_dense(qm, x_int)
-    acc_int = float((ei.classify_int(qm, y_int).argmax(1) == y_te).mean())
+    pred = ei.classify_int(qm, y_int).argmax(1)
+    acc_int = float((pred == y_te).mean())
     # the float model on the int8-quantized inputs (input quantization alone)
     acc_fq = float((ef.classify(fm, ef.forward(fm, x_int.astype(np.float64) * qm["input_scale"])).argmax(1)
                     == y_te).mean())
+    if os.path.isdir(out_dir):
+        shutil.rmtree(out_dir)
     eq.write_model(qm, out_dir, {"name": name, "description": info.get("description", "")})
     eq.write_inputs(os.path.join(out_dir, "test"), x_int, y_te)
-    n_correct = int((ei.classify_int(qm, y_int).argmax(1) == y_te).sum())
+    n_correct = int((pred == y_te).sum())
     rec = dict(info)
     rec.update({"name": name, "n_test": int(len(y_te)), "seq_len": int(x_te.shape[1]),
                 "d_model": fm["d_model"], "n_heads": fm["n_heads"], "d_ffn": fm["d_ffn"],
                 "layers": len(fm["layers"]), "norm": fm["layers"][0]["norm"],
-                "acc_float_torch": acc_torch, "acc_float_numpy": acc_np, "acc_float_int8_inputs": acc_fq,
+                "acc_float_numpy": acc_np, "acc_float_int8_inputs": acc_fq,
                 "acc_int8_dense_numpy": acc_int, "int8_dense_correct": n_correct,
                 "model_sha256": dir_digest(out_dir)})
     with open(os.path.join(out_dir, "record.json"), "w") as f:
         json.dump(rec, f, indent=1)
         f.write("\n")
-    log(f"{name}: float (torch) {acc_torch:.4f}  float (numpy) {acc_np:.4f}  "
+    log(f"{name}: float (torch) {rec.get('acc_float_torch', float('nan')):.4f}  float (numpy) {acc_np:.4f}  "
         f"float on int8 inputs {acc_fq:.4f}  INT8 dense (numpy) {acc_int:.4f}  [{n_correct}/{len(y_te)}]")
     return rec

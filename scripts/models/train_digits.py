@@ -7,7 +7,7 @@ classes; shipped by Debian's python3-sklearn), stratified 80/20 split
 Tokens: one token per pixel (N = 64), the token's patch is the 3x3
 neighbourhood around the pixel (zero padded, values / 16), linearly embedded
 to D plus a learned position embedding (host side).  4 pre-LN layers, D = 64,
-H = 4 (Dh = 16), F = 256, GELU; mean pooling and a linear head (host side).
+H = 4 (Dh = 16), F = 128, GELU; mean pooling and a linear head (host side).
 
 Usage: /usr/bin/python3 scripts/models/train_digits.py [--out models/digits_vit] [--float-dir build-models]
 """
@@ -28,7 +28,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 
 import train_common as tc  # noqa: E402
 
-D, H, F, L, N = 64, 4, 256, 4, 64
+D, H, F, L, N = 64, 4, 128, 4, 64
 
 
 def patches(images: np.ndarray) -> np.ndarray:
@@ -53,7 +53,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="models/digits_vit")
     ap.add_argument("--float-dir", default="build-models")
-    ap.add_argument("--epochs", type=int, default=60)
+    ap.add_argument("--epochs", type=int, default=15)
     a = ap.parse_args()
     tc.set_determinism(0)
     ds = load_digits()

@@ -11,7 +11,7 @@ token between fortunes, and cut into non-overlapping blocks of N = 64 tokens
 of the blocks gives train and held-out test sets.  Vocabulary: the words seen
 at least twice in the training blocks, plus <unk> and <sep>.
 Embedding (host side): word + learned position embedding, then LayerNorm (as
-BERT).  4 post-LN layers, D = 64, H = 4 (Dh = 16), F = 256, GELU; mean
+BERT).  4 post-LN layers, D = 64, H = 4 (Dh = 16), F = 128, GELU; mean
 pooling and a linear head (host side).
 
 Usage: /usr/bin/python3 scripts/models/train_fortunes.py [--out models/fortunes_bert] [--float-dir build-models]
@@ -33,7 +33,7 @@ from torch import nn  # noqa: E402
 
 import train_common as tc  # noqa: E402
 
-D, H, F, L, N = 64, 4, 256, 4, 64
+D, H, F, L, N = 64, 4, 128, 4, 64
 CLASSES = ("computers", "politics", "science", "songs-poems")
 FORTUNE_DIR = "/usr/share/games/fortunes"
 
@@ -82,7 +82,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="models/fortunes_bert")
     ap.add_argument("--float-dir", default="build-models")
-    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--epochs", type=int, default=15)
     a = ap.parse_args()
     tc.set_determinism(0)
     rng = np.random.default_rng(0)
@@ -102,7 +102,7 @@ def main():
           f"vocab {len(vocab)}, N={N} D={D} H={H} F={F} L={L} post-LN")
     net = tc.Net(TextEmbed(len(vocab)), D, H, F, L, norm_first=False, n_classes=len(CLASSES))
     t0 = time.time()
-    tc.train(net, ids_tr, y_tr, epochs=a.epochs, batch=32, lr=1e-3)
+    tc.train(net, ids_tr, y_tr, epochs=a.epochs, batch=64, lr=2e-3)
     train_s = time.time() - t0
     spls = {"k": 16, "window": 4, "threshold": 32, "ffn_reuse": True}
     tc.package(net, "fortunes_bert", a.out, a.float_dir, ids_tr[:256], ids_te, y_te, spls, {
