@@ -9,6 +9,8 @@
 #                             test: the sizes of the tests/rtl_spls builds
 #   SYNTH_UNITS="u1 u2 ..."   subset of: esact_hlog esact_pred_prod esact_spls_qz
 #                             esact_pred esact_topk esact_simil esact_spls
+#                             ref_int8_mac ref_pred_lane (area references:
+#                             one INT8 MAC, one prediction lane)
 #   BUILD_DIR=<dir>           report in <dir>/synth/ (default build)
 #
 # Memories (esact_spls_mem) are black boxes: their bits are listed, not their
@@ -20,7 +22,7 @@ root=$(pwd)
 yosys=${YOSYS:-yosys}
 build=${BUILD_DIR:-build}
 sizes=${SYNTH_SIZES:-pkg}
-units=${SYNTH_UNITS:-"esact_hlog esact_pred_prod esact_spls_qz esact_topk esact_simil esact_pred esact_spls"}
+units=${SYNTH_UNITS:-"esact_hlog esact_pred_prod esact_spls_qz ref_pred_lane ref_int8_mac esact_topk esact_simil esact_pred esact_spls"}
 
 default_lib="$root/../shared/pdk/nangate45_typ.lib.gz"
 if [[ -z "${LIBERTY:-}" ]]; then
@@ -55,6 +57,8 @@ srcs[esact_topk]="$r/esact_spls_popcnt.sv $r/esact_topk.sv"
 srcs[esact_simil]="$r/esact_spls_popcnt.sv $r/esact_simil.sv"
 srcs[esact_pred]="$r/esact_hlog.sv $r/esact_spls_popcnt.sv $r/esact_spls_shift.sv $r/esact_spls_qz.sv $r/esact_pred_prod.sv $r/esact_pred.sv"
 srcs[esact_spls]="${srcs[esact_pred]} $r/esact_topk.sv $r/esact_simil.sv $r/esact_spls.sv"
+srcs[ref_int8_mac]="scripts/yosys/ref/ref_int8_mac.sv"
+srcs[ref_pred_lane]="$r/esact_pred_prod.sv scripts/yosys/ref/ref_pred_lane.sv"
 if [[ "$sizes" == test ]]; then
   chp[esact_topk]="-set N_MAX 64 -set SCORE_W 25"
   chp[esact_simil]="-set N_MAX 32 -set H_MAX 4 -set W_MAX 4"
