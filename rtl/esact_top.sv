@@ -16,7 +16,7 @@ module esact_top #(
   parameter int unsigned MAC_COLS = esact_pkg::MAC_COLS,
   parameter int unsigned N_MAX   = esact_pkg::N_MAX,
   parameter int unsigned D_MAX   = esact_pkg::D_MAX,
-  parameter int unsigned GEMM_KC = 1024   // reduction chunk: k <= GEMM_KC keeps B resident across row tiles
+  parameter int unsigned GEMM_KC = esact_pkg::F_MAX  // reduction chunk: k <= GEMM_KC keeps B resident, A prefetched
 ) (
   input  logic                  clk_i,
   input  logic                  rst_ni,
