@@ -10,7 +10,7 @@ REQUIRED_TOOLS := cmake verilator yosys iverilog g++
 MISSING := $(strip $(foreach t,$(REQUIRED_TOOLS),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))
 HAVE_DEVPKGS := $(shell test -f /usr/include/doctest/doctest.h -a -f /usr/include/CLI/CLI.hpp -a -f /usr/include/nlohmann/json.hpp -a -d /usr/include/fmt && echo yes)
 
-.PHONY: all setup configure build sim test lint synth clean distclean help
+.PHONY: all setup configure build sim test lint synth asic clean distclean help
 
 all: build
 
@@ -42,6 +42,10 @@ lint: | setup
 ## synth: Yosys synthesis of the RTL units (LIBERTY=... to choose the cell library)
 synth: | setup
 	scripts/synth.sh
+
+## asic: Yosys + OpenSTA timing and power of esact_top (LIBERTY=, PERIOD_NS=, ACTIVITY=, ASIC_PARAMS=)
+asic: | setup
+	BUILD_DIR=$(BUILD_DIR) scripts/asic.sh
 
 clean:
 	rm -rf $(BUILD_DIR)
