@@ -85,7 +85,12 @@ int main(int argc, char** argv) {
   app.add_option("--toggle-energy-fj", toggle_fj, "energy per bit toggle for the estimate (fJ)");
   app.add_flag("--progress", progress, "progress line on stderr (default: when stderr is a terminal)");
   app.add_flag("--quiet", quiet, "only the PASS/FAIL line");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);  // prints the help or the error
+    return rc == 0 ? 0 : 2;
+  }
 
   if (!activity_path.empty() && trace_path.empty()) {
     fmt::print(stderr, "esact-sim: --activity needs --trace FILE.fst (toggles are counted from the trace)\n");
