@@ -53,14 +53,28 @@ if [[ $quick == 0 ]]; then
   )
 fi
 
+# The trained models of models/ (4 chained layers each), first test sequence.
+for m in digits_vit fortunes_bert; do
+  if [[ -f "$root/models/$m/manifest.json" && -d "$root/models/$m/test" ]]; then
+    cases+=("model:$m|--latency 16 --backpressure 0.1 --seed 3")
+  fi
+done
+
 passed=0; failed=0; i=0
 printf '%-4s %-5s %-52s %-40s %10s %6s %10s %8s\n' "#" "res" "workload" "memory" "cycles" "util" "cyc/s" "wall"
 for c in "${cases[@]}"; do
   i=$((i + 1))
   spec=${c%%|*}; opts=${c#*|}
   js="$out/case$i.json"
+  if [[ $spec == model:* ]]; then
+    m=${spec#model:}
+    src=(--model "$root/models/$m" --input "$root/models/$m/test" --sequence 0)
+    spec="models/$m (sequence 0)"
+  else
+    src=(--synthetic "$spec")
+  fi
   # shellcheck disable=SC2086
-  "$sim" --synthetic "$spec" $opts --json "$js" --quiet > "$out/case$i.log" 2>&1
+  "$sim" "${src[@]}" $opts --json "$js" --quiet > "$out/case$i.log" 2>&1
   rc=$?
   if [[ $rc == 0 ]]; then res=PASS; passed=$((passed + 1)); else res=FAIL; failed=$((failed + 1)); fi
   if [[ -s "$js" ]]; then
