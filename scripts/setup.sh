@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages this project needs, only those that are missing.
 # Idempotent: a second run does nothing.  Usage: scripts/setup.sh [--with-models]
-#   --with-models  also install python3-torch, python3-sklearn and fortunes
-#                  (needed only by `make models`, issue: real models).
+#   (default)      what `make sim` and `make test` need; python3-torch is in it because
+#                  the exporter test (tests/models) runs a PyTorch encoder
+#   --with-models  also python3-sklearn and fortunes (the data `make models` trains on)
 set -euo pipefail
 
 core=(build-essential cmake ninja-build pkg-config verilator libfmt-dev doctest-dev
       libcli11-dev nlohmann-json3-dev zlib1g-dev yosys opensta iverilog gtkwave
-      python3-numpy python3-matplotlib)
-models=(python3-torch python3-sklearn fortunes-min fortunes)
+      python3-numpy python3-matplotlib python3-torch)
+models=(python3-sklearn fortunes-min fortunes)
 
 want=("${core[@]}")
 if [[ "${1:-}" == "--with-models" ]]; then want+=("${models[@]}"); fi
