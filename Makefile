@@ -54,6 +54,7 @@ help:
 PY3 := /usr/bin/python3
 ## models: train the two demo encoders (torch, seeded) and compile them into models/ (INT8 + test split)
 models:
+	scripts/setup.sh --with-models
 	$(PY3) scripts/models/train_digits.py --out models/digits_vit --float-dir $(BUILD_DIR)/models
 	$(PY3) scripts/models/train_fortunes.py --out models/fortunes_bert --float-dir $(BUILD_DIR)/models
 ## eval: SPLS sweep of models/ through the golden model (esact-eval): docs/img/spls_sweep.png, docs/models_sweep.md
