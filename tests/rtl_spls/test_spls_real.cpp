@@ -1,0 +1,183 @@
+// esact_spls (the whole SPLS front end) on REAL data: the two trained, quantized
+// models (models/digits_vit, models/fortunes_bert; 4 layers, N=64, D=64, H=4,
+// Dh=16) run through esact::run_model in SPLS mode on the first sequences of
+// their test splits; for every layer the RTL gets that layer's attention input
+// (LayerResult::a), its Wq/Wk as HLog codes and its knobs (k clamped to N as the
+// golden model does, W, T), with random stalls on all four streams.  Every mask
+// of every (row, head) must equal LayerResult::masks and every leader/follower
+// decision LayerResult::leader.  Counters make sure the test compares what it
+// claims (all masks and decisions, and some followers among them).
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "Vspls_real.h"
+#include "esact/io.hpp"
+#include "esact/layer.hpp"
+#include "spls_stream.hpp"
+#include "tb_common.hpp"
+
+namespace {
+// -G of this test build (tests/rtl_spls/CMakeLists.txt, SPLS_REAL_G)
+constexpr int kNMax = 64, kDMax = 64, kHMax = 4, kDhMax = 16, kWMax = 4, kLanes = 8;
+constexpr int kSequences = 8;  // first sequences of each test split
+
+struct Stalls {
+  spls_tb::Stall x, w, m, l;
+};
+
+struct Counts {
+  uint64_t masks = 0, mask_bits = 0, decisions = 0, followers = 0, cycles = 0;
+};
+
+void start(Vspls_real& m, int n, int heads, int dh, int k, int window, int threshold) {
+  m.cfg_n_i = static_cast<uint32_t>(n);
+  m.cfg_heads_i = static_cast<uint32_t>(heads);
+  m.cfg_dh_i = static_cast<uint32_t>(dh);
+  m.cfg_k_i = static_cast<uint32_t>(k);
+  m.cfg_window_i = static_cast<uint32_t>(window);
+  m.cfg_thresh_i = static_cast<uint32_t>(threshold);
+  m.x_valid_i = 0;
+  m.w_valid_i = 0;
+  m.m_ready_i = 0;
+  m.l_ready_i = 0;
+  m.start_i = 1;
+  spls_tb::settle(m);
+  spls_tb::posedge(m);
+  m.start_i = 0;
+}
+
+/// One layer through the RTL; FAILs on the first mismatch (model, sequence, layer,
+/// row, head, column, cycle in `where`).
+void run_layer(Vspls_real& m, std::mt19937_64& rng, const esact::Model& model, const esact::Layer& layer,
+               const esact::LayerResult& r, const Stalls& st, const std::string& where, Counts& cnt) {
+  const int n = r.n, d = r.d, heads = r.heads, dh = d / heads;
+  const int k = r.k_used, window = layer.spls.window, threshold = layer.spls.threshold;
+  INFO(fmt::format("{}: n={} d={} heads={} dh={} k={} (knob {}) W={} T={}", where, n, d, heads, dh, k,
+                   layer.spls.k, window, threshold));
+  REQUIRE(model.d_model == d);
+  REQUIRE_MESSAGE((n >= 1 && n <= kNMax && d <= kDMax && heads <= kHMax && dh <= kDhMax && window <= kWMax),
+                  "layer exceeds the sizes of this RTL build (N_MAX=64 D_MAX=64 H_MAX=4 DH_MAX=16 W_MAX=4)");
+  REQUIRE(k == std::min(layer.spls.k, n));
+  REQUIRE(r.a.size() == static_cast<size_t>(n) * d);
+  REQUIRE(r.masks.size() == static_cast<size_t>(heads) * n * n);
+  REQUIRE(r.leader.size() == static_cast<size_t>(n));
+
+  const auto& x = r.a;
+  const auto beats = spls_tb::weight_stream(layer.wq, layer.wk, n, d, heads, kLanes, rng);
+  start(m, n, heads, dh, k, window, threshold);
+  size_t xi = 0, wi = 0, mi = 0;
+  int li = 0;
+  bool done = false;
+  uint64_t cycle = 0;
+  for (; !done; ++cycle) {
+    REQUIRE_MESSAGE(cycle < 20'000'000, fmt::format("hang at cycle {}: {} masks, {} decisions out", cycle, mi, li));
+    m.x_valid_i = xi < x.size() && st.x(rng);
+    m.x_data_i = static_cast<uint8_t>(xi < x.size() ? x[xi] : 0);
+    m.w_valid_i = wi < beats.size() && st.w(rng);
+    uint64_t wd = 0;
+    if (wi < beats.size())
+      for (int l = 0; l < kLanes; ++l) wd |= static_cast<uint64_t>(beats[wi][l]) << (8 * l);
+    m.w_data_i = wd;
+    m.m_ready_i = st.m(rng);
+    m.l_ready_i = st.l(rng);
+    spls_tb::settle(m);
+    if (m.m_valid_o && m.m_ready_i) {
+      const int i = static_cast<int>(mi / heads), h = static_cast<int>(mi % heads);
+      REQUIRE_MESSAGE(i < n, "more masks than rows x heads");
+      REQUIRE_MESSAGE((static_cast<int>(m.m_row_o) == i && static_cast<int>(m.m_head_o) == h),
+                      fmt::format("mask {} tagged row {} head {}, expected row {} head {} (cycle {})", mi,
+                                  m.m_row_o, m.m_head_o, i, h, cycle));
+      for (int j = 0; j < kNMax; ++j) {
+        const int g = j < n ? r.masks[(static_cast<size_t>(h) * n + i) * n + j] : 0;
+        const int b = static_cast<int>((static_cast<uint64_t>(m.m_mask_o) >> j) & 1u);  // N_MAX = 64: one QData
+        if (b != g)
+          FAIL(fmt::format("first mask mismatch: {} row {} head {} column {}: rtl {} golden {} (PAM {}; cycle {})",
+                           where, i, h, j, b, g, j < n ? r.pred.pam[(static_cast<size_t>(h) * n + i) * n + j] : 0,
+                           cycle));
+        ++cnt.mask_bits;
+      }
+      ++mi;
+      ++cnt.masks;
+    }
+    if (m.l_valid_o && m.l_ready_i) {
+      REQUIRE_MESSAGE(li < n, "more decisions than rows");
+      REQUIRE_MESSAGE(static_cast<int>(m.l_row_o) == li,
+                      fmt::format("decision tagged row {}, expected {} (cycle {})", m.l_row_o, li, cycle));
+      const int got = m.l_follower_o ? static_cast<int>(m.l_leader_o) : -1;
+      if (got != r.leader[li])
+        FAIL(fmt::format("first leader mismatch: {} row {}: rtl {} golden {} (-1 = leader; cycle {})", where, li, got,
+                         r.leader[li], cycle));
+      if (got >= 0) ++cnt.followers;
+      ++li;
+      ++cnt.decisions;
+    }
+    if (m.x_valid_i && m.x_ready_o) ++xi;
+    if (m.w_valid_i && m.w_ready_o) ++wi;
+    if (m.done_o) done = true;
+    spls_tb::posedge(m);
+  }
+  REQUIRE_MESSAGE(m.err_o == 0, fmt::format("{}: err_o = {:#x}", where, m.err_o));
+  REQUIRE(li == n);
+  REQUIRE(mi == static_cast<size_t>(n) * heads);
+  REQUIRE(xi == x.size());
+  REQUIRE(wi == beats.size());
+  spls_tb::settle(m);
+  REQUIRE(m.busy_o == 0);
+  cnt.cycles += cycle;
+}
+}  // namespace
+
+TEST_CASE("rtl spls: masks and leader table equal the golden model on the trained models (stalls)") {
+  spls_tb::init_verilator();
+  std::mt19937_64 rng(spls_tb::seed() ^ 0x4ea1);
+  Vspls_real m;
+  spls_tb::reset(m);
+  // The stall mix of test_spls.cpp on all four streams (w, the stream that sets the
+  // pace, is willing 70% of the cycles, as there).
+  const Stalls st{{0.5}, {0.7}, {0.3}, {0.5}};
+  const std::filesystem::path root = ESACT_SOURCE_DIR;
+  Counts total;
+  uint64_t expected_masks = 0, expected_decisions = 0, golden_followers = 0;
+  for (const char* name : {"digits_vit", "fortunes_bert"}) {
+    const auto dir = root / "models" / name;
+    const esact::Model model = esact::load_model(dir);
+    const esact::Inputs in = esact::load_inputs(dir / "test", model);
+    REQUIRE_MESSAGE(in.batch >= kSequences, fmt::format("{}: only {} test sequences", name, in.batch));
+    REQUIRE(model.layers.size() >= 1);
+    Counts c;
+    for (int b = 0; b < kSequences; ++b) {
+      const auto res = esact::run_model(model, in.sequence(b), in.n, esact::Mode::Spls);
+      REQUIRE(res.size() == model.layers.size());
+      for (size_t li = 0; li < res.size(); ++li) {
+        const auto& r = res[li];
+        expected_masks += static_cast<uint64_t>(r.n) * r.heads;
+        expected_decisions += static_cast<uint64_t>(r.n);
+        for (int v : r.leader) golden_followers += v >= 0;
+        run_layer(m, rng, model, model.layers[li], r, st,
+                  fmt::format("model {} sequence {} layer {}", name, b, li), c);
+      }
+    }
+    MESSAGE(fmt::format("{}: {} sequences x {} layers: {} masks ({} bits) and {} decisions equal, {} followers, "
+                        "{} cycles",
+                        name, kSequences, model.layers.size(), c.masks, c.mask_bits, c.decisions, c.followers,
+                        c.cycles));
+    CHECK_MESSAGE(c.followers > 0, fmt::format("{}: no follower seen, reuse path not exercised", name));
+    total.masks += c.masks;
+    total.mask_bits += c.mask_bits;
+    total.decisions += c.decisions;
+    total.followers += c.followers;
+    total.cycles += c.cycles;
+  }
+  // Not vacuous: every (row, head) mask and every row decision was compared.
+  CHECK(total.masks == expected_masks);
+  CHECK(total.masks == 2u * kSequences * 4 * kNMax * kHMax);  // both models: 4 layers, N=64, H=4
+  CHECK(total.decisions == expected_decisions);
+  CHECK(total.followers == golden_followers);
+  CHECK(total.followers > 0);
+}
