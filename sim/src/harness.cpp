@@ -360,25 +360,23 @@ Mismatch compare_outputs(AxiMem& mem, const MemoryImage& img, const std::vector<
 Mismatch diagnose_scratch(AxiMem& mem, const MemoryImage& img, const LayerResult& g, bool pre_ln) {
   Mismatch m;
   const uint64_t n = static_cast<uint64_t>(g.n), d = static_cast<uint64_t>(g.d), f = static_cast<uint64_t>(g.f);
-  auto r64 = [](uint64_t v) { return (v + 63) / 64 * 64; };
-  const uint64_t rnd = r64(n * d), qb = params::MAC_ROWS;
-  const uint64_t off_s = 7 * rnd, off_p = off_s + r64(n * qb * 4), off_g = off_p + r64(n * qb);
+  const ScratchLayout l = scratch_layout(g.n, g.d, g.f);
   struct T {
     const char* name;
     uint64_t off, cols;
     const std::vector<int8_t>* ref;
   };
   std::vector<T> order;
-  if (!pre_ln) order.push_back({"Q", 0, d, &g.q});
-  order.push_back({"K", rnd, d, &g.k});
-  order.push_back({"V", 2 * rnd, d, &g.v});
-  order.push_back({"O", 3 * rnd, d, &g.o});
-  order.push_back({"Z", 4 * rnd, d, &g.z});
-  order.push_back({"H", 5 * rnd, d, &g.h});
-  if (pre_ln) order.push_back({"LN2(H)", 0, d, &g.ffn_in});
-  order.push_back({"G", off_g, f, &g.g});
-  order.push_back({"Z2", 6 * rnd, d, &g.z2});
-  if (img.scratch_size() < off_g + n * f) return m;
+  if (!pre_ln) order.push_back({"Q", l.q, d, &g.q});
+  order.push_back({"K", l.k, d, &g.k});
+  order.push_back({"V", l.v, d, &g.v});
+  order.push_back({"O", l.o, d, &g.o});
+  order.push_back({"Z", l.z, d, &g.z});
+  order.push_back({"H", l.h, d, &g.h});
+  if (pre_ln) order.push_back({"LN2(H)", l.q, d, &g.ffn_in});
+  order.push_back({"G", l.g, f, &g.g});
+  order.push_back({"Z2", l.z2, d, &g.z2});
+  if (img.scratch_size() < l.need) return m;
   std::vector<uint8_t> buf;
   for (const auto& t : order) {
     if (t.ref->size() != n * t.cols) continue;

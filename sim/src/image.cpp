@@ -17,10 +17,26 @@ uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
 }  // namespace
 
+ScratchLayout scratch_layout(int n, int d, int f) {
+  const uint64_t N = static_cast<uint64_t>(n), D = static_cast<uint64_t>(d), F = static_cast<uint64_t>(f);
+  const uint64_t nd = align_up(N * D, 64), qb = params::MAC_ROWS;
+  ScratchLayout l;
+  l.q = 0;
+  l.k = nd;
+  l.v = 2 * nd;
+  l.o = 3 * nd;
+  l.z = 4 * nd;
+  l.h = 5 * nd;
+  l.z2 = 6 * nd;
+  l.s = 7 * nd;
+  l.p = l.s + align_up(N * qb * 4, 64);
+  l.g = l.p + align_up(N * qb, 64);
+  l.need = l.g + align_up(N * F, 64);
+  return l;
+}
+
 uint64_t default_scratch_bytes(const Model& m, int n) {
-  const uint64_t N = static_cast<uint64_t>(n), D = static_cast<uint64_t>(m.d_model),
-                 F = static_cast<uint64_t>(m.d_ffn), H = static_cast<uint64_t>(m.n_heads);
-  return align_up(7 * N * D + 2 * N * F + H * N * N + 65536, 4096);
+  return align_up(scratch_layout(n, m.d_model, m.d_ffn).need, 4096);
 }
 
 uint64_t MemoryImage::alloc(const std::string& name, int layer, uint64_t bytes) {

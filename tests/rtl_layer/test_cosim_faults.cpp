@@ -64,6 +64,27 @@ TEST_CASE("cosim faults: bad CSR values end the run at once with an error") {
   expect_recovery(h, w);
 }
 
+TEST_CASE("cosim faults: the scratch check is exactly the harness's scratch layout") {
+  // scratch_layout().need (sim/src/image.cpp) is the C++ copy of esact_seq's
+  // layout: the RTL must run with exactly `need` bytes and refuse one byte less.
+  auto w = cosim::make_workload(kSpec);
+  Harness h(cosim::config_for(*w.img));
+  w.img->load(h.mem());
+  const auto need = esact::sim::scratch_layout(8, 32, 64).need;
+  REQUIRE(need <= w.img->scratch_size());
+  h.configure(*w.img, Mode::Dense);
+  h.csr_write(P::CSR_SCRATCH_SIZE, static_cast<uint32_t>(need - 1));
+  h.start();
+  expect_error(h, w, P::ERR_SCRATCH);
+  h.configure(*w.img, Mode::Dense);
+  h.csr_write(P::CSR_SCRATCH_SIZE, static_cast<uint32_t>(need));
+  h.start();
+  const auto r = h.wait(20'000'000);
+  INFO(r.problem());
+  CHECK(r.ok());
+  expect_recovery(h, w);  // and the output is exact
+}
+
 TEST_CASE("cosim faults: impossible descriptor values name the layer and the word") {
   auto w = cosim::make_workload(kSpec);
   Harness h(cosim::config_for(*w.img));

@@ -31,9 +31,20 @@ struct ImageOptions {
   uint64_t guard = 4096;       ///< unused bytes after the image (inside the memory)
 };
 
-/// A generous scratch size for N tokens: every intermediate int8 tensor of a
-/// layer (Q K V O Z H Z2 [N][D], G1 G [N][F]) once plus the per-head
-/// probabilities [H][N][N] and 64 KiB, rounded up to 4 KiB.
+/// Offsets (from SCRATCH_BASE) of the intermediate tensors, as
+/// rtl/esact_seq.sv lays them out (docs/layer-rtl.md, "Scratch layout"): seven
+/// int8 [N][D] slots (Q, K, V, O, Z, H, Z2; the pre-LN attention input shares
+/// O's slot and LN2(H) shares Q's), the int32 scores and the probabilities of
+/// one block of MAC_ROWS query rows, and G [N][F]; each rounded up to 64 bytes.
+/// `need` is the size below which the accelerator ends a run with ERR_SCRATCH.
+/// This is the one C++ copy of that layout (the packer and the mismatch
+/// diagnosis use it; a co-simulation test checks `need` against the RTL).
+struct ScratchLayout {
+  uint64_t q = 0, k = 0, v = 0, o = 0, z = 0, h = 0, z2 = 0, s = 0, p = 0, g = 0, need = 0;
+};
+ScratchLayout scratch_layout(int n, int d, int f);
+
+/// The scratch size the packer gives a model: scratch_layout().need rounded up to 4 KiB.
 uint64_t default_scratch_bytes(const Model& model, int n);
 
 class MemoryImage {
