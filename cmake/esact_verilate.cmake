@@ -7,7 +7,7 @@
 set(ESACT_VERILATOR_COMMON_ARGS
   -Wall --x-assign unique --x-initial unique -O3
   --trace-structs
-  -I${CMAKE_CURRENT_LIST_DIR}/../rtl)
+  -I${CMAKE_CURRENT_LIST_DIR}/../rtl/pkg)
 
 function(esact_verilated_lib target)
   cmake_parse_arguments(V "" "TOP;PREFIX" "SOURCES;ARGS" ${ARGN})

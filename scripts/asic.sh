@@ -59,10 +59,8 @@ if [[ "$params" != pkg ]]; then
   chparam="chparam$chparam esact_top;"
 fi
 
-units=(axi_rd axi_wr csr div exp2_rom gemm isqrt layernorm mac_array requant seq softmax top)
-reads="read_verilog -sv rtl/esact_pkg.sv"
-for u in "${units[@]}"; do reads+="; read_verilog -sv rtl/esact_$u.sv"; done
-reads+="; read_verilog -sv -lib rtl/esact_sram.sv"
+# The one RTL file list (rtl/files.txt); SRAMs are black boxes.
+reads=$(scripts/rtl_files.sh --yosys --lib esact_sram --lib esact_spls_mem)
 
 t0=$(date +%s)
 if [[ "${SKIP_SYNTH:-0}" == 1 && -f "$out/esact_top.v" ]]; then

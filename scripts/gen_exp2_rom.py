@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Generate rtl/esact_exp2_rom.sv: EXP2[r] = floor(2^15 * 2^(-r/256) + 1/2), r = 0..255.
+"""Generate rtl/layer/esact_exp2_rom.sv: EXP2[r] = floor(2^15 * 2^(-r/256) + 1/2), r = 0..255.
 
 docs/spec.md 2.3; the golden model computes the same table (esact::exp2_table())
 and tests/rtl_layer/test_unit_softmax.cpp checks the ROM against it entry by entry.
-Usage: scripts/gen_exp2_rom.py > rtl/esact_exp2_rom.sv
+Usage: scripts/gen_exp2_rom.py > rtl/layer/esact_exp2_rom.sv
 """
 import math
 

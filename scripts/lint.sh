@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# verilator --lint-only -Wall on every top-level RTL module (each file is one module;
-# the package is passed first).  Waivers live in the RTL, each with a comment.
+# verilator --lint-only -Wall on every RTL module of rtl/files.txt (one module per
+# file; the whole list is passed so that each module sees its submodules and the
+# packages).  Waivers live in the RTL, each with a comment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-pkg=rtl/esact_pkg.sv
-for f in rtl/esact_*.sv; do
-  [[ "$f" == "$pkg" ]] && continue
+mapfile -t files < <(scripts/rtl_files.sh)
+for f in "${files[@]}"; do
+  [[ "$f" == rtl/pkg/* ]] && continue
   top=$(basename "$f" .sv)
-  if ! verilator --lint-only -Wall -Irtl "$pkg" "$f" --top-module "$top" 2>&1; then
+  if ! verilator --lint-only -Wall -Irtl/pkg "${files[@]}" --top-module "$top" 2>&1; then
     echo "lint: FAIL $top"; status=1
   else
     echo "lint: ok   $top"

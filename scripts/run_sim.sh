@@ -24,7 +24,7 @@ sim="$build/sim/esact-sim"
 py=/usr/bin/python3
 
 if [[ ! -x "$sim" ]]; then
-  echo "run_sim.sh: $sim not built (no rtl/esact_top.sv?): running the RTL co-simulation tests instead"
+  echo "run_sim.sh: $sim not built (no rtl/top/esact_top.sv?): running the RTL co-simulation tests instead"
   cd "$build"
   ctest -L rtl --output-on-failure | tee rtl_regression.log
   passed=$(grep -cE 'Test +#[0-9]+: .* Passed' rtl_regression.log || true)

@@ -6,7 +6,7 @@
 #   --with-models  also python3-sklearn and fortunes (the data `make models` trains on)
 set -euo pipefail
 
-core=(build-essential cmake ninja-build pkg-config verilator libfmt-dev doctest-dev
+core=(build-essential cmake ninja-build pkg-config ccache verilator libfmt-dev doctest-dev
       libcli11-dev nlohmann-json3-dev zlib1g-dev yosys opensta iverilog gtkwave
       python3-numpy python3-matplotlib python3-torch)
 models=(python3-sklearn fortunes-min fortunes)

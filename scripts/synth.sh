@@ -47,18 +47,14 @@ else
   cp "$LIBERTY" "$lib"
 fi
 
-r=rtl
-pkg=$r/esact_pkg.sv
-declare -A srcs chp
-srcs[esact_hlog]="$r/esact_hlog.sv"
-srcs[esact_pred_prod]="$r/esact_pred_prod.sv"
-srcs[esact_spls_qz]="$r/esact_hlog.sv $r/esact_spls_qz.sv"
-srcs[esact_topk]="$r/esact_spls_popcnt.sv $r/esact_topk.sv"
-srcs[esact_simil]="$r/esact_spls_popcnt.sv $r/esact_simil.sv"
-srcs[esact_pred]="$r/esact_hlog.sv $r/esact_spls_popcnt.sv $r/esact_spls_shift.sv $r/esact_spls_qz.sv $r/esact_pred_prod.sv $r/esact_pred.sv"
-srcs[esact_spls]="${srcs[esact_pred]} $r/esact_topk.sv $r/esact_simil.sv $r/esact_spls.sv"
-srcs[ref_int8_mac]="scripts/yosys/ref/ref_int8_mac.sv"
-srcs[ref_pred_lane]="$r/esact_pred_prod.sv scripts/yosys/ref/ref_pred_lane.sv"
+pkg=rtl/pkg/esact_pkg.sv
+# Every unit reads the one RTL file list (rtl/files.txt; memories as black boxes);
+# the two area references add their own file.
+rtl_reads=$(scripts/rtl_files.sh --yosys --lib esact_spls_mem --lib esact_sram)
+declare -A extra chp
+for u in esact_hlog esact_pred_prod esact_spls_qz esact_topk esact_simil esact_pred esact_spls; do extra[$u]=""; done
+extra[ref_int8_mac]="scripts/yosys/ref/ref_int8_mac.sv"
+extra[ref_pred_lane]="scripts/yosys/ref/ref_pred_lane.sv"
 if [[ "$sizes" == test ]]; then
   chp[esact_topk]="-set N_MAX 64 -set SCORE_W 25"
   chp[esact_simil]="-set N_MAX 32 -set H_MAX 4 -set W_MAX 4"
@@ -86,10 +82,9 @@ report="$out/spls_synth_report.txt"
 
 status=0
 for u in $units; do
-  [[ -n "${srcs[$u]:-}" ]] || { echo "synth: unknown unit $u" >&2; exit 2; }
-  reads="read_verilog -sv $pkg"
-  for f in ${srcs[$u]}; do reads+="; read_verilog -sv $f"; done
-  reads+="; read_verilog -sv -lib $r/esact_spls_mem.sv"
+  [[ -v "extra[$u]" ]] || { echo "synth: unknown unit $u" >&2; exit 2; }
+  reads=$rtl_reads
+  for f in ${extra[$u]}; do reads+="; read_verilog -sv $f"; done
   ch=""
   [[ -n "${chp[$u]:-}" ]] && ch="chparam ${chp[$u]} $u; "
   log="$out/$u.log"

@@ -103,7 +103,7 @@ Mismatch compare_outputs(AxiMem& mem, const MemoryImage& img, const std::vector<
 
 /// Diagnosis after a mismatch: the last layer's intermediate tensors left in
 /// the scratch region, compared in pipeline order (Q K V O Z H [LN2(H)] G Z2),
-/// with the scratch layout of rtl/esact_seq.sv ("Scratch layout": regions of
+/// with the scratch layout of rtl/ctrl/esact_seq.sv ("Scratch layout": regions of
 /// N x D bytes rounded up to 64 in the order Q K V O Z H Z2, then S, P, then
 /// G [N][F]; pre-LN keeps LN2(H) in Q's region).  Returns the first tensor
 /// that differs (any == false when every intermediate matches).  Only a hint:

@@ -32,7 +32,7 @@ struct ImageOptions {
 };
 
 /// Offsets (from SCRATCH_BASE) of the intermediate tensors, as
-/// rtl/esact_seq.sv lays them out (docs/layer-rtl.md, "Scratch layout"): seven
+/// rtl/ctrl/esact_seq.sv lays them out (docs/layer-rtl.md, "Scratch layout"): seven
 /// int8 [N][D] slots (Q, K, V, O, Z, H, Z2; the pre-LN attention input shares
 /// O's slot and LN2(H) shares Q's), the int32 scores and the probabilities of
 /// one block of MAC_ROWS query rows, and G [N][F]; each rounded up to 64 bytes.

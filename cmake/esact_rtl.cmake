@@ -1,0 +1,20 @@
+# esact_rtl_sources(<var>): the absolute paths of rtl/files.txt, the one RTL file
+# list (packages first).  Every verilated model of the project is built from it;
+# Verilator elaborates only the hierarchy below the chosen --top-module.
+function(esact_rtl_sources var)
+  set(rtl_dir ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/../rtl)
+  file(STRINGS ${rtl_dir}/files.txt lines)
+  set(out)
+  foreach(line IN LISTS lines)
+    string(STRIP "${line}" line)
+    if(line STREQUAL "" OR line MATCHES "^#")
+      continue()
+    endif()
+    if(NOT EXISTS ${rtl_dir}/${line})
+      message(FATAL_ERROR "rtl/files.txt names ${line}, which does not exist")
+    endif()
+    list(APPEND out ${rtl_dir}/${line})
+  endforeach()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${rtl_dir}/files.txt)
+  set(${var} ${out} PARENT_SCOPE)
+endfunction()
