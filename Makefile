@@ -61,3 +61,40 @@ models:
 eval: configure
 	cmake --build $(BUILD_DIR) --target esact-eval -j $(JOBS)
 	$(PY3) scripts/models/sweep.py --eval $(BUILD_DIR)/golden/esact-eval --out $(BUILD_DIR)/models
+
+# --- reliability (issue 10, docs/reliability.md) ---
+.PHONY: stress stress-merge stress-parallel sanitize fuzz
+STRESS_N      ?= 50
+STRESS_SEED   ?= 1
+SHARD         ?= 1/1
+STRESS_SIZES  ?= medium
+STRESS_FAULTS ?= 0.1
+STRESS_MODES  ?= dense
+STRESS_HOSTS  ?= sim/tools/hosts.local
+STRESS_SHARDS ?= 2
+STRESS_ENV = STRESS_N=$(STRESS_N) STRESS_SEED=$(STRESS_SEED) STRESS_SIZES=$(STRESS_SIZES) \
+             STRESS_FAULTS=$(STRESS_FAULTS) STRESS_MODES=$(STRESS_MODES)
+## stress: random-layer campaign, one shard (STRESS_N= STRESS_SEED= SHARD=i/k STRESS_SIZES=small|medium|full STRESS_FAULTS= STRESS_MODES=)
+stress: configure
+	cmake --build $(BUILD_DIR) --target esact-sim -j $(JOBS)
+	$(STRESS_ENV) SHARD=$(SHARD) sim/tools/stress.sh $(BUILD_DIR)
+## stress-merge: one summary over the shard result files of STRESS_N/STRESS_SEED
+stress-merge:
+	$(PY3) sim/tools/stress.py merge $(BUILD_DIR)/stress/seed-$(STRESS_SEED)-n-$(STRESS_N)-shard-*.jsonl
+## stress-parallel: the campaign in STRESS_SHARDS shards over the hosts of STRESS_HOSTS (GNU parallel --sshloginfile)
+stress-parallel: configure
+	scripts/setup.sh --with-reliability
+	cmake --build $(BUILD_DIR) --target esact-sim -j $(JOBS)
+	$(STRESS_ENV) sim/tools/stress_parallel.sh $(BUILD_DIR) $(STRESS_HOSTS) $(STRESS_SHARDS)
+
+SAN_BUILD_DIR  ?= build-asan
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS   ?= 600
+FUZZ_TARGETS   ?= npy manifest inputs text
+## sanitize: ASan+UBSan build of the golden model, harness and tests in $(SAN_BUILD_DIR); runs the non-Verilator tests and small co-simulations
+sanitize: | setup
+	scripts/sanitize.sh $(SAN_BUILD_DIR)
+## fuzz: libFuzzer campaigns (clang), FUZZ_SECONDS per target of FUZZ_TARGETS, in $(FUZZ_BUILD_DIR)
+fuzz:
+	scripts/setup.sh --with-reliability
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_BUILD_DIR) $(FUZZ_TARGETS)

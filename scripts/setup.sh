@@ -4,15 +4,18 @@
 #   (default)      what `make sim` and `make test` need; python3-torch is in it because
 #                  the exporter test (tests/models) runs a PyTorch encoder
 #   --with-models  also python3-sklearn and fortunes (the data `make models` trains on)
+#   --with-reliability  also clang (libFuzzer, `make fuzz`) and GNU parallel (`make stress-parallel`)
 set -euo pipefail
 
 core=(build-essential cmake ninja-build pkg-config ccache verilator libfmt-dev doctest-dev
       libcli11-dev nlohmann-json3-dev zlib1g-dev yosys opensta iverilog gtkwave
       python3-numpy python3-matplotlib python3-torch)
 models=(python3-sklearn fortunes-min fortunes)
+reliability=(clang parallel)
 
 want=("${core[@]}")
 if [[ "${1:-}" == "--with-models" ]]; then want+=("${models[@]}"); fi
+if [[ "${1:-}" == "--with-reliability" ]]; then want+=("${reliability[@]}"); fi
 
 missing=()
 for p in "${want[@]}"; do

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -28,17 +30,43 @@ struct Ctx {
 
 std::string join(const std::string& base, const std::string& key) { return base.empty() ? key : base + "." + key; }
 
+// A JSON object key seen twice would silently keep the last value: refuse it.
+struct DuplicateKeys {
+  const Ctx& c;
+  std::vector<std::set<std::string>> open;  ///< keys of each enclosing object
+  bool operator()(int, json::parse_event_t ev, json& parsed) {
+    if (ev == json::parse_event_t::object_start) open.emplace_back();
+    else if (ev == json::parse_event_t::object_end && !open.empty()) open.pop_back();
+    else if (ev == json::parse_event_t::key && !open.empty() && !open.back().insert(parsed.get<std::string>()).second)
+      c.fail(parsed.get<std::string>(), "duplicate key");
+    return true;
+  }
+};
+
 json read_json(const fs::path& p) {
   const Ctx c{p.string()};
   std::error_code ec;
   if (!fs::exists(p, ec)) c.fail("", "file not found");
+  if (!fs::is_regular_file(p, ec)) c.fail("", "not a regular file");
   std::ifstream in(p);
   if (!in) c.fail("", "cannot open");
   try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
+    DuplicateKeys dup{c, {}};
+    return json::parse(in, std::ref(dup));
+  } catch (const json::exception& e) {
     c.fail("", fmt::format("bad JSON: {}", e.what()));
   }
+}
+
+// A path named in a manifest or inputs.json: relative, and inside the folder.
+fs::path inside(const Ctx& c, const fs::path& dir, const std::string& key, const std::string& rel) {
+  if (rel.empty()) c.fail(key, "empty path");
+  const fs::path r(rel);
+  if (r.is_absolute() || r.has_root_name() || r.has_root_directory())
+    c.fail(key, fmt::format("'{}' is an absolute path; paths are relative to {}", rel, dir.string()));
+  for (const auto& part : r)
+    if (part == "..") c.fail(key, fmt::format("'{}' climbs out of {} ('..')", rel, dir.string()));
+  return dir / r;
 }
 
 const json& member(const Ctx& c, const json& obj, const std::string& base, const std::string& key) {
@@ -86,9 +114,7 @@ std::string get_string(const Ctx& c, const json& obj, const std::string& base, c
 template <class T>
 std::vector<T> load_array(const Ctx& c, const fs::path& dir, const json& obj, const std::string& base,
                           const std::string& key, const std::vector<size_t>& shape) {
-  const std::string rel = get_string(c, obj, base, key);
-  if (rel.empty()) c.fail(join(base, key), "empty path");
-  const fs::path p = dir / rel;
+  const fs::path p = inside(c, dir, join(base, key), get_string(c, obj, base, key));
   try {
     return npy::read_as<T>(p, shape);
   } catch (const npy::Error& e) {
@@ -102,10 +128,15 @@ Requant get_requant(const Ctx& c, const json& obj, const std::string& base, cons
   if (!j.is_array() || j.size() != 2) c.fail(k, fmt::format("expected [M, S], got {}", j.dump()));
   if (!j[0].is_number_integer() || !j[1].is_number_integer())
     c.fail(k, fmt::format("expected integers [M, S], got {}", j.dump()));
-  const int64_t m = j[0].get<int64_t>(), s = j[1].get<int64_t>();
-  if (m < 1 || m > 65535) c.fail(k, fmt::format("M = {} out of range 1..65535", m));
-  if (s < 1 || s > static_cast<int64_t>(params::RQ_S_MAX))
-    c.fail(k, fmt::format("S = {} out of range 1..{}", s, params::RQ_S_MAX));
+  // Print the value as written (an unsigned 2^64-1 is not "-1").
+  auto in_range = [&](const json& v, const char* what, int64_t hi) {
+    const bool bad = v.is_number_unsigned() ? v.get<uint64_t>() < 1 || v.get<uint64_t>() > static_cast<uint64_t>(hi)
+                                            : v.get<int64_t>() < 1 || v.get<int64_t>() > hi;
+    if (bad)
+      c.fail(k, fmt::format("{} = {} out of range 1..{}", what, v.dump(), hi));
+    return v.get<int64_t>();
+  };
+  const int64_t m = in_range(j[0], "M", 65535), s = in_range(j[1], "S", static_cast<int64_t>(params::RQ_S_MAX));
   return Requant{static_cast<uint32_t>(m), static_cast<uint32_t>(s)};
 }
 
@@ -208,6 +239,12 @@ Layer load_layer(const Ctx& c, const fs::path& dir, const json& jl, int idx, siz
   return L;
 }
 
+// Classifier weights are float: NaN or infinity would make every prediction meaningless.
+void require_finite(const Ctx& c, const std::string& key, const std::vector<float>& v) {
+  for (size_t i = 0; i < v.size(); ++i)
+    if (!std::isfinite(v[i])) c.fail(key, fmt::format("element {} is {} (must be finite)", i, v[i]));
+}
+
 json requant_json(const Requant& r) { return json::array({r.m, r.s}); }
 
 }  // namespace
@@ -239,9 +276,9 @@ Model load_model(const fs::path& dir) {
   const size_t D = static_cast<size_t>(m.d_model), F = static_cast<size_t>(m.d_ffn);
   for (size_t i = 0; i < jl.size(); ++i) m.layers.push_back(load_layer(c, dir, jl[i], static_cast<int>(i), D, F));
   if (j.contains("embedding")) {
-    const std::string rel = get_string(c, j, "", "embedding");
+    const fs::path ep = inside(c, dir, "embedding", get_string(c, j, "", "embedding"));
     try {
-      const npy::Array a = npy::read(dir / rel);
+      const npy::Array a = npy::read(ep);
       a.require_dtype(npy::DType::I8);
       if (a.shape.size() != 2 || a.shape[1] != D || a.shape[0] < 1)
         throw npy::Error(fmt::format("{}: shape is {}, expected (V, {}) with V >= 1", a.name, npy::shape_str(a.shape), D));
@@ -260,8 +297,9 @@ Model load_model(const fs::path& dir) {
     if (pool == "mean") cl.pool_mean = true;
     else if (pool == "first") cl.pool_mean = false;
     else c.fail("classifier.pool", fmt::format("'{}' is not one of mean, first", pool));
+    const fs::path wp = inside(c, dir, "classifier.weight", get_string(c, jc, "classifier", "weight"));
     try {
-      const npy::Array w = npy::read(dir / get_string(c, jc, "classifier", "weight"));
+      const npy::Array w = npy::read(wp);
       w.require_dtype(npy::DType::F32);
       if (w.shape.size() != 2 || w.shape[0] != D || w.shape[1] < 1)
         throw npy::Error(fmt::format("{}: shape is {}, expected ({}, C) with C >= 1", w.name, npy::shape_str(w.shape), D));
@@ -271,21 +309,23 @@ Model load_model(const fs::path& dir) {
       c.fail("classifier.weight", e.what());
     }
     cl.bias = load_array<float>(c, dir, jc, "classifier", "bias", {static_cast<size_t>(cl.classes)});
+    require_finite(c, "classifier.weight", cl.weight);
+    require_finite(c, "classifier.bias", cl.bias);
     m.classifier = std::move(cl);
   }
   return m;
 }
 
-void save_model(const Model& m, const fs::path& dir) {
+void save_model(const Model& m, const fs::path& dir, OutputSet* out) {
+  OutputSet own;
+  OutputSet& o = out ? *out : own;
   try {
     check_model_shape(m);
     for (size_t i = 0; i < m.layers.size(); ++i) check_layer(m, m.layers[i], static_cast<int>(i));
   } catch (const std::invalid_argument& e) {
     throw FileError(fmt::format("{}: refusing to save an invalid model: {}", dir.string(), e.what()));
   }
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw FileError(fmt::format("{}: cannot create folder: {}", dir.string(), ec.message()));
+  o.make_dir(dir);
   const size_t D = static_cast<size_t>(m.d_model), F = static_cast<size_t>(m.d_ffn);
   json j;
   j["format"] = "esact-model";
@@ -297,8 +337,7 @@ void save_model(const Model& m, const fs::path& dir) {
   for (size_t i = 0; i < m.layers.size(); ++i) {
     const Layer& L = m.layers[i];
     const std::string sub = fmt::format("l{}", i);
-    fs::create_directories(dir / sub, ec);
-    if (ec) throw FileError(fmt::format("{}: cannot create folder: {}", (dir / sub).string(), ec.message()));
+    o.make_dir(dir / sub);
     json jl;
     jl["norm"] = L.norm == Norm::Pre ? "pre" : "post";
     jl["spls"] = {{"k", L.spls.k}, {"window", L.spls.window}, {"threshold", L.spls.threshold},
@@ -308,7 +347,7 @@ void save_model(const Model& m, const fs::path& dir) {
     for (const char* k : kScaleKeys) js[k] = scale_of(L.scales, k);
     auto put = [&](const char* name, const auto& vec, std::vector<size_t> shape) {
       const std::string rel = sub + "/" + name + ".npy";
-      npy::write(dir / rel, vec, shape);
+      npy::write(dir / rel, vec, shape, &o);
       ja[name] = rel;
     };
     put("wq", L.wq, {D, D});
@@ -337,7 +376,7 @@ void save_model(const Model& m, const fs::path& dir) {
     if (m.vocab < 1 || m.embedding->size() != static_cast<size_t>(m.vocab) * D)
       throw FileError(fmt::format("{}: embedding has {} elements, expected vocab {} x {}", dir.string(),
                                   m.embedding->size(), m.vocab, D));
-    npy::write(dir / "embedding.npy", *m.embedding, {static_cast<size_t>(m.vocab), D});
+    npy::write(dir / "embedding.npy", *m.embedding, {static_cast<size_t>(m.vocab), D}, &o);
     j["embedding"] = "embedding.npy";
   }
   if (m.classifier) {
@@ -345,13 +384,12 @@ void save_model(const Model& m, const fs::path& dir) {
     const size_t C = static_cast<size_t>(cl.classes);
     if (C < 1 || cl.weight.size() != D * C || cl.bias.size() != C)
       throw FileError(fmt::format("{}: classifier sizes do not match {} classes", dir.string(), cl.classes));
-    npy::write(dir / "cls_w.npy", cl.weight, {D, C});
-    npy::write(dir / "cls_b.npy", cl.bias, {C});
+    npy::write(dir / "cls_w.npy", cl.weight, {D, C}, &o);
+    npy::write(dir / "cls_b.npy", cl.bias, {C}, &o);
     j["classifier"] = {{"weight", "cls_w.npy"}, {"bias", "cls_b.npy"}, {"pool", cl.pool_mean ? "mean" : "first"}};
   }
-  std::ofstream out(dir / "manifest.json");
-  out << j.dump(2) << "\n";
-  if (!out) throw FileError((dir / "manifest.json").string() + ": write failed");
+  o.write_text(dir / "manifest.json", j.dump(2) + "\n");
+  if (!out) own.commit();
 }
 
 Inputs load_inputs(const fs::path& path, const Model* model) {
@@ -398,7 +436,7 @@ Inputs load_inputs(const fs::path& path, const Model* model) {
   if (has_t == has_i) c.fail("", "exactly one of 'tokens' and 'ids' must be given");
   if (has_t) {
     try {
-      take_tokens(npy::read(dir / get_string(c, j, "", "tokens")));
+      take_tokens(npy::read(inside(c, dir, "tokens", get_string(c, j, "", "tokens"))));
     } catch (const npy::Error& e) {
       c.fail("tokens", e.what());
     }
@@ -406,7 +444,7 @@ Inputs load_inputs(const fs::path& path, const Model* model) {
     if (!model) c.fail("ids", "token ids need a model with an embedding");
     if (!model->embedding) c.fail("ids", fmt::format("the model ({}) has no embedding to look ids up in", model->source));
     try {
-      const npy::Array a = npy::read(dir / get_string(c, j, "", "ids"));
+      const npy::Array a = npy::read(inside(c, dir, "ids", get_string(c, j, "", "ids")));
       a.require_dtype(npy::DType::I32);
       if (a.shape.size() != 1 && a.shape.size() != 2)
         throw npy::Error(fmt::format("{}: shape is {}, expected (N,) or (B, N)", a.name, npy::shape_str(a.shape)));
@@ -435,7 +473,7 @@ Inputs load_inputs(const fs::path& path, const Model* model) {
   }
   if (j.contains("labels")) {
     try {
-      const npy::Array a = npy::read(dir / get_string(c, j, "", "labels"));
+      const npy::Array a = npy::read(inside(c, dir, "labels", get_string(c, j, "", "labels")));
       a.require_dtype(npy::DType::I32);
       a.require_shape({static_cast<size_t>(in.batch)});
       auto labels = a.as<int32_t>();
@@ -452,29 +490,35 @@ Inputs load_inputs(const fs::path& path, const Model* model) {
   return in;
 }
 
-void save_inputs(const Inputs& in, const fs::path& path) {
+namespace {
+void save_inputs_folder(const Inputs& in, const fs::path& path, const std::vector<size_t>& shape, OutputSet& o) {
+  json j = {{"format", "esact-input"}, {"version", 1}, {"tokens", "x.npy"}};
+  npy::write(path / "x.npy", in.tokens, shape, &o);
+  if (in.labels) {
+    npy::write(path / "labels.npy", *in.labels, {in.labels->size()}, &o);
+    j["labels"] = "labels.npy";
+  }
+  o.write_text(path / "inputs.json", j.dump(2) + "\n");
+}
+
+}  // namespace
+
+void save_inputs(const Inputs& in, const fs::path& path, OutputSet* out) {
   if (in.batch < 1 || in.n < 1 || in.d < 1 ||
       in.tokens.size() != static_cast<size_t>(in.batch) * in.n * in.d)
     throw FileError(path.string() + ": inputs to save are inconsistent (batch, n, d and token count)");
   if (!in.batched && in.batch != 1) throw FileError(path.string() + ": an unbatched input must hold one sequence");
   std::vector<size_t> shape = {static_cast<size_t>(in.n), static_cast<size_t>(in.d)};
   if (in.batched) shape.insert(shape.begin(), static_cast<size_t>(in.batch));
+  OutputSet own;
+  OutputSet& o = out ? *out : own;
   if (path.extension() == ".npy") {
-    npy::write(path, in.tokens, shape);
-    return;
+    npy::write(path, in.tokens, shape, &o);
+  } else {
+    o.make_dir(path);
+    save_inputs_folder(in, path, shape, o);
   }
-  std::error_code ec;
-  fs::create_directories(path, ec);
-  if (ec) throw FileError(fmt::format("{}: cannot create folder: {}", path.string(), ec.message()));
-  json j = {{"format", "esact-input"}, {"version", 1}, {"tokens", "x.npy"}};
-  npy::write(path / "x.npy", in.tokens, shape);
-  if (in.labels) {
-    npy::write(path / "labels.npy", *in.labels, {in.labels->size()});
-    j["labels"] = "labels.npy";
-  }
-  std::ofstream out(path / "inputs.json");
-  out << j.dump(2) << "\n";
-  if (!out) throw FileError((path / "inputs.json").string() + ": write failed");
+  if (!out) own.commit();
 }
 
 bool same_model(const Model& a, const Model& b) {

@@ -1,6 +1,8 @@
 // Strict .npy reader/writer (see esact/npy.hpp).
 #include "esact/npy.hpp"
 
+#include "esact/outputs.hpp"
+
 #include <cctype>
 #include <fstream>
 #include <optional>
@@ -237,6 +239,8 @@ Array read(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) fail(name, "file not found");
   if (std::filesystem::is_directory(path, ec)) fail(name, "is a directory, expected a .npy file");
+  // A FIFO or device would block or never end: only regular files are read.
+  if (!std::filesystem::is_regular_file(path, ec)) fail(name, "not a regular file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(name, "cannot open");
   const auto size = std::filesystem::file_size(path, ec);
@@ -272,12 +276,10 @@ std::vector<uint8_t> serialize(DType dtype, const std::vector<size_t>& shape, st
 }
 
 void write_raw(const std::filesystem::path& path, DType dtype, const std::vector<size_t>& shape,
-               std::span<const uint8_t> raw) {
+               std::span<const uint8_t> raw, OutputSet* out) {
   const auto img = serialize(dtype, shape, raw);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error(path.string() + ": cannot open for writing");
-  out.write(reinterpret_cast<const char*>(img.data()), static_cast<std::streamsize>(img.size()));
-  if (!out) throw Error(path.string() + ": write failed");
+  if (out) out->write(path, img);
+  else write_file_atomic(path, img);
 }
 
 }  // namespace esact::npy

@@ -246,30 +246,30 @@ nlohmann::json report_json(const Report& r) {
 }
 
 void dump_layer0(const Model& model, const LayerResult& R, std::span<const int8_t> x, const std::string& dir_s,
-                 const LayerResult* dense) {
+                 const LayerResult* dense, OutputSet* out) {
+  OutputSet own;
+  OutputSet& o = out ? *out : own;
   namespace fs = std::filesystem;
   const fs::path dir(dir_s);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw FileError(fmt::format("{}: cannot create folder: {}", dir_s, ec.message()));
   const Layer& L = model.layers.at(0);
   const size_t N = static_cast<size_t>(R.n), D = static_cast<size_t>(R.d), H = static_cast<size_t>(R.heads);
   if (R.pred.pam.empty()) throw std::invalid_argument("dump_layer0: needs an SPLS run (it has the prediction)");
-  npy::write(dir / "x.npy", x, {N, D});
-  npy::write(dir / "a.npy", R.a, {N, D});
-  npy::write(dir / "wq.npy", L.wq, {D, D});
-  npy::write(dir / "wk.npy", L.wk, {D, D});
-  npy::write(dir / "khat.npy", R.pred.khat, {N, D});
-  npy::write(dir / "qhat.npy", R.pred.qhat, {N, D});
-  npy::write(dir / "ktilde.npy", R.pred.ktilde, {N, D});
-  npy::write(dir / "qtilde.npy", R.pred.qtilde, {N, D});
-  npy::write(dir / "k_shift.npy", R.pred.k_shift, {H});
-  npy::write(dir / "q_shift.npy", R.pred.q_shift, {N, H});
-  npy::write(dir / "pam.npy", R.pred.pam, {H, N, N});
-  npy::write(dir / "mask.npy", R.masks, {H, N, N});
-  npy::write(dir / "leader.npy", R.leader, {N});
-  npy::write(dir / "y.npy", R.y, {N, D});
-  if (dense) npy::write(dir / "y_dense.npy", dense->y, {N, D});
+  o.make_dir(dir);
+  npy::write(dir / "x.npy", x, {N, D}, &o);
+  npy::write(dir / "a.npy", R.a, {N, D}, &o);
+  npy::write(dir / "wq.npy", L.wq, {D, D}, &o);
+  npy::write(dir / "wk.npy", L.wk, {D, D}, &o);
+  npy::write(dir / "khat.npy", R.pred.khat, {N, D}, &o);
+  npy::write(dir / "qhat.npy", R.pred.qhat, {N, D}, &o);
+  npy::write(dir / "ktilde.npy", R.pred.ktilde, {N, D}, &o);
+  npy::write(dir / "qtilde.npy", R.pred.qtilde, {N, D}, &o);
+  npy::write(dir / "k_shift.npy", R.pred.k_shift, {H}, &o);
+  npy::write(dir / "q_shift.npy", R.pred.q_shift, {N, H}, &o);
+  npy::write(dir / "pam.npy", R.pred.pam, {H, N, N}, &o);
+  npy::write(dir / "mask.npy", R.masks, {H, N, N}, &o);
+  npy::write(dir / "leader.npy", R.leader, {N}, &o);
+  npy::write(dir / "y.npy", R.y, {N, D}, &o);
+  if (dense) npy::write(dir / "y_dense.npy", dense->y, {N, D}, &o);
   nlohmann::json c = {{"N", R.n},
                       {"D", R.d},
                       {"H", R.heads},
@@ -283,9 +283,8 @@ void dump_layer0(const Model& model, const LayerResult& R, std::span<const int8_
                       {"prediction_additions", R.pred.additions},
                       {"leaders", R.leaders()},
                       {"source", model.source}};
-  std::ofstream out(dir / "config.json");
-  out << c.dump(2) << "\n";
-  if (!out) throw FileError((dir / "config.json").string() + ": write failed");
+  o.write_text(dir / "config.json", c.dump(2) + "\n");
+  if (!out) own.commit();
 }
 
 }  // namespace esact

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <vector>
 
@@ -103,6 +104,7 @@ SplsKnobs default_knobs(int n, int heads) {
 
 SyntheticSpec parse_synthetic(std::string_view text) {
   SyntheticSpec s;
+  std::set<std::string> seen;
   size_t pos = 0;
   if (text.empty()) bad("empty");
   while (pos <= text.size()) {
@@ -116,6 +118,7 @@ SyntheticSpec parse_synthetic(std::string_view text) {
     const size_t eq = item.find('=');
     if (eq == std::string_view::npos) bad(fmt::format("'{}' is not key=value", item));
     const std::string_view key = item.substr(0, eq), v = item.substr(eq + 1);
+    if (!seen.insert(std::string(key)).second) bad(fmt::format("key '{}' given twice", key));
     if (key == "n") s.n = in_range(key, parse_int(key, v), 1, params::N_MAX);
     else if (key == "d") s.d = in_range(key, parse_int(key, v), 1, params::D_MAX);
     else if (key == "heads") s.heads = in_range(key, parse_int(key, v), 1, params::H_MAX);

@@ -29,11 +29,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "esact/cli.hpp"
 #include "esact/float_ref.hpp"
 #include "esact/io.hpp"
+#include "esact/knob_grid.hpp"
 #include "esact/layer.hpp"
 #include "esact/model.hpp"
 #include "esact/npy.hpp"
+#include "esact/outputs.hpp"
 #include "esact/params.hpp"
 
 namespace {
@@ -68,54 +71,6 @@ void add(WorkCounts& a, const WorkCounts& b) {
   a.prediction_additions += b.prediction_additions;
   a.weight_bytes += b.weight_bytes;
   a.activation_bytes += b.activation_bytes;
-}
-
-std::vector<int> parse_list(const std::string& key, const std::string& v) {
-  std::vector<int> out;
-  std::stringstream ss(v);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (key == "ffn_reuse") {
-      if (item == "on" || item == "1") out.push_back(1);
-      else if (item == "off" || item == "0") out.push_back(0);
-      else throw std::invalid_argument(fmt::format("--grid: ffn_reuse value '{}' is not on/off", item));
-      continue;
-    }
-    size_t pos = 0;
-    int x = 0;
-    try {
-      x = std::stoi(item, &pos);
-    } catch (const std::exception&) {
-      pos = 0;
-    }
-    if (pos == 0 || pos != item.size()) throw std::invalid_argument(fmt::format("--grid: '{}' in {} is not an integer", item, key));
-    out.push_back(x);
-  }
-  if (out.empty()) throw std::invalid_argument(fmt::format("--grid: {} has no values", key));
-  return out;
-}
-
-/// "k=8,16;window=0,4;threshold=16,32;ffn_reuse=on,off" -> the cross product.
-std::vector<Setting> parse_grid(const std::string& g) {
-  std::map<std::string, std::vector<int>> v{{"k", {}}, {"window", {}}, {"threshold", {}}, {"ffn_reuse", {}}};
-  std::stringstream ss(g);
-  std::string part;
-  while (std::getline(ss, part, ';')) {
-    if (part.empty()) continue;
-    const auto eq = part.find('=');
-    if (eq == std::string::npos) throw std::invalid_argument(fmt::format("--grid: '{}' is not key=v1,v2,...", part));
-    const std::string key = part.substr(0, eq);
-    if (!v.count(key)) throw std::invalid_argument(fmt::format("--grid: unknown key '{}' (k, window, threshold, ffn_reuse)", key));
-    v[key] = parse_list(key, part.substr(eq + 1));
-  }
-  for (auto& [key, vals] : v)
-    if (vals.empty()) throw std::invalid_argument(fmt::format("--grid: missing {}", key));
-  std::vector<Setting> out;
-  for (int k : v["k"])
-    for (int w : v["window"])
-      for (int t : v["threshold"])
-        for (int f : v["ffn_reuse"]) out.push_back(Setting{k, w, t, f != 0, false});
-  return out;
 }
 
 /// Classify the last layer's int8 output on the host: dequantize, pool, linear head.
@@ -192,197 +147,249 @@ nlohmann::json work_json(const WorkCounts& d, const WorkCounts& s) {
   return j;
 }
 
-}  // namespace
+constexpr const char* kTool = "esact-eval";
 
-int main(int argc, char** argv) {
-  CLI::App app{"ESACT accuracy evaluation: dense INT8 vs SPLS on a labelled test split, through the golden model"};
+struct Options {
   std::string model_dir, input, json_out, grid, dense_out;
   std::optional<int> k, window, threshold;
   std::string ffn_reuse;
   int max_seqs = 0;
   bool with_float = false, quiet = false;
-  app.add_option("--model", model_dir, "model folder (manifest.json + .npy, docs/spec.md 5.1) with a classifier")
+};
+
+void add_options(CLI::App& app, Options& o) {
+  app.add_option("--model", o.model_dir, "model folder (manifest.json + .npy, docs/spec.md 5.1) with a classifier")
       ->required();
-  app.add_option("--input", input, "labelled inputs (inputs.json folder, docs/spec.md 5.2); default MODEL/test");
-  app.add_option("--k", k, "SPLS top-k for every layer");
-  app.add_option("--window", window, "SPLS similarity window W for every layer");
-  app.add_option("--threshold", threshold, "SPLS similarity threshold T for every layer");
-  app.add_option("--ffn-reuse", ffn_reuse, "FFN reuse for every layer")->check(CLI::IsMember({"on", "off"}));
-  app.add_option("--grid", grid, "sweep: \"k=8,16;window=0,4;threshold=16,32;ffn_reuse=on,off\" (cross product)");
-  app.add_option("--max-seqs", max_seqs, "evaluate only the first N sequences (0: all)")->check(CLI::NonNegativeNumber);
-  app.add_flag("--float", with_float, "also the accuracy of the float reference (dequantized weights, double)");
-  app.add_option("--json", json_out, "write everything as JSON to this file");
-  app.add_flag("--quiet", quiet, "no text output");
-  app.add_option("--dense-output", dense_out, "write the last layer's dense int8 output [B, N, D] to this .npy");
-  CLI11_PARSE(app, argc, argv);
+  app.add_option("--input", o.input, "labelled inputs (inputs.json folder, docs/spec.md 5.2); default MODEL/test");
+  app.add_option("--k", o.k, "SPLS top-k for every layer");
+  app.add_option("--window", o.window, "SPLS similarity window W for every layer");
+  app.add_option("--threshold", o.threshold, "SPLS similarity threshold T for every layer");
+  app.add_option("--ffn-reuse", o.ffn_reuse, "FFN reuse for every layer")->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--grid", o.grid, "sweep: \"k=8,16;window=0,4;threshold=16,32;ffn_reuse=on,off\" (cross product)");
+  app.add_option("--max-seqs", o.max_seqs, "evaluate only the first N sequences (0: all)")->check(CLI::NonNegativeNumber);
+  app.add_flag("--float", o.with_float, "also the accuracy of the float reference (dequantized weights, double)");
+  app.add_option("--json", o.json_out, "write everything as JSON to this file");
+  app.add_flag("--quiet", o.quiet, "no text output");
+  app.add_option("--dense-output", o.dense_out, "write the last layer's dense int8 output [B, N, D] to this .npy");
+}
 
-  try {
-    const esact::Model model = esact::load_model(model_dir);
-    if (!model.classifier) throw std::invalid_argument(model_dir + ": the model has no \"classifier\" (needed for accuracy)");
-    if (input.empty()) input = (std::filesystem::path(model_dir) / "test").string();
-    const esact::Inputs in = esact::load_inputs(input, model);
-    if (!in.labels) throw std::invalid_argument(input + ": no \"labels\" (needed for accuracy)");
-    for (int b = 0; b < in.batch; ++b) {
-      const int32_t l = (*in.labels)[static_cast<size_t>(b)];
-      if (l < 0 || l >= model.classifier->classes)
-        throw std::invalid_argument(fmt::format("{}: label of sequence {} is {}, outside 0..{}", input, b, l,
-                                                model.classifier->classes - 1));
-    }
-    const int seqs = max_seqs > 0 ? std::min(max_seqs, in.batch) : in.batch;
-    const int n = in.n;
-    const int nl = static_cast<int>(model.layers.size());
+// The model, the labelled inputs and one model per SPLS setting; all checked (exit 2).
+struct Prepared {
+  esact::Model model;
+  esact::Inputs in;
+  std::vector<Setting> settings;
+  std::vector<esact::Model> models;  ///< per setting
+  int seqs = 0;
+};
 
-    std::vector<Setting> settings;
-    if (!grid.empty()) {
-      if (k || window || threshold || !ffn_reuse.empty()) throw std::invalid_argument("--grid excludes --k/--window/--threshold/--ffn-reuse");
-      settings = parse_grid(grid);
-    } else {
-      Setting s;
-      s.from_model = !(k || window || threshold || !ffn_reuse.empty());
-      const esact::SplsKnobs& k0 = model.layers[0].spls;
-      s.k = k.value_or(k0.k);
-      s.window = window.value_or(k0.window);
-      s.threshold = threshold.value_or(k0.threshold);
-      s.ffn_reuse = ffn_reuse.empty() ? k0.ffn_reuse : ffn_reuse == "on";
-      settings.push_back(s);
-    }
-    std::vector<esact::Model> models;
-    for (const Setting& s : settings) {
-      esact::Model m = model;
-      if (!s.from_model) apply_setting(m, s);
-      models.push_back(std::move(m));
-    }
-
-    std::vector<Result> res(settings.size());
-    for (size_t i = 0; i < settings.size(); ++i) {
-      res[i].set = settings[i];
-      res[i].layers.resize(static_cast<size_t>(nl));
-    }
-    uint64_t dense_correct = 0, float_correct = 0;
-    std::vector<int> dense_pred(static_cast<size_t>(seqs));
-    std::vector<int8_t> dense_y;
-    if (!dense_out.empty()) dense_y.reserve(static_cast<size_t>(seqs) * n * model.d_model);
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int b = 0; b < seqs; ++b) {
-      const auto x = in.sequence(b);
-      const int label = (*in.labels)[static_cast<size_t>(b)];
-      const auto dr = esact::run_model(model, x, n, esact::Mode::Dense);
-      const int pd = classify(model, dr.back().y, n);
-      if (!dense_out.empty()) dense_y.insert(dense_y.end(), dr.back().y.begin(), dr.back().y.end());
-      dense_pred[static_cast<size_t>(b)] = pd;
-      dense_correct += pd == label;
-      if (with_float) float_correct += classify_real(model, esact::float_model(model, x, n).back(), n) == label;
-      for (size_t si = 0; si < settings.size(); ++si) {
-        const auto sr = esact::run_model(models[si], x, n, esact::Mode::Spls);
-        const int ps = classify(model, sr.back().y, n);
-        Result& R = res[si];
-        R.correct += ps == label;
-        R.agree += ps == pd;
-        for (int l = 0; l < nl; ++l) {
-          LayerStats& L = R.layers[static_cast<size_t>(l)];
-          const esact::LayerResult& s = sr[static_cast<size_t>(l)];
-          L.rows += static_cast<uint64_t>(n);
-          L.followers += static_cast<uint64_t>(n - s.leaders());
-          for (uint8_t u : s.kv_needed) L.kv_pairs += u != 0;
-          L.kv_total += s.kv_needed.size();
-          add(L.dense, dr[static_cast<size_t>(l)].work);
-          add(L.spls, s.work);
-          add(R.dense, dr[static_cast<size_t>(l)].work);
-          add(R.spls, s.work);
-        }
-      }
-    }
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-    const double acc_dense = static_cast<double>(dense_correct) / seqs;
-    nlohmann::json j;
-    j["model"] = model_dir;
-    j["input"] = input;
-    j["sequences"] = seqs;
-    j["n"] = n;
-    j["d_model"] = model.d_model;
-    j["n_heads"] = model.n_heads;
-    j["d_ffn"] = model.d_ffn;
-    j["layers"] = nl;
-    j["dense"] = {{"correct", dense_correct}, {"accuracy", acc_dense}};
-    if (with_float) j["float"] = {{"correct", float_correct}, {"accuracy", static_cast<double>(float_correct) / seqs}};
-    j["seconds"] = secs;
-    j["settings"] = nlohmann::json::array();
-    for (const Result& R : res) {
-      nlohmann::json s;
-      if (R.set.from_model) {
-        s["knobs"] = "model";
-        nlohmann::json per = nlohmann::json::array();
-        for (const auto& L : model.layers)
-          per.push_back({{"k", L.spls.k}, {"window", L.spls.window}, {"threshold", L.spls.threshold},
-                         {"ffn_reuse", L.spls.ffn_reuse}});
-        s["layer_knobs"] = per;
-      }
-      s["k"] = R.set.k;
-      s["window"] = R.set.window;
-      s["threshold"] = R.set.threshold;
-      s["ffn_reuse"] = R.set.ffn_reuse;
-      s["correct"] = R.correct;
-      s["accuracy"] = static_cast<double>(R.correct) / seqs;
-      s["accuracy_loss"] = acc_dense - static_cast<double>(R.correct) / seqs;
-      s["agreement_with_dense"] = static_cast<double>(R.agree) / seqs;
-      s["work"] = work_json(R.dense, R.spls);
-      s["reduction"] = reduction(R.dense.total_macs(), R.spls.total_macs());
-      nlohmann::json pl = nlohmann::json::array();
-      uint64_t fol = 0, rows = 0;
-      for (int l = 0; l < nl; ++l) {
-        const LayerStats& L = R.layers[static_cast<size_t>(l)];
-        fol += L.followers;
-        rows += L.rows;
-        pl.push_back({{"layer", l},
-                      {"follower_fraction", static_cast<double>(L.followers) / L.rows},
-                      {"unused_key_fraction", 1.0 - static_cast<double>(L.kv_pairs) / L.kv_total},
-                      {"reduction", reduction(L.dense.total_macs(), L.spls.total_macs())},
-                      {"work", work_json(L.dense, L.spls)}});
-      }
-      s["follower_fraction"] = static_cast<double>(fol) / rows;
-      s["per_layer"] = pl;
-      j["settings"].push_back(s);
-    }
-
-    if (!quiet) {
-      std::printf("esact-eval: %s on %s: %d sequences, N=%d, D=%d, H=%d, F=%d, %d layers (%.1f s)\n", model_dir.c_str(),
-                  input.c_str(), seqs, n, model.d_model, model.n_heads, model.d_ffn, nl, secs);
-      if (with_float) std::printf("float reference accuracy %.4f (%llu/%d)\n", static_cast<double>(float_correct) / seqs,
-                                  static_cast<unsigned long long>(float_correct), seqs);
-      std::printf("INT8 dense accuracy      %.4f (%llu/%d)\n", acc_dense, static_cast<unsigned long long>(dense_correct), seqs);
-      std::printf("%5s %3s %5s %4s | %8s %7s %6s | %7s %7s %7s %7s %7s | %7s | %9s %9s\n", "k", "W", "T", "ffn", "accuracy",
-                  "loss", "agree", "qkv", "qk", "av", "wo", "ffn", "TOTAL", "pred.add", "followers");
-      for (const auto& s : j["settings"]) {
-        const auto& w = s["work"];
-        std::printf("%5d %3d %5d %4s | %8.4f %+7.4f %6.3f | %6.1f%% %6.1f%% %6.1f%% %6.1f%% %6.1f%% | %6.2f%% | %8.3fx %8.1f%%\n",
-                    s["k"].get<int>(), s["window"].get<int>(), s["threshold"].get<int>(),
-                    s["ffn_reuse"].get<bool>() ? "on" : "off", s["accuracy"].get<double>(),
-                    -s["accuracy_loss"].get<double>(), s["agreement_with_dense"].get<double>(),
-                    100 * w["qkv"]["reduction"].get<double>(), 100 * w["qk"]["reduction"].get<double>(),
-                    100 * w["av"]["reduction"].get<double>(), 100 * w["wo"]["reduction"].get<double>(),
-                    100 * w["ffn"]["reduction"].get<double>(), 100 * s["reduction"].get<double>(),
-                    w["prediction_additions_per_dense_mac"].get<double>(), 100 * s["follower_fraction"].get<double>());
-        if (settings.size() == 1) {
-          for (const auto& L : s["per_layer"])
-            std::printf("  layer %d: followers %5.1f%%  unused keys %5.1f%%  MAC reduction %6.2f%%\n", L["layer"].get<int>(),
-                        100 * L["follower_fraction"].get<double>(), 100 * L["unused_key_fraction"].get<double>(),
-                        100 * L["reduction"].get<double>());
-        }
-      }
-      std::printf("(reductions are 1 - SPLS MACs / dense MACs; pred.add = prediction additions per dense MAC, beside)\n");
-    }
-    if (!dense_out.empty())
-      esact::npy::write(dense_out, dense_y,
-                        {static_cast<size_t>(seqs), static_cast<size_t>(n), static_cast<size_t>(model.d_model)});
-    if (!json_out.empty()) {
-      std::ofstream out(json_out);
-      out << j.dump(1) << "\n";
-      if (!out) throw esact::FileError(json_out + ": write failed");
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "esact-eval: error: %s\n", e.what());
-    return 1;
+Prepared prepare(Options& o) {
+  Prepared p;
+  p.model = esact::load_model(o.model_dir);
+  const esact::Model& model = p.model;
+  if (!model.classifier) throw std::invalid_argument(o.model_dir + ": the model has no \"classifier\" (needed for accuracy)");
+  if (o.input.empty()) o.input = (std::filesystem::path(o.model_dir) / "test").string();
+  p.in = esact::load_inputs(o.input, model);
+  const esact::Inputs& in = p.in;
+  if (!in.labels) throw std::invalid_argument(o.input + ": no \"labels\" (needed for accuracy)");
+  for (int b = 0; b < in.batch; ++b) {
+    const int32_t l = (*in.labels)[static_cast<size_t>(b)];
+    if (l < 0 || l >= model.classifier->classes)
+      throw std::invalid_argument(fmt::format("{}: label of sequence {} is {}, outside 0..{}", o.input, b, l,
+                                              model.classifier->classes - 1));
   }
-  return 0;
+  p.seqs = o.max_seqs > 0 ? std::min(o.max_seqs, in.batch) : in.batch;
+  const bool knobs = o.k || o.window || o.threshold || !o.ffn_reuse.empty();
+  if (!o.grid.empty()) {
+    if (knobs) throw std::invalid_argument("--grid excludes --k/--window/--threshold/--ffn-reuse");
+    for (const esact::SplsKnobs& g : esact::parse_grid(o.grid))
+      p.settings.push_back(Setting{g.k, g.window, g.threshold, g.ffn_reuse, false});
+  } else {
+    Setting s;
+    s.from_model = !knobs;
+    const esact::SplsKnobs& k0 = model.layers[0].spls;
+    s.k = o.k.value_or(k0.k);
+    s.window = o.window.value_or(k0.window);
+    s.threshold = o.threshold.value_or(k0.threshold);
+    s.ffn_reuse = o.ffn_reuse.empty() ? k0.ffn_reuse : o.ffn_reuse == "on";
+    p.settings.push_back(s);
+  }
+  for (const Setting& s : p.settings) {
+    esact::Model m = model;
+    if (!s.from_model) apply_setting(m, s);
+    p.models.push_back(std::move(m));
+  }
+  return p;
+}
+
+struct Evaluation {
+  std::vector<Result> res;
+  uint64_t dense_correct = 0, float_correct = 0;
+  std::vector<int8_t> dense_y;  ///< with --dense-output
+  double secs = 0;
+};
+
+// Add one sequence's SPLS run to a setting's result.
+void accumulate(Result& R, const std::vector<esact::LayerResult>& dr, const std::vector<esact::LayerResult>& sr, int n) {
+  for (size_t l = 0; l < sr.size(); ++l) {
+    LayerStats& L = R.layers[l];
+    const esact::LayerResult& s = sr[l];
+    L.rows += static_cast<uint64_t>(n);
+    L.followers += static_cast<uint64_t>(n - s.leaders());
+    for (uint8_t u : s.kv_needed) L.kv_pairs += u != 0;
+    L.kv_total += s.kv_needed.size();
+    add(L.dense, dr[l].work);
+    add(L.spls, s.work);
+    add(R.dense, dr[l].work);
+    add(R.spls, s.work);
+  }
+}
+
+// One dense run per sequence, shared by every SPLS setting.
+Evaluation evaluate(const Options& o, const Prepared& p) {
+  const esact::Model& model = p.model;
+  const int n = p.in.n;
+  Evaluation ev;
+  ev.res.resize(p.settings.size());
+  for (size_t i = 0; i < p.settings.size(); ++i) {
+    ev.res[i].set = p.settings[i];
+    ev.res[i].layers.resize(model.layers.size());
+  }
+  if (!o.dense_out.empty()) ev.dense_y.reserve(static_cast<size_t>(p.seqs) * n * model.d_model);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int b = 0; b < p.seqs; ++b) {
+    const auto x = p.in.sequence(b);
+    const int label = (*p.in.labels)[static_cast<size_t>(b)];
+    const auto dr = esact::run_model(model, x, n, esact::Mode::Dense);
+    const int pd = classify(model, dr.back().y, n);
+    if (!o.dense_out.empty()) ev.dense_y.insert(ev.dense_y.end(), dr.back().y.begin(), dr.back().y.end());
+    ev.dense_correct += pd == label;
+    if (o.with_float) ev.float_correct += classify_real(model, esact::float_model(model, x, n).back(), n) == label;
+    for (size_t si = 0; si < p.settings.size(); ++si) {
+      const auto sr = esact::run_model(p.models[si], x, n, esact::Mode::Spls);
+      const int ps = classify(model, sr.back().y, n);
+      ev.res[si].correct += ps == label;
+      ev.res[si].agree += ps == pd;
+      accumulate(ev.res[si], dr, sr, n);
+    }
+  }
+  ev.secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return ev;
+}
+
+nlohmann::json setting_json(const esact::Model& model, const Result& R, int seqs, double acc_dense) {
+  nlohmann::json s;
+  if (R.set.from_model) {
+    s["knobs"] = "model";
+    nlohmann::json per = nlohmann::json::array();
+    for (const auto& L : model.layers)
+      per.push_back({{"k", L.spls.k}, {"window", L.spls.window}, {"threshold", L.spls.threshold},
+                     {"ffn_reuse", L.spls.ffn_reuse}});
+    s["layer_knobs"] = per;
+  }
+  s["k"] = R.set.k;
+  s["window"] = R.set.window;
+  s["threshold"] = R.set.threshold;
+  s["ffn_reuse"] = R.set.ffn_reuse;
+  s["correct"] = R.correct;
+  s["accuracy"] = static_cast<double>(R.correct) / seqs;
+  s["accuracy_loss"] = acc_dense - static_cast<double>(R.correct) / seqs;
+  s["agreement_with_dense"] = static_cast<double>(R.agree) / seqs;
+  s["work"] = work_json(R.dense, R.spls);
+  s["reduction"] = reduction(R.dense.total_macs(), R.spls.total_macs());
+  nlohmann::json pl = nlohmann::json::array();
+  uint64_t fol = 0, rows = 0;
+  for (size_t l = 0; l < R.layers.size(); ++l) {
+    const LayerStats& L = R.layers[l];
+    fol += L.followers;
+    rows += L.rows;
+    pl.push_back({{"layer", l},
+                  {"follower_fraction", static_cast<double>(L.followers) / L.rows},
+                  {"unused_key_fraction", 1.0 - static_cast<double>(L.kv_pairs) / L.kv_total},
+                  {"reduction", reduction(L.dense.total_macs(), L.spls.total_macs())},
+                  {"work", work_json(L.dense, L.spls)}});
+  }
+  s["follower_fraction"] = static_cast<double>(fol) / rows;
+  s["per_layer"] = pl;
+  return s;
+}
+
+nlohmann::json results_json(const Options& o, const Prepared& p, const Evaluation& ev) {
+  const esact::Model& model = p.model;
+  const int seqs = p.seqs;
+  const double acc_dense = static_cast<double>(ev.dense_correct) / seqs;
+  nlohmann::json j;
+  j["model"] = o.model_dir;
+  j["input"] = o.input;
+  j["sequences"] = seqs;
+  j["n"] = p.in.n;
+  j["d_model"] = model.d_model;
+  j["n_heads"] = model.n_heads;
+  j["d_ffn"] = model.d_ffn;
+  j["layers"] = model.layers.size();
+  j["dense"] = {{"correct", ev.dense_correct}, {"accuracy", acc_dense}};
+  if (o.with_float)
+    j["float"] = {{"correct", ev.float_correct}, {"accuracy", static_cast<double>(ev.float_correct) / seqs}};
+  j["seconds"] = ev.secs;
+  j["settings"] = nlohmann::json::array();
+  for (const Result& R : ev.res) j["settings"].push_back(setting_json(model, R, seqs, acc_dense));
+  return j;
+}
+
+void print_text(const Options& o, const Prepared& p, const Evaluation& ev, const nlohmann::json& j) {
+  const esact::Model& model = p.model;
+  const int seqs = p.seqs;
+  std::printf("esact-eval: %s on %s: %d sequences, N=%d, D=%d, H=%d, F=%d, %zu layers (%.1f s)\n", o.model_dir.c_str(),
+              o.input.c_str(), seqs, p.in.n, model.d_model, model.n_heads, model.d_ffn, model.layers.size(), ev.secs);
+  if (o.with_float)
+    std::printf("float reference accuracy %.4f (%llu/%d)\n", static_cast<double>(ev.float_correct) / seqs,
+                static_cast<unsigned long long>(ev.float_correct), seqs);
+  std::printf("INT8 dense accuracy      %.4f (%llu/%d)\n", j["dense"]["accuracy"].get<double>(),
+              static_cast<unsigned long long>(ev.dense_correct), seqs);
+  std::printf("%5s %3s %5s %4s | %8s %7s %6s | %7s %7s %7s %7s %7s | %7s | %9s %9s\n", "k", "W", "T", "ffn", "accuracy",
+              "loss", "agree", "qkv", "qk", "av", "wo", "ffn", "TOTAL", "pred.add", "followers");
+  for (const auto& s : j["settings"]) {
+    const auto& w = s["work"];
+    std::printf("%5d %3d %5d %4s | %8.4f %+7.4f %6.3f | %6.1f%% %6.1f%% %6.1f%% %6.1f%% %6.1f%% | %6.2f%% | %8.3fx %8.1f%%\n",
+                s["k"].get<int>(), s["window"].get<int>(), s["threshold"].get<int>(),
+                s["ffn_reuse"].get<bool>() ? "on" : "off", s["accuracy"].get<double>(),
+                -s["accuracy_loss"].get<double>(), s["agreement_with_dense"].get<double>(),
+                100 * w["qkv"]["reduction"].get<double>(), 100 * w["qk"]["reduction"].get<double>(),
+                100 * w["av"]["reduction"].get<double>(), 100 * w["wo"]["reduction"].get<double>(),
+                100 * w["ffn"]["reduction"].get<double>(), 100 * s["reduction"].get<double>(),
+                w["prediction_additions_per_dense_mac"].get<double>(), 100 * s["follower_fraction"].get<double>());
+    if (p.settings.size() == 1) {
+      for (const auto& L : s["per_layer"])
+        std::printf("  layer %d: followers %5.1f%%  unused keys %5.1f%%  MAC reduction %6.2f%%\n", L["layer"].get<int>(),
+                    100 * L["follower_fraction"].get<double>(), 100 * L["unused_key_fraction"].get<double>(),
+                    100 * L["reduction"].get<double>());
+    }
+  }
+  std::printf("(reductions are 1 - SPLS MACs / dense MACs; pred.add = prediction additions per dense MAC, beside)\n");
+}
+
+// Evaluate, stage the outputs, print, then commit: a failure leaves no new file (exit 1).
+void run(const Options& o, const Prepared& p) {
+  const Evaluation ev = evaluate(o, p);
+  const nlohmann::json j = results_json(o, p, ev);
+  esact::OutputSet out;
+  if (!o.dense_out.empty())
+    esact::npy::write(o.dense_out, ev.dense_y,
+                      {static_cast<size_t>(p.seqs), static_cast<size_t>(p.in.n), static_cast<size_t>(p.model.d_model)},
+                      &out);
+  if (!o.json_out.empty()) out.write_text(o.json_out, j.dump(1) + "\n");
+  if (!o.quiet) print_text(o, p, ev, j);
+  esact::check_stdout();
+  out.commit();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ESACT accuracy evaluation: dense INT8 vs SPLS on a labelled test split, through the golden model"};
+  Options o;
+  add_options(app, o);
+  if (const int rc = esact::cli::parse(app, argc, argv, kTool); rc >= 0) return rc;
+  Prepared p;
+  if (const int rc = esact::cli::guarded(kTool, esact::cli::kBadInput, [&] { p = prepare(o); })) return rc;
+  return esact::cli::guarded(kTool, esact::cli::kFailed, [&] { run(o, p); });
 }

@@ -5,33 +5,236 @@
 //
 // Prints PASS/FAIL with the first mismatch (layer, tensor, row, column, cycle),
 // cycles per phase, MAC-array utilisation, memory stalls and simulation speed.
-// Exit status: 0 pass, 1 mismatch or RTL/AXI error, 2 bad command line or input.
+// --fault injects an SLVERR (read or write) or a reset in the middle of the run:
+// the accelerator must stop with the right error (or go idle after the reset)
+// and the next run must be bit-exact.
+// Exit status (esact/cli.hpp): 0 pass, 1 mismatch, RTL/AXI error or an output
+// that could not be written, 2 bad command line or input.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
-#include <chrono>
+#include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <iostream>
+#include <memory>
 
+#include "esact/cli.hpp"
 #include "esact/io.hpp"
 #include "esact/layer.hpp"
+#include "esact/outputs.hpp"
 #include "esact/params.hpp"
 #include "esact/sim/fst_tools.hpp"
 #include "esact/sim/harness.hpp"
 #include "esact/sim/image.hpp"
-#if __has_include("esact/synthetic.hpp")
 #include "esact/synthetic.hpp"
-#define ESACT_HAVE_SYNTHETIC 1
-#endif
 
 using namespace esact;
 using namespace esact::sim;
 using json = nlohmann::json;
 
 namespace {
+
+constexpr const char* kTool = "esact-sim";
+// Below this the memory model starves the accelerator for hours (a run is
+// bounded by bandwidth): refuse rather than appear to hang.
+constexpr double kMinBandwidth = 0.01;
+constexpr double kMaxBackpressure = 0.95;
+
+struct Options {
+  std::string model_dir, input_path, synthetic, mode_s = "dense", json_path, trace_path, activity_path;
+  uint64_t seed = 1, timeout = 200'000'000, trace_start = 0, trace_end = UINT64_MAX, scratch = 0;
+  unsigned latency = 16, write_latency = 4, outstanding = 8;
+  double backpressure = 0.0, bandwidth = 1.0, toggle_fj = 1.0;
+  int sequence = 0;
+  std::string fault = "none";
+  double fault_at = 0.5;
+  bool progress = false, quiet = false;
+};
+
+void add_options(CLI::App& app, Options& o) {
+  auto* om = app.add_option("--model", o.model_dir, "model folder (manifest.json + .npy)")->check(CLI::ExistingDirectory);
+  app.add_option("--input", o.input_path, "input .npy int8 [N,D] / [B,N,D], or a folder with inputs.json")
+      ->check(CLI::ExistingPath);
+  auto* osyn =
+      app.add_option("--synthetic", o.synthetic, "synthetic model and input, e.g. n=16,d=64,heads=4,ffn=128,layers=1,seed=7");
+  om->excludes(osyn);
+  app.add_option("--sequence", o.sequence, "which sequence of a batched input (default 0)")->check(CLI::NonNegativeNumber);
+  app.add_option("--mode", o.mode_s, "dense or spls")->check(CLI::IsMember({"dense", "spls"}));
+  app.add_option("--seed", o.seed, "seed of the memory's back-pressure and of Verilator's X initialisation")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--latency", o.latency, "read latency in cycles (AR accepted -> first R beat)")->check(CLI::Range(1u, 100000u));
+  app.add_option("--write-latency", o.write_latency, "write latency in cycles (last W -> B)")->check(CLI::Range(1u, 100000u));
+  app.add_option("--bandwidth", o.bandwidth, fmt::format("memory bandwidth in beats per cycle on R and on W, [{}, 1]", kMinBandwidth))
+      ->check(CLI::Range(kMinBandwidth, 1.0));
+  app.add_option("--outstanding", o.outstanding, "outstanding bursts the memory accepts per direction")->check(CLI::Range(1u, 256u));
+  app.add_option("--backpressure", o.backpressure,
+                 fmt::format("probability of a ready/valid gap per channel per cycle, [0, {}]", kMaxBackpressure))
+      ->check(CLI::Range(0.0, kMaxBackpressure));
+  app.add_option("--timeout", o.timeout, "cycles before the run is declared hung (>= 1)")->check(CLI::PositiveNumber);
+  app.add_option("--scratch", o.scratch, "scratch region size in bytes (default: generous, see docs/harness.md)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--fault", o.fault, "inject a fault: none, slverr-read, slverr-write, reset")
+      ->check(CLI::IsMember({"none", "slverr-read", "slverr-write", "reset"}));
+  app.add_option("--fault-at", o.fault_at, "where: fraction of the faulted region (SLVERR) or of the run (reset), (0, 1)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--json", o.json_path, "write the results as JSON");
+  app.add_option("--trace", o.trace_path, "write an FST trace (and FILE.gtkw, a GTKWave savefile)");
+  app.add_option("--trace-start", o.trace_start, "first traced cycle")->check(CLI::NonNegativeNumber);
+  app.add_option("--trace-end", o.trace_end, "last traced cycle")->check(CLI::NonNegativeNumber);
+  app.add_option("--activity", o.activity_path,
+                 "count toggles per unit from the trace (needs --trace) and write OpenSTA set_power_activity commands");
+  app.add_option("--toggle-energy-fj", o.toggle_fj, "energy per bit toggle for the estimate (fJ, > 0)")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--progress", o.progress, "progress line on stderr (default: when stderr is a terminal)");
+  app.add_flag("--quiet", o.quiet, "only the PASS/FAIL line");
+}
+
+// Combinations CLI11 cannot check.
+void validate(const Options& o, const CLI::App& app) {
+  using cli::UsageError;
+  const bool window = app.count("--trace-start") || app.count("--trace-end");
+  if (!o.activity_path.empty() && o.trace_path.empty())
+    throw UsageError("--activity needs --trace FILE.fst (toggles are counted from the trace)");
+  if (window && o.trace_path.empty()) throw UsageError("--trace-start/--trace-end need --trace FILE.fst");
+  if (o.trace_end < o.trace_start)
+    throw UsageError(fmt::format("--trace-end {} is before --trace-start {}: the trace window is empty", o.trace_end,
+                                 o.trace_start));
+  if (!std::isfinite(o.toggle_fj)) throw UsageError("--toggle-energy-fj must be finite");
+  if (app.count("--fault-at") && !(o.fault_at > 0 && o.fault_at < 1))
+    throw UsageError(fmt::format("--fault-at {} must be inside (0, 1)", o.fault_at));
+  if (o.synthetic.empty() && (o.model_dir.empty() || o.input_path.empty()))
+    throw UsageError("give --model DIR and --input FILE, or --synthetic SPEC");
+  if (!o.synthetic.empty() && (app.count("--input") || app.count("--sequence")))
+    throw UsageError("--synthetic brings its own input: --input/--sequence are for --model");
+}
+
+struct Workload {
+  Model model;
+  std::vector<int8_t> x;
+  int n = 0;
+  std::unique_ptr<MemoryImage> img;
+  std::vector<LayerResult> golden;
+};
+
+// Model, input, memory image and the golden run: every problem here is bad input (exit 2).
+Workload load(const Options& o, Mode mode) {
+  Workload w;
+  if (!o.synthetic.empty()) {
+    auto syn = make_synthetic(o.synthetic);
+    w.model = std::move(syn.model);
+    const auto s = syn.inputs.sequence(0);
+    w.x.assign(s.begin(), s.end());
+    w.n = syn.inputs.n;
+  } else {
+    w.model = load_model(o.model_dir);
+    const Inputs in = load_inputs(o.input_path, w.model);
+    if (o.sequence >= in.batch)
+      throw cli::UsageError(fmt::format("--sequence {} but {} holds {} sequence(s)", o.sequence, o.input_path, in.batch));
+    const auto s = in.sequence(o.sequence);
+    w.x.assign(s.begin(), s.end());
+    w.n = in.n;
+  }
+  ImageOptions io;
+  io.scratch_size = o.scratch;
+  w.img = std::make_unique<MemoryImage>(w.model, w.x, w.n, io);
+  w.golden = run_model(w.model, w.x, w.n, mode);
+  return w;
+}
+
+HarnessConfig harness_config(const Options& o, const MemoryImage& img, const std::string& trace_file) {
+  HarnessConfig hc;
+  hc.mem.base = img.base();
+  hc.mem.size = img.memory_size();
+  hc.mem.read_latency = o.latency;
+  hc.mem.write_latency = o.write_latency;
+  hc.mem.bandwidth = o.bandwidth;
+  hc.mem.backpressure = o.backpressure;
+  hc.mem.seed = o.seed;
+  hc.mem.max_reads = hc.mem.max_writes = o.outstanding;
+  hc.verilator_seed = o.seed;
+  hc.trace_path = trace_file;
+  hc.trace_start = o.trace_start;
+  hc.trace_end = o.trace_end;
+  hc.progress = o.progress || isatty(2);
+  return hc;
+}
+
+struct Outcome {
+  RunResult r;     ///< the (last) run that is compared with the golden model
+  Mismatch mm;
+  std::string fail, fault_note;
+};
+
+// The injected fault's run: "" when the accelerator reacted as it must, else the problem.
+std::string run_fault(const Options& o, const Workload& w, Harness& h, Mode mode, std::string& note) {
+  namespace P = params;
+  const MemoryImage& img = *w.img;
+  if (o.fault == "reset") {
+    img.load(h.mem());
+    const RunResult clean = h.run(img, mode, o.timeout);
+    if (!clean.ok()) return "fault reset: the run before the reset failed: " + clean.problem();
+    const uint64_t at = std::max<uint64_t>(1, static_cast<uint64_t>(o.fault_at * static_cast<double>(clean.sim_cycles)));
+    img.load(h.mem());
+    h.configure(img, mode);
+    h.start();
+    h.step(at);
+    const bool busy = (h.csr_read(P::CSR_STATUS) & 1u) != 0;
+    h.reset(3);
+    const uint32_t status = h.csr_read(P::CSR_STATUS);
+    note = fmt::format("reset at cycle {} of {} ({}busy)", at, clean.sim_cycles, busy ? "" : "not ");
+    if (status != 0) return fmt::format("fault reset: STATUS = {:#x} after the reset, expected 0", status);
+    if (!h.mem().errors().empty()) return "fault reset: AXI protocol error around the reset";
+    return "";
+  }
+  const bool read = o.fault == "slverr-read";
+  const int last = img.n_layers() - 1;
+  const uint64_t lo = read ? img.desc_word(last, P::DESC_W1) : img.act_addr(1);
+  const uint64_t len = read ? static_cast<uint64_t>(w.model.d_model) * static_cast<uint64_t>(w.model.d_ffn) : img.act_bytes();
+  const uint64_t at = lo + (static_cast<uint64_t>(o.fault_at * static_cast<double>(len)) & ~uint64_t{15});
+  img.load(h.mem());
+  h.mem().add_error_range(at, 16, read, !read);
+  const RunResult r = h.run(img, mode, o.timeout);
+  h.mem().clear_error_ranges();
+  const uint32_t want = read ? P::ERR_AXI_READ : P::ERR_AXI_WRITE;
+  note = fmt::format("SLVERR on {} of {:#x} ({} of layer {}), run ended after {} cycles with {}", read ? "reads" : "writes",
+                     at, read ? "W1" : "Y", read ? last : 0, r.sim_cycles, err_name(r.err_code));
+  if (r.timed_out || !r.finished) return fmt::format("fault {}: the accelerator did not stop: {}", o.fault, r.problem());
+  if (r.err_code != want)
+    return fmt::format("fault {}: error {} ({}), expected {}", o.fault, err_name(r.err_code), r.err_code, err_name(want));
+  return "";
+}
+
+std::string scratch_diagnosis(AxiMem& mem, const Workload& w) {
+  const auto dg = diagnose_scratch(mem, *w.img, w.golden.back(), w.model.layers.back().norm == Norm::Pre);
+  if (!dg.any) return "\n      intermediates of the last layer in scratch all match the golden model";
+  return fmt::format("\n      intermediates of layer {} (scratch): first differing tensor {} row {} col {}: rtl {} golden {} ({})",
+                     dg.layer, dg.tensor, dg.row, dg.col, dg.rtl, dg.golden,
+                     dg.cycle < 0 ? std::string("never written") : fmt::format("written at cycle {}", dg.cycle));
+}
+
+// The run (after the fault, if any) and the comparison with the golden model.
+Outcome simulate(const Options& o, const Workload& w, Mode mode, const std::string& trace_file) {
+  Outcome oc;
+  try {
+    Harness h(harness_config(o, *w.img, trace_file));
+    if (o.fault != "none") oc.fail = run_fault(o, w, h, mode, oc.fault_note);
+    if (oc.fail.empty()) {
+      w.img->load(h.mem());
+      oc.r = h.run(*w.img, mode, o.timeout);
+      if (oc.r.ok()) {
+        oc.mm = compare_outputs(h.mem(), *w.img, w.golden);
+        if (oc.mm.any) oc.fail = oc.mm.str() + scratch_diagnosis(h.mem(), w);
+      } else {
+        oc.fail = oc.r.problem();
+      }
+    }
+    h.close_trace();
+  } catch (const std::exception& e) {
+    oc.fail = fmt::format("harness: {}", e.what());
+  }
+  return oc;
+}
 
 struct PhaseWork {
   uint64_t macs[params::PH_COUNT] = {};
@@ -51,171 +254,20 @@ PhaseWork golden_phase_macs(const std::vector<LayerResult>& res) {
   return w;
 }
 
-}  // namespace
+constexpr double kArray = params::MAC_ROWS * params::MAC_COLS;
 
-int main(int argc, char** argv) {
-  CLI::App app{"esact-sim: run the ESACT RTL (verilated esact_top) on a model and compare with the golden model"};
-  std::string model_dir, input_path, synthetic, mode_s = "dense", json_path, trace_path, activity_path;
-  uint64_t seed = 1, timeout = 200'000'000, trace_start = 0, trace_end = UINT64_MAX, scratch = 0;
-  unsigned latency = 16, write_latency = 4, outstanding = 8;
-  double backpressure = 0.0, bandwidth = 1.0, toggle_fj = 1.0;
-  int sequence = 0;
-  bool progress = false, quiet = false;
-  auto* om = app.add_option("--model", model_dir, "model folder (manifest.json + .npy)")->check(CLI::ExistingDirectory);
-  app.add_option("--input", input_path, "input .npy int8 [N,D] / [B,N,D], or a folder with inputs.json")
-      ->check(CLI::ExistingPath);
-  auto* osyn = app.add_option("--synthetic", synthetic, "synthetic model and input, e.g. n=16,d=64,heads=4,ffn=128,layers=1,seed=7");
-  om->excludes(osyn);
-  app.add_option("--sequence", sequence, "which sequence of a batched input (default 0)")->check(CLI::NonNegativeNumber);
-  app.add_option("--mode", mode_s, "dense or spls")->check(CLI::IsMember({"dense", "spls"}));
-  app.add_option("--seed", seed, "seed of the memory's back-pressure and of Verilator's X initialisation");
-  app.add_option("--latency", latency, "read latency in cycles (AR accepted -> first R beat)")->check(CLI::Range(1u, 100000u));
-  app.add_option("--write-latency", write_latency, "write latency in cycles (last W -> B)")->check(CLI::Range(1u, 100000u));
-  app.add_option("--bandwidth", bandwidth, "memory bandwidth in beats per cycle on R and on W, (0, 1]");
-  app.add_option("--outstanding", outstanding, "outstanding bursts the memory accepts per direction")->check(CLI::Range(1u, 256u));
-  app.add_option("--backpressure", backpressure, "probability of a ready/valid gap per channel per cycle, [0, 1)");
-  app.add_option("--timeout", timeout, "cycles before the run is declared hung");
-  app.add_option("--scratch", scratch, "scratch region size in bytes (default: generous, see docs/harness.md)");
-  app.add_option("--json", json_path, "write the results as JSON");
-  app.add_option("--trace", trace_path, "write an FST trace (and FILE.gtkw, a GTKWave savefile)");
-  app.add_option("--trace-start", trace_start, "first traced cycle");
-  app.add_option("--trace-end", trace_end, "last traced cycle");
-  app.add_option("--activity", activity_path,
-                 "count toggles per unit from the trace (needs --trace) and write OpenSTA set_power_activity commands");
-  app.add_option("--toggle-energy-fj", toggle_fj, "energy per bit toggle for the estimate (fJ)");
-  app.add_flag("--progress", progress, "progress line on stderr (default: when stderr is a terminal)");
-  app.add_flag("--quiet", quiet, "only the PASS/FAIL line");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);  // prints the help or the error
-    return rc == 0 ? 0 : 2;
-  }
-
-  if (!activity_path.empty() && trace_path.empty()) {
-    fmt::print(stderr, "esact-sim: --activity needs --trace FILE.fst (toggles are counted from the trace)\n");
-    return 2;
-  }
-  if (!(bandwidth > 0 && bandwidth <= 1) || !(backpressure >= 0 && backpressure < 1)) {
-    fmt::print(stderr, "esact-sim: --bandwidth must be in (0, 1] and --backpressure in [0, 1)\n");
-    return 2;
-  }
-  const Mode mode = mode_s == "spls" ? Mode::Spls : Mode::Dense;
-
-  Model model;
-  std::vector<int8_t> x;
-  int n = 0;
-  try {
-    if (!synthetic.empty()) {
-#ifdef ESACT_HAVE_SYNTHETIC
-      auto syn = make_synthetic(synthetic);
-      model = std::move(syn.model);
-      const auto s = syn.inputs.sequence(0);
-      x.assign(s.begin(), s.end());
-      n = syn.inputs.n;
-#else
-      fmt::print(stderr, "esact-sim: --synthetic is not available in this build (no esact/synthetic.hpp)\n");
-      return 2;
-#endif
-    } else {
-      if (model_dir.empty() || input_path.empty()) {
-        fmt::print(stderr, "esact-sim: give --model DIR and --input FILE, or --synthetic SPEC\n");
-        return 2;
-      }
-      model = load_model(model_dir);
-      const Inputs in = load_inputs(input_path, model);
-      if (sequence >= in.batch) {
-        fmt::print(stderr, "esact-sim: --sequence {} but {} holds {} sequence(s)\n", sequence, input_path, in.batch);
-        return 2;
-      }
-      const auto s = in.sequence(sequence);
-      x.assign(s.begin(), s.end());
-      n = in.n;
-    }
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "esact-sim: {}\n", e.what());
-    return 2;
-  }
-
-  std::vector<LayerResult> golden;
-  std::unique_ptr<MemoryImage> img;
-  try {
-    ImageOptions io;
-    io.scratch_size = scratch;
-    img = std::make_unique<MemoryImage>(model, x, n, io);
-    golden = run_model(model, x, n, mode);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "esact-sim: {}\n", e.what());
-    return 2;
-  }
-
-  HarnessConfig hc;
-  hc.mem.base = img->base();
-  hc.mem.size = img->memory_size();
-  hc.mem.read_latency = latency;
-  hc.mem.write_latency = write_latency;
-  hc.mem.bandwidth = bandwidth;
-  hc.mem.backpressure = backpressure;
-  hc.mem.seed = seed;
-  hc.mem.max_reads = hc.mem.max_writes = outstanding;
-  hc.verilator_seed = seed;
-  hc.trace_path = trace_path;
-  hc.trace_start = trace_start;
-  hc.trace_end = trace_end;
-  hc.progress = progress || isatty(2);
-
-  RunResult r;
-  Mismatch mm;
-  std::string fail;
-  try {
-    Harness h(hc);
-    img->load(h.mem());
-    r = h.run(*img, mode, timeout);
-    h.close_trace();
-    if (r.ok()) {
-      mm = compare_outputs(h.mem(), *img, golden);
-      if (mm.any) {
-        fail = mm.str();
-        const auto dg = diagnose_scratch(h.mem(), *img, golden.back(), model.layers.back().norm == Norm::Pre);
-        if (dg.any)
-          fail += fmt::format("\n      intermediates of layer {} (scratch): first differing tensor {} row {} col {}: rtl {} golden {} ({})",
-                              dg.layer, dg.tensor, dg.row, dg.col, dg.rtl, dg.golden,
-                              dg.cycle < 0 ? std::string("never written") : fmt::format("written at cycle {}", dg.cycle));
-        else
-          fail += "\n      intermediates of the last layer in scratch all match the golden model";
-      }
-    } else {
-      fail = r.problem();
-    }
-  } catch (const std::exception& e) {
-    fail = fmt::format("harness: {}", e.what());
-  }
-  const bool pass = fail.empty();
-
-  const uint64_t N = static_cast<uint64_t>(n);
-  const double array = params::MAC_ROWS * params::MAC_COLS;
+json results_json(const Options& o, const Workload& w, const Outcome& oc) {
+  const RunResult& r = oc.r;
   uint64_t gmacs = 0;
-  for (const auto& g : golden) gmacs += g.work.total_macs();
-  const PhaseWork pw = golden_phase_macs(golden);
-  const double util = r.cycles ? static_cast<double>(gmacs) / (static_cast<double>(r.cycles) * array) : 0;
-  const double cps = r.wall_seconds > 0 ? static_cast<double>(r.sim_cycles) / r.wall_seconds : 0;
-
-  fmt::print("esact-sim: {} | N={} D={} H={} F={} layers={} | {} | latency {} bw {} backpressure {} seed {}\n",
-             model.source.empty() ? (synthetic.empty() ? model_dir : synthetic) : model.source, N, model.d_model,
-             model.n_heads, model.d_ffn, model.layers.size(), mode_s, latency, bandwidth, backpressure, seed);
-  if (pass)
-    fmt::print("PASS: all {} output bytes of {} layer(s) equal the golden model\n", img->act_bytes() * model.layers.size(),
-               model.layers.size());
-  else
-    fmt::print("FAIL: {}\n", fail);
-
+  for (const auto& g : w.golden) gmacs += g.work.total_macs();
   json j;
-  j["pass"] = pass;
-  j["failure"] = fail;
-  j["model"] = {{"source", model.source}, {"n", N}, {"d", model.d_model}, {"heads", model.n_heads},
-                {"ffn", model.d_ffn}, {"layers", model.layers.size()}, {"mode", mode_s}};
-  j["memory"] = {{"read_latency", latency}, {"write_latency", write_latency}, {"bandwidth", bandwidth},
-                 {"backpressure", backpressure}, {"seed", seed}, {"outstanding", outstanding}};
+  j["pass"] = oc.fail.empty();
+  j["failure"] = oc.fail;
+  j["model"] = {{"source", w.model.source}, {"n", w.n}, {"d", w.model.d_model}, {"heads", w.model.n_heads},
+                {"ffn", w.model.d_ffn}, {"layers", w.model.layers.size()}, {"mode", o.mode_s}};
+  j["memory"] = {{"read_latency", o.latency}, {"write_latency", o.write_latency}, {"bandwidth", o.bandwidth},
+                 {"backpressure", o.backpressure}, {"seed", o.seed}, {"outstanding", o.outstanding}};
+  j["fault"] = {{"kind", o.fault}, {"at", o.fault_at}, {"note", oc.fault_note}};
   j["status"] = r.status;
   j["err_code"] = r.err_code;
   j["err_info"] = r.err_info;
@@ -223,75 +275,125 @@ int main(int argc, char** argv) {
   j["sim_cycles"] = r.sim_cycles;
   j["macs_rtl"] = r.macs;
   j["macs_golden"] = gmacs;
-  j["utilisation"] = util;
+  j["utilisation"] = r.cycles ? static_cast<double>(gmacs) / (static_cast<double>(r.cycles) * kArray) : 0;
   j["rd_stall"] = r.rd_stall;
   j["wr_stall"] = r.wr_stall;
   j["wall_seconds"] = r.wall_seconds;
-  j["sim_cycles_per_second"] = cps;
+  j["sim_cycles_per_second"] = r.wall_seconds > 0 ? static_cast<double>(r.sim_cycles) / r.wall_seconds : 0;
   j["axi"] = {{"read_bursts", r.axi.read_bursts}, {"read_beats", r.axi.read_beats},
               {"write_bursts", r.axi.write_bursts}, {"write_beats", r.axi.write_beats},
               {"ar_stall", r.axi.ar_stall}, {"aw_stall", r.axi.aw_stall}, {"w_stall", r.axi.w_stall},
               {"r_wait", r.axi.r_wait}};
+  const Mismatch& mm = oc.mm;
   if (mm.any)
     j["mismatch"] = {{"layer", mm.layer}, {"tensor", mm.tensor}, {"row", mm.row}, {"col", mm.col}, {"rtl", mm.rtl},
                      {"golden", mm.golden}, {"cycle", mm.cycle}, {"differing_bytes", mm.differing_bytes}};
+  const PhaseWork pw = golden_phase_macs(w.golden);
   json phases = json::array();
   for (unsigned p = 0; p < params::PH_COUNT; ++p) {
     const std::string name = phase_name(p);
     if (name.empty()) continue;
-    const double pu = r.phase_cycles[p] ? static_cast<double>(pw.macs[p]) / (r.phase_cycles[p] * array) : 0;
+    const double pu = r.phase_cycles[p] ? static_cast<double>(pw.macs[p]) / (r.phase_cycles[p] * kArray) : 0;
     phases.push_back({{"phase", name}, {"cycles", r.phase_cycles[p]}, {"golden_macs", pw.macs[p]}, {"utilisation", pu}});
   }
   j["phases"] = phases;
+  return j;
+}
 
-  if (!quiet) {
-    fmt::print("cycles {} (harness {}), MACs rtl {} golden {}, MAC-array utilisation {:.1f}% ({}x{} array)\n", r.cycles,
-               r.sim_cycles, r.macs, gmacs, 100 * util, params::MAC_ROWS, params::MAC_COLS);
-    fmt::print("{:<8} {:>12} {:>7} {:>14} {:>7}\n", "phase", "cycles", "share", "golden MACs", "util");
-    for (const auto& ph : phases) {
-      const double share = r.cycles ? 100.0 * ph["cycles"].get<double>() / static_cast<double>(r.cycles) : 0;
-      fmt::print("{:<8} {:>12} {:>6.1f}% {:>14} {:>6.1f}%\n", ph["phase"].get<std::string>(), ph["cycles"].get<uint64_t>(),
-                 share, ph["golden_macs"].get<uint64_t>(), 100 * ph["utilisation"].get<double>());
-    }
-    fmt::print("memory stalls: read {} write {} cycles (RTL counters); memory model: AR {} AW {} W {} stalled, R waited {}\n",
-               r.rd_stall, r.wr_stall, r.axi.ar_stall, r.axi.aw_stall, r.axi.w_stall, r.axi.r_wait);
-    fmt::print("traffic: {} read bursts / {} beats, {} write bursts / {} beats\n", r.axi.read_bursts, r.axi.read_beats,
-               r.axi.write_bursts, r.axi.write_beats);
-    fmt::print("speed: {} cycles in {:.2f} s = {:.0f} simulated cycles/s\n", r.sim_cycles, r.wall_seconds, cps);
-  }
+void print_header(const Options& o, const Workload& w, const Outcome& oc) {
+  fmt::print("esact-sim: {} | N={} D={} H={} F={} layers={} | {} | latency {} bw {} backpressure {} seed {}\n",
+             w.model.source.empty() ? (o.synthetic.empty() ? o.model_dir : o.synthetic) : w.model.source, w.n,
+             w.model.d_model, w.model.n_heads, w.model.d_ffn, w.model.layers.size(), o.mode_s, o.latency, o.bandwidth,
+             o.backpressure, o.seed);
+  if (!oc.fault_note.empty()) fmt::print("fault: {}\n", oc.fault_note);
+  if (oc.fail.empty())
+    fmt::print("PASS: all {} output bytes of {} layer(s) equal the golden model\n",
+               w.img->act_bytes() * w.model.layers.size(), w.model.layers.size());
+  else
+    fmt::print("FAIL: {}\n", oc.fail);
+}
 
-  if (!trace_path.empty()) {
-    try {
-      const std::string gtkw = trace_path + ".gtkw";
-      const int groups = write_gtkw(trace_path, gtkw);
-      if (!quiet) fmt::print("trace: {} with {} ({} groups): gtkwave {} {}\n", trace_path, gtkw, groups, trace_path, gtkw);
-      j["trace"] = {{"fst", trace_path}, {"gtkw", gtkw}};
-      if (!activity_path.empty()) {
-        const auto rep = count_toggles(trace_path, toggle_fj);
-        write_activity_tcl(rep, activity_path);
-        json units = json::array();
-        if (!quiet)
-          fmt::print("activity over {} traced cycles ({:.2f} s to count): {} toggles, {:.1f} pJ at {} fJ/toggle\n",
-                     rep.cycles, rep.seconds, rep.toggles, rep.energy_pj, toggle_fj);
-        for (const auto& u : rep.units) {
-          units.push_back({{"unit", u.unit}, {"bits", u.bits}, {"toggles", u.toggles}, {"activity", u.activity},
-                           {"energy_pj", u.energy_pj}});
-          if (!quiet)
-            fmt::print("  {:<24} {:>8} bits {:>12} toggles  activity {:.4f}  {:.1f} pJ\n", u.unit, u.bits, u.toggles,
-                       u.activity, u.energy_pj);
-        }
-        j["activity"] = {{"cycles", rep.cycles}, {"toggles", rep.toggles}, {"energy_pj", rep.energy_pj},
-                         {"energy_per_toggle_fj", toggle_fj}, {"count_seconds", rep.seconds}, {"units", units},
-                         {"tcl", activity_path}};
-        if (!quiet) fmt::print("activity: OpenSTA commands in {}\n", activity_path);
-      }
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "esact-sim: {}\n", e.what());
-    }
+void print_details(const json& j) {
+  const uint64_t cycles = j["cycles"];
+  fmt::print("cycles {} (harness {}), MACs rtl {} golden {}, MAC-array utilisation {:.1f}% ({}x{} array)\n", cycles,
+             j["sim_cycles"].get<uint64_t>(), j["macs_rtl"].get<uint64_t>(), j["macs_golden"].get<uint64_t>(),
+             100 * j["utilisation"].get<double>(), params::MAC_ROWS, params::MAC_COLS);
+  fmt::print("{:<8} {:>12} {:>7} {:>14} {:>7}\n", "phase", "cycles", "share", "golden MACs", "util");
+  for (const auto& ph : j["phases"]) {
+    const double share = cycles ? 100.0 * ph["cycles"].get<double>() / static_cast<double>(cycles) : 0;
+    fmt::print("{:<8} {:>12} {:>6.1f}% {:>14} {:>6.1f}%\n", ph["phase"].get<std::string>(), ph["cycles"].get<uint64_t>(),
+               share, ph["golden_macs"].get<uint64_t>(), 100 * ph["utilisation"].get<double>());
   }
-  if (!json_path.empty()) {
-    std::ofstream f(json_path);
-    f << j.dump(2) << "\n";
+  const json& a = j["axi"];
+  fmt::print("memory stalls: read {} write {} cycles (RTL counters); memory model: AR {} AW {} W {} stalled, R waited {}\n",
+             j["rd_stall"].get<uint64_t>(), j["wr_stall"].get<uint64_t>(), a["ar_stall"].get<uint64_t>(),
+             a["aw_stall"].get<uint64_t>(), a["w_stall"].get<uint64_t>(), a["r_wait"].get<uint64_t>());
+  fmt::print("traffic: {} read bursts / {} beats, {} write bursts / {} beats\n", a["read_bursts"].get<uint64_t>(),
+             a["read_beats"].get<uint64_t>(), a["write_bursts"].get<uint64_t>(), a["write_beats"].get<uint64_t>());
+  fmt::print("speed: {} cycles in {:.2f} s = {:.0f} simulated cycles/s\n", j["sim_cycles"].get<uint64_t>(),
+             j["wall_seconds"].get<double>(), j["sim_cycles_per_second"].get<double>());
+}
+
+// GTKWave savefile and toggle counts of the staged trace (read from its temporary name).
+void trace_products(const Options& o, const std::string& trace_tmp, OutputSet& out, json& j) {
+  const std::string gtkw = o.trace_path + ".gtkw";
+  int groups = 0;
+  out.write_text(gtkw, gtkw_savefile(trace_tmp, o.trace_path, 24, &groups));
+  if (!o.quiet) fmt::print("trace: {} with {} ({} groups): gtkwave {} {}\n", o.trace_path, gtkw, groups, o.trace_path, gtkw);
+  j["trace"] = {{"fst", o.trace_path}, {"gtkw", gtkw}};
+  if (o.activity_path.empty()) return;
+  const auto rep = count_toggles(trace_tmp, o.toggle_fj);
+  if (rep.cycles == 0) throw std::runtime_error(o.trace_path + ": the trace window holds no cycle of the run");
+  out.write_text(o.activity_path, activity_tcl(rep));
+  json units = json::array();
+  if (!o.quiet)
+    fmt::print("activity over {} traced cycles ({:.2f} s to count): {} toggles, {:.1f} pJ at {} fJ/toggle\n", rep.cycles,
+               rep.seconds, rep.toggles, rep.energy_pj, o.toggle_fj);
+  for (const auto& u : rep.units) {
+    units.push_back({{"unit", u.unit}, {"bits", u.bits}, {"toggles", u.toggles}, {"activity", u.activity},
+                     {"energy_pj", u.energy_pj}});
+    if (!o.quiet)
+      fmt::print("  {:<24} {:>8} bits {:>12} toggles  activity {:.4f}  {:.1f} pJ\n", u.unit, u.bits, u.toggles,
+                 u.activity, u.energy_pj);
   }
-  return pass ? 0 : 1;
+  j["activity"] = {{"cycles", rep.cycles}, {"toggles", rep.toggles}, {"energy_pj", rep.energy_pj},
+                   {"energy_per_toggle_fj", o.toggle_fj}, {"count_seconds", rep.seconds}, {"units", units},
+                   {"tcl", o.activity_path}};
+  if (!o.quiet) fmt::print("activity: OpenSTA commands in {}\n", o.activity_path);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"esact-sim: run the ESACT RTL (verilated esact_top) on a model and compare with the golden model"};
+  Options o;
+  add_options(app, o);
+  if (const int rc = cli::parse(app, argc, argv, kTool); rc >= 0) return rc;
+  const Mode mode = o.mode_s == "spls" ? Mode::Spls : Mode::Dense;
+  Workload w;
+  OutputSet out;  // every output is staged, then committed at the end
+  std::string trace_tmp;
+  if (const int rc = cli::guarded(kTool, cli::kBadInput, [&] {
+        validate(o, app);
+        // Reserve the outputs now: an unwritable path fails in seconds, not after the run.
+        if (!o.json_path.empty()) out.reserve(o.json_path);
+        if (!o.trace_path.empty()) trace_tmp = out.reserve(o.trace_path).string();
+        if (!o.trace_path.empty()) out.reserve(o.trace_path + ".gtkw");
+        if (!o.activity_path.empty()) out.reserve(o.activity_path);
+        w = load(o, mode);
+      }))
+    return rc;
+
+  const Outcome oc = simulate(o, w, mode, trace_tmp);
+  json j = results_json(o, w, oc);
+  print_header(o, w, oc);
+  if (!o.quiet) print_details(j);
+  const int rc = cli::guarded(kTool, cli::kFailed, [&] {
+    if (!o.trace_path.empty()) trace_products(o, trace_tmp, out, j);
+    if (!o.json_path.empty()) out.write_text(o.json_path, j.dump(2) + "\n");
+    check_stdout();
+    out.commit();
+  });
+  if (rc) return rc;
+  return oc.fail.empty() ? cli::kOk : cli::kFailed;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "esact/model.hpp"
+#include "esact/outputs.hpp"
 
 namespace esact {
 
@@ -21,12 +22,17 @@ struct FileError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Load a model folder (manifest.json + arrays).  Checks everything of spec 5.1.
+/// Load a model folder (manifest.json + arrays).  Checks everything of spec 5.1;
+/// also: files must be regular files, array paths relative and inside the
+/// folder (no absolute path, no '..'), JSON objects free of duplicate keys,
+/// classifier weights finite.
 Model load_model(const std::filesystem::path& dir);
 
 /// Write a model folder: manifest.json, l<i>/<array>.npy, embedding.npy,
 /// cls_w.npy / cls_b.npy.  Creates the folder.  load_model(save_model(m)) == m.
-void save_model(const Model& model, const std::filesystem::path& dir);
+/// The files are staged in `out` (committed by the caller with the run's other
+/// outputs); without one, they are committed together before returning.
+void save_model(const Model& model, const std::filesystem::path& dir, OutputSet* out = nullptr);
 
 /// Input sequences (spec 5.2): B sequences of N tokens of width D.
 struct Inputs {
@@ -51,7 +57,8 @@ inline Inputs load_inputs(const std::filesystem::path& path, const Model& model)
 /// Write inputs: to a .npy file (path ending in .npy; [N, D] when not batched,
 /// else [B, N, D]; labels are dropped) or to a folder with inputs.json,
 /// x.npy and (if present) labels.npy.
-void save_inputs(const Inputs& inputs, const std::filesystem::path& path);
+/// Staged in `out` as save_model() does.
+void save_inputs(const Inputs& inputs, const std::filesystem::path& path, OutputSet* out = nullptr);
 
 /// Structural equality of two models (all arrays, knobs, requant pairs, scales).
 bool same_model(const Model& a, const Model& b);

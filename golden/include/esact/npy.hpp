@@ -17,6 +17,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "esact/outputs.hpp"
+
 namespace esact::npy {
 
 struct Error : std::runtime_error {
@@ -100,12 +102,15 @@ std::vector<T> read_as(const std::filesystem::path& path, const std::vector<size
 /// Serialize to a version 1.0 .npy image (what numpy.save writes).
 std::vector<uint8_t> serialize(DType dtype, const std::vector<size_t>& shape, std::span<const uint8_t> raw_le);
 
-/// Write a file (version 1.0, little-endian, C order).  Throws Error on I/O failure.
+/// Write a file (version 1.0, little-endian, C order): staged in `out` (committed
+/// with the run's other outputs) or, without one, written on its own under a
+/// temporary name and renamed when complete.  Throws OutputError on I/O failure.
 void write_raw(const std::filesystem::path& path, DType dtype, const std::vector<size_t>& shape,
-               std::span<const uint8_t> raw_le);
+               std::span<const uint8_t> raw_le, OutputSet* out = nullptr);
 
 template <class T>
-void write(const std::filesystem::path& path, std::span<const T> data, const std::vector<size_t>& shape) {
+void write(const std::filesystem::path& path, std::span<const T> data, const std::vector<size_t>& shape,
+           OutputSet* out = nullptr) {
   std::vector<uint8_t> raw(data.size() * sizeof(T));
   for (size_t i = 0; i < data.size(); ++i) {
     std::conditional_t<sizeof(T) == 1, uint8_t,
@@ -115,11 +120,12 @@ void write(const std::filesystem::path& path, std::span<const T> data, const std
     __builtin_memcpy(&u, &data[i], sizeof(T));
     for (size_t b = 0; b < sizeof(T); ++b) raw[i * sizeof(T) + b] = static_cast<uint8_t>(u >> (8 * b));
   }
-  write_raw(path, dtype_of<T>(), shape, raw);
+  write_raw(path, dtype_of<T>(), shape, raw, out);
 }
 template <class T>
-void write(const std::filesystem::path& path, const std::vector<T>& data, const std::vector<size_t>& shape) {
-  write(path, std::span<const T>(data), shape);
+void write(const std::filesystem::path& path, const std::vector<T>& data, const std::vector<size_t>& shape,
+           OutputSet* out = nullptr) {
+  write(path, std::span<const T>(data), shape, out);
 }
 
 }  // namespace esact::npy

@@ -67,6 +67,6 @@ nlohmann::json report_json(const Report& r);
 
 /// Write layer-0 intermediates of sequence 0 (see docs/golden.md, "Dump").
 void dump_layer0(const Model& model, const LayerResult& spls, std::span<const int8_t> x, const std::string& dir,
-                 const LayerResult* dense = nullptr);
+                 const LayerResult* dense = nullptr, OutputSet* out = nullptr);
 
 }  // namespace esact

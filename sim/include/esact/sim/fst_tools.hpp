@@ -18,6 +18,10 @@ std::string unit_of(const std::string& scope_path, int depth = 1);
 /// signals each (registers, valid/ready and state first).  Returns the number
 /// of groups.  Throws std::runtime_error if the FST cannot be read.
 int write_gtkw(const std::string& fst_path, const std::string& gtkw_path, int max_per_group = 24);
+/// The savefile's text for the trace read from `fst_path`, naming `dumpfile` as the
+/// trace to open (they differ while the trace is staged under a temporary name).
+std::string gtkw_savefile(const std::string& fst_path, const std::string& dumpfile, int max_per_group = 24,
+                          int* group_count = nullptr);
 
 struct UnitActivity {
   std::string unit;
@@ -44,5 +48,7 @@ ActivityReport count_toggles(const std::string& fst_path, double energy_per_togg
 /// OpenSTA commands: set_power_activity per unit (hierarchical pins of the
 /// instance) and a -global default from the overall activity.
 void write_activity_tcl(const ActivityReport& rep, const std::string& path, const std::string& clock_name = "clk_i");
+/// The same commands as text.
+std::string activity_tcl(const ActivityReport& rep, const std::string& clock_name = "clk_i");
 
 }  // namespace esact::sim

@@ -1,0 +1,60 @@
+// The conventions shared by the three command-line tools (esact-golden,
+// esact-eval, esact-sim), docs/reliability.md "Exit status":
+//
+//   0  success (esact-sim: PASS)
+//   1  the run failed: a mismatch or an RTL/AXI error (esact-sim), or an
+//      output that could not be written (then no new output file is left)
+//   2  bad command line or bad input (an option value, a model or input file)
+//
+// Every error goes to stderr as "TOOL: error: MESSAGE"; the message names the
+// option or the file and says what is wrong.  Header-only: the tools link
+// CLI11, the golden library does not.
+#pragma once
+#include <cstdio>
+#include <exception>
+#include <stdexcept>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+namespace esact::cli {
+
+enum Exit : int { kOk = 0, kFailed = 1, kBadInput = 2 };
+
+/// A bad option value or combination (exit 2).
+struct UsageError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+inline int error(const char* tool, const std::string& what, int code) {
+  std::fprintf(stderr, "%s: error: %s\n", tool, what.c_str());
+  return code;
+}
+
+/// Parse the command line.  Returns -1 to go on, else the exit status: 0 after
+/// --help, 2 after a parse error (printed as "TOOL: error: ...").
+inline int parse(CLI::App& app, int argc, char** argv, const char* tool) {
+  try {
+    app.parse(argc, argv);
+    return -1;
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    error(tool, e.what(), kBadInput);
+    std::fprintf(stderr, "%s: run with --help for the options\n", tool);
+    return kBadInput;
+  }
+}
+
+/// Run one phase of a tool: an exception becomes "TOOL: error: ..." and `code`.
+template <class F>
+int guarded(const char* tool, int code, F&& f) {
+  try {
+    f();
+    return kOk;
+  } catch (const std::exception& e) {
+    return error(tool, e.what(), code);
+  }
+}
+
+}  // namespace esact::cli

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# ASan + UBSan run (`make sanitize`, docs/reliability.md "Sanitizers").
+#   scripts/sanitize.sh [BUILD_DIR]     (default build-asan)
+# Configures BUILD_DIR with -DESACT_SANITIZE=ON, builds the golden model, the
+# CLIs, the harness and the tests, and runs every non-Verilator test (label
+# golden: core, files, CLIs, reliability, fuzz corpora) plus small
+# co-simulations (esact-sim option/fault checks, the fault co-simulation, the
+# AXI memory model).  Any sanitizer report fails the test it happens in.
+set -uo pipefail
+build=${1:-build-asan}
+root=$(cd "$(dirname "$0")/.." && pwd)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESACT_SANITIZE=ON >/dev/null || exit 2
+targets=(esact-golden esact-eval esact-sim test_golden_core test_golden_ext test_reliability test_reliability_sim
+         fuzz_replay_npy fuzz_replay_manifest fuzz_replay_inputs fuzz_replay_text test_cosim_faults test_cosim_axi_mem)
+nice -n 10 cmake --build "$build" --target "${targets[@]}" || exit 2
+cd "$build"
+# golden: every non-Verilator C++ test; then the small co-simulations.
+nice -n 10 ctest --output-on-failure -L golden -LE models
+a=$?
+nice -n 10 ctest --output-on-failure -R 'esact-sim|cosim faults|axi_mem|AXI'
+b=$?
+[[ $a == 0 && $b == 0 ]]

@@ -1,0 +1,105 @@
+// esact-sim: option checks (exit 2 in seconds, before any simulation),
+// unwritable outputs (no file left), and the injected faults of the
+// random-layer campaign (SLVERR on a read or a write, a reset mid-layer).
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_run.hpp"
+
+#ifndef ESACT_SIM_CLI
+#error "ESACT_SIM_CLI must name the esact-sim executable"
+#endif
+
+using esact::test::CmdResult;
+using esact::test::fresh_dir;
+using esact::test::listing;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kSpec = "--synthetic n=5,d=16,heads=2,ffn=24,layers=2,seed=4 --latency 3";
+
+CmdResult sim(const std::string& args, const fs::path& dir) {
+  return esact::test::run_cmd(std::string(ESACT_SIM_CLI) + " " + args, dir);
+}
+
+void rejected(const CmdResult& r, int code, const std::string& needle) {
+  INFO(r.err);
+  INFO(r.out);
+  CHECK(r.code == code);
+  CHECK(r.err.find("esact-sim: error: ") != std::string::npos);
+  CHECK(r.err.find(needle) != std::string::npos);
+  CHECK(r.seconds < 20);
+}
+
+}  // namespace
+
+TEST_CASE("esact-sim: nonsense options are refused before the run") {
+  const fs::path d = fresh_dir("s_opts");
+  const std::string t = (d / "t.fst").string();
+  rejected(sim(kSpec + " --trace " + t + " --trace-start 2000 --trace-end 1000", d), 2, "trace window is empty");
+  rejected(sim(kSpec + " --trace-start 5", d), 2, "need --trace");
+  rejected(sim(kSpec + " --trace " + t + " --activity a.tcl --toggle-energy-fj -5", d), 2, "--toggle-energy-fj");
+  rejected(sim(kSpec + " --seed -1", d), 2, "--seed");
+  rejected(sim(kSpec + " --timeout 0", d), 2, "--timeout");
+  rejected(sim(kSpec + " --bandwidth 1e-9", d), 2, "--bandwidth");
+  rejected(sim(kSpec + " --backpressure 0.999", d), 2, "--backpressure");
+  rejected(sim(kSpec + " --fault sometimes", d), 2, "--fault");
+  rejected(sim(kSpec + " --fault reset --fault-at 1", d), 2, "--fault-at");
+  rejected(sim(kSpec + " --activity a.tcl", d), 2, "--activity needs --trace");
+  rejected(sim("--no-such-option", d), 2, "--no-such-option");
+  rejected(sim("--synthetic n=4,d=16,heads=2,ffn=16,heads=4", d), 2, "key 'heads' given twice");
+  CHECK(listing(d) == "stderr.txt\nstdout.txt\n");
+}
+
+TEST_CASE("esact-sim: unwritable outputs are refused at once and leave no file") {
+  const fs::path d = fresh_dir("s_unwritable");
+  rejected(sim(kSpec + " --json /nonexistent_esact/r.json", d), 2, "/nonexistent_esact/r.json");
+  rejected(sim(kSpec + " --trace /nonexistent_esact/t.fst", d), 2, "/nonexistent_esact/t.fst");
+  rejected(sim(kSpec + " --trace " + (d / "t.fst").string() + " --activity /nonexistent_esact/a.tcl", d), 2,
+           "/nonexistent_esact/a.tcl");
+  rejected(sim(kSpec + " --json /dev/full", d), 2, "/dev/full");
+  CHECK(listing(d) == "stderr.txt\nstdout.txt\n");  // no trace left by the refused runs
+  // Standard output on a full device: the run's outputs are not committed.
+  const CmdResult r = sim(kSpec + " --json " + (d / "r.json").string() + " > /dev/full", d);
+  rejected(r, 1, "standard output");
+  CHECK(listing(d) == "stderr.txt\nstdout.txt\n");
+}
+
+TEST_CASE("esact-sim: a passing run writes its outputs, a trace window after the run is an error") {
+  const fs::path d = fresh_dir("s_ok");
+  const CmdResult ok = sim(kSpec + " --json " + (d / "r.json").string(), d);
+  INFO(ok.err);
+  REQUIRE(ok.code == 0);
+  const auto j = nlohmann::json::parse(esact::test::slurp(d / "r.json"));
+  CHECK(j["pass"] == true);
+  CHECK(j["fault"]["kind"] == "none");
+  const CmdResult late = sim(kSpec + fmt::format(" --trace {} --trace-start 100000000 --activity {}",
+                                                 (d / "t.fst").string(), (d / "a.tcl").string()),
+                             d);
+  rejected(late, 1, "holds no cycle");
+  CHECK(listing(d) == "r.json\nstderr.txt\nstdout.txt\n");
+}
+
+TEST_CASE("esact-sim: injected faults end with the right error, then the next run is exact") {
+  const fs::path d = fresh_dir("s_fault");
+  struct Case {
+    const char* fault;
+    const char* note;
+  };
+  for (const Case c : {Case{"slverr-read", "SLVERR on reads"}, Case{"slverr-write", "SLVERR on writes"},
+                       Case{"reset", "reset at cycle"}}) {
+    CAPTURE(c.fault);
+    const CmdResult r = sim(kSpec + fmt::format(" --fault {} --fault-at 0.4 --json {}", c.fault, (d / "f.json").string()), d);
+    INFO(r.out);
+    INFO(r.err);
+    CHECK(r.code == 0);
+    CHECK(r.out.find(c.note) != std::string::npos);
+    CHECK(r.out.find("PASS") != std::string::npos);
+    const auto j = nlohmann::json::parse(esact::test::slurp(d / "f.json"));
+    CHECK(j["fault"]["kind"] == c.fault);
+    CHECK(j["pass"] == true);
+  }
+}
