@@ -14,7 +14,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESACT_SANITIZE=ON >/dev/null || exit 2
 targets=(esact-golden esact-eval esact-sim test_golden_core test_golden_ext test_reliability test_reliability_sim
          fuzz_replay_npy fuzz_replay_manifest fuzz_replay_inputs fuzz_replay_text test_cosim_faults test_cosim_axi_mem)
-nice -n 10 cmake --build "$build" --target "${targets[@]}" || exit 2
+nice -n 10 cmake --build "$build" -j "${JOBS:-2}" --target "${targets[@]}" || exit 2
 cd "$build"
 # golden: every non-Verilator C++ test; then the small co-simulations.
 nice -n 10 ctest --output-on-failure -L golden -LE models
