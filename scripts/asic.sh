@@ -6,7 +6,7 @@
 #                            next to the repository; sky130hd_tt.lib.gz is the other one)
 #   ASIC_PARAMS="N=V ..."    esact_top parameter overrides (chparam); the default is a
 #                            small configuration that synthesizes in minutes:
-#                            MAC_ROWS=4 MAC_COLS=4 AXI_DW=32 N_MAX=16 D_MAX=64 GEMM_KC=64
+#                            MAC_ROWS=4 MAC_COLS=4 AXI_DW=32 N_MAX=16 D_MAX=64 GEMM_KC=64 GEMM_AB=128
 #                            ASIC_PARAMS=pkg synthesizes the esact_pkg.sv sizes (slow: an hour+)
 #   PERIOD_NS=<ns>           clock period for timing and power (default 5)
 #   ACTIVITY=<file.tcl>      set_power_activity commands from `esact-sim --trace F.fst
@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 build=${BUILD_DIR:-build}
 period=${PERIOD_NS:-5}
-params=${ASIC_PARAMS:-"MAC_ROWS=4 MAC_COLS=4 AXI_DW=32 N_MAX=16 D_MAX=64 GEMM_KC=64"}
+params=${ASIC_PARAMS:-"MAC_ROWS=4 MAC_COLS=4 AXI_DW=32 N_MAX=16 D_MAX=64 GEMM_KC=64 GEMM_AB=128"}
 
 default_lib="$root/../shared/pdk/nangate45_typ.lib.gz"
 LIBERTY=${LIBERTY:-}

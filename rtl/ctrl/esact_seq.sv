@@ -323,7 +323,8 @@ module esact_seq #(
   assign attn_in = pre ? sa(sb, off_a) : AW'(desc_q[D_X]);
   assign ffn_in  = pre ? sa(sb, off_fin) : sa(sb, off_h);
   always_comb begin
-    g_a_o = attn_in; g_lda_o = dd; g_b_o = AW'(desc_q[D_WQ]); g_ldb_o = dd; g_trans_o = 1'b0;
+    // Weights are stored output-major (W^T, memory-map.md): B transposed, ldb = k.
+    g_a_o = attn_in; g_lda_o = dd; g_b_o = AW'(desc_q[D_WQ]); g_ldb_o = dd; g_trans_o = 1'b1;
     g_bias_o = AW'(desc_q[D_BQ]); g_bias_en_o = 1'b1; g_out_o = sa(sb, off_q); g_ldo_o = dd;
     g_m_o = n16; g_k_o = dd[15:0]; g_n_o = dd[15:0]; g_epi_o = EPI_RQ;
     g_gelu_o = AW'(desc_q[D_GELU]);
@@ -355,7 +356,7 @@ module esact_seq #(
         rq_m_o = desc_q[D_RQ_M + RQ_SM][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_SM][5:0];
       end
       OP_AV: begin
-        g_a_o = sa(sb, off_p); g_lda_o = 32'(n16); g_b_o = sa(sb, off_v) + AW'(dhoff);
+        g_a_o = sa(sb, off_p); g_lda_o = 32'(n16); g_b_o = sa(sb, off_v) + AW'(dhoff); g_trans_o = 1'b0;
         g_bias_en_o = 1'b0; g_out_o = sa(sb, off_o) + AW'(qboff);
         g_m_o = qrows; g_k_o = n16; g_n_o = dh_q;
         rq_m_o = desc_q[D_RQ_M + RQ_AV][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_AV][5:0];
@@ -375,12 +376,12 @@ module esact_seq #(
         rq_m_o = desc_q[D_RQ_M + RQ_LN2][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_LN2][5:0];
       end
       OP_FFN1: begin
-        g_a_o = ffn_in; g_b_o = AW'(desc_q[D_W1]); g_ldb_o = df; g_bias_o = AW'(desc_q[D_B1]);
+        g_a_o = ffn_in; g_b_o = AW'(desc_q[D_W1]); g_bias_o = AW'(desc_q[D_B1]);
         g_out_o = sa(sb, off_g); g_ldo_o = df; g_n_o = df[15:0]; g_epi_o = EPI_GELU;
         rq_m_o = desc_q[D_RQ_M + RQ_FFN1][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_FFN1][5:0];
       end
       OP_FFN2: begin
-        g_a_o = sa(sb, off_g); g_lda_o = df; g_b_o = AW'(desc_q[D_W2]); g_bias_o = AW'(desc_q[D_B2]);
+        g_a_o = sa(sb, off_g); g_lda_o = df; g_b_o = AW'(desc_q[D_W2]); g_ldb_o = df; g_bias_o = AW'(desc_q[D_B2]);
         g_out_o = sa(sb, off_z2); g_k_o = df[15:0];
         rq_m_o = desc_q[D_RQ_M + RQ_FFN2][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_FFN2][5:0];
       end

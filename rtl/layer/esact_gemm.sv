@@ -1,31 +1,44 @@
 // ESACT GEMM engine: out = epilogue(A . B + bias), memory to memory, on one MAC array.
 //
 //   A   int8 [m][k], row r at a_addr + r * lda
-//   B   int8 [k][n]: b_trans = 0: row kk at b_addr + kk * ldb (weights, V)
-//                    b_trans = 1: B[kk][j] at b_addr + j * ldb + kk (K for Q K^T)
+//   B   int8 [k][n]: b_trans = 0: row kk at b_addr + kk * ldb (V)
+//                    b_trans = 1: B[kk][j] at b_addr + j * ldb + kk (weights, stored
+//                    output-major, and K for Q K^T): a column is one long burst
 //   out row r at out_addr + r * ldo; epi = 0: int32 (raw scores), 1: rq(acc + bias, M, S),
 //       2: GELU_T[rq(acc + bias, M, S) + 128] (the table loaded from gelu_addr)
+//   k <= KC (the depth of a B buffer lane); m, n of any size.
 //
-// Output tiles of MR x MC; per tile the reduction runs in chunks of KC: the
-// chunk of A (MR rows x KC bytes) and of B (KC x MC) is loaded into the operand
-// buffers (one 1R1W SRAM per lane), then the MAC array takes one k per cycle.
-// After the last chunk the epilogue adds the bias (int32, as the golden model
-// initialises its accumulator with it), requantizes and writes one output row
-// per write request.  Column tiles are the outer loop: when k <= KC the B chunk
-// and the bias of a column tile stay loaded for all its row tiles, and the A
-// rows of the next row tile are prefetched into the second A bank while the
-// array computes and the epilogue writes the current tile.  m, n and k of any size: partial tiles and chunks are
-// masked, and MACS counts only the cells that do useful work.
+// Three processes run concurrently:
 //
-// SPLS plugs in here: a row map (leader rows) selects which A rows a tile
-// gathers, and a per-head key set selects the B rows of Q K^T / A.V (see
-// docs/layer-rtl.md).  Requires MC * 8 == DW (one B row segment per beat).
+// * Loader (the only reader): the rows of a ROW BLOCK of A (as many row tiles
+//   of MR rows as fit the A buffer, AB bytes per lane; all of m when it fits)
+//   are loaded once and stay on chip while every column tile of B streams
+//   past them.  Each column tile (k x MC bytes of B and MC int32 of bias) is
+//   loaded into one of two B banks while the array computes on the other, so
+//   every byte of B is read once per row block in long bursts.  The first
+//   column tile of a block is loaded before the block's A (into the free
+//   bank, overlapping the previous block's last tile); a row tile starts as
+//   soon as its rows are in, so the A load overlaps the first column tile.
+// * Compute: per output tile (MR x MC) the array takes one k per cycle, k
+//   cycles, tiles back to back (the first k loads the accumulators).  Row
+//   tiles of a block are the inner loop, column tiles the outer one.
+// * Epilogue: the finished accumulators plus bias are captured in a shadow
+//   buffer, from which the output rows are requantized (16 requantizers in
+//   parallel) and written, one write request per row, while the array
+//   computes the next tile.
+//
+// MACS (mac_inc_o) counts only the cells that do useful work (partial tiles
+// are masked).  SPLS plugs in here: a row map (leader rows) selects which A
+// rows a block gathers, and a per-head key set selects the B columns of
+// Q K^T / rows of A.V (docs/layer-rtl.md).  Requires MC * 8 == DW (one B row
+// segment per beat) and MR, MC powers of two.
 module esact_gemm #(
   parameter int unsigned MR = esact_pkg::MAC_ROWS,
   parameter int unsigned MC = esact_pkg::MAC_COLS,
   parameter int unsigned DW = esact_pkg::AXI_DW,
   parameter int unsigned AW = esact_pkg::AXI_AW,
-  parameter int unsigned KC = 256,      // reduction chunk (bytes per lane), multiple of DW / 8
+  parameter int unsigned KC = esact_pkg::F_MAX,   // maximum k (bytes per B lane and bank)
+  parameter int unsigned AB = 8192,               // A buffer bytes per lane (>= KC)
   parameter int unsigned LW = 24
 ) (
   input  logic          clk_i,
@@ -69,359 +82,503 @@ module esact_gemm #(
 
   localparam int unsigned BB   = DW / 8;
   localparam int unsigned BBW  = $clog2(BB);
-  localparam int unsigned WD   = KC / BB;                 // words per lane
-  localparam int unsigned WAW  = (WD > 1) ? $clog2(WD) : 1;
-  localparam int unsigned AAW  = WAW + 1;                 // A buffer: two banks
+  localparam int unsigned KW   = KC / BB;                 // words per B lane and bank
+  localparam int unsigned KWW  = (KW > 1) ? $clog2(KW) : 1;
+  localparam int unsigned AD   = AB / BB;                 // words per A lane
+  localparam int unsigned ADW  = (AD > 1) ? $clog2(AD) : 1;
   localparam int unsigned IPB  = DW / 32;                 // int32 per beat
   localparam int unsigned RW   = (MR > 1) ? $clog2(MR) : 1;
   localparam int unsigned GB   = 256 / BB;                // beats of the GELU table
   localparam logic [1:0]  EPI_RAW = 2'd0;
   localparam logic [1:0]  EPI_GELU = 2'd2;
 
-  typedef enum logic [4:0] {
-    S_IDLE, S_GREQ, S_GLOAD, S_TILE, S_LOAD, S_COMP, S_WREQ, S_WDATA, S_NEXT, S_DONE
-  } state_e;
-  state_e state_q, state_d;
+  // ---------------------------------------------------------------------------
+  // Geometry (inputs are stable while busy)
+  // ---------------------------------------------------------------------------
+  logic [15:0] kw;                          // words of one k-long row
+  logic [2:0]  esz;
+  assign kw  = (k_i + 16'(BB - 1)) >> BBW;
+  assign esz = (epi_i == EPI_RAW) ? 3'd4 : 3'd1;
 
-  // Loop state.
-  logic [15:0]   i0_q, i0_d, c0_q, c0_d, k0_q, k0_d;
-  logic [15:0]   lane_q, lane_d, w_q, w_d, kk_q, kk_d, kk1_q, kk1_d;
-  logic [15:0]   ri_q, ri_d, ci_q, ci_d;        // LOAD: requests issued / requests received
-  logic          s1_q, s1_d;
-  logic [AW-1:0] a_row0_q, a_row0_d, a_chunk_q, a_chunk_d, a_lane_q, a_lane_d;
-  logic [AW-1:0] b_tile_q, b_tile_d, b_chunk_q, b_chunk_d, b_lane_q, b_lane_d;
-  logic [AW-1:0] o_row0_q, o_row0_d, o_row_q, o_row_d;
-  logic [MC*32-1:0] bias_q, bias_d;
+  typedef enum logic [1:0] { T_IDLE, T_INIT, T_RUN, T_DONE } top_e;
+  top_e top_q, top_d;
+  logic [15:0] blk_q, blk_d;                // rows per row block (a multiple of MR)
+  logic [31:0] bacc_q, bacc_d;              // words per A lane the block uses
+
+  // Handshake flags between the processes.
+  logic       a_valid_q, a_valid_d;         // A holds the compute's row block (rows arriving)
+  logic [15:0] a_rows_q, a_rows_d;          // rows of the block loaded so far
+  logic [1:0] bank_full_q, bank_full_d;     // B bank holds the next column tile
+  logic [2*MC*32-1:0] bias_q, bias_d;       // bias of the column tile in B bank 0 and 1
+
+  // ---------------------------------------------------------------------------
+  // Loader
+  // ---------------------------------------------------------------------------
+  typedef enum logic [2:0] { L_IDLE, L_GREQ, L_GLOAD, L_BWAIT, L_B, L_AWAIT, L_A, L_DONE } ld_e;
+  ld_e           l_st_q, l_st_d;
+  logic [15:0]   l_i0_q, l_i0_d, l_c0_q, l_c0_d;
+  logic          l_bank_q, l_bank_d, l_apend_q, l_apend_d;
+  logic [15:0]   l_ri_q, l_ri_d, l_ci_q, l_ci_d, l_w_q, l_w_d;
+  logic [AW-1:0] l_addr_q, l_addr_d, l_bcol_q, l_bcol_d, l_arow_q, l_arow_d;
+  logic [RW-1:0] l_lane_q, l_lane_d;
+  logic [ADW-1:0] l_abase_q, l_abase_d;
   logic [2047:0] gelu_q, gelu_d;
-  logic          mac_clr;
 
-  // Tile geometry.
-  logic [15:0] rows_v, cols_v, kc, nbeats_k, obeats;
-  logic [15:0] m_left, n_left, k_left;
-  assign m_left = m_i - i0_q;
-  assign n_left = n_i - c0_q;
-  assign k_left = k_i - k0_q;
-  assign rows_v = (m_left > 16'(MR)) ? 16'(MR) : m_left;
-  assign cols_v = (n_left > 16'(MC)) ? 16'(MC) : n_left;
-  assign kc     = (k_left > 16'(KC)) ? 16'(KC) : k_left;
-  assign nbeats_k = (kc + 16'(BB - 1)) >> BBW;
-  assign obeats = (epi_i == EPI_RAW) ? ((cols_v * 16'd4 + 16'(BB - 1)) >> BBW) : 16'd1;
+  logic [15:0] l_rows, l_cols, l_nb, l_nreq, l_beats;
+  logic        l_ri_bias, l_ci_bias;
+  assign l_rows    = ((m_i - l_i0_q) > blk_q) ? blk_q : (m_i - l_i0_q);
+  assign l_cols    = ((n_i - l_c0_q) > 16'(MC)) ? 16'(MC) : (n_i - l_c0_q);
+  assign l_nb      = b_trans_i ? l_cols : k_i;                 // B requests of a column tile
+  assign l_nreq    = l_nb + (bias_en_i ? 16'd1 : 16'd0);
+  assign l_ri_bias = l_ri_q == l_nb;
+  assign l_ci_bias = l_ci_q == l_nb;
+  assign l_beats   = l_ci_bias ? ((l_cols * 16'd4 + 16'(BB - 1)) >> BBW) : (b_trans_i ? kw : 16'd1);
 
-  // LOAD: rows_v requests for A (kc bytes each), then the B requests: cols_v of
-  // kc bytes (transposed) or kc of cols_v bytes (one beat, normal).  Requests
-  // are issued ahead (the read engine queues them) while beats are received.
-  // A last request loads the bias of a new column tile (cols_v int32).
-  logic [15:0] nreq, nreq_ab, ci_beats, wk, bias_beats;
-  logic        ci_is_a, ri_is_a, ci_is_bias, ri_is_bias, need_bias;
-  logic        b_reuse;                        // B chunk and bias of this column tile are loaded
-  assign b_reuse    = (32'(k_i) <= KC) && (i0_q != 16'd0);
-  assign need_bias  = bias_en_i && !b_reuse;
-  assign nreq_ab    = rows_v + (b_reuse ? 16'd0 : (b_trans_i ? cols_v : kc));
-  assign nreq       = nreq_ab + (need_bias ? 16'd1 : 16'd0);
-  assign bias_beats = (cols_v * 16'd4 + 16'(BB - 1)) >> BBW;
-  assign ci_is_a    = ci_q < rows_v;
-  assign ri_is_a    = ri_q < rows_v;
-  assign ci_is_bias = ci_q == nreq_ab;
-  assign ri_is_bias = ri_q == nreq_ab;
-  assign ci_beats   = ci_is_bias ? bias_beats : ((ci_is_a || b_trans_i) ? nbeats_k : 16'd1);
-  assign wk         = ci_q - rows_v;             // B lane (transposed) or B row (normal)
+  // ---------------------------------------------------------------------------
+  // Compute
+  // ---------------------------------------------------------------------------
+  typedef enum logic [1:0] { C_IDLE, C_WAIT, C_RUN, C_END } cp_e;
+  cp_e           c_st_q, c_st_d;
+  logic [15:0]   c_i0_q, c_i0_d, c_c0_q, c_c0_d, c_row_q, c_row_d, kk_q, kk_d;
+  logic          c_bank_q, c_bank_d;
+  logic [ADW-1:0] c_abase_q, c_abase_d;
+  logic [AW-1:0] c_oblk_q, c_oblk_d, c_orow_q, c_orow_d;
+  logic [15:0]   c_rows, c_cols, c_bend;
+  logic          c_last_rt;
+  assign c_bend    = ((m_i - c_i0_q) > blk_q) ? (c_i0_q + blk_q) : m_i;   // end row of the block
+  assign c_rows    = ((m_i - c_row_q) > 16'(MR)) ? 16'(MR) : (m_i - c_row_q);
+  assign c_cols    = ((n_i - c_c0_q) > 16'(MC)) ? 16'(MC) : (n_i - c_c0_q);
+  assign c_last_rt = 32'(c_row_q) + MR >= 32'(c_bend);
 
-  // A prefetch of the next row tile (same column tile, k <= KC) into the other
-  // A bank, while the current tile computes and writes.
-  logic          abank_q, abank_d;             // bank the array reads
-  logic          pf_act_q, pf_act_d, pf_done_q, pf_done_d;
-  logic [15:0]   pf_rows_q, pf_rows_d, pf_ri_q, pf_ri_d, pf_ci_q, pf_ci_d, pf_w_q, pf_w_d;
-  logic [AW-1:0] pf_lane_q, pf_lane_d;
-  logic          pf_we;
-  logic [15:0]   next_rows;
-  logic          can_pf;
-  assign next_rows = ((m_left - 16'(MR)) > 16'(MR)) ? 16'(MR) : (m_left - 16'(MR));
-  assign can_pf    = (32'(k_i) <= KC) && (32'(i0_q) + MR < 32'(m_i));
+  // Tile metadata travelling with the pipeline: issue -> stage 1 -> result -> shadow.
+  typedef struct packed {
+    logic [15:0]   rows;
+    logic [15:0]   cols;
+    logic [AW-1:0] oaddr;
+    logic          bank;
+    logic          rel;        // last row tile of its column tile: frees the bank
+  } meta_t;
+  meta_t         meta0, meta1_q, meta1_d, res_meta_q, res_meta_d, sh_meta_q, sh_meta_d;
+  logic          s1_q, s1_d, first1_q, first1_d, last1_q, last1_d;
+  logic [BBW-1:0] kk1_q, kk1_d;
+  logic          res_q, res_d;                // a finished tile waits in the accumulators
+  logic          shd_full_q, shd_full_d;
+  logic [MR*MC*32-1:0] shd_q, shd_d;
 
-  // Operand buffers.
+  // ---------------------------------------------------------------------------
+  // Epilogue
+  // ---------------------------------------------------------------------------
+  typedef enum logic [1:0] { E_IDLE, E_REQ, E_DATA } ep_e;
+  ep_e           e_st_q, e_st_d;
+  logic [15:0]   e_row_q, e_row_d, e_w_q, e_w_d;
+  logic [AW-1:0] e_addr_q, e_addr_d;
+  logic [15:0]   e_obeats;
+  assign e_obeats = (epi_i == EPI_RAW) ? ((sh_meta_q.cols * 16'd4 + 16'(BB - 1)) >> BBW) : 16'd1;
+
+  // ---------------------------------------------------------------------------
+  // Operand buffers: A (one SRAM per array row, row tile t at words t * kw..)
+  // and B (one SRAM per array column, two banks).
+  // ---------------------------------------------------------------------------
   logic [MR*DW-1:0] a_rdata;
   logic [MC*DW-1:0] b_rdata;
   logic             buf_re;
-  logic [WAW-1:0]   buf_raddr;
-  logic             a_we_any, bt_we_any, bn_we;
+  logic [ADW-1:0]   a_raddr;
+  logic [KWW:0]     b_raddr;
+  logic             a_we, bt_we, bn_we;
+
+  logic [ADW-1:0]   a_waddr;
+  assign a_raddr = c_abase_q + ADW'(kk_q >> BBW);
+  assign a_waddr = l_abase_q + ADW'(l_w_q);
+  assign b_raddr = {c_bank_q, KWW'(kk_q >> BBW)};
 
   for (genvar r = 0; r < MR; r++) begin : g_abuf
-    logic           we;
-    logic [AAW-1:0] wa;
-    assign we = pf_we ? (pf_ci_q == 16'(r)) : (a_we_any && ci_q == 16'(r));
-    assign wa = pf_we ? {!abank_q, WAW'(pf_w_q)} : {abank_q, WAW'(w_q)};
-    esact_sram #(.WIDTH(DW), .DEPTH(2 * WD)) u_sram (
-      .clk_i, .we_i(we), .waddr_i(wa), .wdata_i(rd_data_i),
-      .wbe_i({BB{1'b1}}), .re_i(buf_re), .raddr_i({abank_q, buf_raddr}), .rdata_o(a_rdata[r*DW +: DW]));
+    esact_sram #(.WIDTH(DW), .DEPTH(AD)) u_sram (
+      .clk_i, .we_i(a_we && l_lane_q == RW'(r)), .waddr_i(a_waddr), .wdata_i(rd_data_i),
+      .wbe_i({BB{1'b1}}), .re_i(buf_re), .raddr_i(a_raddr), .rdata_o(a_rdata[r*DW +: DW]));
   end
   for (genvar c = 0; c < MC; c++) begin : g_bbuf
     logic          we;
-    logic [WAW-1:0] wa;
+    logic [KWW:0]  wa;
     logic [DW-1:0] wd;
     logic [BB-1:0] be;
-    assign we = (bt_we_any && wk == 16'(c)) || bn_we;
-    assign wa = bn_we ? WAW'(wk >> BBW) : WAW'(w_q);
+    assign we = (bt_we && l_ci_q == 16'(c)) || bn_we;
+    assign wa = {l_bank_q, bn_we ? KWW'(l_ci_q >> BBW) : KWW'(l_w_q)};
     assign wd = bn_we ? {BB{rd_data_i[c*8 +: 8]}} : rd_data_i;
-    assign be = bn_we ? (BB'(1) << wk[BBW-1:0]) : {BB{1'b1}};
-    esact_sram #(.WIDTH(DW), .DEPTH(WD)) u_sram (
+    assign be = bn_we ? (BB'(1) << l_ci_q[BBW-1:0]) : {BB{1'b1}};
+    esact_sram #(.WIDTH(DW), .DEPTH(2 * KW)) u_sram (
       .clk_i, .we_i(we), .waddr_i(wa), .wdata_i(wd), .wbe_i(be),
-      .re_i(buf_re), .raddr_i(buf_raddr), .rdata_o(b_rdata[c*DW +: DW]));
+      .re_i(buf_re), .raddr_i(b_raddr), .rdata_o(b_rdata[c*DW +: DW]));
   end
 
-  // Operands of stage 1: byte kk1 % BB of every lane.
+  // Operands of stage 1: byte kk1 of every lane's word.
   logic [MR*8-1:0]     a_vec;
   logic [MC*8-1:0]     b_vec;
   logic [MR*MC*32-1:0] acc;
   for (genvar r = 0; r < MR; r++) begin : g_avec
-    assign a_vec[r*8 +: 8] = a_rdata[r*DW + 32'(kk1_q[BBW-1:0]) * 8 +: 8];
+    assign a_vec[r*8 +: 8] = a_rdata[r*DW + 32'(kk1_q) * 8 +: 8];
   end
   for (genvar c = 0; c < MC; c++) begin : g_bvec
-    assign b_vec[c*8 +: 8] = b_rdata[c*DW + 32'(kk1_q[BBW-1:0]) * 8 +: 8];
+    assign b_vec[c*8 +: 8] = b_rdata[c*DW + 32'(kk1_q) * 8 +: 8];
   end
 
   esact_mac_array #(.MR(MR), .MC(MC)) u_mac (
-    .clk_i, .rst_ni, .clr_i(mac_clr), .en_i(s1_q), .a_i(a_vec), .b_i(b_vec), .acc_o(acc));
+    .clk_i, .rst_ni, .en_i(s1_q), .first_i(first1_q), .a_i(a_vec), .b_i(b_vec), .acc_o(acc));
 
-  // Epilogue of output row lane_q: acc + bias, requantized, GELU.
+  // Epilogue of shadow row e_row_q: requantized, GELU.
   logic [MC*32-1:0] vrow;
   logic [MC*8-1:0]  qrow, grow;
   logic [RW-1:0]    er;
-  assign er = RW'(lane_q);
+  assign er = RW'(e_row_q);
   for (genvar c = 0; c < MC; c++) begin : g_epi
-    logic [31:0] v;
-    logic [7:0]  q;
-    assign v = acc[(32'(er) * MC + c) * 32 +: 32] + (bias_en_i ? bias_q[c*32 +: 32] : 32'd0);
-    esact_requant #(.IN_W(32)) u_rq (.acc_i(v), .m_i(rq_m_i), .s_i(rq_s_i), .q_o(q));
-    assign vrow[c*32 +: 32] = v;
-    assign qrow[c*8 +: 8]   = q;
-    assign grow[c*8 +: 8]   = gelu_q[{q ^ 8'h80, 3'b000} +: 8];
+    logic [7:0] q;
+    assign vrow[c*32 +: 32] = shd_q[(32'(er) * MC + c) * 32 +: 32];
+    esact_requant #(.IN_W(32)) u_rq (.acc_i(vrow[c*32 +: 32]), .m_i(rq_m_i), .s_i(rq_s_i), .q_o(q));
+    assign qrow[c*8 +: 8] = q;
+    assign grow[c*8 +: 8] = gelu_q[{q ^ 8'h80, 3'b000} +: 8];
   end
-  logic [DW-1:0] raw_beat;
-  assign raw_beat = vrow[(32'(w_q) % (MC / IPB)) * DW +: DW];
+
+  // Captured tile = accumulators + the bias of its column tile.
+  logic [MR*MC*32-1:0] acc_b;
+  for (genvar r = 0; r < MR; r++) begin : g_capr
+    for (genvar c = 0; c < MC; c++) begin : g_capc
+      assign acc_b[(r*MC + c)*32 +: 32] = acc[(r*MC + c)*32 +: 32] +
+          (bias_en_i ? bias_q[32'(res_meta_q.bank) * MC * 32 + c*32 +: 32] : 32'd0);
+    end
+  end
+
+  assign meta0.rows  = c_rows;
+  assign meta0.cols  = c_cols;
+  assign meta0.oaddr = c_orow_q + AW'(32'(c_c0_q) * 32'(esz));
+  assign meta0.bank  = c_bank_q;
+  assign meta0.rel   = c_last_rt;
 
   always_comb begin
-    state_d = state_q;
-    i0_d = i0_q; c0_d = c0_q; k0_d = k0_q;
-    lane_d = lane_q; w_d = w_q; kk_d = kk_q; kk1_d = kk1_q; s1_d = 1'b0; ri_d = ri_q; ci_d = ci_q;
-    a_row0_d = a_row0_q; a_chunk_d = a_chunk_q; a_lane_d = a_lane_q;
-    b_tile_d = b_tile_q; b_chunk_d = b_chunk_q; b_lane_d = b_lane_q;
-    o_row0_d = o_row0_q; o_row_d = o_row_q;
+    top_d = top_q; blk_d = blk_q; bacc_d = bacc_q;
+    a_valid_d = a_valid_q; a_rows_d = a_rows_q; bank_full_d = bank_full_q;
     bias_d = bias_q; gelu_d = gelu_q;
-    abank_d = abank_q;
-    pf_act_d = pf_act_q; pf_done_d = pf_done_q; pf_rows_d = pf_rows_q;
-    pf_ri_d = pf_ri_q; pf_ci_d = pf_ci_q; pf_w_d = pf_w_q; pf_lane_d = pf_lane_q;
-    pf_we = 1'b0;
-    mac_clr = 1'b0;
-    a_we_any = 1'b0; bt_we_any = 1'b0; bn_we = 1'b0;
-    buf_re = 1'b0; buf_raddr = WAW'(kk_q >> BBW);
-    rd_req_valid_o = 1'b0; rd_req_addr_o = a_lane_q; rd_req_len_o = LW'(kc);
+    l_st_d = l_st_q; l_i0_d = l_i0_q; l_c0_d = l_c0_q; l_bank_d = l_bank_q; l_apend_d = l_apend_q;
+    l_ri_d = l_ri_q; l_ci_d = l_ci_q; l_w_d = l_w_q;
+    l_addr_d = l_addr_q; l_bcol_d = l_bcol_q; l_arow_d = l_arow_q;
+    l_lane_d = l_lane_q; l_abase_d = l_abase_q;
+    c_st_d = c_st_q; c_i0_d = c_i0_q; c_c0_d = c_c0_q; c_row_d = c_row_q; kk_d = kk_q;
+    c_bank_d = c_bank_q; c_abase_d = c_abase_q; c_oblk_d = c_oblk_q; c_orow_d = c_orow_q;
+    s1_d = 1'b0; first1_d = first1_q; last1_d = last1_q; kk1_d = kk1_q; meta1_d = meta1_q;
+    res_d = res_q; res_meta_d = res_meta_q;
+    shd_full_d = shd_full_q; shd_d = shd_q; sh_meta_d = sh_meta_q;
+    e_st_d = e_st_q; e_row_d = e_row_q; e_w_d = e_w_q; e_addr_d = e_addr_q;
+    a_we = 1'b0; bt_we = 1'b0; bn_we = 1'b0;
+    buf_re = 1'b0;
+    rd_req_valid_o = 1'b0; rd_req_addr_o = l_addr_q; rd_req_len_o = LW'(k_i);
     rd_data_ready_o = 1'b0;
     wr_req_valid_o = 1'b0;
     wr_data_valid_o = 1'b0;
-    wr_data_o = (epi_i == EPI_RAW) ? raw_beat : ((epi_i == EPI_GELU) ? DW'(grow) : DW'(qrow));
     done_o = 1'b0;
 
-    unique case (state_q)
-      S_IDLE: begin
+    // --- top: row-block size, then run until everything is written ---------
+    unique case (top_q)
+      T_IDLE: begin
         if (start_i) begin
-          i0_d = '0; c0_d = '0;
-          a_row0_d = a_addr_i; o_row0_d = out_addr_i; b_tile_d = b_addr_i;
-          w_d = '0;
-          state_d = (epi_i == EPI_GELU) ? S_GREQ : S_TILE;
+          blk_d = 16'(MR); bacc_d = 32'(kw);
+          top_d = T_INIT;
         end
       end
-      S_GREQ: begin
-        rd_req_valid_o = 1'b1; rd_req_addr_o = gelu_addr_i; rd_req_len_o = LW'(256);
-        if (rd_req_ready_i) begin w_d = '0; state_d = S_GLOAD; end
+      T_INIT: begin
+        // As many row tiles per block as the A buffer holds (at most all of m).
+        if (32'(blk_q) < 32'(m_i) && bacc_q + 32'(kw) <= AD) begin
+          blk_d = blk_q + 16'(MR);
+          bacc_d = bacc_q + 32'(kw);
+        end else begin
+          top_d = T_RUN;
+          l_st_d = (epi_i == EPI_GELU) ? L_GREQ : L_BWAIT;
+          l_i0_d = '0; l_c0_d = '0; l_bank_d = 1'b0; l_apend_d = 1'b1;
+          l_bcol_d = b_addr_i; l_arow_d = a_addr_i;
+          c_st_d = C_WAIT;
+          c_i0_d = '0; c_c0_d = '0; c_row_d = '0; kk_d = '0; c_bank_d = 1'b0; c_abase_d = '0;
+          c_oblk_d = out_addr_i; c_orow_d = out_addr_i;
+          a_valid_d = 1'b0; bank_full_d = '0;
+        end
       end
-      S_GLOAD: begin
+      T_RUN: begin
+        if (c_st_q == C_IDLE && !s1_q && !res_q && !shd_full_q) top_d = T_DONE;
+      end
+      T_DONE: begin
+        done_o = 1'b1;
+        top_d = T_IDLE;
+      end
+      default: top_d = T_IDLE;
+    endcase
+
+    // --- loader -------------------------------------------------------------
+    unique case (l_st_q)
+      L_IDLE: ;
+      L_GREQ: begin
+        rd_req_valid_o = 1'b1; rd_req_addr_o = gelu_addr_i; rd_req_len_o = LW'(256);
+        if (rd_req_ready_i) begin l_w_d = '0; l_st_d = L_GLOAD; end
+      end
+      L_GLOAD: begin
         rd_data_ready_o = 1'b1;
         if (rd_data_valid_i) begin
-          gelu_d[32'(w_q) * DW +: DW] = rd_data_i;
-          w_d = w_q + 16'd1;
-          if (w_q + 16'd1 == 16'(GB)) state_d = S_TILE;
+          gelu_d[32'(l_w_q) * DW +: DW] = rd_data_i;
+          l_w_d = l_w_q + 16'd1;
+          if (l_w_q + 16'd1 == 16'(GB)) l_st_d = L_BWAIT;
         end
       end
-      S_TILE: begin
-        mac_clr = 1'b1;
-        k0_d = '0;
-        a_chunk_d = a_row0_q; a_lane_d = a_row0_q;
-        b_chunk_d = b_tile_q; b_lane_d = b_tile_q;
-        ri_d = '0; ci_d = '0; w_d = '0;
-        state_d = S_LOAD;
+      L_BWAIT: begin
+        if (!bank_full_q[l_bank_q]) begin
+          l_addr_d = l_bcol_q;
+          l_ri_d = '0; l_ci_d = '0; l_w_d = '0;
+          l_st_d = L_B;
+        end
       end
-      S_LOAD: begin
-        if (pf_act_q || pf_done_q) begin
-          // This tile's A was prefetched (B and bias are resident): switch banks.
-          if (pf_done_q) begin
-            pf_done_d = 1'b0;
-            abank_d = !abank_q;
-            kk_d = '0;
-            state_d = S_COMP;
+      L_B: begin
+        // Column tile c0: cols requests of k bytes (transposed) or k requests
+        // of cols bytes (normal), then the bias (cols int32).
+        if (l_ri_q < l_nreq) begin
+          rd_req_valid_o = 1'b1;
+          rd_req_addr_o  = l_ri_bias ? (bias_addr_i + AW'(32'(l_c0_q) * 4)) : l_addr_q;
+          rd_req_len_o   = l_ri_bias ? LW'(32'(l_cols) * 4) : (b_trans_i ? LW'(k_i) : LW'(l_cols));
+          if (rd_req_ready_i) begin
+            l_ri_d = l_ri_q + 16'd1;
+            l_addr_d = l_addr_q + AW'(ldb_i);
           end
+        end
+        rd_data_ready_o = 1'b1;
+        if (rd_data_valid_i) begin
+          if (l_ci_bias) begin
+            bias_d[32'(l_bank_q) * MC * 32 + (32'(l_w_q) % (MC / IPB)) * DW +: DW] = rd_data_i;
+          end else begin
+            bt_we = b_trans_i;
+            bn_we = !b_trans_i;
+          end
+          l_w_d = l_w_q + 16'd1;
+          if (l_w_q + 16'd1 == l_beats) begin
+            l_w_d = '0;
+            l_ci_d = l_ci_q + 16'd1;
+            if (l_ci_q + 16'd1 == l_nreq) begin
+              bank_full_d[l_bank_q] = 1'b1;
+              l_bank_d = !l_bank_q;
+              l_st_d = L_AWAIT;
+            end
+          end
+        end
+      end
+      L_AWAIT: begin
+        // After a column tile: the block's A if not loaded yet (once the
+        // compute has issued its last read of the previous block), else the
+        // next column tile, or the first one of the next row block.
+        if (l_apend_q) begin
+          if (!a_valid_q) begin
+            a_valid_d = 1'b1; a_rows_d = '0;
+            l_ri_d = '0; l_ci_d = '0; l_w_d = '0; l_lane_d = '0; l_abase_d = '0;
+            l_st_d = L_A;
+          end
+        end else if (32'(l_c0_q) + MC < 32'(n_i)) begin
+          l_c0_d = l_c0_q + 16'(MC);
+          l_bcol_d = l_bcol_q + (b_trans_i ? AW'(32'(MC) * ldb_i) : AW'(MC));
+          l_st_d = L_BWAIT;
+        end else if (32'(l_i0_q) + 32'(blk_q) < 32'(m_i)) begin
+          l_i0_d = l_i0_q + blk_q;
+          l_c0_d = '0;
+          l_bcol_d = b_addr_i;
+          l_apend_d = 1'b1;
+          l_st_d = L_BWAIT;
         end else begin
-          // Issue side.
-          if (ri_q < nreq) begin
-            rd_req_valid_o = 1'b1;
-            rd_req_addr_o  = ri_is_bias ? (bias_addr_i + AW'(32'(c0_q) * 4)) : (ri_is_a ? a_lane_q : b_lane_q);
-            rd_req_len_o   = ri_is_bias ? LW'(32'(cols_v) * 4) :
-                             ((ri_is_a || b_trans_i) ? LW'(kc) : LW'(cols_v));
-            if (rd_req_ready_i) begin
-              ri_d = ri_q + 16'd1;
-              if (ri_is_a) a_lane_d = a_lane_q + AW'(lda_i);
-              else if (!ri_is_bias) b_lane_d = b_lane_q + AW'(ldb_i);
+          l_st_d = L_DONE;
+        end
+      end
+      L_A: begin
+        // The block's rows: one request of k bytes per row; row r goes to lane
+        // r % MR at words (r / MR) * kw...
+        if (l_ri_q < l_rows) begin
+          rd_req_valid_o = 1'b1;
+          rd_req_addr_o  = l_arow_q;
+          rd_req_len_o   = LW'(k_i);
+          if (rd_req_ready_i) begin
+            l_ri_d = l_ri_q + 16'd1;
+            l_arow_d = l_arow_q + AW'(lda_i);
+          end
+        end
+        rd_data_ready_o = 1'b1;
+        if (rd_data_valid_i) begin
+          a_we = 1'b1;
+          l_w_d = l_w_q + 16'd1;
+          if (l_w_q + 16'd1 == kw) begin
+            l_w_d = '0;
+            l_ci_d = l_ci_q + 16'd1;
+            a_rows_d = a_rows_q + 16'd1;
+            l_lane_d = l_lane_q + RW'(1);
+            if (l_lane_q == RW'(MR - 1)) l_abase_d = l_abase_q + ADW'(kw);
+            if (l_ci_q + 16'd1 == l_rows) begin
+              l_apend_d = 1'b0;
+              l_st_d = L_AWAIT;
             end
           end
-          // Receive side.
-          rd_data_ready_o = 1'b1;
-          if (rd_data_valid_i) begin
-            if (ci_is_bias) begin
-              bias_d[(32'(w_q) % (MC / IPB)) * DW +: DW] = rd_data_i;
+        end
+      end
+      L_DONE: ;
+      default: l_st_d = L_IDLE;
+    endcase
+
+    // --- stage 1: the array; a finished tile waits in the accumulators ------
+    if (s1_q && last1_q) begin
+      res_d = 1'b1;
+      res_meta_d = meta1_q;
+    end
+
+    // --- capture into the shadow buffer (frees the accumulators) ------------
+    if (res_q && !shd_full_q) begin
+      shd_d = acc_b;
+      sh_meta_d = res_meta_q;
+      shd_full_d = 1'b1;
+      if (!(s1_q && last1_q)) res_d = 1'b0;
+      if (res_meta_q.rel) bank_full_d[res_meta_q.bank] = 1'b0;
+    end
+
+    // --- compute --------------------------------------------------------------
+    unique case (c_st_q)
+      C_IDLE: ;
+      C_WAIT: begin
+        if (a_valid_q && bank_full_q[c_bank_q]) begin
+          kk_d = '0;
+          c_st_d = C_RUN;
+        end
+      end
+      C_RUN: begin
+        // A tile may start when its A rows are in (the block's A load overlaps
+        // the compute of its first column tile) and the accumulators are free
+        // by its first MAC: the shadow is free now, so a waiting result is
+        // captured this cycle or (finishing now) the next one; not both.
+        if (kk_q != 16'd0 || (!shd_full_q && !(res_q && s1_q && last1_q) &&
+                              32'(a_rows_q) + 32'(c_i0_q) >= 32'(c_row_q) + 32'(c_rows))) begin
+          buf_re = 1'b1;
+          s1_d = 1'b1;
+          first1_d = kk_q == 16'd0;
+          last1_d = kk_q == k_i - 16'd1;
+          kk1_d = BBW'(kk_q);
+          meta1_d = meta0;
+          kk_d = kk_q + 16'd1;
+          if (kk_q == k_i - 16'd1) begin
+            kk_d = '0;
+            if (!c_last_rt) begin
+              c_row_d = c_row_q + 16'(MR);
+              c_abase_d = c_abase_q + ADW'(kw);
+              c_orow_d = c_orow_q + AW'(32'(MR) * ldo_i);
             end else begin
-              a_we_any  = ci_is_a;
-              bt_we_any = !ci_is_a && b_trans_i;
-              bn_we     = !ci_is_a && !b_trans_i;
-            end
-            w_d = w_q + 16'd1;
-            if (w_q + 16'd1 == ci_beats) begin
-              w_d  = '0;
-              ci_d = ci_q + 16'd1;
-              if (ci_q + 16'd1 == nreq) begin
-                kk_d = '0;
-                state_d = S_COMP;
+              // Column tile done: next column tile of this block, or next block.
+              c_bank_d = !c_bank_q;
+              c_row_d = c_i0_q; c_abase_d = '0; c_orow_d = c_oblk_q;
+              c_st_d = C_WAIT;
+              if (32'(c_c0_q) + MC < 32'(n_i)) begin
+                c_c0_d = c_c0_q + 16'(MC);
+              end else begin
+                a_valid_d = 1'b0;             // the loader may overwrite A
+                c_c0_d = '0;
+                if (32'(c_bend) < 32'(m_i)) begin
+                  c_i0_d = c_bend; c_row_d = c_bend;
+                  c_oblk_d = c_oblk_q + AW'(32'(blk_q) * ldo_i);
+                  c_orow_d = c_oblk_q + AW'(32'(blk_q) * ldo_i);
+                end else begin
+                  c_st_d = C_IDLE;
+                end
               end
             end
           end
         end
-        // Entering COMP with a next row tile in this column tile: prefetch its A.
-        if (state_d == S_COMP && can_pf) begin
-          pf_act_d  = 1'b1;
-          pf_rows_d = next_rows;
-          pf_ri_d = '0; pf_ci_d = '0; pf_w_d = '0;
-          pf_lane_d = a_row0_q + AW'(32'(MR) * lda_i);
+      end
+      default: c_st_d = C_IDLE;
+    endcase
+
+    // --- epilogue -------------------------------------------------------------
+    unique case (e_st_q)
+      E_IDLE: begin
+        if (shd_full_q) begin
+          e_row_d = '0; e_w_d = '0; e_addr_d = sh_meta_q.oaddr;
+          e_st_d = E_REQ;
         end
       end
-      S_COMP: begin
-        if (kk_q < kc) begin
-          buf_re = 1'b1;
-          s1_d = 1'b1; kk1_d = kk_q; kk_d = kk_q + 16'd1;
-        end
-        if (s1_q && kk1_q == kc - 16'd1) begin
-          k0_d = k0_q + 16'(KC);
-          a_chunk_d = a_chunk_q + AW'(KC);
-          a_lane_d  = a_chunk_q + AW'(KC);
-          b_chunk_d = b_trans_i ? (b_chunk_q + AW'(KC)) : (b_chunk_q + AW'(32'(KC) * ldb_i));
-          b_lane_d  = b_chunk_d;
-          ri_d = '0; ci_d = '0; w_d = '0;
-          if (32'(k0_q) + KC < 32'(k_i)) begin
-            state_d = S_LOAD;
-          end else begin
-            lane_d = '0; w_d = '0;
-            o_row_d = o_row0_q + AW'((epi_i == EPI_RAW) ? 32'(c0_q) * 4 : 32'(c0_q));
-            state_d = S_WREQ;
-          end
-        end
-      end
-      S_WREQ: begin
+      E_REQ: begin
         wr_req_valid_o = 1'b1;
-        if (wr_req_ready_i) begin w_d = '0; state_d = S_WDATA; end
+        if (wr_req_ready_i) begin e_w_d = '0; e_st_d = E_DATA; end
       end
-      S_WDATA: begin
+      E_DATA: begin
         wr_data_valid_o = 1'b1;
         if (wr_data_ready_i) begin
-          w_d = w_q + 16'd1;
-          if (w_q + 16'd1 == obeats) begin
-            lane_d = lane_q + 16'd1;
-            o_row_d = o_row_q + AW'(ldo_i);
-            state_d = (lane_q + 16'd1 == rows_v) ? S_NEXT : S_WREQ;
+          e_w_d = e_w_q + 16'd1;
+          if (e_w_q + 16'd1 == e_obeats) begin
+            e_row_d = e_row_q + 16'd1;
+            e_addr_d = e_addr_q + AW'(ldo_i);
+            e_st_d = E_REQ;
+            if (e_row_q + 16'd1 == sh_meta_q.rows) begin
+              shd_full_d = 1'b0;
+              e_st_d = E_IDLE;
+            end
           end
         end
       end
-      S_NEXT: begin
-        // Row tiles inner, column tiles outer: a column tile's B chunk and
-        // bias stay in the buffers for every row tile when k <= KC.
-        if (32'(i0_q) + MR < 32'(m_i)) begin
-          i0_d = i0_q + 16'(MR);
-          a_row0_d = a_row0_q + AW'(32'(MR) * lda_i);
-          o_row0_d = o_row0_q + AW'(32'(MR) * ldo_i);
-          state_d = S_TILE;
-        end else begin
-          i0_d = '0;
-          a_row0_d = a_addr_i;
-          o_row0_d = out_addr_i;
-          c0_d = c0_q + 16'(MC);
-          b_tile_d = b_trans_i ? (b_tile_q + AW'(32'(MC) * ldb_i)) : (b_tile_q + AW'(MC));
-          state_d = (32'(c0_q) + MC < 32'(n_i)) ? S_TILE : S_DONE;
-        end
-      end
-      S_DONE: begin
-        done_o = 1'b1;
-        state_d = S_IDLE;
-      end
-      default: state_d = S_IDLE;
+      default: e_st_d = E_IDLE;
     endcase
-    // Prefetch process: owns the read port while active (the main state
-    // machine issues no reads from COMP until the next tile's LOAD).
-    if (pf_act_q) begin
-      if (pf_ri_q < pf_rows_q) begin
-        rd_req_valid_o = 1'b1;
-        rd_req_addr_o  = pf_lane_q;
-        rd_req_len_o   = LW'(k_i);
-        if (rd_req_ready_i) begin
-          pf_ri_d = pf_ri_q + 16'd1;
-          pf_lane_d = pf_lane_q + AW'(lda_i);
-        end
-      end
-      rd_data_ready_o = 1'b1;
-      if (rd_data_valid_i) begin
-        pf_we = 1'b1;
-        pf_w_d = pf_w_q + 16'd1;
-        if (pf_w_q + 16'd1 == ((k_i + 16'(BB - 1)) >> BBW)) begin
-          pf_w_d = '0;
-          pf_ci_d = pf_ci_q + 16'd1;
-          if (pf_ci_q + 16'd1 == pf_rows_q) begin
-            pf_act_d = 1'b0;
-            pf_done_d = 1'b1;
-          end
-        end
-      end
-    end
 
     if (abort_i) begin
-      state_d = S_IDLE;
-      s1_d = 1'b0;
-      pf_act_d = 1'b0;
-      pf_done_d = 1'b0;
+      top_d = T_IDLE; l_st_d = L_IDLE; c_st_d = C_IDLE; e_st_d = E_IDLE;
+      s1_d = 1'b0; res_d = 1'b0; shd_full_d = 1'b0; a_valid_d = 1'b0; bank_full_d = '0;
     end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q <= S_IDLE;
-      i0_q <= '0; c0_q <= '0; k0_q <= '0;
-      lane_q <= '0; w_q <= '0; kk_q <= '0; kk1_q <= '0; s1_q <= 1'b0; ri_q <= '0; ci_q <= '0;
-      a_row0_q <= '0; a_chunk_q <= '0; a_lane_q <= '0;
-      b_tile_q <= '0; b_chunk_q <= '0; b_lane_q <= '0;
-      o_row0_q <= '0; o_row_q <= '0;
+      top_q <= T_IDLE; blk_q <= '0; bacc_q <= '0;
+      a_valid_q <= 1'b0; a_rows_q <= '0; bank_full_q <= '0;
       bias_q <= '0; gelu_q <= '0;
-      abank_q <= 1'b0; pf_act_q <= 1'b0; pf_done_q <= 1'b0; pf_rows_q <= '0;
-      pf_ri_q <= '0; pf_ci_q <= '0; pf_w_q <= '0; pf_lane_q <= '0;
+      l_st_q <= L_IDLE; l_i0_q <= '0; l_c0_q <= '0; l_bank_q <= 1'b0; l_apend_q <= 1'b0;
+      l_ri_q <= '0; l_ci_q <= '0; l_w_q <= '0;
+      l_addr_q <= '0; l_bcol_q <= '0; l_arow_q <= '0; l_lane_q <= '0; l_abase_q <= '0;
+      c_st_q <= C_IDLE; c_i0_q <= '0; c_c0_q <= '0; c_row_q <= '0; kk_q <= '0;
+      c_bank_q <= 1'b0; c_abase_q <= '0; c_oblk_q <= '0; c_orow_q <= '0;
+      s1_q <= 1'b0; first1_q <= 1'b0; last1_q <= 1'b0; kk1_q <= '0; meta1_q <= '0;
+      res_q <= 1'b0; res_meta_q <= '0;
+      shd_full_q <= 1'b0; sh_meta_q <= '0;
+      e_st_q <= E_IDLE; e_row_q <= '0; e_w_q <= '0; e_addr_q <= '0;
     end else begin
-      state_q <= state_d;
-      i0_q <= i0_d; c0_q <= c0_d; k0_q <= k0_d;
-      lane_q <= lane_d; w_q <= w_d; kk_q <= kk_d; kk1_q <= kk1_d; s1_q <= s1_d; ri_q <= ri_d; ci_q <= ci_d;
-      a_row0_q <= a_row0_d; a_chunk_q <= a_chunk_d; a_lane_q <= a_lane_d;
-      b_tile_q <= b_tile_d; b_chunk_q <= b_chunk_d; b_lane_q <= b_lane_d;
-      o_row0_q <= o_row0_d; o_row_q <= o_row_d;
+      top_q <= top_d; blk_q <= blk_d; bacc_q <= bacc_d;
+      a_valid_q <= a_valid_d; a_rows_q <= a_rows_d; bank_full_q <= bank_full_d;
       bias_q <= bias_d; gelu_q <= gelu_d;
-      abank_q <= abank_d; pf_act_q <= pf_act_d; pf_done_q <= pf_done_d; pf_rows_q <= pf_rows_d;
-      pf_ri_q <= pf_ri_d; pf_ci_q <= pf_ci_d; pf_w_q <= pf_w_d; pf_lane_q <= pf_lane_d;
+      l_st_q <= l_st_d; l_i0_q <= l_i0_d; l_c0_q <= l_c0_d; l_bank_q <= l_bank_d; l_apend_q <= l_apend_d;
+      l_ri_q <= l_ri_d; l_ci_q <= l_ci_d; l_w_q <= l_w_d;
+      l_addr_q <= l_addr_d; l_bcol_q <= l_bcol_d; l_arow_q <= l_arow_d;
+      l_lane_q <= l_lane_d; l_abase_q <= l_abase_d;
+      c_st_q <= c_st_d; c_i0_q <= c_i0_d; c_c0_q <= c_c0_d; c_row_q <= c_row_d; kk_q <= kk_d;
+      c_bank_q <= c_bank_d; c_abase_q <= c_abase_d; c_oblk_q <= c_oblk_d; c_orow_q <= c_orow_d;
+      s1_q <= s1_d; first1_q <= first1_d; last1_q <= last1_d; kk1_q <= kk1_d; meta1_q <= meta1_d;
+      res_q <= res_d; res_meta_q <= res_meta_d;
+      shd_full_q <= shd_full_d; sh_meta_q <= sh_meta_d;
+      e_st_q <= e_st_d; e_row_q <= e_row_d; e_w_q <= e_w_d; e_addr_q <= e_addr_d;
     end
   end
 
-  assign busy_o        = (state_q != S_IDLE);
-  assign mac_inc_o     = s1_q ? 16'(32'(rows_v) * 32'(cols_v)) : 16'd0;
-  assign wr_req_addr_o = o_row_q;
-  assign wr_req_len_o  = LW'((epi_i == EPI_RAW) ? 32'(cols_v) * 4 : 32'(cols_v));
+  // The shadow buffer has no reset (a data register, written before it is read).
+  always_ff @(posedge clk_i) begin
+    shd_q <= shd_d;
+  end
+
+  assign busy_o        = (top_q != T_IDLE);
+  assign mac_inc_o     = s1_q ? 16'(32'(meta1_q.rows) * 32'(meta1_q.cols)) : 16'd0;
+  assign wr_req_addr_o = e_addr_q;
+  assign wr_req_len_o  = LW'(32'(sh_meta_q.cols) * 32'(esz));
+  assign wr_data_o     = (epi_i == EPI_RAW) ? vrow[(32'(e_w_q) % (MC / IPB)) * DW +: DW] :
+                         ((epi_i == EPI_GELU) ? DW'(grow) : DW'(qrow));
+
+`ifndef SYNTHESIS
+  // A finished tile is never overwritten before it is captured.
+  assert property (@(posedge clk_i) disable iff (!rst_ni) (res_q && shd_full_q) |-> !(s1_q && first1_q))
+    else $error("esact_gemm: accumulators reused before capture");
+  // k fits the B buffer, and one row tile of it fits the A buffer.
+  assert property (@(posedge clk_i) disable iff (!rst_ni) (start_i && top_q == T_IDLE) |-> (32'(k_i) <= KC))
+    else $error("esact_gemm: k = %0d exceeds KC = %0d", k_i, KC);
+  initial begin
+    assert (MC * 8 == DW) else $fatal(1, "esact_gemm: MC * 8 must equal DW");
+    assert (AB >= KC) else $fatal(1, "esact_gemm: the A buffer must hold one row of KC bytes per lane");
+    assert ((1 << RW) == MR) else $fatal(1, "esact_gemm: MR must be a power of two");
+  end
+`endif
 
 endmodule

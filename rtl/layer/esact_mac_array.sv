@@ -1,17 +1,18 @@
 // ESACT INT8 MAC array: MR x MC multiply-accumulate cells, int32 accumulators.
 //
 // Every cycle with en_i, cell (r, c) adds a_i[r] * b_i[c] (signed int8 x int8)
-// to its accumulator (two's complement wrap-around, as int32 arithmetic).
-// clr_i zeroes every accumulator (it wins over en_i).  acc_o is the packed
-// array of accumulators, cell (r, c) at bits [(r * MC + c) * 32 +: 32].
+// to its accumulator (two's complement wrap-around, as int32 arithmetic); with
+// first_i as well it loads the product instead (the first k of a tile), so that
+// tiles run back to back without a clearing cycle.  acc_o is the packed array
+// of accumulators, cell (r, c) at bits [(r * MC + c) * 32 +: 32].
 module esact_mac_array #(
   parameter int unsigned MR = esact_pkg::MAC_ROWS,
   parameter int unsigned MC = esact_pkg::MAC_COLS
 ) (
   input  logic                 clk_i,
   input  logic                 rst_ni,
-  input  logic                 clr_i,
   input  logic                 en_i,
+  input  logic                 first_i,
   input  logic [MR*8-1:0]      a_i,
   input  logic [MC*8-1:0]      b_i,
   output logic [MR*MC*32-1:0]  acc_o
@@ -25,10 +26,8 @@ module esact_mac_array #(
       always_ff @(posedge clk_i or negedge rst_ni) begin
         if (!rst_ni) begin
           acc_q <= '0;
-        end else if (clr_i) begin
-          acc_q <= '0;
         end else if (en_i) begin
-          acc_q <= acc_q + 32'(prod);
+          acc_q <= (first_i ? 32'sd0 : acc_q) + 32'(prod);
         end
       end
       assign acc_o[(r*MC + c)*32 +: 32] = acc_q;

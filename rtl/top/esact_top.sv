@@ -16,7 +16,8 @@ module esact_top #(
   parameter int unsigned MAC_COLS = esact_pkg::MAC_COLS,
   parameter int unsigned N_MAX   = esact_pkg::N_MAX,
   parameter int unsigned D_MAX   = esact_pkg::D_MAX,
-  parameter int unsigned GEMM_KC = esact_pkg::F_MAX  // reduction chunk: k <= GEMM_KC keeps B resident, A prefetched
+  parameter int unsigned GEMM_KC = esact_pkg::F_MAX,  // GEMM: maximum k (B buffer: 2 banks x MAC_COLS lanes x GEMM_KC bytes)
+  parameter int unsigned GEMM_AB = 8192              // GEMM: A buffer bytes per lane (MAC_ROWS lanes; rows resident per block)
 ) (
   input  logic                  clk_i,
   input  logic                  rst_ni,
@@ -175,7 +176,7 @@ module esact_top #(
   logic [DW-1:0] l_wr_data;
   logic          g_busy, s_busy, l_busy;
 
-  esact_gemm #(.MR(MAC_ROWS), .MC(MAC_COLS), .DW(DW), .AW(AW), .KC(GEMM_KC), .LW(LW)) u_gemm (
+  esact_gemm #(.MR(MAC_ROWS), .MC(MAC_COLS), .DW(DW), .AW(AW), .KC(GEMM_KC), .AB(GEMM_AB), .LW(LW)) u_gemm (
     .clk_i, .rst_ni, .start_i(g_start), .abort_i(abort),
     .a_addr_i(g_a), .lda_i(g_lda), .b_addr_i(g_b), .ldb_i(g_ldb), .b_trans_i(g_trans),
     .bias_addr_i(g_bias), .bias_en_i(g_bias_en), .out_addr_i(g_out), .ldo_i(g_ldo),

@@ -15,6 +15,19 @@ namespace {
 
 uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
+// A weight matrix w [in][out] (the model's input-major layout) in the memory
+// layout, output-major: w^T [out][in], so that the GEMM reads the k = in
+// weights of one output column as one burst (docs/memory-map.md).
+std::vector<int8_t> output_major(const std::vector<int8_t>& w, uint64_t in, uint64_t out) {
+  const size_t ni = in, no = out;
+  if (w.size() != ni * no)
+    throw std::invalid_argument(fmt::format("weights: {} values, expected {} x {}", w.size(), in, out));
+  std::vector<int8_t> t(w.size());
+  for (size_t i = 0; i < ni; ++i)
+    for (size_t o = 0; o < no; ++o) t[o * ni + i] = w[i * no + o];
+  return t;
+}
+
 }  // namespace
 
 ScratchLayout scratch_layout(int n, int d, int f) {
@@ -96,12 +109,12 @@ MemoryImage::MemoryImage(const Model& model, std::span<const int8_t> x, int n, c
       put(a, v.data(), v.size() * sizeof(T));
       w[word] = static_cast<uint32_t>(a);
     };
-    arr(params::DESC_WQ, "wq", L.wq);
-    arr(params::DESC_WK, "wk", L.wk);
-    arr(params::DESC_WV, "wv", L.wv);
-    arr(params::DESC_WO, "wo", L.wo);
-    arr(params::DESC_W1, "w1", L.w1);
-    arr(params::DESC_W2, "w2", L.w2);
+    arr(params::DESC_WQ, "wq", output_major(L.wq, D, D));
+    arr(params::DESC_WK, "wk", output_major(L.wk, D, D));
+    arr(params::DESC_WV, "wv", output_major(L.wv, D, D));
+    arr(params::DESC_WO, "wo", output_major(L.wo, D, D));
+    arr(params::DESC_W1, "w1", output_major(L.w1, D, F));
+    arr(params::DESC_W2, "w2", output_major(L.w2, F, D));
     arr(params::DESC_BQ, "bq", L.bq);
     arr(params::DESC_BK, "bk", L.bk);
     arr(params::DESC_BV, "bv", L.bv);
@@ -121,7 +134,6 @@ MemoryImage::MemoryImage(const Model& model, std::span<const int8_t> x, int n, c
     for (unsigned i = 0; i < params::DESC_WORDS; ++i)
       put(desc_base_ + uint64_t{4} * (params::DESC_WORDS * static_cast<unsigned>(l) + i), &w[i], 4);
   }
-  (void)F;
   scratch_size_ = opt.scratch_size ? opt.scratch_size : default_scratch_bytes(model, n);
   // The scratch region is not part of the packed bytes (it is poisoned on load).
   const uint64_t off = align_up(bytes_.size(), 4096);

@@ -7,7 +7,8 @@ module tb_unit_dp #(
   parameter int unsigned N_MAX = 64,
   parameter int unsigned D_MAX = 128,
   parameter int unsigned MR    = 16,
-  parameter int unsigned KC    = 32
+  parameter int unsigned KC    = 128,  // GEMM: maximum k
+  parameter int unsigned AB    = 256   // GEMM: A buffer bytes per lane (small: several row blocks)
 ) (
   input  logic          clk_i,
   input  logic          rst_ni,
@@ -128,7 +129,7 @@ module tb_unit_dp #(
   logic [DW-1:0] g_wd, s_wd, l_wd;
   logic          g_busy, s_busy, l_busy;
 
-  esact_gemm #(.MR(MR), .MC(16), .DW(DW), .AW(32), .KC(KC), .LW(LW)) u_gemm (
+  esact_gemm #(.MR(MR), .MC(16), .DW(DW), .AW(32), .KC(KC), .AB(AB), .LW(LW)) u_gemm (
     .clk_i, .rst_ni, .start_i(g_start_i), .abort_i, .a_addr_i(g_a_i), .lda_i(g_lda_i),
     .b_addr_i(g_b_i), .ldb_i(g_ldb_i), .b_trans_i(g_trans_i), .bias_addr_i(g_bias_i),
     .bias_en_i(g_bias_en_i), .out_addr_i(g_out_i), .ldo_i(g_ldo_i), .m_i(g_m_i), .k_i(g_k_i),

@@ -46,10 +46,15 @@ TEST_CASE("image: descriptors, alignment, contents and chaining follow docs/memo
       CHECK(seen.insert(word(l, w)).second);
       CHECK(mem.contains(word(l, w), 1));
     }
-    // Contents: W2 [F][D] and b1 int32 [F], LN gamma int16, the GELU table, HLog codes of Wk.
-    std::vector<int8_t> w2(L.w2.size());
-    mem.read(word(l, P::DESC_W2), {reinterpret_cast<uint8_t*>(w2.data()), w2.size()});
-    CHECK(w2 == L.w2);
+    // Contents: W2 [F][D] stored output-major (w2t[d][f] = W2[f][d]) and b1 int32 [F],
+    // LN gamma int16, the GELU table, HLog codes of Wk.
+    std::vector<int8_t> w2t(L.w2.size());
+    mem.read(word(l, P::DESC_W2), {reinterpret_cast<uint8_t*>(w2t.data()), w2t.size()});
+    int w2_bad = 0;
+    for (size_t f = 0; f < 80; ++f)
+      for (size_t d = 0; d < 48; ++d) w2_bad += w2t[d * 80 + f] != L.w2[f * 48 + d];
+    CHECK(w2_bad == 0);
+    CHECK(w2t != L.w2);  // the layout really is transposed (random weights)
     std::vector<int32_t> b1(L.b1.size());
     mem.read(word(l, P::DESC_B1), {reinterpret_cast<uint8_t*>(b1.data()), b1.size() * 4});
     CHECK(b1 == L.b1);

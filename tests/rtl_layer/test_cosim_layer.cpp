@@ -85,7 +85,9 @@ TEST_CASE("cosim: a difference between RTL and golden is caught and located") {
   Harness h(cosim::config_for(*w.img));
   w.img->load(h.mem());
   const uint64_t wo = w.img->desc_word(0, esact::params::DESC_WO);
-  uint8_t* p = h.mem().ptr(wo + 5, 1);  // Wo[0][5]: input channel 0 into output column 5
+  // Wo[0][5] (input channel 0 into output column 5): weights are stored
+  // output-major (memory-map.md), row 5 of D = 32 input bytes.
+  uint8_t* p = h.mem().ptr(wo + 5 * 32, 1);
   *p = static_cast<uint8_t>(*p ^ 0x7f);
   const auto r = h.run(*w.img, Mode::Dense, 2'000'000);
   REQUIRE(r.ok());

@@ -1,6 +1,6 @@
 // esact_gemm + esact_mac_array (through the AXI engines) against a reference
 // GEMM with the golden requantizer: normal and transposed B, raw int32 / rq /
-// rq + GELU epilogues, partial tiles and reduction chunks, unaligned operands,
+// rq + GELU epilogues, partial tiles, several row blocks, unaligned operands,
 // the MAC count, AXI error responses, abort and a correct run after it.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -99,12 +99,14 @@ GemmCase random_case(std::mt19937_64& rng, int m, int k, int n, bool trans, int 
 
 }  // namespace
 
-TEST_CASE("rtl gemm: shapes around the tile and chunk sizes, all epilogues, both B layouts") {
+TEST_CASE("rtl gemm: shapes around the tile and row-block sizes, all epilogues, both B layouts") {
   Dp dp;
   std::mt19937_64 rng(41);
-  // m > 16 with k <= KC (32 in tb_unit_dp) reuses B and bias across row tiles.
+  // tb_unit_dp: k <= KC = 128, A buffer AB = 256 bytes per lane, so a row block
+  // holds floor(16 / ceil(k / 16)) row tiles: k = 100 -> 2 tiles (70 rows: 3 blocks),
+  // k = 128 -> 2, k = 20 -> 8.  Tiny k runs tiles back to back against the epilogue.
   const int shapes[][3] = {{1, 1, 1}, {16, 32, 16}, {17, 33, 15}, {5, 70, 40}, {33, 64, 17}, {3, 100, 3},
-                           {40, 20, 33}, {33, 32, 20}};
+                           {40, 20, 33}, {33, 32, 20}, {70, 100, 40}, {64, 128, 20}, {48, 1, 50}, {50, 2, 17}};
   for (const auto& sh : shapes)
     for (int trans = 0; trans < 2; ++trans)
       for (int epi = 0; epi < 3; ++epi) {
