@@ -9,7 +9,7 @@ that reproduces it.
   stress.py run --sim BUILD/sim/esact-sim --params BUILD/generated/esact/params.hpp
                 --count N --seed S [--shard I/K] [--sizes small|medium|full]
                 [--faults FRACTION] [--modes dense[,spls]] [--out FILE.jsonl]
-  stress.py merge FILE.jsonl...     one summary over the shards' result files
+  stress.py merge [--first M] FILE.jsonl...   one summary over the shards' result files
 
 Cases: shapes from 1 token up to the build's maxima (N_MAX, D_MAX, H_MAX,
 DH_MAX, F_MAX; --sizes caps them for quick campaigns), 1..3 chained layers,
@@ -165,7 +165,14 @@ def cmd_merge(a):
                 sys.exit("stress.py merge: case %d is in %s and in %s" % (r["index"], seen[r["index"]], path))
             seen[r["index"]] = path
             results.append(r)
-    missing = sorted(set(range(campaign["count"])) - set(seen))
+    count = campaign["count"]
+    if a.first is not None:  # a campaign stopped early: its first cases, all of which must be there
+        if not 0 < a.first <= count:
+            sys.exit("stress.py merge: --first %d is not in 1..%d" % (a.first, count))
+        count = a.first
+        results = [r for r in results if r["index"] < count]
+        seen = {i: p for i, p in seen.items() if i < count}
+    missing = sorted(set(range(count)) - set(seen))
     for r in sorted(results, key=lambda r: r["index"]):
         if not r["pass"]:
             print("FAIL case %d: %s" % (r["index"], r["command"]))
@@ -175,8 +182,9 @@ def cmd_merge(a):
     failed = len(results) - passed
     layers = sum(r["layers"] for r in results)
     secs = sum(r["seconds"] for r in results)
-    print("seed %d, %d shard file(s): %d of %d cases, %d layers, %.0f s of simulation" % (
-        campaign["seed"], len(a.files), len(results), campaign["count"], layers, secs))
+    print("seed %d, %d shard file(s): %d of %d cases%s, %d layers, %.0f s of simulation" % (
+        campaign["seed"], len(a.files), len(results), count,
+        "" if count == campaign["count"] else " (the first %d of %d)" % (count, campaign["count"]), layers, secs))
     if missing:
         print("missing cases (a shard did not finish): %s%s" % (missing[:20], " ..." if len(missing) > 20 else ""))
         failed += len(missing)
@@ -199,6 +207,7 @@ def main():
     r.add_argument("--timeout", type=int, default=1800, help="seconds per case before it counts as hung")
     r.add_argument("--out", help="result file (JSON lines) for `merge`")
     m = sub.add_parser("merge", help="merge the result files of a campaign's shards")
+    m.add_argument("--first", type=int, help="summarise only cases 0..FIRST-1 (a campaign stopped early)")
     m.add_argument("files", nargs="+")
     a = ap.parse_args()
     if a.cmd == "run":

@@ -19,6 +19,8 @@ grep -q -- '--fault' "$out"/shard*.jsonl || { echo "no fault case in the slice";
 # A shard missing from the merge is a failure, not a smaller success.
 if $py "$stress" merge "$out/shard1.jsonl" > "$out/partial.txt"; then echo "merge of one shard passed"; exit 1; fi
 grep -q "missing cases" "$out/partial.txt" || exit 1
+# --first: the complete first cases of a campaign stopped early (shard 1 alone has case 0 only).
+[[ $($py "$stress" merge --first 1 "$out/shard1.jsonl" | tail -1) == "1 passed, 0 failed" ]] || exit 1
 # A failing case prints its command: a stand-in simulator that always fails.
 printf '#!/bin/sh\necho "FAIL: stand-in"; exit 1\n' > "$out/fail_sim"; chmod +x "$out/fail_sim"
 $py "$stress" run --sim "$out/fail_sim" --params "$params" --count 1 --seed 7 --sizes small > "$out/fail.txt" && exit 1
