@@ -6,7 +6,9 @@
 //
 // One dense run per sequence is shared by every SPLS setting: give one setting
 // with --k/--window/--threshold/--ffn-reuse (default: the model's own knobs) or
-// a grid with --grid "k=8,16;window=0,4;threshold=16,32;ffn_reuse=on,off".
+// a grid with --grid "k=8,16;window=0,4;threshold=16,32;ffn_reuse=on,off", or
+// a list of settings with per-layer knobs (--settings FILE, for calibration).
+// --split val|test picks the model's validation or test split (MODEL/<split>).
 //
 // Output: a text table, and with --json FILE everything, per setting:
 // accuracy (dense, SPLS, loss), MACs per component dense/SPLS and the
@@ -47,6 +49,7 @@ struct Setting {
   int k = 1, window = 0, threshold = 0;
   bool ffn_reuse = false;
   bool from_model = false;  ///< the model's own (per-layer) knobs
+  std::vector<esact::SplsKnobs> per_layer = {};  ///< from --settings: one entry per layer (else empty)
 };
 
 struct LayerStats {
@@ -119,13 +122,72 @@ double reduction(uint64_t dense, uint64_t spls) {
   return dense == 0 ? 0.0 : 1.0 - static_cast<double>(spls) / static_cast<double>(dense);
 }
 
-/// The setting's knobs on every layer; out-of-range values are errors naming the knob.
-void apply_setting(esact::Model& m, const Setting& s) {
+void check_knobs(const esact::SplsKnobs& s) {
   if (s.k < 1) throw std::invalid_argument(fmt::format("k = {} must be >= 1", s.k));
   if (s.window < 0 || static_cast<unsigned>(s.window) > esact::params::W_MAX)
     throw std::invalid_argument(fmt::format("window = {} out of range 0..{}", s.window, esact::params::W_MAX));
   if (s.threshold < 0) throw std::invalid_argument(fmt::format("threshold = {} must be >= 0", s.threshold));
-  for (esact::Layer& L : m.layers) L.spls = esact::SplsKnobs{s.k, s.window, s.threshold, s.ffn_reuse};
+}
+
+/// The setting's knobs (one set for every layer, or per layer); out-of-range values are errors naming the knob.
+void apply_setting(esact::Model& m, const Setting& s) {
+  if (!s.per_layer.empty()) {
+    if (s.per_layer.size() != m.layers.size())
+      throw std::invalid_argument(fmt::format("--settings: {} layer knobs for a model of {} layers", s.per_layer.size(),
+                                              m.layers.size()));
+    for (size_t l = 0; l < m.layers.size(); ++l) {
+      check_knobs(s.per_layer[l]);
+      m.layers[l].spls = s.per_layer[l];
+    }
+    return;
+  }
+  const esact::SplsKnobs kn{s.k, s.window, s.threshold, s.ffn_reuse};
+  check_knobs(kn);
+  for (esact::Layer& L : m.layers) L.spls = kn;
+}
+
+esact::SplsKnobs knobs_from_json(const nlohmann::json& j, const std::string& where) {
+  for (const char* key : {"k", "window", "threshold", "ffn_reuse"})
+    if (!j.is_object() || !j.contains(key))
+      throw std::invalid_argument(fmt::format("--settings: {} has no \"{}\"", where, key));
+  try {
+    return esact::SplsKnobs{j.at("k").get<int>(), j.at("window").get<int>(), j.at("threshold").get<int>(),
+                            j.at("ffn_reuse").get<bool>()};
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(fmt::format("--settings: {}: {}", where, e.what()));
+  }
+}
+
+/// --settings FILE: a JSON array; each element is {"k","window","threshold","ffn_reuse"}
+/// (every layer) or {"layers": [{...}, ...]} (one entry per layer).
+std::vector<Setting> read_settings(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw std::invalid_argument(path + ": cannot open the --settings file");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(f);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(fmt::format("{}: not JSON: {}", path, e.what()));
+  }
+  if (!j.is_array() || j.empty()) throw std::invalid_argument(path + ": --settings wants a non-empty JSON array");
+  std::vector<Setting> out;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const std::string where = fmt::format("{} setting {}", path, i);
+    Setting s;
+    esact::SplsKnobs k0;
+    if (j[i].is_object() && j[i].contains("layers")) {
+      if (!j[i]["layers"].is_array() || j[i]["layers"].empty())
+        throw std::invalid_argument("--settings: " + where + ": \"layers\" must be a non-empty array");
+      for (size_t l = 0; l < j[i]["layers"].size(); ++l)
+        s.per_layer.push_back(knobs_from_json(j[i]["layers"][l], fmt::format("{} layer {}", where, l)));
+      k0 = s.per_layer.front();
+    } else {
+      k0 = knobs_from_json(j[i], where);
+    }
+    s.k = k0.k, s.window = k0.window, s.threshold = k0.threshold, s.ffn_reuse = k0.ffn_reuse;
+    out.push_back(s);
+  }
+  return out;
 }
 
 nlohmann::json work_json(const WorkCounts& d, const WorkCounts& s) {
@@ -150,7 +212,7 @@ nlohmann::json work_json(const WorkCounts& d, const WorkCounts& s) {
 constexpr const char* kTool = "esact-eval";
 
 struct Options {
-  std::string model_dir, input, json_out, grid, dense_out;
+  std::string model_dir, input, split, json_out, grid, settings_file, dense_out;
   std::optional<int> k, window, threshold;
   std::string ffn_reuse;
   int max_seqs = 0;
@@ -161,11 +223,16 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--model", o.model_dir, "model folder (manifest.json + .npy, docs/spec.md 5.1) with a classifier")
       ->required();
   app.add_option("--input", o.input, "labelled inputs (inputs.json folder, docs/spec.md 5.2); default MODEL/test");
+  app.add_option("--split", o.split, "the model's own split MODEL/<split> (val: choose knobs, test: report)")
+      ->check(CLI::IsMember({"val", "test"}))
+      ->excludes("--input");
   app.add_option("--k", o.k, "SPLS top-k for every layer");
   app.add_option("--window", o.window, "SPLS similarity window W for every layer");
   app.add_option("--threshold", o.threshold, "SPLS similarity threshold T for every layer");
   app.add_option("--ffn-reuse", o.ffn_reuse, "FFN reuse for every layer")->check(CLI::IsMember({"on", "off"}));
   app.add_option("--grid", o.grid, "sweep: \"k=8,16;window=0,4;threshold=16,32;ffn_reuse=on,off\" (cross product)");
+  app.add_option("--settings", o.settings_file,
+                 "JSON array of settings, each {k,window,threshold,ffn_reuse} or {\"layers\": [one per layer]}");
   app.add_option("--max-seqs", o.max_seqs, "evaluate only the first N sequences (0: all)")->check(CLI::NonNegativeNumber);
   app.add_flag("--float", o.with_float, "also the accuracy of the float reference (dequantized weights, double)");
   app.add_option("--json", o.json_out, "write everything as JSON to this file");
@@ -187,7 +254,7 @@ Prepared prepare(Options& o) {
   p.model = esact::load_model(o.model_dir);
   const esact::Model& model = p.model;
   if (!model.classifier) throw std::invalid_argument(o.model_dir + ": the model has no \"classifier\" (needed for accuracy)");
-  if (o.input.empty()) o.input = (std::filesystem::path(o.model_dir) / "test").string();
+  if (o.input.empty()) o.input = (std::filesystem::path(o.model_dir) / (o.split.empty() ? "test" : o.split)).string();
   p.in = esact::load_inputs(o.input, model);
   const esact::Inputs& in = p.in;
   if (!in.labels) throw std::invalid_argument(o.input + ": no \"labels\" (needed for accuracy)");
@@ -199,10 +266,14 @@ Prepared prepare(Options& o) {
   }
   p.seqs = o.max_seqs > 0 ? std::min(o.max_seqs, in.batch) : in.batch;
   const bool knobs = o.k || o.window || o.threshold || !o.ffn_reuse.empty();
+  if (!o.grid.empty() && !o.settings_file.empty()) throw std::invalid_argument("--grid excludes --settings");
   if (!o.grid.empty()) {
     if (knobs) throw std::invalid_argument("--grid excludes --k/--window/--threshold/--ffn-reuse");
     for (const esact::SplsKnobs& g : esact::parse_grid(o.grid))
       p.settings.push_back(Setting{g.k, g.window, g.threshold, g.ffn_reuse, false});
+  } else if (!o.settings_file.empty()) {
+    if (knobs) throw std::invalid_argument("--settings excludes --k/--window/--threshold/--ffn-reuse");
+    p.settings = read_settings(o.settings_file);
   } else {
     Setting s;
     s.from_model = !knobs;
@@ -276,10 +347,11 @@ Evaluation evaluate(const Options& o, const Prepared& p) {
   return ev;
 }
 
+/// model: the setting's own model (its per-layer knobs are reported).
 nlohmann::json setting_json(const esact::Model& model, const Result& R, int seqs, double acc_dense) {
   nlohmann::json s;
-  if (R.set.from_model) {
-    s["knobs"] = "model";
+  if (R.set.from_model || !R.set.per_layer.empty()) {
+    s["knobs"] = R.set.from_model ? "model" : "per_layer";
     nlohmann::json per = nlohmann::json::array();
     for (const auto& L : model.layers)
       per.push_back({{"k", L.spls.k}, {"window", L.spls.window}, {"threshold", L.spls.threshold},
@@ -320,6 +392,7 @@ nlohmann::json results_json(const Options& o, const Prepared& p, const Evaluatio
   nlohmann::json j;
   j["model"] = o.model_dir;
   j["input"] = o.input;
+  j["split"] = o.split.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.split);
   j["sequences"] = seqs;
   j["n"] = p.in.n;
   j["d_model"] = model.d_model;
@@ -331,7 +404,7 @@ nlohmann::json results_json(const Options& o, const Prepared& p, const Evaluatio
     j["float"] = {{"correct", ev.float_correct}, {"accuracy", static_cast<double>(ev.float_correct) / seqs}};
   j["seconds"] = ev.secs;
   j["settings"] = nlohmann::json::array();
-  for (const Result& R : ev.res) j["settings"].push_back(setting_json(model, R, seqs, acc_dense));
+  for (size_t i = 0; i < ev.res.size(); ++i) j["settings"].push_back(setting_json(p.models[i], ev.res[i], seqs, acc_dense));
   return j;
 }
 
