@@ -50,7 +50,7 @@ help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'
 
 # --- models (issue 5): trained models, quantizer, accuracy evaluation (docs/models.md) ---
-.PHONY: models eval
+.PHONY: models eval calibrate finetune
 PY3 := /usr/bin/python3
 ## models: train the two demo encoders (torch, seeded) and compile them into models/ (INT8 + test split)
 models:
@@ -61,6 +61,22 @@ models:
 eval: configure
 	cmake --build $(BUILD_DIR) --target esact-eval -j $(JOBS)
 	$(PY3) scripts/models/sweep.py --eval $(BUILD_DIR)/golden/esact-eval --out $(BUILD_DIR)/models
+## calibrate: per-layer SPLS knobs chosen on each model's val split within BUDGET points (default 1), written into the manifests
+BUDGET ?= 1.0
+calibrate: configure
+	cmake --build $(BUILD_DIR) --target esact-eval -j $(JOBS)
+	for m in digits_vit fortunes_bert; do \
+	  $(PY3) scripts/models/calibrate.py --eval $(BUILD_DIR)/golden/esact-eval --model models/$$m --budget $(BUDGET) || exit 1; done
+## finetune: SPLS-aware fine-tuning with the calibrated knobs, re-quantized into $(BUILD_DIR)/models/*_ft (after make models)
+FT_EPOCHS ?= 3
+finetune: configure
+	cmake --build $(BUILD_DIR) --target esact-eval -j $(JOBS)
+	$(PY3) scripts/models/finetune_spls.py --task digits --state $(BUILD_DIR)/models/digits_vit.pt \
+	  --knobs-from models/digits_vit --out $(BUILD_DIR)/models/digits_vit_ft --float-dir $(BUILD_DIR)/models --epochs $(FT_EPOCHS) \
+	  --eval $(BUILD_DIR)/golden/esact-eval
+	$(PY3) scripts/models/finetune_spls.py --task fortunes --state $(BUILD_DIR)/models/fortunes_bert.pt \
+	  --knobs-from models/fortunes_bert --out $(BUILD_DIR)/models/fortunes_bert_ft --float-dir $(BUILD_DIR)/models --epochs $(FT_EPOCHS) \
+	  --eval $(BUILD_DIR)/golden/esact-eval
 
 # --- reliability (issue 10, docs/reliability.md) ---
 .PHONY: stress stress-merge stress-parallel sanitize fuzz

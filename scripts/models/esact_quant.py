@@ -25,6 +25,7 @@ Then every requantization pair is (M, S) for its real factor (spec 1 rule):
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -305,3 +306,17 @@ def dequantize_model(qm: dict) -> dict:
     if "classifier" in qm:
         fm["classifier"] = {k: v for k, v in qm["classifier"].items()}
     return fm
+
+
+def dir_digest(path: str) -> str:
+    """sha256 over every file of a model folder (names and bytes), to check bit-for-bit regeneration."""
+    h = hashlib.sha256()
+    for root, _, files in sorted(os.walk(path)):
+        for fn in sorted(files):
+            if fn == "record.json":
+                continue
+            p = os.path.join(root, fn)
+            h.update(os.path.relpath(p, path).encode())
+            with open(p, "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()

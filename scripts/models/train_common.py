@@ -6,7 +6,6 @@ model on the same software stack (Debian torch 1.13 / numpy 1.24).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +18,7 @@ from torch import nn
 import esact_float as ef
 import esact_intsim as ei
 import esact_quant as eq
+import split_heldout
 from export_torch import float_model_from_encoder_layers
 
 
@@ -81,20 +81,6 @@ def accuracy(net: Net, x, y) -> float:
     return float((net(x).argmax(dim=1) == y).float().mean())
 
 
-def dir_digest(path: str) -> str:
-    """sha256 over every file of a model folder (names and bytes), to check bit-for-bit regeneration."""
-    h = hashlib.sha256()
-    for root, _, files in sorted(os.walk(path)):
-        for fn in sorted(files):
-            if fn == "record.json":
-                continue
-            p = os.path.join(root, fn)
-            h.update(os.path.relpath(p, path).encode())
-            with open(p, "rb") as f:
-                h.update(f.read())
-    return h.hexdigest()
-
-
 @torch.no_grad()
 def package(net: Net, name: str, out_dir: str, float_dir: str, calib_inp, test_inp, y_test, spls, info: dict,
             log=print) -> dict:
@@ -111,6 +97,8 @@ def package(net: Net, name: str, out_dir: str, float_dir: str, calib_inp, test_i
     os.makedirs(float_dir, exist_ok=True)
     path = os.path.join(float_dir, f"{name}.npz")
     ef.save_npz(fm, path)
+    # the whole torch model (embedding included): the starting point of SPLS-aware fine-tuning
+    torch.save(net.state_dict(), os.path.join(float_dir, f"{name}.pt"))
     with open(os.path.join(float_dir, f"{name}.info.json"), "w") as f:
         json.dump(info, f, indent=1)
     return build_from_float(path, name, out_dir, spls, info, log)
@@ -118,11 +106,13 @@ def package(net: Net, name: str, out_dir: str, float_dir: str, calib_inp, test_i
 
 def build_from_float(path: str, name: str, out_dir: str, spls, info: dict, log=print) -> dict:
     """Float model .npz (with x_calib, x_test, y_test) -> INT8 model folder with
-    its test split (out_dir/test) and record.json (float / INT8 accuracies)."""
+    its held-out data split into out_dir/val and out_dir/test (split_heldout.py) and
+    record.json (float / INT8 accuracies; the whole-held-out ones as *_heldout)."""
     fm = ef.load_npz(path)
     ex = fm.pop("extra")
     x_cal, x_te, y_te = ex["x_calib"].astype(np.float64), ex["x_test"].astype(np.float64), ex["y_test"]
-    acc_np = float((ef.classify(fm, ef.forward(fm, x_te)).argmax(1) == y_te).mean())
+    pred_float = ef.classify(fm, ef.forward(fm, x_te)).argmax(1)
+    acc_np = float((pred_float == y_te).mean())
     qm = eq.compile_model(fm, x_cal, spls)
     x_int = eq.quantize_inputs(x_te, qm["input_scale"])
     y_int = ei.run_dense(qm, x_int)
@@ -142,10 +132,13 @@ def build_from_float(path: str, name: str, out_dir: str, spls, info: dict, log=p
                 "layers": len(fm["layers"]), "norm": fm["layers"][0]["norm"],
                 "acc_float_numpy": acc_np, "acc_float_int8_inputs": acc_fq,
                 "acc_int8_dense_numpy": acc_int, "int8_dense_correct": n_correct,
-                "model_sha256": dir_digest(out_dir)})
+                "model_sha256": eq.dir_digest(out_dir)})
     with open(os.path.join(out_dir, "record.json"), "w") as f:
         json.dump(rec, f, indent=1)
         f.write("\n")
-    log(f"{name}: float (torch) {rec.get('acc_float_torch', float('nan')):.4f}  float (numpy) {acc_np:.4f}  "
+    # the held-out data -> val (knobs are chosen there) + test (accuracy is reported there)
+    rec = split_heldout.split_model(out_dir, 0, float_pred=pred_float, log=log)
+    log(f"{name} (whole held-out set): float (torch) {rec.get('acc_float_torch_heldout', float('nan')):.4f}  "
+        f"float (numpy) {acc_np:.4f}  "
         f"float on int8 inputs {acc_fq:.4f}  INT8 dense (numpy) {acc_int:.4f}  [{n_correct}/{len(y_te)}]")
     return rec

@@ -49,6 +49,19 @@ class PatchEmbed(nn.Module):
         return self.proj(p) + self.pos
 
 
+def load_data():
+    """(train patches, train labels, held-out patches, held-out labels) as torch tensors."""
+    ds = load_digits()
+    x_tr, x_te, y_tr, y_te = train_test_split(ds.images, ds.target, test_size=0.2, random_state=0,
+                                              stratify=ds.target)
+    p_tr, p_te = torch.from_numpy(patches(x_tr)), torch.from_numpy(patches(x_te))
+    return p_tr, torch.from_numpy(y_tr).long(), p_te, torch.from_numpy(y_te).long()
+
+
+def make_net() -> tc.Net:
+    return tc.Net(PatchEmbed(), D, H, F, L, norm_first=True, n_classes=10)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="models/digits_vit")
@@ -56,13 +69,9 @@ def main():
     ap.add_argument("--epochs", type=int, default=15)
     a = ap.parse_args()
     tc.set_determinism(0)
-    ds = load_digits()
-    x_tr, x_te, y_tr, y_te = train_test_split(ds.images, ds.target, test_size=0.2, random_state=0,
-                                              stratify=ds.target)
-    p_tr, p_te = torch.from_numpy(patches(x_tr)), torch.from_numpy(patches(x_te))
-    y_tr, y_te = torch.from_numpy(y_tr).long(), torch.from_numpy(y_te).long()
+    p_tr, y_tr, p_te, y_te = load_data()
     print(f"digits: {len(y_tr)} train, {len(y_te)} test, N={N} D={D} H={H} F={F} L={L} pre-LN")
-    net = tc.Net(PatchEmbed(), D, H, F, L, norm_first=True, n_classes=10)
+    net = make_net()
     t0 = time.time()
     tc.train(net, p_tr, y_tr, epochs=a.epochs, batch=64, lr=2e-3)
     train_s = time.time() - t0

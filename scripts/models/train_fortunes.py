@@ -78,13 +78,8 @@ class TextEmbed(nn.Module):
         return self.norm(self.tok(ids) + self.pos)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="models/fortunes_bert")
-    ap.add_argument("--float-dir", default="build-models")
-    ap.add_argument("--epochs", type=int, default=15)
-    a = ap.parse_args()
-    tc.set_determinism(0)
+def load_data():
+    """(train ids, train labels, held-out ids, held-out labels, vocabulary); seeded."""
     rng = np.random.default_rng(0)
     tr, te = load_blocks(rng)
     cnt = collections.Counter(w for b, _ in tr for w in b)
@@ -97,10 +92,25 @@ def main():
 
     ids_tr, y_tr = enc(tr)
     ids_te, y_te = enc(te)
+    return ids_tr, y_tr, ids_te, y_te, vocab
+
+
+def make_net(vocab_size: int) -> tc.Net:
+    return tc.Net(TextEmbed(vocab_size), D, H, F, L, norm_first=False, n_classes=len(CLASSES))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="models/fortunes_bert")
+    ap.add_argument("--float-dir", default="build-models")
+    ap.add_argument("--epochs", type=int, default=15)
+    a = ap.parse_args()
+    tc.set_determinism(0)
+    ids_tr, y_tr, ids_te, y_te, vocab = load_data()
     counts = np.bincount(y_te.numpy(), minlength=len(CLASSES))
     print(f"fortunes: {len(y_tr)} train, {len(y_te)} test blocks (test per class {counts.tolist()}), "
           f"vocab {len(vocab)}, N={N} D={D} H={H} F={F} L={L} post-LN")
-    net = tc.Net(TextEmbed(len(vocab)), D, H, F, L, norm_first=False, n_classes=len(CLASSES))
+    net = make_net(len(vocab))
     t0 = time.time()
     tc.train(net, ids_tr, y_tr, epochs=a.epochs, batch=64, lr=2e-3)
     train_s = time.time() - t0

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The committed models, through the C++ golden model (esact-eval):
 
-* INT8 dense accuracy on the whole test split equals, to the sequence, the
+* val and test are disjoint halves of the held-out data (splits.json); INT8
+  dense accuracy on each split equals, to the sequence, the
   number recorded when the model was made (record.json: int8_dense_correct,
   computed by the independent numpy integer pipeline, scripts/models/esact_intsim.py);
 * SPLS with the model's stored knobs gives exactly the recorded golden result
@@ -42,6 +43,28 @@ def run(cmd):
     return r.returncode, r.stdout, r.stderr
 
 
+def check_val_split(exe, mdir, name, rec):
+    """val and test are disjoint halves of the held-out data (splits.json), and the golden
+    INT8 dense count on val equals the numpy pipeline's (record.json)."""
+    with open(os.path.join(mdir, "splits.json")) as f:
+        sp = json.load(f)
+    val, test = set(sp["val"]), set(sp["test"])
+    check(not (val & test), f"{name}: val and test share held-out sequences {sorted(val & test)[:5]}")
+    check(val | test == set(range(sp["heldout_sequences"])), f"{name}: val + test do not cover the held-out data")
+    check((len(val), len(test)) == (rec["n_val"], rec["n_test"]), f"{name}: split sizes differ from record.json")
+    rc, out, err = run([exe, "--model", mdir, "--split", "val", "--quiet", "--json", "/dev/stdout"])
+    check(rc == 0, f"{name}: esact-eval --split val failed: {err.strip()}")
+    if rc == 0:
+        r = json.loads(out)
+        check(r["sequences"] == rec["n_val"], f"{name}: {r['sequences']} val sequences, record says {rec['n_val']}")
+        check(r["dense"]["correct"] == rec["int8_dense_correct_val"],
+              f"{name}: golden INT8 dense correct on val {r['dense']['correct']} != recorded (numpy) "
+              f"{rec['int8_dense_correct_val']}")
+        g = rec.get("golden", {}).get("val")
+        if g:
+            check(r["settings"][0]["correct"] == g["spls_correct"], f"{name}: val SPLS correct differs from record")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--eval", required=True)
@@ -67,12 +90,15 @@ def main():
             check(r["dense"]["correct"] == rec["int8_dense_correct"],
                   f"{name}: golden INT8 dense correct {r['dense']['correct']} != recorded (numpy) {rec['int8_dense_correct']}")
             s = r["settings"][0]
-            g = rec.get("golden")
-            check(g is not None, f"{name}: record.json has no golden SPLS result (run make eval)")
+            g = rec.get("golden", {}).get("test")
+            check(g is not None, f"{name}: record.json has no golden SPLS result on the test split (run make eval)")
             if g:
                 check(s["correct"] == g["spls_correct"], f"{name}: SPLS correct {s['correct']} != recorded {g['spls_correct']}")
                 check(abs(s["reduction"] - g["spls_reduction"]) < 1e-12,
                       f"{name}: SPLS reduction {s['reduction']} != recorded {g['spls_reduction']}")
+                check(s["layer_knobs"] == rec["golden"]["model_knobs"],
+                      f"{name}: manifest knobs {s['layer_knobs']} != recorded {rec['golden']['model_knobs']}")
+            check_val_split(a.eval, mdir, name, rec)
             check(s["reduction"] > 0.05, f"{name}: SPLS with the stored knobs saves only {s['reduction']:.3f} of the MACs")
             check(0 < s["follower_fraction"] < 1, f"{name}: follower fraction {s['follower_fraction']}")
             # bit-exact against the numpy integer pipeline
