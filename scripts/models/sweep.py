@@ -81,15 +81,16 @@ def best_under(settings, dense_acc, max_loss_pp):
     return max(ok, key=lambda s: (s["reduction"], s["accuracy"])) if ok else None
 
 
-def sweep_model(exe, model, quick, log=print):
+def sweep_model(exe, model, quick, log=print, grid_too=True):
+    """The model's own knobs (and, with grid_too, the uniform grid) on val and test."""
     with open(os.path.join(model, "manifest.json")) as f:
         man = json.load(f)
     t0 = time.time()
-    grid = uniform_grid(man["n_heads"], quick)
+    grid = uniform_grid(man["n_heads"], quick) if grid_too else []
     r = {}
     for split in ("val", "test"):
         own = run_eval(exe, model, ["--split", split, "--float"], log)  # the model's own per-layer knobs
-        g = run_settings(exe, model, split, grid, log)
+        g = run_settings(exe, model, split, grid, log) if grid else dict(own, settings=[])
         g["float"] = own["float"]
         g["model_knobs"] = own["settings"][0]
         r[split] = g
@@ -133,16 +134,23 @@ def main():
     ap.add_argument("--img", default="docs/img/spls_sweep.png")
     ap.add_argument("--md", default="docs/models_sweep.md")
     ap.add_argument("--quick", action="store_true", help="a small grid (for trying things out)")
+    ap.add_argument("--record-only", action="store_true",
+                    help="only the models' own knobs into record.json (no grid, no docs)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     results = {}
     for model in a.models:
         name = os.path.basename(os.path.normpath(model))
-        r = sweep_model(a.eval, model, a.quick)
+        r = sweep_model(a.eval, model, a.quick, grid_too=not a.record_only)
+        if a.record_only:
+            record_golden(model, r)
+            continue
         with open(os.path.join(a.out, f"{name}_sweep.json"), "w") as f:
             json.dump(r, f, indent=1)
         record_golden(model, r)
         results[name] = r
+    if a.record_only:
+        return
     plot(results, a.img)
     write_md(results, a.md)
 
