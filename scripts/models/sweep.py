@@ -37,12 +37,16 @@ BUDGETS = (0.0, 0.5, 1.0, 2.0)
 
 
 def run_eval(exe, model, extra, log=print):
-    cmd = [exe, "--model", model, "--quiet", "--json", "/dev/stdout"] + extra
-    log("  $ " + " ".join(cmd))
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"sweep: esact-eval failed: {r.stderr.strip()}")
-    return json.loads(r.stdout)
+    """esact-eval --json into a temporary file (it writes regular files only); the parsed JSON."""
+    with tempfile.TemporaryDirectory() as td:
+        js = os.path.join(td, "eval.json")
+        cmd = [exe, "--model", model, "--quiet", "--json", js] + list(extra)
+        log("  $ " + " ".join(cmd))
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"sweep: esact-eval failed: {r.stderr.strip()}")
+        with open(js) as f:
+            return json.load(f)
 
 
 def run_settings(exe, model, split, settings, log=print, extra=()):

@@ -55,10 +55,12 @@ def calibrate(exe, mdir, budget, seed, rounds=3):
 
 
 def eval_val(exe, mdir):
-    r = subprocess.run([exe, "--model", mdir, "--split", "val", "--max-seqs", str(SEQS), "--quiet", "--json",
-                        "/dev/stdout"], capture_output=True, text=True)
+    js = os.path.join(mdir, "eval.json")
+    r = subprocess.run([exe, "--model", mdir, "--split", "val", "--max-seqs", str(SEQS), "--quiet", "--json", js],
+                       capture_output=True, text=True)
     check(r.returncode == 0, f"esact-eval failed: {r.stderr.strip()}")
-    return json.loads(r.stdout)
+    with open(js) as f:
+        return json.load(f)
 
 
 def main():

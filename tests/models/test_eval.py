@@ -52,10 +52,15 @@ def check_val_split(exe, mdir, name, rec):
     check(not (val & test), f"{name}: val and test share held-out sequences {sorted(val & test)[:5]}")
     check(val | test == set(range(sp["heldout_sequences"])), f"{name}: val + test do not cover the held-out data")
     check((len(val), len(test)) == (rec["n_val"], rec["n_test"]), f"{name}: split sizes differ from record.json")
-    rc, out, err = run([exe, "--model", mdir, "--split", "val", "--quiet", "--json", "/dev/stdout"])
-    check(rc == 0, f"{name}: esact-eval --split val failed: {err.strip()}")
-    if rc == 0:
-        r = json.loads(out)
+    with tempfile.TemporaryDirectory() as td:
+        js = os.path.join(td, "val.json")
+        rc, out, err = run([exe, "--model", mdir, "--split", "val", "--quiet", "--json", js])
+        check(rc == 0, f"{name}: esact-eval --split val failed: {err.strip()}")
+        r = None
+        if rc == 0:
+            with open(js) as f:
+                r = json.load(f)
+    if r is not None:
         check(r["sequences"] == rec["n_val"], f"{name}: {r['sequences']} val sequences, record says {rec['n_val']}")
         check(r["dense"]["correct"] == rec["int8_dense_correct_val"],
               f"{name}: golden INT8 dense correct on val {r['dense']['correct']} != recorded (numpy) "

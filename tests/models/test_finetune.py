@@ -119,11 +119,13 @@ def main():
         with open(os.path.join(out, "manifest.json")) as f:
             man = json.load(f)
         check([L_["spls"] for L_ in man["layers"]] == knobs, "re-quantized manifest lost the per-layer knobs")
-        r = subprocess.run([a.eval, "--model", out, "--split", "val", "--quiet", "--json", "/dev/stdout"],
+        js = os.path.join(td, "eval.json")
+        r = subprocess.run([a.eval, "--model", out, "--split", "val", "--quiet", "--json", js],
                            capture_output=True, text=True)
         check(r.returncode == 0, f"esact-eval on the fine-tuned model failed: {r.stderr.strip()}")
         if r.returncode == 0:
-            j = json.loads(r.stdout)
+            with open(js) as f:
+                j = json.load(f)
             check(j["dense"]["correct"] == rec["int8_dense_correct_val"], "golden vs numpy INT8 dense count on val")
             check(j["settings"][0]["reduction"] > 0, "no MAC saving with the fine-tuned model's knobs")
             print(f"re-quantized tiny model: val dense {j['dense']['accuracy']:.3f}, "
