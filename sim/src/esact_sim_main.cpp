@@ -50,6 +50,8 @@ struct Options {
   std::string fault = "none";
   double fault_at = 0.5;
   bool progress = false, quiet = false;
+  uint64_t toggle_window = 0;  ///< gate-level power flow (scripts/power): toggle windows
+  std::string toggle_prefix = "toggles";
 };
 
 void add_options(CLI::App& app, Options& o) {
@@ -86,6 +88,10 @@ void add_options(CLI::App& app, Options& o) {
                  "count toggles per unit from the trace (needs --trace) and write OpenSTA set_power_activity commands");
   app.add_option("--toggle-energy-fj", o.toggle_fj, "energy per bit toggle for the estimate (fJ, > 0)")
       ->check(CLI::PositiveNumber);
+  app.add_option("--toggle-window", o.toggle_window,
+                 "write per-net toggle counts every N cycles to PREFIX.<k>.dat (a model built with toggle "
+                 "coverage: the gate-level esact-sim-gl of scripts/power)");
+  app.add_option("--toggle-prefix", o.toggle_prefix, "file prefix of --toggle-window (default toggles)");
   app.add_flag("--progress", o.progress, "progress line on stderr (default: when stderr is a terminal)");
   app.add_flag("--quiet", o.quiet, "only the PASS/FAIL line");
 }
@@ -156,6 +162,8 @@ HarnessConfig harness_config(const Options& o, const MemoryImage& img, const std
   hc.trace_path = trace_file;
   hc.trace_start = o.trace_start;
   hc.trace_end = o.trace_end;
+  hc.toggle_window = o.toggle_window;
+  hc.toggle_prefix = o.toggle_prefix;
   hc.progress = o.progress || isatty(2);
   return hc;
 }
@@ -164,6 +172,7 @@ struct Outcome {
   RunResult r;     ///< the (last) run that is compared with the golden model
   Mismatch mm;
   std::string fail, fault_note;
+  std::vector<SramAccesses> srams;  ///< esact_sram read/write counts (docs/power.md)
 };
 
 // The injected fault's run: "" when the accelerator reacted as it must, else the problem.
@@ -230,6 +239,7 @@ Outcome simulate(const Options& o, const Workload& w, Mode mode, const std::stri
       }
     }
     h.close_trace();
+    oc.srams = h.sram_accesses();
   } catch (const std::exception& e) {
     oc.fail = fmt::format("harness: {}", e.what());
   }
@@ -297,6 +307,12 @@ json results_json(const Options& o, const Workload& w, const Outcome& oc) {
     phases.push_back({{"phase", name}, {"cycles", r.phase_cycles[p]}, {"golden_macs", pw.macs[p]}, {"utilisation", pu}});
   }
   j["phases"] = phases;
+  json sj = json::array();
+  for (const auto& s : oc.srams)
+    sj.push_back({{"instance", s.instance}, {"width", s.width}, {"depth", s.depth}, {"reads", s.reads},
+                  {"writes", s.writes}});
+  j["srams"] = sj;
+  j["model"] = model_name();
   return j;
 }
 

@@ -8,11 +8,43 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "Vesact_top.h"
+// The model: the RTL (Vesact_top) by default; the power flow compiles this
+// same file against the gate-level netlist with -DESACT_VTOP=Vesact_gl
+// -DESACT_VTOP_HEADER='"Vesact_gl.h"' (scripts/power/gl_build.sh), built
+// without tracing (ESACT_NO_TRACE) and with toggle coverage (ESACT_TOGGLE_COVERAGE).
+#ifndef ESACT_VTOP
+#define ESACT_VTOP Vesact_top
+#define ESACT_VTOP_HEADER "Vesact_top.h"
+#endif
+#include ESACT_VTOP_HEADER
 #include "verilated.h"
+#ifndef ESACT_NO_TRACE
 #include "verilated_fst_c.h"
+#endif
+#ifdef ESACT_TOGGLE_COVERAGE
+#include "verilated_cov.h"
+#endif
 
 namespace esact::sim {
+
+#define ESACT_STR2(x) #x
+#define ESACT_STR(x) ESACT_STR2(x)
+const char* model_name() { return ESACT_STR(ESACT_VTOP); }
+bool has_toggle_coverage() {
+#ifdef ESACT_TOGGLE_COVERAGE
+  return true;
+#else
+  return false;
+#endif
+}
+
+#ifdef ESACT_NO_TRACE
+// A model built without tracing (the gate-level one): a trace request is an error.
+struct VerilatedFstC {
+  void dump(uint64_t) {}
+  void close() {}
+};
+#endif
 
 std::string err_name(uint32_t code) {
   switch (code) {
@@ -85,12 +117,17 @@ std::string Mismatch::str() const {
 struct Harness::Impl {
   HarnessConfig cfg;
   std::unique_ptr<VerilatedContext> ctx;
-  std::unique_ptr<Vesact_top> top;
+  std::unique_ptr<ESACT_VTOP> top;
   AxiMem mem;
   std::unique_ptr<VerilatedFstC> fst;
   uint64_t cycle = 0;
   uint64_t start_cycle = 0;
   bool started = false;
+  // Toggle windows: index, first cycle, PHASE_CYCLES at the window start.
+  unsigned win_k = 0;
+  uint64_t win_first = 0;
+  std::array<uint32_t, params::PH_COUNT> win_phase{};
+  std::FILE* win_list = nullptr;
   // AXI4-Lite master state (what the harness drives)
   struct {
     bool awvalid = false, wvalid = false, bready = false, arvalid = false, rready = false;
@@ -102,13 +139,20 @@ struct Harness::Impl {
   explicit Impl(const HarnessConfig& c) : cfg(c), ctx(std::make_unique<VerilatedContext>()), mem(c.mem) {
     ctx->randReset(2);
     ctx->randSeed(static_cast<int>(c.verilator_seed & 0x7fffffff));
-    if (!c.trace_path.empty()) ctx->traceEverOn(true);
-    top = std::make_unique<Vesact_top>(ctx.get(), "TOP");
+    top = std::make_unique<ESACT_VTOP>(ctx.get(), "TOP");
     if (!c.trace_path.empty()) {
+#ifndef ESACT_NO_TRACE
+      ctx->traceEverOn(true);
       fst = std::make_unique<VerilatedFstC>();
       top->trace(fst.get(), 99);
       fst->open(c.trace_path.c_str());
+#else
+      throw std::runtime_error(fmt::format("this model ({}) was built without tracing", model_name()));
+#endif
     }
+    if (c.toggle_window && !has_toggle_coverage())
+      throw std::runtime_error(fmt::format("toggle windows need a model built with --coverage-toggle ({} is not)",
+                                           model_name()));
     top->clk_i = 0;
     top->rst_ni = 0;
     drive_lite();
@@ -116,6 +160,7 @@ struct Harness::Impl {
     top->eval();
   }
   ~Impl() {
+    if (win_list) std::fclose(win_list);
     if (fst) fst->close();
     top->final();
   }
@@ -253,6 +298,44 @@ void Harness::start() {
   p_->start_cycle = p_->cycle;
   csr_write(params::CSR_CTRL, 0x3u);    // START | IRQ_EN
   p_->started = true;
+  auto& s = *p_;
+  if (s.cfg.toggle_window) {
+    // The phase counters restart at START; the window starts with the START write.
+    s.win_k = 0;
+    s.win_first = s.start_cycle;
+    s.win_phase = {};
+    if (!s.win_list) {
+      const std::string list = s.cfg.toggle_prefix + ".windows";
+      s.win_list = std::fopen(list.c_str(), "w");
+      if (!s.win_list) throw std::runtime_error("cannot write " + list);
+      std::fprintf(s.win_list, "# window first_cycle cycles phase_cycles[%u] (harness cycles; model %s)\n",
+                   unsigned{params::PH_COUNT}, model_name());
+    }
+#ifdef ESACT_TOGGLE_COVERAGE
+    s.ctx->coveragep()->zero();
+#endif
+  }
+}
+
+void Harness::toggle_window_end() {
+  auto& s = *p_;
+  // Phase counters first (a few AXI4-Lite reads, counted in this window), then
+  // the toggle counts of every cycle since the window started.
+  std::array<uint32_t, params::PH_COUNT> ph{};
+  for (unsigned p = 0; p < params::PH_COUNT; ++p) ph[p] = csr_read(params::CSR_PHASE_CYCLES + 4 * p);
+  const std::string file = fmt::format("{}.{}.dat", s.cfg.toggle_prefix, s.win_k);
+#ifdef ESACT_TOGGLE_COVERAGE
+  s.ctx->coveragep()->write(file.c_str());
+  s.ctx->coveragep()->zero();
+#endif
+  std::fprintf(s.win_list, "%u %llu %llu", s.win_k, static_cast<unsigned long long>(s.win_first),
+               static_cast<unsigned long long>(s.cycle - s.win_first));
+  for (unsigned p = 0; p < params::PH_COUNT; ++p) std::fprintf(s.win_list, " %u", ph[p] - s.win_phase[p]);
+  std::fprintf(s.win_list, "\n");
+  std::fflush(s.win_list);
+  s.win_phase = ph;
+  s.win_first = s.cycle;
+  ++s.win_k;
 }
 
 RunResult Harness::wait(uint64_t timeout) {
@@ -273,6 +356,7 @@ RunResult Harness::wait(uint64_t timeout) {
     }
     if (!s.mem.errors().empty()) break;  // a protocol error ends the run at once
     s.step();
+    if (s.cfg.toggle_window && s.cycle - s.win_first >= s.cfg.toggle_window) toggle_window_end();
     // Poll STATUS now and then as well, in case the interrupt is broken.
     if (((s.cycle - s.start_cycle) & 0xffff) == 0) {
       ++polls;
@@ -293,6 +377,7 @@ RunResult Harness::wait(uint64_t timeout) {
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.end_cycle = s.cycle;
   r.sim_cycles = s.cycle - s.start_cycle;
+  if (s.cfg.toggle_window && s.cycle > s.win_first) toggle_window_end();
   r.axi_errors = s.mem.errors();
   r.axi = s.mem.stats();
   if (!r.axi_errors.empty()) return r;  // the design broke the protocol: do not trust its registers

@@ -23,7 +23,21 @@ struct HarnessConfig {
   uint64_t trace_start = 0;          ///< first cycle dumped
   uint64_t trace_end = UINT64_MAX;   ///< last cycle dumped
   bool progress = false;             ///< a progress line on stderr during run()
+  /// Toggle windows (gate-level power flow, docs/power.md; needs a model built
+  /// with --coverage-toggle, see has_toggle_coverage()): every `toggle_window`
+  /// cycles after START, and at the end of the run, wait() writes the toggle
+  /// counts of the window to <toggle_prefix>.<k>.dat and one line
+  /// "k first_cycle cycles phase_cycles..." (the PHASE_CYCLES counters' growth,
+  /// read over AXI4-Lite) to <toggle_prefix>.windows.  0: off.
+  uint64_t toggle_window = 0;
+  std::string toggle_prefix;
 };
+
+/// The verilated model this harness was compiled against ("Vesact_top" for the
+/// RTL; scripts/power builds the gate-level netlist as "Vesact_gl").
+const char* model_name();
+/// True when the model counts per-net toggles (Verilator --coverage-toggle).
+bool has_toggle_coverage();
 
 /// Names of CSR error codes and phases (from esact_pkg).
 std::string err_name(uint32_t code);
@@ -83,6 +97,8 @@ class Harness {
   void close_trace();
 
  private:
+  /// End the current toggle window (HarnessConfig::toggle_window).
+  void toggle_window_end();
   struct Impl;
   std::unique_ptr<Impl> p_;
 };

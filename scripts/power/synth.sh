@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Power flow step 1: Yosys 0.23 synthesis of esact_top onto a Liberty library,
+# hierarchical (as scripts/asic.sh), then FLATTENED after mapping so that every
+# cell is one instance whose name keeps its unit path as a prefix
+# ("u_gemm.u_mac._123_"; flattening before mapping would lose it to ABC), with the esact_sram buffers left as black-box instances
+# (modelled separately: scripts/power/sram_energy.py).  Also writes the
+# Verilog simulation models of the Liberty cells for the gate-level Verilator
+# build.
+#
+#   scripts/power/synth.sh OUT_DIR
+#   LIBERTY=<file.lib[.gz]>  cell library (scripts/power/liberty.sh picks the default)
+#   PARAMS="N=V ..."         esact_top parameter overrides; "pkg" = the esact_pkg sizes
+#   PERIOD_NS=<ns>           ABC delay target (default 5)
+#
+# Outputs in OUT_DIR: netlist.v, cells.v, lib (the unzipped Liberty), stat.txt,
+# srams.txt, yosys.log, synth_seconds.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=${1:?usage: synth.sh OUT_DIR}
+period=${PERIOD_NS:-5}
+params=${PARAMS:-pkg}
+LIBERTY=$("$here/liberty.sh")
+command -v yosys >/dev/null || { echo "power/synth: yosys not found (scripts/setup.sh installs it)" >&2; exit 2; }
+[[ "$period" =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "power/synth: PERIOD_NS must be a number, got '$period'" >&2; exit 2; }
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+lib="$out/cells.lib"
+if [[ "$LIBERTY" == *.gz ]]; then gzip -dc "$LIBERTY" > "$lib"; else cp "$LIBERTY" "$lib"; fi
+echo "$LIBERTY" > "$out/liberty_source"
+
+chparam=""
+if [[ "$params" != pkg ]]; then
+  for kv in $params; do
+    [[ "$kv" =~ ^([A-Z_0-9]+)=([0-9]+)$ ]] || { echo "power/synth: PARAMS entry '$kv' is not NAME=<int>" >&2; exit 2; }
+    chparam+=" -set ${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+  done
+  chparam="chparam$chparam esact_top;"
+fi
+case "$(head -c 4000 "$lib" | grep -o 'library *( *[A-Za-z0-9_]*' | head -1)" in
+  *sky130*) driver=sky130_fd_sc_hd__buf_1 ;;
+  *osu018*|*osu*) driver=BUFX2 ;;
+  *)        driver=BUF_X1 ;;
+esac
+printf 'set_driving_cell %s\nset_load 0.005\n' "$driver" > "$out/abc.constr"
+period_ps=$(awk -v p="$period" 'BEGIN {printf "%d", p * 1000}')
+
+cd "$root"
+reads=$(scripts/rtl_files.sh --yosys --lib esact_sram --lib esact_spls_mem)
+t0=$(date +%s)
+yosys -q -l "$out/yosys.log" -p "$reads; $chparam hierarchy -check -top esact_top; \
+  synth -top esact_top; dfflibmap -liberty $lib; \
+  abc -D $period_ps -constr $out/abc.constr -liberty $lib; opt_clean; \
+  flatten; opt_clean -purge; \
+  tee -q -o $out/stat.txt stat -liberty $lib; \
+  tee -q -o $out/srams.txt select -list t:esact_sram t:esact_spls_mem; \
+  write_verilog -noattr -noexpr $out/netlist.v" >/dev/null
+t1=$(date +%s)
+# Simulation models of the library cells (functions from the Liberty file).
+yosys -q -p "read_liberty -ignore_miss_func $lib; write_verilog -noattr $out/cells.v" >/dev/null
+echo $((t1 - t0)) > "$out/synth_seconds"
+echo "power/synth: $(sed -nE 's/^ +Number of cells: +([0-9]+).*/\1/p' "$out/stat.txt" | tail -1) cells, $((t1 - t0)) s -> $out/netlist.v" >&2
