@@ -8,7 +8,7 @@ CTEST_ARGS ?=
 # scripts/setup.sh installs the Debian packages that are missing (a no-op, well under a
 # second, when everything is there).
 
-.PHONY: all setup configure build sim test lint synth asic clean help
+.PHONY: all setup configure build sim test lint synth asic power clean help
 
 all: build
 
@@ -42,6 +42,10 @@ synth: | setup
 ## asic: Yosys + OpenSTA timing and power of esact_top (LIBERTY=, PERIOD_NS=, ACTIVITY=, ASIC_PARAMS=)
 asic: | setup
 	BUILD_DIR=$(BUILD_DIR) scripts/asic.sh
+
+## power: gate-level toggle-based power per unit (LIBERTY=, POWER_PARAMS=, PERIOD_NS=, WORKLOAD=, MODE=, WINDOW=; docs/power.md)
+power: build
+	BUILD_DIR=$(BUILD_DIR) scripts/power/run.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

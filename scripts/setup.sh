@@ -8,7 +8,7 @@
 set -euo pipefail
 
 core=(build-essential cmake ninja-build pkg-config ccache verilator libfmt-dev doctest-dev
-      libcli11-dev nlohmann-json3-dev zlib1g-dev yosys opensta iverilog gtkwave
+      libcli11-dev nlohmann-json3-dev zlib1g-dev yosys opensta iverilog gtkwave qflow-tech-osu018
       python3-numpy python3-matplotlib python3-torch)
 models=(python3-sklearn fortunes-min fortunes)
 reliability=(clang parallel)

@@ -39,4 +39,25 @@ module esact_sram #(
     end
   end
 
+`ifndef SYNTHESIS
+  // Access counters for the power flow (docs/power.md): cycles with a read /
+  // a write enable, and the geometry, which the host driver reads through the
+  // simulator's public scope table (esact::sim::Harness::sram_accesses).
+  // Simulation only: a synthesis flow substitutes a macro and never sees them.
+  logic [63:0] sram_reads_q  /*verilator public_flat_rd*/;
+  logic [63:0] sram_writes_q /*verilator public_flat_rd*/;
+  logic [31:0] sram_width    /*verilator public_flat_rd*/;
+  logic [31:0] sram_depth    /*verilator public_flat_rd*/;
+  assign sram_width = WIDTH;
+  assign sram_depth = DEPTH;
+  initial begin
+    sram_reads_q = '0;
+    sram_writes_q = '0;
+  end
+  always_ff @(posedge clk_i) begin
+    if (re_i) sram_reads_q <= sram_reads_q + 64'd1;
+    if (we_i) sram_writes_q <= sram_writes_q + 64'd1;
+  end
+`endif
+
 endmodule

@@ -37,9 +37,13 @@ PHASES = ["desc", "predict", "qkv", "qk", "softmax", "av", "wo", "ln1", "ffn1", 
 # esact_top itself are "top glue".
 UNITS = [
     ("u_gemm.u_mac", "MAC array"),
-    ("u_gemm", "GEMM loaders + epilogue (requant, GELU)"),
-    ("u_sm", "softmax"),
-    ("u_ln", "LayerNorm"),
+    ("u_gemm.g_epi", "GEMM epilogue (bias, requantizers)"),
+    ("u_gemm.g_abuf", "GEMM A buffers"),
+    ("u_gemm.g_bbuf", "GEMM B buffers"),
+    ("u_gemm", "GEMM loaders, GELU, control"),
+    ("u_softmax", "softmax"),
+    ("u_layernorm", "LayerNorm"),
+    ("u_spls", "SPLS front end"),
     ("u_seq", "sequencer"),
     ("u_csr", "CSRs + counters"),
     ("u_rd", "AXI read engine"),
@@ -235,7 +239,7 @@ def run_sta(tcl, log):
 
 def unit_of(inst, depth_units):
     for prefix, label in depth_units:
-        if inst == prefix or inst.startswith(prefix + "."):
+        if inst == prefix or inst.startswith(prefix + ".") or inst.startswith(prefix + "["):
             return label
     return "top glue"
 
@@ -267,6 +271,8 @@ def main():
     ap.add_argument("--macs", type=int, default=0, help="golden MACs of the run (pJ/MAC, TOPS/W)")
     ap.add_argument("--label", default="")
     ap.add_argument("--top", default="esact_top")
+    ap.add_argument("--sram-run", help="esact-sim --json of the run (its srams: read/write counts per instance)")
+    ap.add_argument("--sram-table", help="SRAM energy table (data/power/sram_energy.json)")
     a = ap.parse_args()
 
     nd = a.netlist_dir
@@ -322,6 +328,13 @@ def main():
         print(f"power.py: {name}: {len(ws)} windows, {cyc} cycles, {s_design * 1e3:.3f} mW "
               f"(units sum {s_units * 1e3:.3f} mW), sta {g['sta_seconds']} s", file=sys.stderr)
 
+    logic_e = sum(total_e.values())
+    report["logic_energy_j"] = logic_e
+    if a.sram_run and a.sram_table:
+        sr = sram_energy(a.sram_run, a.sram_table, report["liberty"], total_cycles * a.period_ns * 1e-9)
+        report["srams"] = sr
+        for inst in sr["instances"]:
+            total_e["SRAM " + inst["unit"]] += inst["energy_j"]
     e_total = sum(total_e.values())
     report["cycles"] = total_cycles
     report["energy_j"] = e_total
@@ -338,10 +351,45 @@ def main():
     print(open(os.path.join(a.out, "report.txt")).read(), end="")
 
 
+def tech_of(liberty):
+    b = os.path.basename(liberty).lower()
+    for t in ("nangate45", "sky130", "osu018"):
+        if t in b:
+            return t
+    return None
+
+
+def sram_energy(run_json, table_json, liberty, seconds):
+    """Energy of every esact_sram instance: reads x E_read + writes x E_write + leakage x time."""
+    run = json.load(open(run_json))
+    table = json.load(open(table_json))
+    tech = tech_of(liberty)
+    entries = {(e["width"], e["depth"]): e for e in table.get("technologies", {}).get(tech, {}).get("entries", [])}
+    out = {"table": table_json, "technology": tech, "source": table.get("source", ""), "instances": [],
+           "missing": []}
+    for s in run.get("srams", []):
+        e = entries.get((s["width"], s["depth"]))
+        if e is None:
+            out["missing"].append(f"{s['instance']} ({s['width']} x {s['depth']})")
+            continue
+        energy = (s["reads"] * e["read_pj"] + s["writes"] * e["write_pj"]) * 1e-12 + e["leakage_mw"] * 1e-3 * seconds
+        out["instances"].append({"instance": s["instance"], "unit": unit_of(s["instance"], UNITS),
+                                 "width": s["width"], "depth": s["depth"], "reads": s["reads"],
+                                 "writes": s["writes"], "energy_j": energy})
+    if out["missing"]:
+        fail(f"SRAM geometries not in {table_json} for {tech}: {', '.join(out['missing'])} "
+             f"(scripts/power/sram_table.py adds them)")
+    return out
+
+
 def write_text(r, path):
     L = [f"power report {r['label']}: {r['cells']} cells, {os.path.basename(r['liberty'])}, "
          f"clock {r['period_ns']} ns, {r['cycles']} cycles",
-         f"energy of the run (logic and flops; SRAM macros, clock tree, wires excluded): {r['energy_j'] * 1e9:.3f} nJ"]
+         f"energy of the run: {r['energy_j'] * 1e9:.3f} nJ, of which logic and flops "
+         f"{r['logic_energy_j'] * 1e9:.3f} nJ (clock tree, wires, glitches, off-chip memory excluded)"]
+    if "srams" in r:
+        L.append(f"SRAMs: {len(r['srams']['instances'])} instances, {r['srams']['technology']} energies from "
+                 f"{r['srams']['source']}")
     if "macs" in r:
         L.append(f"MACs {r['macs']}: {r['pj_per_mac']:.3f} pJ/MAC, {r['tops_per_w']:.3f} TOPS/W (2 x MACs / energy)")
     L.append("")

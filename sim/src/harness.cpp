@@ -1,6 +1,7 @@
 // The host driver around the verilated esact_top (see harness.hpp).
 #include "esact/sim/harness.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
@@ -18,6 +19,7 @@
 #endif
 #include ESACT_VTOP_HEADER
 #include "verilated.h"
+#include "verilated_syms.h"
 #ifndef ESACT_NO_TRACE
 #include "verilated_fst_c.h"
 #endif
@@ -404,6 +406,27 @@ RunResult Harness::run(const MemoryImage& img, Mode mode, uint64_t timeout) {
   configure(img, mode);
   start();
   return wait(timeout);
+}
+
+std::vector<SramAccesses> Harness::sram_accesses() const {
+  std::vector<SramAccesses> out;
+  const auto* scopes = p_->ctx->scopeNameMap();
+  if (!scopes) return out;
+  const auto u64 = [](const VerilatedVar* v) { return *static_cast<const uint64_t*>(v->datap()); };
+  const auto u32 = [](const VerilatedVar* v) { return *static_cast<const uint32_t*>(v->datap()); };
+  for (const auto& [name, scope] : *scopes) {
+    const VerilatedVar* r = scope->varFind("sram_reads_q");
+    const VerilatedVar* w = scope->varFind("sram_writes_q");
+    const VerilatedVar* wd = scope->varFind("sram_width");
+    const VerilatedVar* dp = scope->varFind("sram_depth");
+    if (!r || !w || !wd || !dp) continue;
+    std::string inst = name;
+    const std::string top = "TOP.esact_top.";
+    if (inst.rfind(top, 0) == 0) inst = inst.substr(top.size());
+    out.push_back({inst, u32(wd), u32(dp), u64(r), u64(w)});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.instance < b.instance; });
+  return out;
 }
 
 void Harness::close_trace() {

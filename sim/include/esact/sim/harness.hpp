@@ -33,6 +33,15 @@ struct HarnessConfig {
   std::string toggle_prefix;
 };
 
+/// Read and write enables of one esact_sram instance (cycles with re_i / we_i
+/// high since the model was built), from the simulation-only counters of
+/// rtl/common/esact_sram.sv.
+struct SramAccesses {
+  std::string instance;  ///< "u_gemm.gen_b.u_sram" (path below esact_top)
+  uint32_t width = 0, depth = 0;
+  uint64_t reads = 0, writes = 0;
+};
+
 /// The verilated model this harness was compiled against ("Vesact_top" for the
 /// RTL; scripts/power builds the gate-level netlist as "Vesact_gl").
 const char* model_name();
@@ -92,6 +101,9 @@ class Harness {
   RunResult wait(uint64_t timeout);
   /// configure + start + wait.
   RunResult run(const MemoryImage& img, Mode mode, uint64_t timeout);
+
+  /// Every esact_sram instance of the model with its access counts so far.
+  std::vector<SramAccesses> sram_accesses() const;
 
   /// Flush and close the trace (also done by the destructor).
   void close_trace();
