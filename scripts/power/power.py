@@ -348,6 +348,7 @@ def main():
     with open(os.path.join(a.out, "report.json"), "w") as f:
         json.dump(report, f, indent=1)
     write_text(report, os.path.join(a.out, "report.txt"))
+    plot(report, os.path.join(a.out, "report.png"))
     print(open(os.path.join(a.out, "report.txt")).read(), end="")
 
 
@@ -368,6 +369,8 @@ def sram_energy(run_json, table_json, liberty, seconds):
     out = {"table": table_json, "technology": tech, "source": table.get("source", ""), "instances": [],
            "missing": []}
     for s in run.get("srams", []):
+        # Gate-level model: the instance names are the netlist's escaped ones, mangled.
+        s = dict(s, instance=_MANGLE.sub(lambda m: chr(int(m.group(1), 16)), s["instance"]).strip().lstrip("\\"))
         e = entries.get((s["width"], s["depth"]))
         if e is None:
             out["missing"].append(f"{s['instance']} ({s['width']} x {s['depth']})")
@@ -380,6 +383,42 @@ def sram_energy(run_json, table_json, liberty, seconds):
         fail(f"SRAM geometries not in {table_json} for {tech}: {', '.join(out['missing'])} "
              f"(scripts/power/sram_table.py adds them)")
     return out
+
+
+def plot(r, path):
+    """Stacked bars: energy per unit in each phase group (logic), SRAMs as one more bar."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("power.py: matplotlib missing, no PNG (scripts/setup.sh installs it)", file=sys.stderr)
+        return
+    groups = [g["group"] for g in r["groups"]]
+    units = sorted({u for g in r["groups"] for u in g["units"]},
+                   key=lambda u: -sum(g["units"].get(u, {}).get("total_w", 0) * g["cycles"] for g in r["groups"]))
+    per = r["period_ns"] * 1e-9
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    bottom = [0.0] * len(groups)
+    for u in units:
+        vals = [g["units"].get(u, {}).get("total_w", 0) * g["cycles"] * per * 1e9 for g in r["groups"]]
+        ax.bar(groups, vals, bottom=bottom, label=u)
+        bottom = [b + v for b, v in zip(bottom, vals)]
+    if "srams" in r:
+        sram = collections.defaultdict(float)
+        for inst in r["srams"]["instances"]:
+            sram[inst["unit"]] += inst["energy_j"] * 1e9
+        b = 0.0
+        for u, v in sorted(sram.items()):
+            ax.bar(["SRAMs (run)"], [v], bottom=[b], hatch="//", label=f"SRAM {u}")
+            b += v
+    ax.set_ylabel("energy (nJ)")
+    ax.set_title(f"{r['label']}: energy per unit and phase group ({os.path.basename(r['liberty'])}, "
+                 f"{r['period_ns']} ns)", fontsize=9)
+    ax.legend(fontsize=6, ncol=2)
+    plt.xticks(rotation=30, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 def write_text(r, path):

@@ -7,7 +7,7 @@
 #   3. esact-sim-gl               the workload; outputs must equal the golden model; per-net
 #                                 toggles written every WINDOW cycles, SRAM read/write counts
 #   4. scripts/power/power.py     OpenSTA per pin per phase group, summed per unit
-#   5. scripts/power/sram_energy.py  SRAM accesses x energy table (data/power/)
+#   5. (power.py) SRAM reads/writes x data/power/sram_energy.json (CACTI, scripts/power/sram_table.py)
 #
 # Variables (environment or make):
 #   LIBERTY=nangate45|sky130hd|osu018|<file>   (default nangate45 from ../shared/pdk, else osu018)
@@ -40,6 +40,7 @@ out=${POWER_DIR:-$build/power/$cfgtag-$libtag}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 log() { echo "power: $*" >&2; }
+py=/usr/bin/python3  # Debian's, with python3-matplotlib (scripts/setup.sh)
 t_start=$(date +%s)
 
 # 1. synthesis
@@ -75,8 +76,8 @@ fi
 t_sim=$(date +%s)
 
 # 4. OpenSTA per phase group, per unit; 5. SRAMs
-macs=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['macs_golden'])" "$out/run.json")
-python3 "$here/power.py" --netlist-dir "$out" --toggles "$out/toggles" --period-ns "$period" --out "$out" \
+macs=$($py -c "import json,sys; print(json.load(open(sys.argv[1]))['macs_golden'])" "$out/run.json")
+$py "$here/power.py" --netlist-dir "$out" --toggles "$out/toggles" --period-ns "$period" --out "$out" \
   --macs "$macs" --label "$cfgtag $mode" --sram-run "$out/run.json" --sram-table "$root/data/power/sram_energy.json"
 t_end=$(date +%s)
 {
