@@ -11,7 +11,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: gl_test.sh BUILD_DIR}" && pwd)
 out=$build/power/ctest
-params=${GL_TEST_PARAMS:-"MAC_ROWS=2 MAC_COLS=16 N_MAX=16 D_MAX=64 GEMM_KC=64"}
+params=${GL_TEST_PARAMS:-"MAC_ROWS=2 MAC_COLS=16 N_MAX=16 D_MAX=64 GEMM_KC=64 GEMM_AB=64"}
 mkdir -p "$out"
 t0=$(date +%s)
 # Re-synthesize only when the RTL, the scripts or the configuration changed.

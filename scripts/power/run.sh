@@ -25,7 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 build=${BUILD_DIR:-build}
-small="MAC_ROWS=2 MAC_COLS=16 N_MAX=16 D_MAX=64 GEMM_KC=64"
+small="MAC_ROWS=2 MAC_COLS=16 N_MAX=16 D_MAX=64 GEMM_KC=64 GEMM_AB=64"
 params=${POWER_PARAMS:-$small}
 period=${PERIOD_NS:-5}
 mode=${MODE:-dense}
