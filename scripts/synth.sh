@@ -11,6 +11,8 @@
 #                             esact_pred esact_topk esact_simil esact_spls
 #                             ref_int8_mac ref_pred_lane (area references:
 #                             one INT8 MAC, one prediction lane)
+#                             esact_mac_array (the 16x16 INT8 MAC array, the
+#                             area the front end is compared with)
 #   BUILD_DIR=<dir>           report in <dir>/synth/ (default build)
 #
 # Memories (esact_spls_mem) are black boxes: their bits are listed, not their
@@ -22,7 +24,7 @@ root=$(pwd)
 yosys=${YOSYS:-yosys}
 build=${BUILD_DIR:-build}
 sizes=${SYNTH_SIZES:-pkg}
-units=${SYNTH_UNITS:-"esact_hlog esact_pred_prod esact_spls_qz ref_pred_lane ref_int8_mac esact_topk esact_simil esact_pred esact_spls"}
+units=${SYNTH_UNITS:-"esact_hlog esact_pred_prod esact_spls_qz ref_pred_lane ref_int8_mac esact_mac_array esact_topk esact_simil esact_pred esact_spls"}
 
 default_lib="$root/../shared/pdk/nangate45_typ.lib.gz"
 if [[ -z "${LIBERTY:-}" ]]; then
@@ -52,14 +54,16 @@ pkg=rtl/pkg/esact_pkg.sv
 # the two area references add their own file.
 rtl_reads=$(scripts/rtl_files.sh --yosys --lib esact_spls_mem --lib esact_sram)
 declare -A extra chp
-for u in esact_hlog esact_pred_prod esact_spls_qz esact_topk esact_simil esact_pred esact_spls; do extra[$u]=""; done
+for u in esact_hlog esact_pred_prod esact_spls_qz esact_topk esact_simil esact_pred esact_spls esact_mac_array; do
+  extra[$u]=""
+done
 extra[ref_int8_mac]="scripts/yosys/ref/ref_int8_mac.sv"
 extra[ref_pred_lane]="scripts/yosys/ref/ref_pred_lane.sv"
 if [[ "$sizes" == test ]]; then
-  chp[esact_topk]="-set N_MAX 64 -set SCORE_W 25"
+  chp[esact_topk]="-set N_MAX 64 -set SCORE_W 25 -set S 4"
   chp[esact_simil]="-set N_MAX 32 -set H_MAX 4 -set W_MAX 4"
-  chp[esact_pred]="-set N_MAX 16 -set D_MAX 32 -set H_MAX 4 -set DH_MAX 16 -set LANES 4"
-  chp[esact_spls]="-set N_MAX 16 -set D_MAX 32 -set H_MAX 4 -set DH_MAX 16 -set W_MAX 4 -set LANES 4"
+  chp[esact_pred]="-set N_MAX 16 -set D_MAX 32 -set H_MAX 4 -set DH_MAX 16 -set ROWS 2 -set COLS 2 -set CH 4"
+  chp[esact_spls]="-set N_MAX 16 -set D_MAX 32 -set H_MAX 4 -set DH_MAX 16 -set W_MAX 4 -set ROWS 4 -set COLS 2 -set CH 4"
 elif [[ "$sizes" != pkg ]]; then
   echo "synth: SYNTH_SIZES must be pkg or test, got '$sizes'" >&2; exit 2
 fi

@@ -1,37 +1,46 @@
-// ESACT SPLS: bit-level prediction unit (docs/spec.md 3.2), adders only.
+// ESACT SPLS: prediction array (docs/spec.md 3.2, docs/spls-rtl.md), adders only.
 //
-// Makes Khat, the per-head K shift, Kt, Qhat, the per-row Q shift, Qt and the
-// PAM scores of one layer from INT8 token rows and the host's HLog weight
-// codes.  Every product is esact_pred_prod (exponent add, at most two one-hot
-// terms); there is no multiplier (a CTest runs Yosys `stat` on this unit).
+// ROWS x COLS dot units, each the sum of CH HLog x HLog products (esact_pred_prod:
+// an exponent add and at most two one-hot terms) plus an accumulator: LANES =
+// ROWS * COLS * CH product lanes.  There is no multiplier (a CTest runs Yosys
+// `stat` on this unit).  ROWS, COLS and CH are powers of two >= 2.
 //
-// LANES lanes work on LANES adjacent output columns of one head (a "group";
-// a head of Dh columns has GPH = ceil(Dh / LANES) groups, the last one
-// partial: its idle lanes are forced to zero).
+//   K/Q pass  dot unit (r, c) = token tb*ROWS + r, output column c of the
+//             current column group; per cycle CH input channels.  Operands: the
+//             X memory word (ROWS tokens x CH channels, HLog codes) and the
+//             weight buffer word (CH channels x COLS columns).
+//   PAM       dot unit (r, c) = key kb*ROWS + r, channels c*CH.. of the head's
+//             chunk of COLS*CH channels; the query row's Qt is broadcast.  The
+//             COLS partial sums of a row make one score: ROWS scores per
+//             ceil(Dh / (COLS*CH)) cycles.
 //
 // Run (start_i with n_i, heads_i, dh_i; the caller checks the ranges, see
-// esact_spls; D = heads * dh is made by repeated addition):
-//   1. Tokens: n * D int8 values on the x stream, row-major (token j, channel d).
-//      They are HLog'd on the way in and kept in the X memory.
-//   2. K: for head h, group g: D weight beats Wk[d][h*Dh + g*LANES + l]
-//      (d = 0..D-1, lane l in byte l of the beat) fill the group buffer; then
-//      for every token j, D cycles accumulate Khat[j][group] in the lanes.
-//      After the head: sK_h from the OR of all |Khat| of the head, then a pass
-//      converts the head's Khat to Kt codes (Kt memory).
-//   3. For every query row i and head h: for every group g, D weight beats
-//      Wq[d][h*Dh + g*LANES + l] stream straight into the lanes (Qhat row);
-//      sQ_{i,h} from its OR; then for every key j, GPH cycles sum the lane
-//      products Qt x Kt through an adder tree: one PAM score per key.
-//   The w stream thus carries Wk once, then Wq once per query row, always in
-//   (head, group, d) order with LANES byte codes per beat.
-// Scores leave on the s stream with their row, head and key and s_last_o on
-// key n-1.  All work stalls while the score register is full (back-pressure).
+// esact_spls; D = heads * dh by repeated addition):
+//   1. x stream: the tokens, n * ceil(D/CH) beats of CH int8 bytes (token j,
+//      channels q*CH..q*CH+CH-1; bytes past D are ignored).  HLog'd on the way
+//      in and kept in the X memory.
+//   2. w stream: Wk, then Wq, each once: for head h, column group g (columns
+//      h*Dh + g*COLS + c, c < COLS; columns past the head are ignored), channel
+//      d = 0..D-1: one beat of COLS int8 weights.  HLog'd on the way in into a
+//      double-buffered group buffer, so the next group loads while the lanes
+//      work on the current one.
+//   3. Per head of each pass: every token block x every channel chunk gives a
+//      ROWS x COLS tile of Khat (Qhat) into the head buffer; after the head's
+//      last group, a conversion (two sweeps over the head buffer: OR of
+//      magnitudes, then shifted HLog) writes Kt (Qt) codes: K with one shift
+//      per head, Q with one per row and head.
+//   4. PAM, for every query row i, head h, key block: scores out.
+// Scores leave on the s stream: ROWS scores per beat (keys kb*ROWS + r, the
+// first s_count_o valid), tagged with row and head; s_last_o on the row's last
+// key block.  All work stalls while the score register is full.
 module esact_pred #(
   parameter int unsigned N_MAX  = esact_pkg::N_MAX,
   parameter int unsigned D_MAX  = esact_pkg::D_MAX,
   parameter int unsigned H_MAX  = esact_pkg::H_MAX,
   parameter int unsigned DH_MAX = esact_pkg::DH_MAX,
-  parameter int unsigned LANES  = esact_pkg::SPLS_LANES,
+  parameter int unsigned ROWS   = esact_pkg::SPLS_ROWS,
+  parameter int unsigned COLS   = esact_pkg::SPLS_COLS,
+  parameter int unsigned CH     = esact_pkg::SPLS_CH,
   // Derived, do not override.
   parameter int unsigned N_W    = $clog2(N_MAX + 1),
   parameter int unsigned H_W    = $clog2(H_MAX + 1),
@@ -39,7 +48,8 @@ module esact_pred #(
   parameter int unsigned ROW_W  = (N_MAX > 1) ? $clog2(N_MAX) : 1,
   parameter int unsigned HD_W   = (H_MAX > 1) ? $clog2(H_MAX) : 1,
   parameter int unsigned KH_W   = 16 + $clog2(D_MAX),    // |Khat| <= D * 2^14
-  parameter int unsigned PAM_W  = 18 + $clog2(DH_MAX)    // |PAM| <= Dh * 2^16
+  parameter int unsigned PAM_W  = 18 + $clog2(DH_MAX),   // |PAM| <= Dh * 2^16
+  parameter int unsigned SC_W   = $clog2(ROWS + 1)
 ) (
   input  logic                    clk_i,
   input  logic                    rst_ni,
@@ -50,308 +60,431 @@ module esact_pred #(
   input  logic [DH_W-1:0]         dh_i,
   output logic                    busy_o,
   output logic                    done_o,        // one-cycle pulse: last score taken
-  // Token stream: int8, row-major
+  // Token stream: CH int8 channels of one token per beat
   input  logic                    x_valid_i,
   output logic                    x_ready_o,
-  input  logic [7:0]              x_data_i,
-  // Weight-code stream: LANES HLog byte codes per beat
+  input  logic [CH*8-1:0]         x_data_i,
+  // Weight stream: COLS int8 weights of one input channel per beat
   input  logic                    w_valid_i,
   output logic                    w_ready_o,
-  input  logic [LANES*8-1:0]      w_data_i,
-  // PAM score stream
+  input  logic [COLS*8-1:0]       w_data_i,
+  // PAM score stream: ROWS keys per beat
   output logic                    s_valid_o,
   input  logic                    s_ready_i,
-  output logic signed [PAM_W-1:0] s_score_o,
+  output logic [ROWS*PAM_W-1:0]   s_scores_o,
+  output logic [SC_W-1:0]         s_count_o,
   output logic [ROW_W-1:0]        s_row_o,
   output logic [HD_W-1:0]         s_head_o,
-  output logic [ROW_W-1:0]        s_key_o,
   output logic                    s_last_o
 );
 
-  localparam int unsigned D_W     = $clog2(D_MAX + 1);
+  localparam int unsigned R       = ROWS;
+  localparam int unsigned C       = COLS;
+  localparam int unsigned P       = CH;
+  localparam int unsigned CP      = COLS * CH;
+  localparam int unsigned LR      = $clog2(R);
+  localparam int unsigned LC      = $clog2(C);
+  localparam int unsigned LP      = $clog2(P);
+  localparam int unsigned LCP     = $clog2(CP);
+  localparam int unsigned CW      = 16;                 // loop counters and running addresses
   localparam int unsigned PROD_W  = 18;
-  localparam int unsigned SH_W    = 5;
-  localparam int unsigned GPH_MAX = (DH_MAX + LANES - 1) / LANES;
-  // Kt words per token: H * GPH <= min(H_MAX * GPH_MAX, ceil(D_MAX / LANES) + H_MAX)
-  localparam int unsigned WPR_A   = H_MAX * GPH_MAX;
-  localparam int unsigned WPR_B   = (D_MAX + LANES - 1) / LANES + H_MAX;
-  localparam int unsigned WPR_MAX = (WPR_A < WPR_B) ? WPR_A : WPR_B;
-  localparam int unsigned G_W     = (GPH_MAX > 1) ? $clog2(GPH_MAX) : 1;
-  localparam int unsigned GN_W    = $clog2(GPH_MAX + 1);
-  localparam int unsigned WPR_W   = $clog2(WPR_MAX + 1);
-  localparam int unsigned X_DEPTH = N_MAX * D_MAX;
-  localparam int unsigned XA_W    = (X_DEPTH > 1) ? $clog2(X_DEPTH) : 1;
-  localparam int unsigned WB_AW   = (D_MAX > 1) ? $clog2(D_MAX) : 1;
-  localparam int unsigned KH_DEPTH = N_MAX * GPH_MAX;
-  localparam int unsigned KHA_W   = (KH_DEPTH > 1) ? $clog2(KH_DEPTH) : 1;
-  localparam int unsigned KT_DEPTH = N_MAX * WPR_MAX;
-  localparam int unsigned KTA_W   = (KT_DEPTH > 1) ? $clog2(KT_DEPTH) : 1;
-  localparam int unsigned TREE_W  = PROD_W + $clog2(LANES) + 1;
+  localparam int unsigned DOT_W   = PROD_W + LP + 1;
   localparam int unsigned ACC_W   = (KH_W > PAM_W) ? KH_W : PAM_W;
+  localparam int unsigned SH_W    = 5;
+  localparam int unsigned TB_MAX  = (N_MAX + R - 1) / R;
+  localparam int unsigned QD_MAX  = (D_MAX + P - 1) / P;
+  localparam int unsigned GPH_MAX = (DH_MAX + C - 1) / C;
+  localparam int unsigned SQH_MAX = (DH_MAX + CP - 1) / CP;
+  localparam int unsigned SQT_A   = H_MAX * SQH_MAX;
+  localparam int unsigned SQT_B   = (D_MAX + CP - 1) / CP + H_MAX;
+  localparam int unsigned SQT_MAX = (SQT_A < SQT_B) ? SQT_A : SQT_B;
+  localparam int unsigned X_DEP   = TB_MAX * QD_MAX;
+  localparam int unsigned WB_DEP  = 2 * QD_MAX;
+  localparam int unsigned KH_DEP  = TB_MAX * GPH_MAX;
+  localparam int unsigned KT_DEP  = TB_MAX * SQT_MAX;
+  localparam int unsigned XA_W    = (X_DEP > 1) ? $clog2(X_DEP) : 1;
+  localparam int unsigned WBA_W   = $clog2(WB_DEP);
+  localparam int unsigned KHA_W   = (KH_DEP > 1) ? $clog2(KH_DEP) : 1;
+  localparam int unsigned KTA_W   = (KT_DEP > 1) ? $clog2(KT_DEP) : 1;
 
   typedef enum logic [3:0] {
-    StIdle, StInitG, StInitH, StLoadX, StKW, StKC, StKS, StKT, StQC, StQS, StPam, StFin
+    StIdle, StInit, StLoadX, StPass, StPassEnd, StOr, StShift, StQz, StQzEnd, StPam, StFin
   } state_e;
-
-  typedef enum logic [1:0] {OpKC, OpQC, OpCV, OpPM} op_e;
+  typedef enum logic [1:0] {OpKQ, OpOr, OpQz, OpPm} op_e;
 
   state_e state_q, state_d;
 
-  // Run sizes.
-  logic [N_W-1:0]   n_q;
-  logic [H_W-1:0]   heads_q;
-  logic [DH_W-1:0]  dh_q;
-  logic [D_W-1:0]   d_q;        // D = heads * dh
-  logic [GN_W-1:0]  gph_q;      // groups per head
-  logic [WPR_W-1:0] wpr_q;      // Kt words per token = heads * gph
-
-  // Loop counters and running addresses.
-  logic [HD_W-1:0]  h_q;        // head
-  logic [G_W-1:0]   g_q;        // group within the head
-  logic [DH_W-1:0]  rem_q;      // dh - g * LANES: live lanes of the group
-  logic [ROW_W-1:0] j_q;        // token / key
-  logic [ROW_W-1:0] i_q;        // query row
-  logic [D_W-1:0]   c_q;        // input channel d
-  logic [XA_W-1:0]  xa_q;       // X memory address
-  logic [XA_W-1:0]  xrow_q;     // i * D
-  logic [KHA_W-1:0] ka_q;       // Khat address
-  logic [KHA_W-1:0] kbase_q;    // g (K pass) start
-  logic [KTA_W-1:0] ktrow_q;    // j * WPR
-  logic [KTA_W-1:0] hbase_q;    // h * GPH
-
-  // Stage-1 token (operands come from memories read in the issue cycle).
-  logic             t_valid_q, t_first_q, t_last_q;
-  op_e              t_op_q;
-  logic [KTA_W-1:0] t_addr_q;   // Khat or Kt write address
-  logic [G_W-1:0]   t_g_q;
-  logic [LANES-1:0] t_lmask_q;
-  logic [LANES*8-1:0] t_w_q;    // Wq beat (QC)
-  logic [ROW_W-1:0] t_i_q, t_j_q;
-  logic [HD_W-1:0]  t_h_q;
-  logic             t_rowlast_q;
-
-  // Accumulators, shifts and the Qhat row of the current head.
-  logic [LANES*ACC_W-1:0]    acc_q;
-  logic [KH_W-1:0]           or_q;     // OR of |Khat| (head) or |Qhat| (row, head)
-  logic [SH_W-1:0]           sk_q, sq_q;
-  logic [GPH_MAX*LANES*KH_W-1:0] qbuf_q;
-
-  // Score register.
-  logic                    s_valid_q;
-  logic signed [PAM_W-1:0] s_score_q;
-  logic [ROW_W-1:0]        s_row_q, s_key_q;
-  logic [HD_W-1:0]         s_head_q;
-  logic                    s_last_q;
-
-  logic adv;           // the pipeline may move (score register free or draining)
-  logic issue;         // a token enters stage 1 this cycle
-  logic x_fire, w_fire;
-  assign adv = !s_valid_q || s_ready_i;
+  // ---------------------------------------------------------------------------
+  // Run sizes (D, heads*gph and heads*sqh by repeated addition in StInit)
+  // ---------------------------------------------------------------------------
+  logic [CW-1:0] n_q, heads_q, dh_q, d_q, hg_q, sqt_q, hcnt_q;
+  logic [CW-1:0] gph, sqh, qd, tbn;  // ceil(dh/C), ceil(dh/CP), ceil(D/P), ceil(n/R)
+  assign gph = (dh_q + CW'(C - 1)) >> LC;
+  assign sqh = (dh_q + CW'(CP - 1)) >> LCP;
+  assign qd  = (d_q + CW'(P - 1)) >> LP;
+  assign tbn = (n_q + CW'(R - 1)) >> LR;
 
   // ---------------------------------------------------------------------------
   // Memories
   // ---------------------------------------------------------------------------
-  logic             xm_we, xm_re;
-  logic [7:0]       xm_wdata, xm_rdata;
-  logic             wb_we, wb_re;
-  logic [LANES*8-1:0] wb_rdata;
-  logic             kh_we, kh_re;
-  logic [LANES*KH_W-1:0] kh_wdata, kh_rdata;
-  logic [KHA_W-1:0] kh_waddr;
-  logic             kt_we, kt_re;
-  logic [LANES*8-1:0] kt_wdata, kt_rdata;
-  logic [KTA_W-1:0] kt_raddr;
+  logic               xm_we, xm_re;
+  logic [XA_W-1:0]    xm_waddr, xm_raddr;
+  logic [R*P*8-1:0]   xm_wdata, xm_rdata;
+  logic [R*P-1:0]     xm_wbe;
+  logic               wb_we, wb_re;
+  logic [WBA_W-1:0]   wb_waddr, wb_raddr;
+  logic [CP*8-1:0]    wb_wdata, wb_rdata;
+  logic [CP-1:0]      wb_wbe;
+  logic               kh_we, kh_re;
+  logic [KHA_W-1:0]   kh_waddr, kh_raddr;
+  logic [R*C*KH_W-1:0] kh_wdata, kh_rdata;
+  logic               kt_we, qt_we, kq_re;
+  logic [KTA_W-1:0]   kq_waddr, kt_raddr, qt_raddr;
+  logic [R*CP*8-1:0]  kq_wdata, kt_rdata, qt_rdata;
+  logic [R*CP-1:0]    kq_wbe;
 
-  // HLog of the incoming token byte.
-  logic       xq_neg, xq_nz, xq_h;
-  logic [3:0] xq_e;
-  esact_hlog #(.IN_W(8), .E_W(4)) u_xq (
-    .value_i (x_data_i),
-    .neg_o   (xq_neg),
-    .nz_o    (xq_nz),
-    .e_o     (xq_e),
-    .h_o     (xq_h)
+  esact_spls_mem #(.WIDTH(R*P*8), .DEPTH(X_DEP)) u_xmem (
+    .clk_i, .we_i(xm_we), .waddr_i(xm_waddr), .wdata_i(xm_wdata), .wbe_i(xm_wbe),
+    .re_i(xm_re), .raddr_i(xm_raddr), .rdata_o(xm_rdata)
   );
-  assign xm_wdata = xq_nz ? {xq_neg, 1'b1, xq_h, 1'b0, xq_e} : 8'h00;
-
-  esact_spls_mem #(.WIDTH(8), .DEPTH(X_DEPTH)) u_xmem (
-    .clk_i, .we_i(xm_we), .waddr_i(xa_q), .wdata_i(xm_wdata),
-    .re_i(xm_re), .raddr_i(xa_q), .rdata_o(xm_rdata)
+  esact_spls_mem #(.WIDTH(CP*8), .DEPTH(WB_DEP)) u_wbuf (
+    .clk_i, .we_i(wb_we), .waddr_i(wb_waddr), .wdata_i(wb_wdata), .wbe_i(wb_wbe),
+    .re_i(wb_re), .raddr_i(wb_raddr), .rdata_o(wb_rdata)
   );
-  esact_spls_mem #(.WIDTH(LANES*8), .DEPTH(D_MAX)) u_wbuf (
-    .clk_i, .we_i(wb_we), .waddr_i(c_q[WB_AW-1:0]), .wdata_i(w_data_i),
-    .re_i(wb_re), .raddr_i(c_q[WB_AW-1:0]), .rdata_o(wb_rdata)
-  );
-  esact_spls_mem #(.WIDTH(LANES*KH_W), .DEPTH(KH_DEPTH)) u_khat (
+  esact_spls_mem #(.WIDTH(R*C*KH_W), .DEPTH(KH_DEP)) u_khat (
     .clk_i, .we_i(kh_we), .waddr_i(kh_waddr), .wdata_i(kh_wdata),
-    .re_i(kh_re), .raddr_i(ka_q), .rdata_o(kh_rdata)
+    .wbe_i('1), .re_i(kh_re), .raddr_i(kh_raddr), .rdata_o(kh_rdata)
   );
-  esact_spls_mem #(.WIDTH(LANES*8), .DEPTH(KT_DEPTH)) u_kt (
-    .clk_i, .we_i(kt_we), .waddr_i(t_addr_q), .wdata_i(kt_wdata),
-    .re_i(kt_re), .raddr_i(kt_raddr), .rdata_o(kt_rdata)
+  esact_spls_mem #(.WIDTH(R*CP*8), .DEPTH(KT_DEP)) u_kt (
+    .clk_i, .we_i(kt_we), .waddr_i(kq_waddr), .wdata_i(kq_wdata), .wbe_i(kq_wbe),
+    .re_i(kq_re), .raddr_i(kt_raddr), .rdata_o(kt_rdata)
   );
-  assign kt_raddr = ktrow_q + hbase_q + KTA_W'(g_q);
+  esact_spls_mem #(.WIDTH(R*CP*8), .DEPTH(KT_DEP)) u_qt (
+    .clk_i, .we_i(qt_we), .waddr_i(kq_waddr), .wdata_i(kq_wdata), .wbe_i(kq_wbe),
+    .re_i(kq_re), .raddr_i(qt_raddr), .rdata_o(qt_rdata)
+  );
 
   // ---------------------------------------------------------------------------
-  // Issue (stage 0): the FSM walks the loops; one token per cycle at most.
+  // x stream -> HLog -> X memory (word = ROWS tokens x CH channels)
   // ---------------------------------------------------------------------------
-  logic last_c, last_j, last_g, last_h, last_i;
-  assign last_c = (c_q == d_q - 1'b1);
-  assign last_j = (N_W'(j_q) == n_q - 1'b1);
-  assign last_i = (N_W'(i_q) == n_q - 1'b1);
-  assign last_g = (GN_W'(g_q) == gph_q - 1'b1);
-  assign last_h = (H_W'(h_q) == heads_q - 1'b1);
+  logic [CW-1:0] xq_q, xj_q, xbase_q;
+  logic          x_fire, x_last_q, x_last_j;
+  logic [P*8-1:0] x_codes;
 
-  logic [LANES-1:0] lmask;
-  always_comb begin
-    for (int unsigned l = 0; l < LANES; l++) begin
-      lmask[l] = ({{(32-DH_W){1'b0}}, rem_q} > l);
-    end
+  for (genvar p = 0; p < P; p++) begin : g_xhlog
+    logic       neg, nz, h;
+    logic [3:0] e;
+    esact_hlog #(.IN_W(8), .E_W(4)) u_hlog (
+      .value_i (x_data_i[p*8 +: 8]), .neg_o(neg), .nz_o(nz), .e_o(e), .h_o(h)
+    );
+    assign x_codes[p*8 +: 8] = nz ? {neg, 1'b1, h, 1'b0, e} : 8'h00;
   end
 
   assign x_ready_o = (state_q == StLoadX);
   assign x_fire    = x_valid_i && x_ready_o;
-  assign w_ready_o = (state_q == StKW) || ((state_q == StQC) && adv);
-  assign w_fire    = w_valid_i && w_ready_o;
+  assign x_last_q  = (xq_q == qd - 1'b1);
+  assign x_last_j  = (xj_q == n_q - 1'b1);
   assign xm_we     = x_fire;
-  assign wb_we     = w_fire && (state_q == StKW);
-
+  assign xm_waddr  = XA_W'(xbase_q + xq_q);
+  assign xm_wdata  = {R{x_codes}};
   always_comb begin
-    issue = 1'b0;
-    unique case (state_q)
-      StKC, StKT, StPam: issue = adv;
-      StQC:              issue = adv && w_valid_i;
-      default:           issue = 1'b0;
-    endcase
-  end
-  assign xm_re = issue && ((state_q == StKC) || (state_q == StQC));
-  assign wb_re = issue && (state_q == StKC);
-  assign kh_re = issue && (state_q == StKT);
-  assign kt_re = issue && (state_q == StPam);
-
-  // Init arithmetic (repeated addition instead of multiplication).
-  logic cfg_done_g;
-  assign cfg_done_g = ({{(32-DH_W){1'b0}}, rem_q} <= LANES);
-
-  always_comb begin
-    state_d = state_q;
-    unique case (state_q)
-      StIdle:  if (start_i) state_d = StInitG;
-      StInitG: if (cfg_done_g) state_d = StInitH;
-      StInitH: if (last_h) state_d = StLoadX;
-      StLoadX: if (x_fire && last_c && last_j) state_d = StKW;
-      StKW:    if (w_fire && last_c) state_d = StKC;
-      StKC:    if (issue && last_c && last_j) state_d = last_g ? StKS : StKW;
-      StKS:    if (!t_valid_q) state_d = StKT;
-      StKT:    if (issue && last_g && last_j) state_d = last_h ? StQC : StKW;
-      StQC:    if (issue && last_c && last_g) state_d = StQS;
-      StQS:    if (!t_valid_q && adv) state_d = StPam;
-      StPam:   if (issue && last_g && last_j) state_d = (last_h && last_i) ? StFin : StQC;
-      StFin:   if (!t_valid_q && !s_valid_q) state_d = StIdle;
-      default: state_d = StIdle;
-    endcase
+    for (int unsigned r = 0; r < R; r++) begin
+      xm_wbe[r*P +: P] = (xj_q[LR-1:0] == LR'(r)) ? {P{1'b1}} : '0;
+    end
   end
 
-  assign busy_o = (state_q != StIdle);
-
   // ---------------------------------------------------------------------------
-  // Stage 1: lane products, accumulation, results.
+  // w stream -> HLog -> group buffer (two banks of ceil(D/CH) words; word q =
+  // CH channels x COLS columns, column c at bytes c*CH..c*CH+CH-1)
   // ---------------------------------------------------------------------------
-  logic [LANES*PROD_W-1:0] prod;
-  logic [LANES*8-1:0]      qz_code;
-  logic [LANES*KH_W-1:0]   qz_in;
-  logic [SH_W-1:0]         qz_shift;
-  logic [LANES*KH_W-1:0]   qrow_g;     // Qhat lanes of group t_g_q
-  logic [LANES*ACC_W-1:0]  acc_next;
-  logic [KH_W-1:0]         or_next;
-  logic signed [TREE_W-1:0] tree;
-  logic [SH_W-1:0]         shift_or;
+  logic [CW-1:0] fd_q, fcnt_q;
+  logic          fbank_q, cbank_q;
+  logic [1:0]    full_q;
+  logic          fill_on, w_fire, bank_free;
+  logic [C*8-1:0] w_codes;
 
+  for (genvar c = 0; c < C; c++) begin : g_whlog
+    logic       neg, nz, h;
+    logic [3:0] e;
+    esact_hlog #(.IN_W(8), .E_W(4)) u_hlog (
+      .value_i (w_data_i[c*8 +: 8]), .neg_o(neg), .nz_o(nz), .e_o(e), .h_o(h)
+    );
+    assign w_codes[c*8 +: 8] = nz ? {neg, 1'b1, h, 1'b0, e} : 8'h00;
+  end
+
+  assign fill_on   = (state_q != StIdle) && (state_q != StInit) && (fcnt_q != {hg_q[CW-2:0], 1'b0});
+  assign w_ready_o = fill_on && !full_q[fbank_q];
+  assign w_fire    = w_valid_i && w_ready_o;
+  assign wb_we     = w_fire;
+  assign wb_waddr  = WBA_W'((fbank_q ? CW'(QD_MAX) : CW'(0)) + (fd_q >> LP));
   always_comb begin
-    qrow_g = '0;
-    for (int unsigned g = 0; g < GPH_MAX; g++) begin
-      if (G_W'(g) == t_g_q) begin
-        qrow_g = qbuf_q[g*LANES*KH_W +: LANES*KH_W];
+    for (int unsigned c = 0; c < C; c++) begin
+      for (int unsigned p = 0; p < P; p++) begin
+        wb_wdata[(c*P + p)*8 +: 8] = w_codes[c*8 +: 8];
+        wb_wbe[c*P + p]            = (fd_q[LP-1:0] == LP'(p));
       end
     end
   end
 
-  // Shifted-HLog quantizers: Khat -> Kt (CV) and Qhat -> Qt (PM).
-  assign qz_in    = (t_op_q == OpCV) ? kh_rdata : qrow_g;
-  assign qz_shift = (t_op_q == OpCV) ? sk_q : sq_q;
+  // ---------------------------------------------------------------------------
+  // Loop state of the passes, the conversion and the PAM
+  // ---------------------------------------------------------------------------
+  logic          pass_q;                   // 0: K (Wk), 1: Q (Wq)
+  logic [CW-1:0] h_q, g_q, tb_q, q_q;       // head, group, token block, channel chunk
+  logic [CW-1:0] rem_q, dcrem_q, nrem_q;    // dh - g*C, D - q*P, n - tb*R
+  logic [CW-1:0] xrow_q, kha_q, khg_q;      // tb*qd, tile address tb*gph + g, g
+  logic [CW-1:0] hsq_q;                     // h * sqh
+  // conversion
+  logic [CW-1:0] ctb_q, cg_q, caddr_q, cktrow_q;   // tile (tb, g), its address, tb*sqt
+  logic [CW-1:0] stb_q, saddr_q, sktrow_q;         // segment start
+  // PAM
+  logic [CW-1:0] i_q, kb_q, sq_q, kbrow_q, irow_q, dhrem_q;
 
-  for (genvar l = 0; l < LANES; l++) begin : g_lane
-    esact_spls_qz #(.IN_W(KH_W), .SH_W(SH_W)) u_qz (
-      .v_i     (qz_in[l*KH_W +: KH_W]),
-      .shift_i (qz_shift),
-      .code_o  (qz_code[l*8 +: 8])
-    );
-    // Operands: (X code, weight code) for K/Q, (Qt, Kt) for the PAM.  Idle
-    // lanes of a partial group get a zero weight (their Qt/Kt are zero anyway).
-    logic [7:0] op_a, op_b;
-    always_comb begin
-      if (t_op_q == OpPM) begin
-        op_a = qz_code[l*8 +: 8];
-        op_b = kt_rdata[l*8 +: 8];
-      end else begin
-        op_a = xm_rdata;
-        op_b = (t_op_q == OpQC) ? t_w_q[l*8 +: 8] : wb_rdata[l*8 +: 8];
-        if (!t_lmask_q[l]) begin
-          op_b = 8'h00;
+  logic adv, issue;
+  logic s_valid_q;
+  assign adv = !s_valid_q || s_ready_i;
+
+  logic last_q, last_tb, last_g, last_h, last_ctb, last_cg, last_sq, last_kb, last_i, seg_end;
+  assign last_q   = (q_q == qd - 1'b1);
+  assign last_tb  = (tb_q == tbn - 1'b1);
+  assign last_g   = (g_q == gph - 1'b1);
+  assign last_h   = (h_q == heads_q - 1'b1);
+  assign last_ctb = (ctb_q == tbn - 1'b1);
+  assign last_cg  = (cg_q == gph - 1'b1);
+  assign last_sq  = (sq_q == sqh - 1'b1);
+  assign last_kb  = (kb_q == tbn - 1'b1);
+  assign last_i   = (i_q == n_q - 1'b1);
+  // K: one segment (all tiles of the head, one shift); Q: one per token block.
+  assign seg_end  = last_cg && (pass_q || last_ctb);
+
+  always_comb begin
+    unique case (state_q)
+      StPass:      issue = adv && full_q[cbank_q];
+      StOr, StQz:  issue = adv;
+      StPam:       issue = adv;
+      default:     issue = 1'b0;
+    endcase
+  end
+  assign bank_free = (state_q == StPass) && issue && last_q && last_tb;
+
+  // Memory reads of the issue stage.
+  assign xm_re    = issue && (state_q == StPass);
+  assign wb_re    = xm_re;
+  assign xm_raddr = XA_W'(xrow_q + q_q);
+  assign wb_raddr = WBA_W'((cbank_q ? CW'(QD_MAX) : CW'(0)) + q_q);
+  assign kh_re    = issue && ((state_q == StOr) || (state_q == StQz));
+  assign kh_raddr = KHA_W'(caddr_q);
+  assign kq_re    = issue && (state_q == StPam);
+  assign kt_raddr = KTA_W'(kbrow_q + hsq_q + sq_q);
+  assign qt_raddr = KTA_W'(irow_q + hsq_q + sq_q);
+
+  // Operand masks of the issued token.
+  logic [R-1:0]  amask;
+  logic [CP-1:0] bmask;
+  logic [SC_W-1:0] kcount;
+  always_comb begin
+    for (int unsigned r = 0; r < R; r++) begin
+      amask[r] = (nrem_q > CW'(r));
+    end
+    for (int unsigned c = 0; c < C; c++) begin
+      for (int unsigned p = 0; p < P; p++) begin
+        if (state_q == StPam) begin
+          bmask[c*P + p] = (dhrem_q > CW'(c*P + p));
+        end else begin
+          bmask[c*P + p] = (rem_q > CW'(c)) && (dcrem_q > CW'(p));
         end
       end
     end
-    esact_pred_prod #(.PROD_W(PROD_W)) u_prod (
-      .a_i (op_a),
-      .b_i (op_b),
-      .p_o (prod[l*PROD_W +: PROD_W])
-    );
+    kcount = (nrem_q > CW'(R)) ? SC_W'(R) : SC_W'(nrem_q);
   end
 
-  // Adder tree over the lanes (PAM mode).
+  // ---------------------------------------------------------------------------
+  // FSM
+  // ---------------------------------------------------------------------------
+  logic t_valid_q;
   always_comb begin
-    tree = '0;
-    for (int unsigned l = 0; l < LANES; l++) begin
-      tree = tree + TREE_W'($signed(prod[l*PROD_W +: PROD_W]));
-    end
+    state_d = state_q;
+    unique case (state_q)
+      StIdle:    if (start_i) state_d = StInit;
+      StInit:    if (hcnt_q == heads_q) state_d = StLoadX;
+      StLoadX:   if (x_fire && x_last_q && x_last_j) state_d = StPass;
+      StPass:    if (issue && last_q && last_tb && last_g) state_d = StPassEnd;
+      StPassEnd: if (!t_valid_q) state_d = StOr;
+      StOr:      if (issue && seg_end) state_d = StShift;
+      StShift:   if (!t_valid_q) state_d = StQz;
+      StQz:      if (issue && seg_end) state_d = (pass_q && !last_ctb) ? StOr : StQzEnd;
+      StQzEnd:   if (!t_valid_q) state_d = (pass_q && last_h) ? StPam : StPass;
+      StPam:     if (issue && last_sq && last_kb && last_h && last_i) state_d = StFin;
+      StFin:     if (!t_valid_q && !s_valid_q) state_d = StIdle;
+      default:   state_d = StIdle;
+    endcase
   end
+  assign busy_o = (state_q != StIdle);
 
+  // ---------------------------------------------------------------------------
+  // Stage 1 token (operands come from the memories read at issue)
+  // ---------------------------------------------------------------------------
+  op_e             t_op_q;
+  logic            t_first_q, t_last_q;
+  logic [R-1:0]    t_amask_q;
+  logic [CP-1:0]   t_bmask_q;
+  // Head buffer (K/Q) or Kt/Qt (conversion) write address; the upper bits are
+  // zero by the sizes (KT_DEP, KH_DEP) and only the address bits are used.
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [CW-1:0]   t_addr_q;
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic [LP-1:0]   t_gp_q;        // group within a Kt/Qt word (conversion)
+  logic [LR-1:0]   t_sel_q;       // query row within its Qt word (PAM)
+  logic [SC_W-1:0] t_count_q;
+  logic [ROW_W-1:0] t_i_q;
+  logic [HD_W-1:0] t_h_q;
+  logic            t_slast_q;
+
+  // Operands of the dot units.
+  logic [R*CP*8-1:0] opa;
+  logic [CP*8-1:0]   opb, qrow;
   always_comb begin
-    acc_next = acc_q;
-    or_next  = or_q;
-    if (t_op_q == OpPM) begin
-      acc_next[0 +: ACC_W] = (t_first_q ? '0 : acc_q[0 +: ACC_W]) + ACC_W'(tree);
-    end else begin
-      for (int unsigned l = 0; l < LANES; l++) begin
-        acc_next[l*ACC_W +: ACC_W] = (t_first_q ? '0 : acc_q[l*ACC_W +: ACC_W]) +
-                                     ACC_W'($signed(prod[l*PROD_W +: PROD_W]));
+    qrow = '0;
+    for (int unsigned r = 0; r < R; r++) begin
+      if (t_sel_q == LR'(r)) begin
+        qrow = qt_rdata[r*CP*8 +: CP*8];
       end
     end
-    for (int unsigned l = 0; l < LANES; l++) begin
-      or_next = or_next | (acc_next[l*ACC_W + KH_W - 1] ? (~acc_next[l*ACC_W +: KH_W] + 1'b1)
-                                                        : acc_next[l*ACC_W +: KH_W]);
+    for (int unsigned r = 0; r < R; r++) begin
+      for (int unsigned c = 0; c < C; c++) begin
+        for (int unsigned p = 0; p < P; p++) begin
+          if (t_op_q == OpPm) begin
+            opa[(r*CP + c*P + p)*8 +: 8] = kt_rdata[(r*CP + c*P + p)*8 +: 8];
+          end else begin
+            opa[(r*CP + c*P + p)*8 +: 8] = t_amask_q[r] ? xm_rdata[(r*P + p)*8 +: 8] : 8'h00;
+          end
+        end
+      end
+    end
+    for (int unsigned cp = 0; cp < CP; cp++) begin
+      if (!t_bmask_q[cp]) begin
+        opb[cp*8 +: 8] = 8'h00;
+      end else if (t_op_q == OpPm) begin
+        opb[cp*8 +: 8] = qrow[cp*8 +: 8];
+      end else begin
+        opb[cp*8 +: 8] = wb_rdata[cp*8 +: 8];
+      end
     end
   end
 
-  always_comb begin
-    for (int unsigned l = 0; l < LANES; l++) begin
-      kh_wdata[l*KH_W +: KH_W] = acc_next[l*ACC_W +: KH_W];
+  // Dot units and accumulators.
+  logic [R*C*ACC_W-1:0] acc_q, acc_next;
+  for (genvar r = 0; r < R; r++) begin : g_row
+    for (genvar c = 0; c < C; c++) begin : g_col
+      logic [P*PROD_W-1:0] prod;
+      logic signed [DOT_W-1:0] dot;
+      for (genvar p = 0; p < P; p++) begin : g_lane
+        esact_pred_prod #(.PROD_W(PROD_W)) u_prod (
+          .a_i (opa[(r*CP + c*P + p)*8 +: 8]),
+          .b_i (opb[(c*P + p)*8 +: 8]),
+          .p_o (prod[p*PROD_W +: PROD_W])
+        );
+      end
+      always_comb begin
+        dot = '0;
+        for (int unsigned p = 0; p < P; p++) begin
+          dot = dot + DOT_W'($signed(prod[p*PROD_W +: PROD_W]));
+        end
+      end
+      assign acc_next[(r*C + c)*ACC_W +: ACC_W] =
+          (t_first_q ? ACC_W'(0) : acc_q[(r*C + c)*ACC_W +: ACC_W]) + ACC_W'(dot);
+      assign kh_wdata[(r*C + c)*KH_W +: KH_W] = acc_next[(r*C + c)*ACC_W +: KH_W];
     end
   end
-  assign kh_waddr = t_addr_q[KHA_W-1:0];
-  assign kh_we    = adv && t_valid_q && (t_op_q == OpKC) && t_last_q;
-  assign kt_we    = adv && t_valid_q && (t_op_q == OpCV);
-  assign kt_wdata = qz_code;
+
+  // Scores: the COLS partial sums of each key.
+  logic [R*PAM_W-1:0] score_next;
+  always_comb begin
+    score_next = '0;
+    for (int unsigned r = 0; r < R; r++) begin
+      for (int unsigned c = 0; c < C; c++) begin
+        score_next[r*PAM_W +: PAM_W] = score_next[r*PAM_W +: PAM_W] + acc_next[(r*C + c)*ACC_W +: PAM_W];
+      end
+    end
+  end
+
+  // Conversion: row ORs of magnitudes, shifts, quantizers.
+  logic [R*KH_W-1:0] ror_q, ror_next;
+  logic [R*SH_W-1:0] rsh, sh_q;
+  logic [KH_W-1:0]   hor;
+  logic [SH_W-1:0]   hsh;
+  logic [R*C*KH_W-1:0] kh_mag;
+  always_comb begin
+    for (int unsigned rc = 0; rc < R*C; rc++) begin
+      kh_mag[rc*KH_W +: KH_W] = kh_rdata[rc*KH_W + KH_W - 1] ? (~kh_rdata[rc*KH_W +: KH_W] + 1'b1)
+                                                             : kh_rdata[rc*KH_W +: KH_W];
+    end
+    // The first tile of a segment starts the ORs afresh.
+    ror_next = t_first_q ? '0 : ror_q;
+    for (int unsigned r = 0; r < R; r++) begin
+      for (int unsigned c = 0; c < C; c++) begin
+        ror_next[r*KH_W +: KH_W] = ror_next[r*KH_W +: KH_W] | kh_mag[(r*C + c)*KH_W +: KH_W];
+      end
+    end
+    hor = '0;
+    for (int unsigned r = 0; r < R; r++) begin
+      hor = hor | ror_q[r*KH_W +: KH_W];
+    end
+  end
+  for (genvar r = 0; r < R; r++) begin : g_rshift
+    esact_spls_shift #(.IN_W(KH_W), .SH_W(SH_W)) u_shift (
+      .x_i (ror_q[r*KH_W +: KH_W]), .shift_o (rsh[r*SH_W +: SH_W])
+    );
+  end
+  esact_spls_shift #(.IN_W(KH_W), .SH_W(SH_W)) u_hshift (.x_i (hor), .shift_o (hsh));
+
+  logic [R*C*8-1:0] qz_code;
+  for (genvar r = 0; r < R; r++) begin : g_qzr
+    for (genvar c = 0; c < C; c++) begin : g_qzc
+      esact_spls_qz #(.IN_W(KH_W), .SH_W(SH_W)) u_qz (
+        .v_i     (kh_rdata[(r*C + c)*KH_W +: KH_W]),
+        .shift_i (sh_q[r*SH_W +: SH_W]),
+        .code_o  (qz_code[(r*C + c)*8 +: 8])
+      );
+    end
+  end
+  always_comb begin
+    for (int unsigned r = 0; r < R; r++) begin
+      for (int unsigned gp = 0; gp < P; gp++) begin
+        for (int unsigned c = 0; c < C; c++) begin
+          kq_wdata[(r*CP + gp*C + c)*8 +: 8] = qz_code[(r*C + c)*8 +: 8];
+          kq_wbe[r*CP + gp*C + c]            = (t_gp_q == LP'(gp));
+        end
+      end
+    end
+  end
+
+  assign kh_we    = adv && t_valid_q && (t_op_q == OpKQ) && t_last_q;
+  assign kh_waddr = KHA_W'(t_addr_q);
+  assign kt_we    = adv && t_valid_q && (t_op_q == OpQz) && !pass_q;
+  assign qt_we    = adv && t_valid_q && (t_op_q == OpQz) && pass_q;
+  assign kq_waddr = KTA_W'(t_addr_q);
 
   // ---------------------------------------------------------------------------
   // Registers
   // ---------------------------------------------------------------------------
+  logic                  s_last_q;
+  logic [R*PAM_W-1:0]    s_scores_q;
+  logic [SC_W-1:0]       s_count_q;
+  logic [ROW_W-1:0]      s_row_q;
+  logic [HD_W-1:0]       s_head_q;
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q   <= StIdle;
       t_valid_q <= 1'b0;
       s_valid_q <= 1'b0;
       done_o    <= 1'b0;
+      full_q    <= '0;
+      fbank_q   <= 1'b0;
+      cbank_q   <= 1'b0;
+      fcnt_q    <= '0;
+      fd_q      <= '0;
     end else begin
       state_q <= state_d;
       done_o  <= (state_q == StFin) && (state_d == StIdle);
@@ -361,8 +494,36 @@ module esact_pred #(
       if (s_valid_q && s_ready_i) begin
         s_valid_q <= 1'b0;
       end
-      if (adv && t_valid_q && (t_op_q == OpPM) && t_last_q) begin
+      if (adv && t_valid_q && (t_op_q == OpPm) && t_last_q) begin
         s_valid_q <= 1'b1;
+      end
+      // Group buffer banks: filled by the w stream, freed by the pass.
+      if (state_q == StIdle && start_i) begin
+        full_q  <= '0;
+        fbank_q <= 1'b0;
+        cbank_q <= 1'b0;
+        fcnt_q  <= '0;
+        fd_q    <= '0;
+      end else begin
+        for (int unsigned b = 0; b < 2; b++) begin
+          if (bank_free && (cbank_q == 1'(b))) begin
+            full_q[b] <= 1'b0;
+          end
+          if (w_fire && (fd_q == d_q - 1'b1) && (fbank_q == 1'(b))) begin
+            full_q[b] <= 1'b1;
+          end
+        end
+        if (bank_free) begin
+          cbank_q <= !cbank_q;
+        end
+        if (w_fire) begin
+          fd_q <= fd_q + 1'b1;
+          if (fd_q == d_q - 1'b1) begin
+            fd_q    <= '0;
+            fbank_q <= !fbank_q;
+            fcnt_q  <= fcnt_q + 1'b1;
+          end
+        end
       end
     end
   end
@@ -371,224 +532,201 @@ module esact_pred #(
   always_ff @(posedge clk_i) begin
     // Stage-1 token.
     if (adv) begin
-      t_first_q   <= 1'b0;
-      t_last_q    <= 1'b0;
-      t_op_q      <= OpKC;
-      t_addr_q    <= '0;
-      t_g_q       <= g_q;
-      t_lmask_q   <= lmask;
-      t_w_q       <= w_data_i;
-      t_i_q       <= i_q;
-      t_j_q       <= j_q;
-      t_h_q       <= h_q;
-      t_rowlast_q <= last_j;
+      t_first_q <= 1'b0;
+      t_last_q  <= 1'b0;
+      t_op_q    <= OpKQ;
+      t_amask_q <= amask;
+      t_bmask_q <= bmask;
+      t_addr_q  <= '0;
+      t_gp_q    <= cg_q[LP-1:0];
+      t_sel_q   <= i_q[LR-1:0];
+      t_count_q <= kcount;
+      t_i_q     <= ROW_W'(i_q);
+      t_h_q     <= HD_W'(h_q);
+      t_slast_q <= last_kb;
       unique case (state_q)
-        StKC: begin
-          t_op_q   <= OpKC;
-          t_first_q <= (c_q == '0);
-          t_last_q <= last_c;
-          t_addr_q <= KTA_W'(ka_q);
+        StPass: begin
+          t_op_q    <= OpKQ;
+          t_first_q <= (q_q == '0);
+          t_last_q  <= last_q;
+          t_addr_q  <= kha_q;
         end
-        StQC: begin
-          t_op_q    <= OpQC;
-          t_first_q <= (c_q == '0);
-          t_last_q  <= last_c;
+        StOr: begin
+          t_op_q    <= OpOr;
+          t_first_q <= (caddr_q == saddr_q);
         end
-        StKT: begin
-          t_op_q   <= OpCV;
-          t_addr_q <= ktrow_q + hbase_q + KTA_W'(g_q);
+        StQz: begin
+          t_op_q   <= OpQz;
+          t_addr_q <= cktrow_q + hsq_q + (cg_q >> LP);
         end
         StPam: begin
-          t_op_q    <= OpPM;
-          t_first_q <= (g_q == '0);
-          t_last_q  <= last_g;
+          t_op_q    <= OpPm;
+          t_first_q <= (sq_q == '0);
+          t_last_q  <= last_sq;
         end
-        default: t_op_q <= OpKC;
+        default: t_op_q <= OpKQ;
       endcase
     end
 
     // Stage-1 results.
     if (adv && t_valid_q) begin
-      acc_q <= acc_next;
-      if (t_last_q && (t_op_q == OpKC || t_op_q == OpQC)) begin
-        or_q <= or_next;
+      if (t_op_q == OpKQ || t_op_q == OpPm) begin
+        acc_q <= acc_next;
       end
-      if (t_last_q && t_op_q == OpQC) begin
-        for (int unsigned g = 0; g < GPH_MAX; g++) begin
-          if (G_W'(g) == t_g_q) begin
-            for (int unsigned l = 0; l < LANES; l++) begin
-              qbuf_q[(g*LANES + l)*KH_W +: KH_W] <= acc_next[l*ACC_W +: KH_W];
-            end
-          end
-        end
+      if (t_op_q == OpOr) begin
+        ror_q <= ror_next;
       end
     end
-    if (adv && t_valid_q && (t_op_q == OpPM) && t_last_q) begin
-      s_score_q <= acc_next[0 +: PAM_W];
-      s_row_q   <= t_i_q;
-      s_head_q  <= t_h_q;
-      s_key_q   <= t_j_q;
-      s_last_q  <= t_rowlast_q;
+    if (adv && t_valid_q && (t_op_q == OpPm) && t_last_q) begin
+      s_scores_q <= score_next;
+      s_count_q  <= t_count_q;
+      s_row_q    <= t_i_q;
+      s_head_q   <= t_h_q;
+      s_last_q   <= t_slast_q;
     end
 
     // Loops.
     unique case (state_q)
       StIdle: begin
         if (start_i) begin
-          n_q     <= n_i;
-          heads_q <= heads_i;
-          dh_q    <= dh_i;
-          rem_q   <= dh_i;
-          gph_q   <= '0;
+          n_q     <= CW'(n_i);
+          heads_q <= CW'(heads_i);
+          dh_q    <= CW'(dh_i);
           d_q     <= '0;
-          wpr_q   <= '0;
-          h_q     <= '0;
+          hg_q    <= '0;
+          sqt_q   <= '0;
+          hcnt_q  <= '0;
         end
       end
-      StInitG: begin
-        gph_q <= gph_q + 1'b1;
-        if (!cfg_done_g) begin
-          rem_q <= rem_q - DH_W'(LANES);
-        end
-      end
-      StInitH: begin
-        d_q   <= d_q + D_W'(dh_q);
-        wpr_q <= wpr_q + WPR_W'(gph_q);
-        h_q   <= h_q + 1'b1;
-        if (last_h) begin
-          h_q   <= '0;
-          c_q   <= '0;
-          j_q   <= '0;
-          xa_q  <= '0;
+      StInit: begin
+        if (hcnt_q != heads_q) begin
+          hcnt_q <= hcnt_q + 1'b1;
+          d_q    <= d_q + dh_q;
+          hg_q   <= hg_q + gph;
+          sqt_q  <= sqt_q + sqh;
+        end else begin
+          xq_q    <= '0;
+          xj_q    <= '0;
+          xbase_q <= '0;
         end
       end
       StLoadX: begin
         if (x_fire) begin
-          xa_q <= xa_q + 1'b1;
-          c_q  <= c_q + 1'b1;
-          if (last_c) begin
-            c_q <= '0;
-            j_q <= j_q + 1'b1;
+          xq_q <= xq_q + 1'b1;
+          if (x_last_q) begin
+            xq_q <= '0;
+            xj_q <= xj_q + 1'b1;
+            if (xj_q[LR-1:0] == LR'(R - 1)) begin
+              xbase_q <= xbase_q + qd;
+            end
           end
-          if (last_c && last_j) begin
-            // Set up the K pass of head 0, group 0.
-            j_q     <= '0;
-            g_q     <= '0;
-            rem_q   <= dh_q;
-            hbase_q <= '0;
-            kbase_q <= '0;
-            or_q    <= '0;
+          if (x_last_q && x_last_j) begin
+            pass_q  <= 1'b0;
+            h_q     <= '0;
+            hsq_q   <= '0;
           end
         end
       end
-      StKW: begin
-        if (w_fire) begin
-          c_q <= c_q + 1'b1;
-          if (last_c) begin
-            c_q  <= '0;
-            j_q  <= '0;
-            xa_q <= '0;
-            ka_q <= kbase_q;
-          end
-        end
-      end
-      StKC: begin
+      StPass: begin
         if (issue) begin
-          c_q  <= c_q + 1'b1;
-          xa_q <= xa_q + 1'b1;
-          if (last_c) begin
-            c_q  <= '0;
-            j_q  <= j_q + 1'b1;
-            ka_q <= ka_q + KHA_W'(gph_q);
-            if (last_j) begin
-              j_q     <= '0;
-              g_q     <= g_q + 1'b1;
-              rem_q   <= rem_q - DH_W'(LANES);
-              kbase_q <= kbase_q + 1'b1;
+          q_q     <= q_q + 1'b1;
+          dcrem_q <= dcrem_q - CW'(P);
+          if (last_q) begin
+            q_q     <= '0;
+            dcrem_q <= d_q;
+            tb_q    <= tb_q + 1'b1;
+            nrem_q  <= nrem_q - CW'(R);
+            xrow_q  <= xrow_q + qd;
+            kha_q   <= kha_q + gph;
+            if (last_tb) begin
+              tb_q   <= '0;
+              nrem_q <= n_q;
+              xrow_q <= '0;
+              g_q    <= g_q + 1'b1;
+              khg_q  <= khg_q + 1'b1;
+              kha_q  <= khg_q + 1'b1;
+              rem_q  <= rem_q - CW'(C);
             end
           end
         end
       end
-      StKS: begin
-        if (!t_valid_q) begin
-          sk_q    <= shift_or;
-          or_q    <= '0;
-          j_q     <= '0;
-          g_q     <= '0;
-          rem_q   <= dh_q;
-          ka_q    <= '0;
-          ktrow_q <= '0;
-        end
+      StPassEnd: begin
+        // Conversion of the head: first segment.
+        ctb_q    <= '0;
+        cg_q     <= '0;
+        caddr_q  <= '0;
+        cktrow_q <= '0;
+        stb_q    <= '0;
+        saddr_q  <= '0;
+        sktrow_q <= '0;
       end
-      StKT: begin
+      StOr, StQz: begin
         if (issue) begin
-          ka_q <= ka_q + 1'b1;
-          g_q  <= g_q + 1'b1;
-          if (last_g) begin
-            g_q     <= '0;
-            j_q     <= j_q + 1'b1;
-            ktrow_q <= ktrow_q + KTA_W'(wpr_q);
-            if (last_j) begin
-              // Next head's K pass, or the first query row.
-              j_q     <= '0;
-              c_q     <= '0;
-              kbase_q <= '0;
-              h_q     <= h_q + 1'b1;
-              hbase_q <= hbase_q + KTA_W'(gph_q);
-              if (last_h) begin
-                h_q     <= '0;
-                hbase_q <= '0;
-                i_q     <= '0;
-                xa_q    <= '0;
-                xrow_q  <= '0;
+          caddr_q <= caddr_q + 1'b1;
+          cg_q    <= cg_q + 1'b1;
+          if (last_cg) begin
+            cg_q     <= '0;
+            ctb_q    <= ctb_q + 1'b1;
+            cktrow_q <= cktrow_q + sqt_q;
+          end
+          if (seg_end) begin
+            if (state_q == StOr || !last_ctb) begin
+              // Rewind to the segment start for the quantizing sweep, or start
+              // the next segment (Q: next token block).
+              if (state_q == StOr) begin
+                ctb_q    <= stb_q;
+                caddr_q  <= saddr_q;
+                cktrow_q <= sktrow_q;
+              end else begin
+                stb_q    <= ctb_q + 1'b1;
+                saddr_q  <= caddr_q + 1'b1;
+                sktrow_q <= cktrow_q + sqt_q;
               end
             end
           end
         end
       end
-      StQC: begin
-        if (issue) begin
-          c_q  <= c_q + 1'b1;
-          xa_q <= xa_q + 1'b1;
-          if (last_c) begin
-            c_q   <= '0;
-            xa_q  <= xrow_q;
-            g_q   <= g_q + 1'b1;
-            rem_q <= rem_q - DH_W'(LANES);
+      StShift: begin
+        if (!t_valid_q) begin
+          for (int unsigned r = 0; r < R; r++) begin
+            sh_q[r*SH_W +: SH_W] <= pass_q ? rsh[r*SH_W +: SH_W] : hsh;
           end
         end
       end
-      StQS: begin
-        if (!t_valid_q && adv) begin
-          sq_q    <= shift_or;
-          or_q    <= '0;
-          j_q     <= '0;
-          g_q     <= '0;
-          rem_q   <= dh_q;
-          ktrow_q <= '0;
+      StQzEnd: begin
+        if (!t_valid_q) begin
+          h_q   <= h_q + 1'b1;
+          hsq_q <= hsq_q + sqh;
+          if (last_h) begin
+            h_q    <= '0;
+            hsq_q  <= '0;
+            pass_q <= 1'b1;
+          end
         end
       end
       StPam: begin
         if (issue) begin
-          g_q <= g_q + 1'b1;
-          if (last_g) begin
-            g_q     <= '0;
-            j_q     <= j_q + 1'b1;
-            ktrow_q <= ktrow_q + KTA_W'(wpr_q);
-            if (last_j) begin
-              // Next head of this row, or the next row.
-              j_q     <= '0;
-              c_q     <= '0;
+          sq_q    <= sq_q + 1'b1;
+          dhrem_q <= dhrem_q - CW'(CP);
+          if (last_sq) begin
+            sq_q    <= '0;
+            dhrem_q <= dh_q;
+            kb_q    <= kb_q + 1'b1;
+            kbrow_q <= kbrow_q + sqt_q;
+            nrem_q  <= nrem_q - CW'(R);
+            if (last_kb) begin
+              kb_q    <= '0;
+              kbrow_q <= '0;
+              nrem_q  <= n_q;
               h_q     <= h_q + 1'b1;
-              hbase_q <= hbase_q + KTA_W'(gph_q);
+              hsq_q   <= hsq_q + sqh;
               if (last_h) begin
-                h_q     <= '0;
-                hbase_q <= '0;
-                i_q     <= i_q + 1'b1;
-                xrow_q  <= xrow_q + XA_W'(d_q);
-                xa_q    <= xrow_q + XA_W'(d_q);
-              end else begin
-                xa_q <= xrow_q;
+                h_q   <= '0;
+                hsq_q <= '0;
+                i_q   <= i_q + 1'b1;
+                if (i_q[LR-1:0] == LR'(R - 1)) begin
+                  irow_q <= irow_q + sqt_q;
+                end
               end
             end
           end
@@ -596,19 +734,43 @@ module esact_pred #(
       end
       default: ;
     endcase
+
+    // Loop starts of a pass over one head and of the PAM.
+    if ((state_q == StLoadX && state_d == StPass) || (state_q == StQzEnd && state_d == StPass)) begin
+      g_q     <= '0;
+      tb_q    <= '0;
+      q_q     <= '0;
+      rem_q   <= dh_q;
+      dcrem_q <= d_q;
+      nrem_q  <= n_q;
+      xrow_q  <= '0;
+      kha_q   <= '0;
+      khg_q   <= '0;
+    end
+    if (state_q == StQzEnd && state_d == StPam) begin
+      i_q     <= '0;
+      kb_q    <= '0;
+      sq_q    <= '0;
+      kbrow_q <= '0;
+      irow_q  <= '0;
+      dhrem_q <= dh_q;
+      nrem_q  <= n_q;
+    end
   end
 
-  // Shift of the group just finished (K: whole head; Q: one row of one head).
-  esact_spls_shift #(.IN_W(KH_W), .SH_W(SH_W)) u_shift (
-    .x_i     (or_q),
-    .shift_o (shift_or)
-  );
+  assign s_valid_o  = s_valid_q;
+  assign s_scores_o = s_scores_q;
+  assign s_count_o  = s_count_q;
+  assign s_row_o    = s_row_q;
+  assign s_head_o   = s_head_q;
+  assign s_last_o   = s_last_q;
 
-  assign s_valid_o = s_valid_q;
-  assign s_score_o = s_score_q;
-  assign s_row_o   = s_row_q;
-  assign s_head_o  = s_head_q;
-  assign s_key_o   = s_key_q;
-  assign s_last_o  = s_last_q;
+`ifndef SYNTHESIS
+  initial begin
+    assert (R >= 2 && C >= 2 && P >= 2 && (R & (R - 1)) == 0 && (C & (C - 1)) == 0 &&
+            (P & (P - 1)) == 0)
+      else $fatal(1, "esact_pred: ROWS, COLS and CH must be powers of two >= 2");
+  end
+`endif
 
 endmodule

@@ -2,11 +2,13 @@
 //
 // Input: the masks of one query row, one head per beat (in_last_i on the last
 // head).  The unit keeps the masks of the most recent W_MAX leader rows in a
-// ring of W_MAX + 1 slots; the extra slot takes the incoming row's masks as
-// they arrive (so a row never overwrites a leader that its own window still
-// needs) and is committed only when the row turns out to be a leader.  Per
-// beat every slot's overlap grows by popcount(mask AND slot mask of that
-// head).  After the last head, among the slots whose row lies in the window
+// ring of W_MAX + 1 slots, each slot a memory (esact_spls_mem) of H_MAX words
+// of N_MAX bits, not flip-flops; the extra slot takes the incoming row's masks
+// as they arrive (so a row never overwrites a leader that its own window still
+// needs) and is committed only when the row turns out to be a leader.  A beat
+// of head h reads word h of every slot as it is accepted; one cycle later
+// every slot's overlap grows by popcount(mask AND slot mask of that head), so
+// beats are taken one per cycle.  After the last head, among the slots whose row lies in the window
 // [i - W, i - 1], the largest overlap wins, ties to the nearest (largest) row;
 // ov >= T makes row i a follower of that row, else a leader.  W = 0 leaves no
 // candidate (every row a leader).  One decision per row on the output stream.
@@ -50,7 +52,6 @@ module esact_simil #(
   localparam int unsigned PC_W   = $clog2(N_MAX + 1);
   localparam int unsigned CMP_W  = ROW_W + WIN_W + 1;  // tag + W without overflow
 
-  logic [SLOTS*H_MAX*N_MAX-1:0] win_q;     // slot s, head h at [(s*H_MAX+h)*N_MAX +: N_MAX]
   logic [SLOTS*ROW_W-1:0]       tag_q;     // row index held by slot s
   logic [SLOTS-1:0]             tag_ok_q;  // slot s holds a leader row
   logic [SLOTS*OV_W-1:0]        ov_q;      // overlap of the current row with slot s
@@ -61,30 +62,38 @@ module esact_simil #(
   logic                         rows_full_q;
   logic                         err_q;
 
+  // Second stage: the accepted beat, compared with the slot words read for it.
+  logic             p_valid_q, p_first_q, p_last_q;
+  logic [N_MAX-1:0] p_mask_q;
+
   logic in_fire, out_fire;
-  assign in_ready_o  = !decide_q;
+  assign in_ready_o  = !decide_q && !(p_valid_q && p_last_q);
   assign in_fire     = in_valid_i && in_ready_o;
   assign out_valid_o = decide_q;
   assign out_fire    = out_valid_o && out_ready_i;
   assign err_o       = err_q;
 
-  // Overlap of the incoming head mask with every slot.
+  // Window memories (one per slot; word h = the slot row's mask of head h) and
+  // the overlap of the accepted head mask with every slot.
+  localparam int unsigned HA_W = (H_MAX > 1) ? $clog2(H_MAX) : 1;
   logic [SLOTS*PC_W-1:0] pc;
   for (genvar s = 0; s < SLOTS; s++) begin : g_slot_pc
     logic [N_MAX-1:0] slot_mask;
-    always_comb begin
-      slot_mask = '0;
-      for (int unsigned h = 0; h < H_MAX; h++) begin
-        if (HD_W'(h) == head_q) begin
-          slot_mask = win_q[(s*H_MAX + h)*N_MAX +: N_MAX];
-        end
-      end
-    end
+    esact_spls_mem #(.WIDTH(N_MAX), .DEPTH(H_MAX)) u_win (
+      .clk_i,
+      .we_i    (in_fire && (spare_q == SLOT_W'(s))),
+      .waddr_i (HA_W'(head_q)),
+      .wdata_i (in_mask_i),
+      .wbe_i   ('1),
+      .re_i    (in_fire),
+      .raddr_i (HA_W'(head_q)),
+      .rdata_o (slot_mask)
+    );
     esact_spls_popcnt #(
       .IN_W  (N_MAX),
       .OUT_W (PC_W)
     ) u_pc (
-      .x_i     (slot_mask & in_mask_i),
+      .x_i     (slot_mask & p_mask_q),
       .count_o (pc[s*PC_W +: PC_W])
     );
   end
@@ -129,7 +138,9 @@ module esact_simil #(
       decide_q    <= 1'b0;
       rows_full_q <= 1'b0;
       err_q       <= 1'b0;
+      p_valid_q   <= 1'b0;
     end else if (start_i) begin
+      p_valid_q   <= 1'b0;
       tag_ok_q    <= '0;
       spare_q     <= '0;
       head_q      <= '0;
@@ -138,8 +149,9 @@ module esact_simil #(
       rows_full_q <= 1'b0;
       err_q       <= 1'b0;
     end else if (out_fire) begin
-      decide_q <= 1'b0;
-      head_q   <= '0;
+      decide_q  <= 1'b0;
+      p_valid_q <= 1'b0;
+      head_q    <= '0;
       if (!out_follower_o) begin
         // Commit the spare slot as the newest leader; the oldest slot becomes spare.
         tag_q[spare_q*ROW_W +: ROW_W] <= row_q;
@@ -152,32 +164,35 @@ module esact_simil #(
       end else begin
         row_q <= row_q + 1'b1;
       end
-    end else if (in_fire) begin
-      if (rows_full_q || (head_q == HD_W'(H_MAX - 1) && !in_last_i)) begin
-        err_q <= 1'b1;
+    end else begin
+      p_valid_q <= in_fire;
+      if (p_valid_q) begin
+        for (int unsigned s = 0; s < SLOTS; s++) begin
+          ov_q[s*OV_W +: OV_W] <= (p_first_q ? '0 : ov_q[s*OV_W +: OV_W]) + OV_W'(pc[s*PC_W +: PC_W]);
+        end
+        if (p_last_q) begin
+          decide_q <= 1'b1;
+        end
       end
-      for (int unsigned s = 0; s < SLOTS; s++) begin
-        ov_q[s*OV_W +: OV_W] <= ((head_q == '0) ? '0 : ov_q[s*OV_W +: OV_W]) +
-                                OV_W'(pc[s*PC_W +: PC_W]);
-      end
-      if (in_last_i) begin
-        decide_q <= 1'b1;
-      end else if (head_q != HD_W'(H_MAX - 1)) begin
-        head_q <= head_q + 1'b1;
+      if (in_fire) begin
+        if (rows_full_q || (head_q == HD_W'(H_MAX - 1) && !in_last_i)) begin
+          err_q <= 1'b1;
+        end
+        if (in_last_i) begin
+          head_q <= '0;
+        end else if (head_q != HD_W'(H_MAX - 1)) begin
+          head_q <= head_q + 1'b1;
+        end
       end
     end
   end
 
-  // Window masks (no reset: a slot is read only once tag_ok_q marks it).
+  // The accepted beat (no reset: guarded by p_valid_q).
   always_ff @(posedge clk_i) begin
     if (in_fire) begin
-      for (int unsigned s = 0; s < SLOTS; s++) begin
-        for (int unsigned h = 0; h < H_MAX; h++) begin
-          if (SLOT_W'(s) == spare_q && HD_W'(h) == head_q) begin
-            win_q[(s*H_MAX + h)*N_MAX +: N_MAX] <= in_mask_i;
-          end
-        end
-      end
+      p_mask_q  <= in_mask_i;
+      p_first_q <= (head_q == '0);
+      p_last_q  <= in_last_i;
     end
   end
 

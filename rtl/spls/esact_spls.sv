@@ -24,7 +24,9 @@ module esact_spls #(
   parameter int unsigned H_MAX  = esact_pkg::H_MAX,
   parameter int unsigned DH_MAX = esact_pkg::DH_MAX,
   parameter int unsigned W_MAX  = esact_pkg::W_MAX,
-  parameter int unsigned LANES  = esact_pkg::SPLS_LANES,
+  parameter int unsigned ROWS   = esact_pkg::SPLS_ROWS,
+  parameter int unsigned COLS   = esact_pkg::SPLS_COLS,
+  parameter int unsigned CH     = esact_pkg::SPLS_CH,
   // Derived, do not override.
   parameter int unsigned N_W    = $clog2(N_MAX + 1),
   parameter int unsigned H_W    = $clog2(H_MAX + 1),
@@ -47,14 +49,14 @@ module esact_spls #(
   output logic               busy_o,
   output logic               done_o,
   output logic [5:0]         err_o,
-  // Token stream (int8, row-major)
+  // Token stream (CH int8 channels of one token per beat)
   input  logic               x_valid_i,
   output logic               x_ready_o,
-  input  logic [7:0]         x_data_i,
-  // Weight-code stream (LANES HLog byte codes per beat)
+  input  logic [CH*8-1:0]    x_data_i,
+  // Weight stream (COLS int8 weights of one input channel per beat: Wk, then Wq)
   input  logic               w_valid_i,
   output logic               w_ready_o,
-  input  logic [LANES*8-1:0] w_data_i,
+  input  logic [COLS*8-1:0]  w_data_i,
   // Mask stream: one per (row, head)
   output logic               m_valid_o,
   input  logic               m_ready_i,
@@ -175,10 +177,12 @@ module esact_spls #(
   // ---------------------------------------------------------------------------
   // Prediction -> top-k
   // ---------------------------------------------------------------------------
+  localparam int unsigned SC_W = $clog2(ROWS + 1);
   logic                    s_valid, s_ready, s_last;
-  logic signed [PAM_W-1:0] s_score;
+  logic [ROWS*PAM_W-1:0]   s_scores;
+  logic [SC_W-1:0]         s_count;
   logic                    pred_busy, pred_done;
-  logic [ROW_W-1:0]        s_row, s_key;
+  logic [ROW_W-1:0]        s_row;
   logic [HD_W-1:0]         s_head;
 
   esact_pred #(
@@ -186,7 +190,9 @@ module esact_spls #(
     .D_MAX  (D_MAX),
     .H_MAX  (H_MAX),
     .DH_MAX (DH_MAX),
-    .LANES  (LANES)
+    .ROWS   (ROWS),
+    .COLS   (COLS),
+    .CH     (CH)
   ) u_pred (
     .clk_i,
     .rst_ni,
@@ -202,13 +208,13 @@ module esact_spls #(
     .w_valid_i,
     .w_ready_o,
     .w_data_i,
-    .s_valid_o (s_valid),
-    .s_ready_i (s_ready),
-    .s_score_o (s_score),
-    .s_row_o   (s_row),
-    .s_head_o  (s_head),
-    .s_key_o   (s_key),
-    .s_last_o  (s_last)
+    .s_valid_o  (s_valid),
+    .s_ready_i  (s_ready),
+    .s_scores_o (s_scores),
+    .s_count_o  (s_count),
+    .s_row_o    (s_row),
+    .s_head_o   (s_head),
+    .s_last_o   (s_last)
   );
 
   logic             t_valid, t_ready, topk_err;
@@ -216,14 +222,16 @@ module esact_spls #(
 
   esact_topk #(
     .N_MAX   (N_MAX),
-    .SCORE_W (PAM_W)
+    .SCORE_W (PAM_W),
+    .S       (ROWS)
   ) u_topk (
     .clk_i,
     .rst_ni,
     .k_i         (k_q),
     .in_valid_i  (s_valid),
     .in_ready_o  (s_ready),
-    .in_score_i  (s_score),
+    .in_scores_i (s_scores),
+    .in_count_i  (s_count),
     .in_last_i   (s_last),
     .out_valid_o (t_valid),
     .out_ready_i (t_ready),
@@ -313,6 +321,6 @@ module esact_spls #(
   // Status the top level does not use: the score tags, the sub-unit done/busy
   // and the sub-unit overflow errors (impossible after the configuration check).
   logic unused_status;
-  assign unused_status = ^{s_row, s_key, s_head, pred_busy, pred_done, topk_err, simil_err, l_ov};
+  assign unused_status = ^{s_row, s_head, pred_busy, pred_done, topk_err, simil_err, l_ov};
 
 endmodule

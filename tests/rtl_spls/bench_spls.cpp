@@ -1,130 +1,164 @@
-// bench_spls: cycles per query row of esact_spls at esact_pkg sizes (not a CTest;
-// `cmake --build <build> --target bench_spls && <build>/tests/rtl_spls/bench_spls`).
-// Drives one layer-sized run per configuration with no stalls, checks every mask
-// and decision against the golden model, and prints the measured cycles next to
-// the dense Q/K generation MACs it replaces.
+// esact-spls-bench: the SPLS front end (esact_spls at the esact_pkg sizes) alone on
+// one layer of a synthetic workload, without stalls.  Every mask and every
+// leader decision is checked against the golden model (exit 1 on a mismatch),
+// the bytes read on the x and w streams are counted, and the cycle count is
+// checked against the cycle model of docs/spls-rtl.md (spls_cycle_model.hpp;
+// exit 2 when they differ).  The last line is `front end cycles: C`.
+//
+//   esact-spls-bench --synthetic n=128,d=768,heads=12,similarity=0.6,seed=1 [--k K] [--window W] [--threshold T]
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <chrono>
-#include <cstdio>
-#include <memory>
-#include <random>
-#include <type_traits>
-#include <vector>
-
-#include "Vspls_l8.h"
-#include "Vspls_l64.h"
+#include "Vspls_pkg.h"
+#include "esact/layer.hpp"
 #include "esact/params.hpp"
-#include "esact/spls.hpp"
+#include "esact/report.hpp"
+#include "esact/synthetic.hpp"
+#include "spls_cycle_model.hpp"
 #include "spls_stream.hpp"
 #include "tb_common.hpp"
 
 namespace {
-// Set byte l of a Verilator port of 8 * lanes bits (a 64-bit integer or a VlWide).
-template <typename T>
-void set_byte(T& port, int l, uint8_t v) {
-  if constexpr (std::is_integral_v<T>) {
-    if (l == 0) port = 0;
-    port |= static_cast<T>(v) << (8 * l);
-  } else {
-    if (l % 4 == 0) port[l / 4] = 0;
-    port[l / 4] |= static_cast<uint32_t>(v) << (8 * (l % 4));
-  }
-}
+namespace params = esact::params;
 
-struct Cfg {
-  int n, heads, dh, k, window, threshold;
+struct Outcome {
+  uint64_t cycles = 0, masks = 0, decisions = 0, followers = 0, mismatches = 0;
+  uint64_t x_bytes = 0, w_bytes = 0;
+  std::string first_mismatch;
 };
 
-template <typename M, int kLanes>
-bool bench(const Cfg& c, std::mt19937_64& rng) {
-  auto m = std::make_unique<M>();
-  spls_tb::reset(*m);
-  const int d = c.heads * c.dh, n = c.n;
-  const auto x = spls_tb::similar_rows(rng, n, d, 0.6, 0);
-  const auto wq = spls_tb::random_int8(rng, static_cast<size_t>(d) * d, 0);
-  const auto wk = spls_tb::random_int8(rng, static_cast<size_t>(d) * d, 0);
-  const auto pred = esact::predict(x, wq, wk, n, d, c.heads);
-  const auto masks = esact::topk_masks(pred.pam, n, c.heads, c.k);
-  const auto leader = esact::similarity(masks, n, c.heads, c.window, c.threshold);
-  const auto beats = spls_tb::weight_stream(wq, wk, n, d, c.heads, kLanes, rng);
-  m->cfg_n_i = n;
-  m->cfg_heads_i = c.heads;
-  m->cfg_dh_i = c.dh;
-  m->cfg_k_i = c.k;
-  m->cfg_window_i = c.window;
-  m->cfg_thresh_i = c.threshold;
-  m->m_ready_i = 1;
-  m->l_ready_i = 1;
-  m->start_i = 1;
-  spls_tb::settle(*m);
-  spls_tb::posedge(*m);
-  m->start_i = 0;
-  size_t xi = 0, wi = 0, mi = 0;
-  int li = 0, errors = 0, followers = 0;
-  uint64_t cycle = 0, first = 0, last = 0;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (bool done = false; !done; ++cycle) {
-    m->x_valid_i = xi < x.size();
-    m->x_data_i = static_cast<uint8_t>(xi < x.size() ? x[xi] : 0);
-    m->w_valid_i = wi < beats.size();
-    if (wi < beats.size())
-      for (int l = 0; l < kLanes; ++l) set_byte(m->w_data_i, l, beats[wi][l]);
-    spls_tb::settle(*m);
-    if (m->m_valid_o) {
-      const int i = static_cast<int>(mi / c.heads), h = static_cast<int>(mi % c.heads);
-      for (int j = 0; j < n; ++j) {
-        const int r = (m->m_mask_o[j / 32] >> (j % 32)) & 1;
-        if (r != masks[(static_cast<size_t>(h) * n + i) * n + j] && errors++ == 0)
-          fmt::print("MISMATCH mask row {} head {} column {} (cycle {})\n", i, h, j, cycle);
+void note_mismatch(Outcome& o, std::string what) {
+  if (o.mismatches++ == 0) o.first_mismatch = std::move(what);
+}
+
+Outcome run_front_end(const esact::LayerResult& r, const esact::Layer& layer, int window, int threshold) {
+  const int n = r.n, d = r.d, heads = r.heads, dh = d / heads;
+  std::mt19937_64 rng(1);
+  const auto xb = spls_tb::token_stream(r.a, n, d, static_cast<int>(params::SPLS_CH), rng);
+  const auto wb = spls_tb::weight_stream(layer.wq, layer.wk, d, heads, static_cast<int>(params::SPLS_COLS), rng);
+  Vspls_pkg m;
+  spls_tb::reset(m);
+  m.cfg_n_i = static_cast<uint32_t>(n);
+  m.cfg_heads_i = static_cast<uint32_t>(heads);
+  m.cfg_dh_i = static_cast<uint32_t>(dh);
+  m.cfg_k_i = static_cast<uint32_t>(r.k_used);
+  m.cfg_window_i = static_cast<uint32_t>(window);
+  m.cfg_thresh_i = static_cast<uint32_t>(threshold);
+  m.m_ready_i = 1;
+  m.l_ready_i = 1;
+  m.start_i = 1;
+  Outcome o;
+  size_t xi = 0, wi = 0;
+  const uint64_t limit = 50 * spls_cycle_model(spls_pkg_shape(), n, d, heads) + 100000;
+  for (bool done = false; !done; ++o.cycles) {
+    if (o.cycles > limit) throw std::runtime_error(fmt::format("hang: no done_o after {} cycles", o.cycles));
+    m.x_valid_i = xi < xb.size();
+    spls_tb::put_bytes(m.x_data_i, xi < xb.size() ? xb[xi] : spls_tb::Beat(params::SPLS_CH, 0));
+    m.w_valid_i = wi < wb.size();
+    spls_tb::put_bytes(m.w_data_i, wi < wb.size() ? wb[wi] : spls_tb::Beat(params::SPLS_COLS, 0));
+    spls_tb::settle(m);
+    if (m.m_valid_o) {
+      const int i = static_cast<int>(o.masks / heads), h = static_cast<int>(o.masks % heads);
+      if (static_cast<int>(m.m_row_o) != i || static_cast<int>(m.m_head_o) != h)
+        note_mismatch(o, fmt::format("mask {} tagged row {} head {}", o.masks, m.m_row_o, m.m_head_o));
+      for (int j = 0; j < static_cast<int>(params::N_MAX); ++j) {
+        const int g = j < n ? r.masks[(static_cast<size_t>(h) * n + i) * n + j] : 0;
+        if (spls_tb::get_bit(m.m_mask_o, j) != g)
+          note_mismatch(o, fmt::format("mask row {} head {} key {}: rtl {} golden {}", i, h, j, 1 - g, g));
       }
-      ++mi;
+      ++o.masks;
     }
-    if (m->l_valid_o) {
-      const int r = m->l_follower_o ? static_cast<int>(m->l_leader_o) : -1;
-      if (r != leader[li] && errors++ == 0) fmt::print("MISMATCH leader row {} (cycle {})\n", li, cycle);
-      followers += r >= 0;
-      if (li == 0) first = cycle;
-      last = cycle;
-      ++li;
+    if (m.l_valid_o) {
+      const int i = static_cast<int>(o.decisions);
+      const int got = m.l_follower_o ? static_cast<int>(m.l_leader_o) : -1;
+      if (i >= n || static_cast<int>(m.l_row_o) != i || got != r.leader[i])
+        note_mismatch(o, fmt::format("decision {} (row tag {}): rtl {} golden {}", i, m.l_row_o, got,
+                                     i < n ? r.leader[i] : -2));
+      o.followers += got >= 0;
+      ++o.decisions;
     }
-    if (m->x_valid_i && m->x_ready_o) ++xi;
-    if (m->w_valid_i && m->w_ready_o) ++wi;
-    done = m->done_o;
-    spls_tb::posedge(*m);
-    if (cycle > 2'000'000'000ull) {
-      fmt::print("hang\n");
-      return false;
-    }
+    if (m.x_valid_i && m.x_ready_o) ++xi;
+    if (m.w_valid_i && m.w_ready_o) ++wi;
+    if (m.done_o) done = true;
+    spls_tb::posedge(m);
+    m.start_i = 0;
   }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const int gph = (c.dh + kLanes - 1) / kLanes;
-  const double per_row = n > 1 ? static_cast<double>(last - first) / (n - 1) : 0.0;
-  const double dense_qk_macs_row = 2.0 * d * d;  // one Q row + one K row per token
-  const double mac_cells = double(esact::params::MAC_ROWS) * esact::params::MAC_COLS;
-  fmt::print(
-      "LANES={:3d} N={} D={} H={} Dh={} k={} W={} T={}: {} cycles, K phase (first decision) {} cycles, "
-      "{:.0f} cycles/query row (model H*ceil(Dh/L)*(D+N) = {}), {} followers, {} errors, {:.1f} s\n"
-      "    dense Q/K generation it replaces: {:.0f} MACs per row = {:.0f} cycles/row on the {}x{} MAC array; "
-      "prediction additions per layer {} (golden count)\n",
-      kLanes, n, d, c.heads, c.dh, c.k, c.window, c.threshold, cycle, first, per_row,
-      static_cast<long>(c.heads) * gph * (d + n), followers, errors, secs, dense_qk_macs_row,
-      dense_qk_macs_row / mac_cells, esact::params::MAC_ROWS, esact::params::MAC_COLS, pred.additions);
-  return errors == 0 && li == n;
+  if (m.err_o != 0) note_mismatch(o, fmt::format("err_o = {:#x}", m.err_o));
+  if (o.masks != static_cast<uint64_t>(n) * heads || o.decisions != static_cast<uint64_t>(n))
+    note_mismatch(o, fmt::format("{} masks and {} decisions, expected {} and {}", o.masks, o.decisions, n * heads, n));
+  if (xi != xb.size() || wi != wb.size())
+    note_mismatch(o, fmt::format("{} of {} x beats and {} of {} w beats taken", xi, xb.size(), wi, wb.size()));
+  o.x_bytes = xi * params::SPLS_CH;
+  o.w_bytes = wi * params::SPLS_COLS;
+  // The cycle count excludes the start cycle: cycles from start_i to done_o.
+  o.cycles -= 1;
+  return o;
 }
 }  // namespace
 
 int main(int argc, char** argv) {
-  Verilated::commandArgs(argc, argv);
-  spls_tb::init_verilator();
-  std::mt19937_64 rng(spls_tb::seed());
-  bool ok = true;
-  // BERT-base-like head shape (Dh = 64) at two sequence lengths, and a small one.
-  const std::vector<Cfg> cfgs = {{64, 4, 64, 16, 4, 40}, {128, 12, 64, 32, 4, 300}};
-  for (const auto& c : cfgs) {
-    ok &= bench<Vspls_l8, 8>(c, rng);
-    ok &= bench<Vspls_l64, 64>(c, rng);
+  CLI::App app{"ESACT SPLS front end alone (esact_spls, esact_pkg sizes): cycles, bytes, checked masks"};
+  std::string synthetic;
+  std::optional<int> k, window, threshold;
+  app.add_option("--synthetic", synthetic, "workload, e.g. n=128,d=768,heads=12,similarity=0.6,seed=1")->required();
+  app.add_option("--k", k, "SPLS top-k");
+  app.add_option("--window", window, "SPLS similarity window W");
+  app.add_option("--threshold", threshold, "SPLS similarity threshold T");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    spls_tb::init_verilator();
+    esact::SyntheticSpec spec = esact::parse_synthetic(synthetic);
+    spec.layers = 1;
+    esact::Synthetic s = esact::make_synthetic(spec);
+    esact::apply_knobs(s.model, esact::KnobOverride{k, window, threshold, std::nullopt});
+    const esact::Layer& layer = s.model.layers.at(0);
+    const int n = s.inputs.n, d = s.model.d_model, heads = s.model.n_heads;
+    if (n > static_cast<int>(params::N_MAX) || d > static_cast<int>(params::D_MAX) ||
+        heads > static_cast<int>(params::H_MAX) || d / heads > static_cast<int>(params::DH_MAX))
+      throw std::invalid_argument(fmt::format("n={} d={} heads={} exceed the build (N_MAX={} D_MAX={} H_MAX={} "
+                                              "DH_MAX={})", n, d, heads, params::N_MAX, params::D_MAX,
+                                              params::H_MAX, params::DH_MAX));
+    if (layer.spls.window > static_cast<int>(params::W_MAX))
+      throw std::invalid_argument(fmt::format("--window {} exceeds W_MAX = {}", layer.spls.window, params::W_MAX));
+    const auto res = esact::run_model(s.model, s.inputs.sequence(0), n, esact::Mode::Spls);
+    const esact::LayerResult& r = res.at(0);
+    std::printf("workload: %s\n", esact::to_string(spec).c_str());
+    std::printf("knobs: k=%d (used %d) W=%d T=%d; array %u x %u dot units x %u channels = %u lanes\n",
+                layer.spls.k, r.k_used, layer.spls.window, layer.spls.threshold,
+                static_cast<unsigned>(params::SPLS_ROWS), static_cast<unsigned>(params::SPLS_COLS),
+                static_cast<unsigned>(params::SPLS_CH),
+                static_cast<unsigned>(params::SPLS_ROWS * params::SPLS_COLS * params::SPLS_CH));
+    const Outcome o = run_front_end(r, layer, layer.spls.window, layer.spls.threshold);
+    const uint64_t model = spls_cycle_model(spls_pkg_shape(), n, d, heads);
+    std::printf("checked: %llu masks, %llu decisions (%llu followers) against the golden model: %llu mismatches\n",
+                static_cast<unsigned long long>(o.masks), static_cast<unsigned long long>(o.decisions),
+                static_cast<unsigned long long>(o.followers), static_cast<unsigned long long>(o.mismatches));
+    std::printf("bytes read: %llu (x %llu, w %llu = Wk and Wq once each, %llu bytes of int8 weights)\n",
+                static_cast<unsigned long long>(o.x_bytes + o.w_bytes), static_cast<unsigned long long>(o.x_bytes),
+                static_cast<unsigned long long>(o.w_bytes), static_cast<unsigned long long>(2ull * d * d));
+    std::printf("cycle model (docs/spls-rtl.md): %llu; per query row %.1f\n", static_cast<unsigned long long>(model),
+                static_cast<double>(o.cycles) / n);
+    int rc = 0;
+    if (o.mismatches != 0) {
+      std::fprintf(stderr, "esact-spls-bench: MISMATCH (%llu): first: %s\n",
+                   static_cast<unsigned long long>(o.mismatches), o.first_mismatch.c_str());
+      rc = 1;
+    } else if (o.cycles != model) {
+      std::fprintf(stderr, "esact-spls-bench: cycle count %llu differs from the cycle model %llu\n",
+                   static_cast<unsigned long long>(o.cycles), static_cast<unsigned long long>(model));
+      rc = 2;
+    }
+    std::printf("front end cycles: %llu\n", static_cast<unsigned long long>(o.cycles));
+    return rc;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "esact-spls-bench: error: %s\n", e.what());
+    return 3;
   }
-  std::fflush(stdout);
-  return ok ? 0 : 1;
 }

@@ -1,42 +1,57 @@
-// Stream contents of the SPLS front end (docs/spls-rtl.md): token bytes and the
-// weight-code beats in the order esact_pred consumes them.
+// Stream contents of the SPLS front end (docs/spls-rtl.md): the token beats and
+// the weight beats in the order esact_pred consumes them.
 #pragma once
 #include <cstdint>
 #include <random>
 #include <vector>
 
-#include "esact/hlog.hpp"
-
 namespace spls_tb {
 
-/// LANES byte codes of one beat, packed little-endian (lane l in bits 8l+7..8l).
+/// The bytes of one beat (byte 0 in bits 7..0).
 using Beat = std::vector<uint8_t>;
 
-/// Beats of one weight matrix w [d][d] (input-major) for one pass over the heads:
-/// for head h, group g, channel d: lanes l -> column h*dh + g*lanes + l.  Idle
-/// lanes of a partial group carry `junk` (the RTL must ignore them).
-inline void append_weight_pass(std::vector<Beat>& out, const std::vector<int8_t>& w, int d, int heads, int lanes,
+/// Token beats: for token j, channel chunk q: CH bytes x[j][q*CH + p]; bytes past
+/// D carry random junk (the RTL must ignore them).
+inline std::vector<Beat> token_stream(const std::vector<int8_t>& x, int n, int d, int ch, std::mt19937_64& rng) {
+  std::vector<Beat> s;
+  const int qd = (d + ch - 1) / ch;
+  for (int j = 0; j < n; ++j)
+    for (int q = 0; q < qd; ++q) {
+      Beat b(ch);
+      for (int p = 0; p < ch; ++p) {
+        const int c = q * ch + p;
+        b[p] = c < d ? static_cast<uint8_t>(x[static_cast<size_t>(j) * d + c]) : static_cast<uint8_t>(rng());
+      }
+      s.push_back(std::move(b));
+    }
+  return s;
+}
+
+/// Beats of one int8 weight matrix w [d][d] (input-major): for head h, column group
+/// g, channel k: COLS bytes w[k][h*dh + g*COLS + c].  Columns past the head carry
+/// junk (the RTL must ignore them).
+inline void append_weight_pass(std::vector<Beat>& out, const std::vector<int8_t>& w, int d, int heads, int cols,
                                std::mt19937_64& rng) {
-  const int dh = d / heads, gph = (dh + lanes - 1) / lanes;
+  const int dh = d / heads, gph = (dh + cols - 1) / cols;
   for (int h = 0; h < heads; ++h)
     for (int g = 0; g < gph; ++g)
       for (int k = 0; k < d; ++k) {
-        Beat b(lanes);
-        for (int l = 0; l < lanes; ++l) {
-          const int cc = g * lanes + l;
-          b[l] = cc < dh ? esact::hlog_to_byte(esact::hlog_encode(w[static_cast<size_t>(k) * d + h * dh + cc]))
+        Beat b(cols);
+        for (int c = 0; c < cols; ++c) {
+          const int cc = g * cols + c;
+          b[c] = cc < dh ? static_cast<uint8_t>(w[static_cast<size_t>(k) * d + h * dh + cc])
                          : static_cast<uint8_t>(rng());
         }
         out.push_back(std::move(b));
       }
 }
 
-/// The whole w stream of a run: Wk once, then Wq once per query row.
-inline std::vector<Beat> weight_stream(const std::vector<int8_t>& wq, const std::vector<int8_t>& wk, int n, int d,
-                                       int heads, int lanes, std::mt19937_64& rng) {
+/// The whole w stream of a run: Wk once, then Wq once.
+inline std::vector<Beat> weight_stream(const std::vector<int8_t>& wq, const std::vector<int8_t>& wk, int d,
+                                       int heads, int cols, std::mt19937_64& rng) {
   std::vector<Beat> s;
-  append_weight_pass(s, wk, d, heads, lanes, rng);
-  for (int i = 0; i < n; ++i) append_weight_pass(s, wq, d, heads, lanes, rng);
+  append_weight_pass(s, wk, d, heads, cols, rng);
+  append_weight_pass(s, wq, d, heads, cols, rng);
   return s;
 }
 

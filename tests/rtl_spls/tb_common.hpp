@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 namespace spls_tb {
 
@@ -35,6 +37,38 @@ inline int64_t sext(uint64_t v, unsigned bits) {
   const uint64_t m = uint64_t{1} << (bits - 1);
   v &= (bits >= 64) ? ~uint64_t{0} : ((uint64_t{1} << bits) - 1);
   return static_cast<int64_t>((v ^ m) - m);
+}
+
+/// Write bytes (byte 0 in bits 7..0) into a Verilator port of any width
+/// (integral for <= 64 bits, VlWide above).
+template <typename T>
+void put_bytes(T& sig, const std::vector<uint8_t>& b) {
+  if constexpr (std::is_integral_v<T>) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < b.size() && i < sizeof(T); ++i) v |= static_cast<uint64_t>(b[i]) << (8 * i);
+    sig = static_cast<T>(v);
+  } else {
+    for (size_t w = 0; w < sizeof(sig) / 4; ++w) sig[w] = 0;
+    for (size_t i = 0; i < b.size(); ++i) sig[i / 4] |= static_cast<uint32_t>(b[i]) << (8 * (i % 4));
+  }
+}
+
+/// Bit j of a Verilator port of any width.
+template <typename T>
+int get_bit(const T& sig, int j) {
+  if constexpr (std::is_integral_v<T>) {
+    return j < static_cast<int>(8 * sizeof(T)) ? static_cast<int>((static_cast<uint64_t>(sig) >> j) & 1u) : 0;
+  } else {
+    return static_cast<int>((sig[j / 32] >> (j % 32)) & 1u);
+  }
+}
+
+/// Signed field [lsb, lsb + bits) of a Verilator port of any width.
+template <typename T>
+int64_t get_field(const T& sig, int lsb, unsigned bits) {
+  uint64_t v = 0;
+  for (unsigned b = 0; b < bits; ++b) v |= static_cast<uint64_t>(get_bit(sig, lsb + static_cast<int>(b))) << b;
+  return sext(v, bits);
 }
 
 /// One clock: inputs are set by the caller before; `comb` has already been

@@ -12,12 +12,14 @@
 
 #include "Vspls.h"
 #include "esact/spls.hpp"
+#include "spls_cycle_model.hpp"
 #include "spls_stream.hpp"
 #include "tb_common.hpp"
 
 namespace {
 // -G of this test build (tests/rtl_spls/CMakeLists.txt)
-constexpr int kNMax = 16, kDMax = 32, kHMax = 4, kDhMax = 16, kWMax = 4, kLanes = 4;
+constexpr int kNMax = 16, kDMax = 32, kHMax = 4, kDhMax = 16, kWMax = 4;
+constexpr int kRows = 4, kCols = 2, kCh = 4;
 
 struct Cfg {
   int n, heads, dh, k, window, threshold;
@@ -61,7 +63,8 @@ Result run(Vspls& m, std::mt19937_64& rng, const Cfg& c, const Stalls& st, int r
   const auto pred = esact::predict(x, wq, wk, n, d, c.heads);
   const auto masks = esact::topk_masks(pred.pam, n, c.heads, c.k);
   const auto leader = esact::similarity(masks, n, c.heads, c.window, c.threshold);
-  const auto beats = spls_tb::weight_stream(wq, wk, n, d, c.heads, kLanes, rng);
+  const auto xb = spls_tb::token_stream(x, n, d, kCh, rng);
+  const auto beats = spls_tb::weight_stream(wq, wk, d, c.heads, kCols, rng);
   INFO(fmt::format("spls run {} ({}): n={} heads={} dh={} k={} W={} T={} data mode {}", run_no, c.kind, n, c.heads,
                    c.dh, c.k, c.window, c.threshold, c.mode));
   start(m, c);
@@ -72,13 +75,10 @@ Result run(Vspls& m, std::mt19937_64& rng, const Cfg& c, const Stalls& st, int r
   uint64_t cycle = 0;
   for (; !done; ++cycle) {
     REQUIRE_MESSAGE(cycle < 5'000'000, fmt::format("hang at cycle {}: {} masks, {} decisions out", cycle, mi, li));
-    m.x_valid_i = xi < x.size() && st.x(rng);
-    m.x_data_i = static_cast<uint8_t>(xi < x.size() ? x[xi] : 0);
+    m.x_valid_i = xi < xb.size() && st.x(rng);
+    spls_tb::put_bytes(m.x_data_i, xi < xb.size() ? xb[xi] : spls_tb::Beat(kCh, 0));
     m.w_valid_i = wi < beats.size() && st.w(rng);
-    uint32_t wd = 0;
-    if (wi < beats.size())
-      for (int l = 0; l < kLanes; ++l) wd |= static_cast<uint32_t>(beats[wi][l]) << (8 * l);
-    m.w_data_i = wd;
+    spls_tb::put_bytes(m.w_data_i, wi < beats.size() ? beats[wi] : spls_tb::Beat(kCols, 0));
     m.m_ready_i = st.m(rng);
     m.l_ready_i = st.l(rng);
     spls_tb::settle(m);
@@ -90,7 +90,7 @@ Result run(Vspls& m, std::mt19937_64& rng, const Cfg& c, const Stalls& st, int r
                                   m.m_head_o, i, h));
       for (int j = 0; j < kNMax; ++j) {
         const int g = j < n ? masks[(static_cast<size_t>(h) * n + i) * n + j] : 0;
-        const int r = static_cast<int>((m.m_mask_o >> j) & 1u);
+        const int r = spls_tb::get_bit(m.m_mask_o, j);
         if (r != g)
           FAIL(fmt::format("first mask mismatch: row {} head {} column {}: rtl {} golden {} (PAM {}; cycle {})", i,
                            h, j, r, g, j < n ? pred.pam[(static_cast<size_t>(h) * n + i) * n + j] : 0, cycle));
@@ -117,7 +117,7 @@ Result run(Vspls& m, std::mt19937_64& rng, const Cfg& c, const Stalls& st, int r
   CHECK(m.err_o == 0);
   CHECK(li == n);
   CHECK(mi == static_cast<size_t>(n) * c.heads);
-  CHECK(xi == x.size());
+  CHECK(xi == xb.size());
   CHECK(wi == beats.size());
   spls_tb::settle(m);
   CHECK(m.busy_o == 0);
@@ -233,24 +233,20 @@ TEST_CASE("rtl spls: a bad configuration is reported (err_o bit, done_o) and sta
   run(m, rng, {6, 2, 4, 3, 2, 2, 0.6, 0, "good run after errors"}, {{1.0}, {1.0}, {1.0}, {1.0}}, 999);
 }
 
-TEST_CASE("rtl spls: cycles per query row without stalls follow docs/spls-rtl.md") {
+TEST_CASE("rtl spls: cycles without stalls equal the cycle model (docs/spls-rtl.md)") {
   spls_tb::init_verilator();
   std::mt19937_64 rng(spls_tb::seed() ^ 0xc1c);
   Vspls m;
   spls_tb::reset(m);
   const Stalls none{{1.0}, {1.0}, {1.0}, {1.0}};
+  const SplsShape shape{kRows, kCols, kCh, kNMax, kDhMax};
   for (const Cfg& c : {Cfg{16, 4, 8, 4, 2, 6, 0.6, 0, "bench"}, Cfg{16, 2, 16, 4, 2, 6, 0.6, 0, "bench"},
-                       Cfg{8, 4, 8, 4, 2, 6, 0.6, 0, "bench"}, Cfg{16, 1, 4, 4, 2, 6, 0.6, 0, "bench"}}) {
+                       Cfg{8, 4, 8, 4, 2, 6, 0.6, 0, "bench"}, Cfg{16, 1, 4, 4, 2, 6, 0.6, 0, "bench"},
+                       Cfg{5, 3, 7, 2, 2, 3, 0.6, 0, "bench"}, Cfg{1, 1, 1, 1, 0, 0, 0.0, 0, "bench"}}) {
     const auto r = run(m, rng, c, none, 500);
-    const int d = c.heads * c.dh, gph = (c.dh + kLanes - 1) / kLanes;
-    const double per_row = c.n > 1 ? static_cast<double>(r.last_row_cycle - r.first_row_cycle) / (c.n - 1) : 0.0;
-    const long model = static_cast<long>(c.heads) * gph * (d + c.n);
-    MESSAGE(fmt::format("N={} D={} H={} Dh={} LANES={}: {} cycles in total, first decision at cycle {}, {:.1f} "
-                        "cycles per query row (H*ceil(Dh/LANES)*(D+N) = {})",
-                        c.n, d, c.heads, c.dh, kLanes, r.cycles, r.first_row_cycle, per_row, model));
-    // docs/spls-rtl.md: one query row costs H * G * (D + N) cycles plus ~2H (the
-    // per-head shift); the measured rows must follow that schedule.
-    CHECK(per_row >= static_cast<double>(model));
-    CHECK(per_row <= static_cast<double>(model + 4 * c.heads));
+    const uint64_t model = spls_cycle_model(shape, c.n, c.heads * c.dh, c.heads);
+    MESSAGE(fmt::format("N={} D={} H={} Dh={} ROWS={} COLS={} CH={}: {} cycles (model {}), first decision at cycle {}",
+                        c.n, c.heads * c.dh, c.heads, c.dh, kRows, kCols, kCh, r.cycles, model, r.first_row_cycle));
+    CHECK(r.cycles == model);
   }
 }

@@ -24,7 +24,8 @@
 
 namespace {
 // -G of this test build (tests/rtl_spls/CMakeLists.txt, SPLS_REAL_G)
-constexpr int kNMax = 64, kDMax = 64, kHMax = 4, kDhMax = 16, kWMax = 4, kLanes = 8;
+constexpr int kNMax = 64, kDMax = 64, kHMax = 4, kDhMax = 16, kWMax = 4;
+constexpr int kRows = 8, kCols = 4, kCh = 16;  // the esact_pkg array shape
 constexpr int kSequences = 8;  // first sequences of each test split
 
 struct Stalls {
@@ -69,7 +70,8 @@ void run_layer(Vspls_real& m, std::mt19937_64& rng, const esact::Model& model, c
   REQUIRE(r.leader.size() == static_cast<size_t>(n));
 
   const auto& x = r.a;
-  const auto beats = spls_tb::weight_stream(layer.wq, layer.wk, n, d, heads, kLanes, rng);
+  const auto xb = spls_tb::token_stream(x, n, d, kCh, rng);
+  const auto beats = spls_tb::weight_stream(layer.wq, layer.wk, d, heads, kCols, rng);
   start(m, n, heads, dh, k, window, threshold);
   size_t xi = 0, wi = 0, mi = 0;
   int li = 0;
@@ -77,13 +79,10 @@ void run_layer(Vspls_real& m, std::mt19937_64& rng, const esact::Model& model, c
   uint64_t cycle = 0;
   for (; !done; ++cycle) {
     REQUIRE_MESSAGE(cycle < 20'000'000, fmt::format("hang at cycle {}: {} masks, {} decisions out", cycle, mi, li));
-    m.x_valid_i = xi < x.size() && st.x(rng);
-    m.x_data_i = static_cast<uint8_t>(xi < x.size() ? x[xi] : 0);
+    m.x_valid_i = xi < xb.size() && st.x(rng);
+    spls_tb::put_bytes(m.x_data_i, xi < xb.size() ? xb[xi] : spls_tb::Beat(kCh, 0));
     m.w_valid_i = wi < beats.size() && st.w(rng);
-    uint64_t wd = 0;
-    if (wi < beats.size())
-      for (int l = 0; l < kLanes; ++l) wd |= static_cast<uint64_t>(beats[wi][l]) << (8 * l);
-    m.w_data_i = wd;
+    spls_tb::put_bytes(m.w_data_i, wi < beats.size() ? beats[wi] : spls_tb::Beat(kCols, 0));
     m.m_ready_i = st.m(rng);
     m.l_ready_i = st.l(rng);
     spls_tb::settle(m);
@@ -95,7 +94,7 @@ void run_layer(Vspls_real& m, std::mt19937_64& rng, const esact::Model& model, c
                                   m.m_row_o, m.m_head_o, i, h, cycle));
       for (int j = 0; j < kNMax; ++j) {
         const int g = j < n ? r.masks[(static_cast<size_t>(h) * n + i) * n + j] : 0;
-        const int b = static_cast<int>((static_cast<uint64_t>(m.m_mask_o) >> j) & 1u);  // N_MAX = 64: one QData
+        const int b = spls_tb::get_bit(m.m_mask_o, j);
         if (b != g)
           FAIL(fmt::format("first mask mismatch: {} row {} head {} column {}: rtl {} golden {} (PAM {}; cycle {})",
                            where, i, h, j, b, g, j < n ? r.pred.pam[(static_cast<size_t>(h) * n + i) * n + j] : 0,
@@ -125,7 +124,7 @@ void run_layer(Vspls_real& m, std::mt19937_64& rng, const esact::Model& model, c
   REQUIRE_MESSAGE(m.err_o == 0, fmt::format("{}: err_o = {:#x}", where, m.err_o));
   REQUIRE(li == n);
   REQUIRE(mi == static_cast<size_t>(n) * heads);
-  REQUIRE(xi == x.size());
+  REQUIRE(xi == xb.size());
   REQUIRE(wi == beats.size());
   spls_tb::settle(m);
   REQUIRE(m.busy_o == 0);
