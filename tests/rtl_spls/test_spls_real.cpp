@@ -24,7 +24,7 @@
 
 namespace {
 // -G of this test build (tests/rtl_spls/CMakeLists.txt, SPLS_REAL_G)
-constexpr int kNMax = 64, kDMax = 64, kHMax = 4, kDhMax = 16, kWMax = 4;
+constexpr int kNMax = 64, kDMax = 64, kHMax = 4, kDhMax = 16, kWMax = 8;
 constexpr int kRows = 8, kCols = 4, kCh = 16;  // the esact_pkg array shape
 constexpr int kSequences = 8;  // first sequences of each test split
 
@@ -63,7 +63,7 @@ void run_layer(Vspls_real& m, std::mt19937_64& rng, const esact::Model& model, c
                    layer.spls.k, window, threshold));
   REQUIRE(model.d_model == d);
   REQUIRE_MESSAGE((n >= 1 && n <= kNMax && d <= kDMax && heads <= kHMax && dh <= kDhMax && window <= kWMax),
-                  "layer exceeds the sizes of this RTL build (N_MAX=64 D_MAX=64 H_MAX=4 DH_MAX=16 W_MAX=4)");
+                  "layer exceeds the sizes of this RTL build (N_MAX=64 D_MAX=64 H_MAX=4 DH_MAX=16 W_MAX=8)");
   REQUIRE(k == std::min(layer.spls.k, n));
   REQUIRE(r.a.size() == static_cast<size_t>(n) * d);
   REQUIRE(r.masks.size() == static_cast<size_t>(heads) * n * n);
