@@ -4,10 +4,17 @@
 # harness link.  Every model is built with the same reproducible options:
 # unique X assignment/initialisation (randomised by +verilator+seed at run time),
 # FST tracing available, and the thread count of ESACT_VERILATOR_THREADS.
+# -Wall with the one commented waiver file (rtl/lint/waivers.vlt, also used by
+# scripts/lint.sh): a warning fails the build.  --assert: the SVA (stream
+# protocol, exclusive ports, parameter constraints) and unique/priority case
+# checks run in every test and in make sim; a failing assertion prints its
+# message and stops the simulation (the test or esact-sim fails).
+set(ESACT_VERILATOR_WAIVERS ${CMAKE_CURRENT_LIST_DIR}/../rtl/lint/waivers.vlt)
 set(ESACT_VERILATOR_COMMON_ARGS
-  -Wall --x-assign unique --x-initial unique -O3
+  -Wall --assert --x-assign unique --x-initial unique -O3
   --trace-structs
-  -I${CMAKE_CURRENT_LIST_DIR}/../rtl/pkg)
+  -I${CMAKE_CURRENT_LIST_DIR}/../rtl/pkg
+  ${ESACT_VERILATOR_WAIVERS})
 
 function(esact_verilated_lib target)
   cmake_parse_arguments(V "" "TOP;PREFIX" "SOURCES;ARGS" ${ARGN})

@@ -3,11 +3,13 @@
 // A request (req_addr_i, req_len_i bytes, any alignment, len >= 1) is split into
 // INCR bursts of full AXI_DW beats that never cross a 4 KiB boundary (nor 256
 // beats).  Up to QD requests are queued: the address side issues the bursts
-// of the queued requests back to back (several bursts outstanding; the one ID
-// keeps the data in order) while the data side delivers, request after
-// request, ceil(len / BB) beats realigned so that byte 0 of a request's first
-// beat is the byte at its address; bytes past the end of the request in the
-// last beat are undefined.  data_last_o marks a request's last beat.
+// of the queued requests back to back, one AR per cycle, from one request to
+// the next without a gap (as many bursts outstanding as the memory accepts;
+// the one ID keeps the data in order), while the data side delivers, request
+// after request without a gap, ceil(len / BB) beats realigned so that byte 0
+// of a request's first beat is the byte at its address; bytes past the end of
+// the request in the last beat are undefined.  data_last_o marks a request's
+// last beat.  A queue entry is free again when its last beat is delivered.
 // Back-pressure on data_ready_i stalls rready.
 //
 // An SLVERR/DECERR response sets err_o (sticky until clear_i).  abort_i drops
@@ -18,8 +20,8 @@ module esact_axi_rd #(
   parameter int unsigned AW  = 32,
   parameter int unsigned DW  = 128,
   parameter int unsigned IDW = 4,
-  parameter int unsigned LW  = 24,  // request length width (bytes)
-  parameter int unsigned QD  = 4    // queued requests, a power of two
+  parameter int unsigned LW  = esact_types_pkg::REQ_LEN_W,  // request length width (bytes)
+  parameter int unsigned QD  = 16   // queued requests, a power of two
 ) (
   input  logic           clk_i,
   input  logic           rst_ni,
@@ -106,10 +108,18 @@ module esact_axi_rd #(
     end
   end
 
-  assign to_4k       = 13'd4096 - {1'b0, ar_addr_q[11:0]};
+  // The address side's current entry: the one in progress, else the next queued.
+  logic          ar_have;
+  logic [AW-1:0] ar_cur_addr;
+  logic [BW-1:0] ar_cur_left;
+  assign ar_have     = ar_act_q || (ap_q != wp_q && !drain_q);
+  assign ar_cur_addr = ar_act_q ? ar_addr_q : q_addr[ap_q[QW-1:0]];
+  assign ar_cur_left = ar_act_q ? ar_left_q : q_nin[ap_q[QW-1:0]];
+
+  assign to_4k       = 13'd4096 - {1'b0, ar_cur_addr[11:0]};
   assign to_4k_beats = BW'(to_4k) >> OW;
   always_comb begin
-    burst = ar_left_q;
+    burst = ar_cur_left;
     if (burst > to_4k_beats) burst = to_4k_beats;
     if (burst > BW'(256))    burst = BW'(256);
   end
@@ -170,31 +180,20 @@ module esact_axi_rd #(
       arvalid_d = 1'b0;
       outst_d   = outst_q + BW'(arlen_q);
     end
-    if (ar_act_q && (!arvalid_q || m_axi_arready)) begin
+    if (ar_have && !drain_q && (!arvalid_q || m_axi_arready)) begin
       arvalid_d = 1'b1;
-      araddr_d  = ar_addr_q;
+      araddr_d  = ar_cur_addr;
       arlen_d   = 9'(burst);
-      ar_addr_d = ar_addr_q + (AW'(burst) << OW);
-      ar_left_d = ar_left_q - burst;
-      if (ar_left_q == burst) begin
+      ar_act_d  = 1'b1;
+      ar_addr_d = ar_cur_addr + (AW'(burst) << OW);
+      ar_left_d = ar_cur_left - burst;
+      if (ar_cur_left == burst) begin
         ar_act_d = 1'b0;
         ap_d     = ap_q + (QW+1)'(1);
       end
     end
-    if (!ar_act_q && ap_q != wp_q && !drain_q) begin
-      ar_act_d  = 1'b1;
-      ar_addr_d = q_addr[ap_q[QW-1:0]];
-      ar_left_d = q_nin[ap_q[QW-1:0]];
-    end
 
-    // Data side: next entry, then its beats.
-    if (!r_act_q && rp_q != wp_q && !drain_q) begin
-      r_act_d    = 1'b1;
-      r_left_d   = q_nin[rp_q[QW-1:0]];
-      out_left_d = q_nout[rp_q[QW-1:0]];
-      off_d      = q_off[rp_q[QW-1:0]];
-      first_d    = 1'b1;
-    end
+    // Data side: the beats of the current entry, then (same cycle) the next one.
     if (r_hs) begin
       if (m_axi_rresp[1]) err_d = 1'b1;
       outst_d  = outst_d - BW'(1);
@@ -208,6 +207,13 @@ module esact_axi_rd #(
     if (r_act_q && !drain_q && r_left_d == '0 && out_left_d == '0) begin
       r_act_d = 1'b0;
       rp_d    = rp_q + (QW+1)'(1);
+    end
+    if (!r_act_d && !drain_q && rp_d != wp_q) begin
+      r_act_d    = 1'b1;
+      r_left_d   = q_nin[rp_d[QW-1:0]];
+      out_left_d = q_nout[rp_d[QW-1:0]];
+      off_d      = q_off[rp_d[QW-1:0]];
+      first_d    = 1'b1;
     end
 
     // Abort: drop the queue, issue nothing more, drop what the memory still owes.

@@ -15,7 +15,7 @@ module esact_axi_wr #(
   parameter int unsigned AW  = 32,
   parameter int unsigned DW  = 128,
   parameter int unsigned IDW = 4,
-  parameter int unsigned LW  = 24
+  parameter int unsigned LW  = esact_types_pkg::REQ_LEN_W
 ) (
   input  logic           clk_i,
   input  logic           rst_ni,

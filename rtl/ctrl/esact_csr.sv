@@ -41,40 +41,20 @@ module esact_csr #(
   input  logic                              busy_i,
   input  logic                              done_set_i,
   input  logic                              err_set_i,
-  input  logic [7:0]                        err_code_i,
+  input  esact_types_pkg::err_e                err_code_i,
   input  logic [15:0]                       err_info_i,
   // performance events (counted while busy)
-  input  logic [3:0]                        phase_i,
+  input  esact_types_pkg::phase_e              phase_i,
   input  logic [15:0]                       mac_inc_i,
   input  logic                              rd_stall_i,
   input  logic                              wr_stall_i,
+  input  logic                              rd_beat_i,    // an R beat taken from the memory
+  input  logic                              wr_beat_i,    // a W beat taken by the memory
   output logic                              irq_o
 );
 
   // Package values as local parameters (a package item used directly in an
   // expression makes Verilator -Wall report every unused package parameter).
-  localparam int unsigned CSR_CTRL = esact_pkg::CSR_CTRL;
-  localparam int unsigned CSR_CYCLES_HI = esact_pkg::CSR_CYCLES_HI;
-  localparam int unsigned CSR_CYCLES_LO = esact_pkg::CSR_CYCLES_LO;
-  localparam int unsigned CSR_DESC_BASE = esact_pkg::CSR_DESC_BASE;
-  localparam int unsigned CSR_ERR_CODE = esact_pkg::CSR_ERR_CODE;
-  localparam int unsigned CSR_ERR_INFO = esact_pkg::CSR_ERR_INFO;
-  localparam int unsigned CSR_ID = esact_pkg::CSR_ID;
-  localparam int unsigned CSR_ID_VALUE = esact_pkg::CSR_ID_VALUE;
-  localparam int unsigned CSR_MACS_HI = esact_pkg::CSR_MACS_HI;
-  localparam int unsigned CSR_MACS_LO = esact_pkg::CSR_MACS_LO;
-  localparam int unsigned CSR_MODE = esact_pkg::CSR_MODE;
-  localparam int unsigned CSR_N_LAYERS = esact_pkg::CSR_N_LAYERS;
-  localparam int unsigned CSR_N_TOKENS = esact_pkg::CSR_N_TOKENS;
-  localparam int unsigned CSR_PHASE_CYCLES = esact_pkg::CSR_PHASE_CYCLES;
-  localparam int unsigned CSR_RD_STALL = esact_pkg::CSR_RD_STALL;
-  localparam int unsigned CSR_SCRATCH_BASE = esact_pkg::CSR_SCRATCH_BASE;
-  localparam int unsigned CSR_SCRATCH_SIZE = esact_pkg::CSR_SCRATCH_SIZE;
-  localparam int unsigned CSR_STATUS = esact_pkg::CSR_STATUS;
-  localparam int unsigned CSR_VERSION = esact_pkg::CSR_VERSION;
-  localparam int unsigned CSR_VERSION_VALUE = esact_pkg::CSR_VERSION_VALUE;
-  localparam int unsigned CSR_WR_STALL = esact_pkg::CSR_WR_STALL;
-  localparam int unsigned NPH = esact_pkg::PH_COUNT;
 
   logic        irq_en_q;
   logic        done_q, err_q;
@@ -83,7 +63,9 @@ module esact_csr #(
   logic [31:0] desc_base_q, n_layers_q, n_tokens_q, mode_q, scratch_base_q, scratch_size_q;
   logic [63:0] cycles_q, macs_q;
   logic [31:0] rd_stall_q, wr_stall_q;
-  logic [31:0] phase_q [NPH];
+  logic [31:0] phase_q [esact_pkg::PH_COUNT];
+  logic [31:0] ph_rd_q [esact_pkg::PH_COUNT];   // R beats per phase
+  logic [31:0] ph_wr_q [esact_pkg::PH_COUNT];   // W beats per phase
   logic        bvalid_q, rvalid_q;
   logic [31:0] rdata_q;
 
@@ -95,7 +77,7 @@ module esact_csr #(
   assign rd_en = s_axil_arvalid && !rvalid_q;
   assign wa    = s_axil_awaddr;
   assign wmask = {{8{s_axil_wstrb[3]}}, {8{s_axil_wstrb[2]}}, {8{s_axil_wstrb[1]}}, {8{s_axil_wstrb[0]}}};
-  assign start_o = wr_en && (wa == CSR_AW'(CSR_CTRL)) && s_axil_wstrb[0] &&
+  assign start_o = wr_en && (wa == CSR_AW'(esact_pkg::CSR_CTRL)) && s_axil_wstrb[0] &&
                    s_axil_wdata[0] && !busy_i;
 
   function automatic logic [31:0] merge(logic [31:0] old, logic [31:0] nw, logic [31:0] m);
@@ -119,19 +101,19 @@ module esact_csr #(
     end else begin
       if (wr_en) begin
         unique case (32'(wa))
-          CSR_CTRL: begin
+          esact_pkg::CSR_CTRL: begin
             if (s_axil_wstrb[0]) irq_en_q <= s_axil_wdata[1];
           end
-          CSR_STATUS: begin
+          esact_pkg::CSR_STATUS: begin
             if (s_axil_wstrb[0] && s_axil_wdata[1]) done_q <= 1'b0;
             if (s_axil_wstrb[0] && s_axil_wdata[2]) err_q  <= 1'b0;
           end
-          CSR_DESC_BASE:    if (!busy_i) desc_base_q    <= merge(desc_base_q, s_axil_wdata, wmask);
-          CSR_N_LAYERS:     if (!busy_i) n_layers_q     <= merge(n_layers_q, s_axil_wdata, wmask);
-          CSR_N_TOKENS:     if (!busy_i) n_tokens_q     <= merge(n_tokens_q, s_axil_wdata, wmask);
-          CSR_MODE:         if (!busy_i) mode_q         <= merge(mode_q, s_axil_wdata, wmask);
-          CSR_SCRATCH_BASE: if (!busy_i) scratch_base_q <= merge(scratch_base_q, s_axil_wdata, wmask);
-          CSR_SCRATCH_SIZE: if (!busy_i) scratch_size_q <= merge(scratch_size_q, s_axil_wdata, wmask);
+          esact_pkg::CSR_DESC_BASE:    if (!busy_i) desc_base_q    <= merge(desc_base_q, s_axil_wdata, wmask);
+          esact_pkg::CSR_N_LAYERS:     if (!busy_i) n_layers_q     <= merge(n_layers_q, s_axil_wdata, wmask);
+          esact_pkg::CSR_N_TOKENS:     if (!busy_i) n_tokens_q     <= merge(n_tokens_q, s_axil_wdata, wmask);
+          esact_pkg::CSR_MODE:         if (!busy_i) mode_q         <= merge(mode_q, s_axil_wdata, wmask);
+          esact_pkg::CSR_SCRATCH_BASE: if (!busy_i) scratch_base_q <= merge(scratch_base_q, s_axil_wdata, wmask);
+          esact_pkg::CSR_SCRATCH_SIZE: if (!busy_i) scratch_size_q <= merge(scratch_size_q, s_axil_wdata, wmask);
           default: ;
         endcase
       end
@@ -157,19 +139,25 @@ module esact_csr #(
       macs_q     <= '0;
       rd_stall_q <= '0;
       wr_stall_q <= '0;
-      for (int unsigned p = 0; p < NPH; p++) phase_q[p] <= '0;
+      for (int unsigned p = 0; p < esact_pkg::PH_COUNT; p++) phase_q[p] <= '0;
+      for (int unsigned p = 0; p < esact_pkg::PH_COUNT; p++) ph_rd_q[p] <= '0;
+      for (int unsigned p = 0; p < esact_pkg::PH_COUNT; p++) ph_wr_q[p] <= '0;
     end else if (start_o) begin
       cycles_q   <= '0;
       macs_q     <= '0;
       rd_stall_q <= '0;
       wr_stall_q <= '0;
-      for (int unsigned p = 0; p < NPH; p++) phase_q[p] <= '0;
+      for (int unsigned p = 0; p < esact_pkg::PH_COUNT; p++) phase_q[p] <= '0;
+      for (int unsigned p = 0; p < esact_pkg::PH_COUNT; p++) ph_rd_q[p] <= '0;
+      for (int unsigned p = 0; p < esact_pkg::PH_COUNT; p++) ph_wr_q[p] <= '0;
     end else if (busy_i) begin
       cycles_q   <= cycles_q + 64'd1;
       macs_q     <= macs_q + 64'(mac_inc_i);
       rd_stall_q <= rd_stall_q + 32'(rd_stall_i);
       wr_stall_q <= wr_stall_q + 32'(wr_stall_i);
       phase_q[phase_i] <= phase_q[phase_i] + 32'd1;
+      ph_rd_q[phase_i] <= ph_rd_q[phase_i] + 32'(rd_beat_i);
+      ph_wr_q[phase_i] <= ph_wr_q[phase_i] + 32'(wr_beat_i);
     end
   end
 
@@ -177,28 +165,36 @@ module esact_csr #(
   always_comb begin
     rd_val = '0;
     unique case (32'(s_axil_araddr))
-      CSR_ID:           rd_val = CSR_ID_VALUE;
-      CSR_VERSION:      rd_val = CSR_VERSION_VALUE;
-      CSR_CTRL:         rd_val = {30'd0, irq_en_q, 1'b0};
-      CSR_STATUS:       rd_val = {29'd0, err_q, done_q, busy_i};
-      CSR_ERR_CODE:     rd_val = {24'd0, err_code_q};
-      CSR_ERR_INFO:     rd_val = {16'd0, err_info_q};
-      CSR_DESC_BASE:    rd_val = desc_base_q;
-      CSR_N_LAYERS:     rd_val = n_layers_q;
-      CSR_N_TOKENS:     rd_val = n_tokens_q;
-      CSR_MODE:         rd_val = mode_q;
-      CSR_SCRATCH_BASE: rd_val = scratch_base_q;
-      CSR_SCRATCH_SIZE: rd_val = scratch_size_q;
-      CSR_CYCLES_LO:    rd_val = cycles_q[31:0];
-      CSR_CYCLES_HI:    rd_val = cycles_q[63:32];
-      CSR_MACS_LO:      rd_val = macs_q[31:0];
-      CSR_MACS_HI:      rd_val = macs_q[63:32];
-      CSR_RD_STALL:     rd_val = rd_stall_q;
-      CSR_WR_STALL:     rd_val = wr_stall_q;
+      esact_pkg::CSR_ID:           rd_val = esact_pkg::CSR_ID_VALUE;
+      esact_pkg::CSR_VERSION:      rd_val = esact_pkg::CSR_VERSION_VALUE;
+      esact_pkg::CSR_CTRL:         rd_val = {30'd0, irq_en_q, 1'b0};
+      esact_pkg::CSR_STATUS:       rd_val = {29'd0, err_q, done_q, busy_i};
+      esact_pkg::CSR_ERR_CODE:     rd_val = {24'd0, err_code_q};
+      esact_pkg::CSR_ERR_INFO:     rd_val = {16'd0, err_info_q};
+      esact_pkg::CSR_DESC_BASE:    rd_val = desc_base_q;
+      esact_pkg::CSR_N_LAYERS:     rd_val = n_layers_q;
+      esact_pkg::CSR_N_TOKENS:     rd_val = n_tokens_q;
+      esact_pkg::CSR_MODE:         rd_val = mode_q;
+      esact_pkg::CSR_SCRATCH_BASE: rd_val = scratch_base_q;
+      esact_pkg::CSR_SCRATCH_SIZE: rd_val = scratch_size_q;
+      esact_pkg::CSR_CYCLES_LO:    rd_val = cycles_q[31:0];
+      esact_pkg::CSR_CYCLES_HI:    rd_val = cycles_q[63:32];
+      esact_pkg::CSR_MACS_LO:      rd_val = macs_q[31:0];
+      esact_pkg::CSR_MACS_HI:      rd_val = macs_q[63:32];
+      esact_pkg::CSR_RD_STALL:     rd_val = rd_stall_q;
+      esact_pkg::CSR_WR_STALL:     rd_val = wr_stall_q;
       default: begin
-        if (32'(s_axil_araddr) >= CSR_PHASE_CYCLES &&
-            32'(s_axil_araddr) < CSR_PHASE_CYCLES + 4 * NPH) begin
-          rd_val = phase_q[4'((32'(s_axil_araddr) - CSR_PHASE_CYCLES) >> 2)];
+        if (32'(s_axil_araddr) >= esact_pkg::CSR_PHASE_CYCLES &&
+            32'(s_axil_araddr) < esact_pkg::CSR_PHASE_CYCLES + 4 * esact_pkg::PH_COUNT) begin
+          rd_val = phase_q[4'((32'(s_axil_araddr) - esact_pkg::CSR_PHASE_CYCLES) >> 2)];
+        end
+        if (32'(s_axil_araddr) >= esact_pkg::CSR_PHASE_RD_BEATS &&
+            32'(s_axil_araddr) < esact_pkg::CSR_PHASE_RD_BEATS + 4 * esact_pkg::PH_COUNT) begin
+          rd_val = ph_rd_q[4'((32'(s_axil_araddr) - esact_pkg::CSR_PHASE_RD_BEATS) >> 2)];
+        end
+        if (32'(s_axil_araddr) >= esact_pkg::CSR_PHASE_WR_BEATS &&
+            32'(s_axil_araddr) < esact_pkg::CSR_PHASE_WR_BEATS + 4 * esact_pkg::PH_COUNT) begin
+          rd_val = ph_wr_q[4'((32'(s_axil_araddr) - esact_pkg::CSR_PHASE_WR_BEATS) >> 2)];
         end
       end
     endcase

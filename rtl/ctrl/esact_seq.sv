@@ -26,7 +26,7 @@
 module esact_seq #(
   parameter int unsigned AW       = esact_pkg::AXI_AW,
   parameter int unsigned DW       = esact_pkg::AXI_DW,
-  parameter int unsigned LW       = 24,
+  parameter int unsigned LW       = esact_types_pkg::REQ_LEN_W,
   parameter int unsigned N_MAX    = esact_pkg::N_MAX,
   parameter int unsigned D_MAX    = esact_pkg::D_MAX,
   parameter int unsigned F_MAX    = esact_pkg::F_MAX,
@@ -50,11 +50,9 @@ module esact_seq #(
   output logic          busy_o,
   output logic          done_set_o,
   output logic          err_set_o,
-  output logic [7:0]    err_code_o,
+  output esact_types_pkg::err_e err_code_o,
   output logic [15:0]   err_info_o,
-  output logic [3:0]    phase_o,
-  // unit select for the AXI engines: 0 sequencer, 1 GEMM, 2 softmax, 3 LayerNorm
-  output logic [1:0]    unit_o,
+  output esact_types_pkg::phase_e phase_o,
   output logic          abort_o,
   output logic          clear_o,
   // own read port (descriptors)
@@ -84,7 +82,7 @@ module esact_seq #(
   output logic [15:0]   g_m_o,
   output logic [15:0]   g_k_o,
   output logic [15:0]   g_n_o,
-  output logic [1:0]    g_epi_o,
+  output esact_types_pkg::epi_e g_epi_o,
   output logic [AW-1:0] g_gelu_o,
   // softmax command
   output logic          s_start_o,
@@ -109,79 +107,11 @@ module esact_seq #(
   output logic [5:0]    rq_s_o
 );
 
-  // Package values (local copies: see esact_csr.sv).
-  localparam int unsigned DESC_WORDS       = esact_pkg::DESC_WORDS;
-  localparam int unsigned DESC_MAGIC_VALUE = esact_pkg::DESC_MAGIC_VALUE;
-  localparam int unsigned RQ_S_MAX         = esact_pkg::RQ_S_MAX;
-  localparam int unsigned ERR_DESC_MAGIC   = esact_pkg::ERR_DESC_MAGIC;
-  localparam int unsigned ERR_N_TOKENS     = esact_pkg::ERR_N_TOKENS;
-  localparam int unsigned ERR_N_LAYERS     = esact_pkg::ERR_N_LAYERS;
-  localparam int unsigned ERR_SHAPE        = esact_pkg::ERR_SHAPE;
-  localparam int unsigned ERR_KNOB         = esact_pkg::ERR_KNOB;
-  localparam int unsigned ERR_REQUANT      = esact_pkg::ERR_REQUANT;
-  localparam int unsigned ERR_ALIGN        = esact_pkg::ERR_ALIGN;
-  localparam int unsigned ERR_SCRATCH      = esact_pkg::ERR_SCRATCH;
-  localparam int unsigned ERR_AXI_READ     = esact_pkg::ERR_AXI_READ;
-  localparam int unsigned ERR_AXI_WRITE    = esact_pkg::ERR_AXI_WRITE;
-  localparam int unsigned ERR_MODE         = esact_pkg::ERR_MODE;
-  localparam int unsigned D_D   = esact_pkg::DESC_D;
-  localparam int unsigned D_H   = esact_pkg::DESC_H;
-  localparam int unsigned D_F   = esact_pkg::DESC_F;
-  localparam int unsigned D_NORM = esact_pkg::DESC_NORM;
-  localparam int unsigned D_K   = esact_pkg::DESC_K;
-  localparam int unsigned D_W   = esact_pkg::DESC_W;
-  localparam int unsigned D_T   = esact_pkg::DESC_T;
-  localparam int unsigned D_FFN_REUSE = esact_pkg::DESC_FFN_REUSE;
-  localparam int unsigned D_RQ_M = esact_pkg::DESC_RQ_M;
-  localparam int unsigned D_RQ_S = esact_pkg::DESC_RQ_S;
-  localparam int unsigned D_X   = esact_pkg::DESC_X_ADDR;
-  localparam int unsigned D_Y   = esact_pkg::DESC_Y_ADDR;
-  localparam int unsigned D_WQ  = esact_pkg::DESC_WQ;
-  localparam int unsigned D_WK  = esact_pkg::DESC_WK;
-  localparam int unsigned D_WV  = esact_pkg::DESC_WV;
-  localparam int unsigned D_WO  = esact_pkg::DESC_WO;
-  localparam int unsigned D_W1  = esact_pkg::DESC_W1;
-  localparam int unsigned D_W2  = esact_pkg::DESC_W2;
-  localparam int unsigned D_BQ  = esact_pkg::DESC_BQ;
-  localparam int unsigned D_BK  = esact_pkg::DESC_BK;
-  localparam int unsigned D_BV  = esact_pkg::DESC_BV;
-  localparam int unsigned D_BO  = esact_pkg::DESC_BO;
-  localparam int unsigned D_B1  = esact_pkg::DESC_B1;
-  localparam int unsigned D_B2  = esact_pkg::DESC_B2;
-  localparam int unsigned D_LN1_G = esact_pkg::DESC_LN1_G;
-  localparam int unsigned D_LN1_B = esact_pkg::DESC_LN1_B;
-  localparam int unsigned D_LN2_G = esact_pkg::DESC_LN2_G;
-  localparam int unsigned D_LN2_B = esact_pkg::DESC_LN2_B;
-  localparam int unsigned D_GELU  = esact_pkg::DESC_GELU;
-  localparam int unsigned D_LAST_ADDR = esact_pkg::DESC_WK_HLOG;
-  localparam int unsigned RQ_Q  = esact_pkg::RQ_Q;
-  localparam int unsigned RQ_K  = esact_pkg::RQ_K;
-  localparam int unsigned RQ_V  = esact_pkg::RQ_V;
-  localparam int unsigned RQ_SM = esact_pkg::RQ_SOFTMAX;
-  localparam int unsigned RQ_AV = esact_pkg::RQ_AV;
-  localparam int unsigned RQ_O  = esact_pkg::RQ_O;
-  localparam int unsigned RQ_LN1 = esact_pkg::RQ_LN1;
-  localparam int unsigned RQ_FFN1 = esact_pkg::RQ_FFN1;
-  localparam int unsigned RQ_FFN2 = esact_pkg::RQ_FFN2;
-  localparam int unsigned RQ_LN2 = esact_pkg::RQ_LN2;
-  localparam int unsigned RQ_COUNT = esact_pkg::RQ_COUNT;
-  localparam int unsigned PH_DESC = esact_pkg::PH_DESC;
-  localparam int unsigned PH_QKV = esact_pkg::PH_QKV;
-  localparam int unsigned PH_QK = esact_pkg::PH_QK;
-  localparam int unsigned PH_SOFTMAX = esact_pkg::PH_SOFTMAX;
-  localparam int unsigned PH_AV = esact_pkg::PH_AV;
-  localparam int unsigned PH_WO = esact_pkg::PH_WO;
-  localparam int unsigned PH_LN1 = esact_pkg::PH_LN1;
-  localparam int unsigned PH_FFN1 = esact_pkg::PH_FFN1;
-  localparam int unsigned PH_FFN2 = esact_pkg::PH_FFN2;
-  localparam int unsigned PH_LN2 = esact_pkg::PH_LN2;
 
   localparam int unsigned WPB  = DW / 32;                 // descriptor words per beat
   localparam int unsigned OW   = $clog2(DW / 8);          // alignment bits
-  localparam int unsigned NDW  = D_LAST_ADDR + 1;         // descriptor words kept
+  localparam int unsigned NDW  = esact_pkg::DESC_WK_HLOG + 1;         // descriptor words kept
 
-  localparam logic [1:0] U_SEQ = 2'd0, U_GEMM = 2'd1, U_SM = 2'd2, U_LN = 2'd3;
-  localparam logic [1:0] EPI_RAW = 2'd0, EPI_RQ = 2'd1, EPI_GELU = 2'd2;
 
   typedef enum logic [3:0] {
     S_IDLE, S_CSR, S_DREQ, S_DLOAD, S_CHK, S_DIV, S_CHK2, S_SCR, S_OPGO, S_OPWAIT, S_OPWR,
@@ -202,17 +132,17 @@ module esact_seq #(
   logic [15:0] h_q, h_d;
   logic [15:0] ib_q, ib_d;                  // attention query block
   logic [15:0] dh_q, dh_d;
-  logic [7:0]  ecode_q, ecode_d;
+  esact_types_pkg::err_e ecode_q, ecode_d;
   logic [15:0] einfo_q, einfo_d;
   logic        sub_first_q;
 
   // Convenience views of the descriptor.
   logic [31:0] dd, dhh, df;
   logic        pre;
-  assign dd  = desc_q[D_D];
-  assign dhh = desc_q[D_H];
-  assign df  = desc_q[D_F];
-  assign pre = desc_q[D_NORM][0];
+  assign dd  = desc_q[esact_pkg::DESC_D];
+  assign dhh = desc_q[esact_pkg::DESC_H];
+  assign df  = desc_q[esact_pkg::DESC_F];
+  assign pre = desc_q[esact_pkg::DESC_NORM][0];
 
   // D / H on the serial divider.
   logic        dv_start, dv_done, dv_busy;
@@ -250,64 +180,61 @@ module esact_seq #(
   assign off_a   = off_o;
   assign off_fin = off_q;
 
-  // Scratch address: base + offset.  Waiver: the offsets' upper bits are unused
-  // because need <= SCRATCH_SIZE (32 bits) is checked before any layer work.
-  /* verilator lint_off UNUSEDSIGNAL */
+  // Scratch address: base + offset (upper offset bits unused: rtl/lint/waivers.vlt).
   function automatic logic [AW-1:0] sa(logic [31:0] base, logic [63:0] off);
     sa = AW'(base) + AW'(off);
   endfunction
-  /* verilator lint_on UNUSEDSIGNAL */
 
   // Check ci of the descriptor: bad, error code.
   logic       chk_bad;
-  logic [7:0] chk_code;
+  esact_types_pkg::err_e chk_code;
   always_comb begin
     chk_bad  = 1'b0;
-    chk_code = 8'(ERR_SHAPE);
+    chk_code = esact_types_pkg::ERR_SHAPE;
     if (ci_q == 6'd0) begin
-      chk_bad = desc_q[0] != DESC_MAGIC_VALUE; chk_code = 8'(ERR_DESC_MAGIC);
-    end else if (32'(ci_q) == D_D) begin
+      chk_bad = desc_q[0] != esact_pkg::DESC_MAGIC_VALUE; chk_code = esact_types_pkg::ERR_DESC_MAGIC;
+    end else if (32'(ci_q) == esact_pkg::DESC_D) begin
       chk_bad = dd == 0 || dd > D_MAX;
-    end else if (32'(ci_q) == D_H) begin
+    end else if (32'(ci_q) == esact_pkg::DESC_H) begin
       chk_bad = dhh == 0 || dhh > H_MAX;
-    end else if (32'(ci_q) == D_F) begin
+    end else if (32'(ci_q) == esact_pkg::DESC_F) begin
       chk_bad = df == 0 || df > F_MAX;
-    end else if (32'(ci_q) == D_NORM) begin
-      chk_bad = desc_q[D_NORM] > 1; chk_code = 8'(ERR_KNOB);
-    end else if (32'(ci_q) == D_K) begin
-      chk_bad = desc_q[D_K] == 0 || desc_q[D_K][31]; chk_code = 8'(ERR_KNOB);
-    end else if (32'(ci_q) == D_W) begin
-      chk_bad = desc_q[D_W] > W_MAX; chk_code = 8'(ERR_KNOB);
-    end else if (32'(ci_q) == D_T) begin
-      chk_bad = desc_q[D_T][31]; chk_code = 8'(ERR_KNOB);
-    end else if (32'(ci_q) == D_FFN_REUSE) begin
-      chk_bad = desc_q[D_FFN_REUSE] > 1; chk_code = 8'(ERR_KNOB);
-    end else if (32'(ci_q) >= D_RQ_M && 32'(ci_q) < D_RQ_M + RQ_COUNT) begin
-      chk_bad = desc_q[ci_q] == 0 || desc_q[ci_q] > 65535; chk_code = 8'(ERR_REQUANT);
-    end else if (32'(ci_q) >= D_RQ_S && 32'(ci_q) < D_RQ_S + RQ_COUNT) begin
-      chk_bad = desc_q[ci_q] == 0 || desc_q[ci_q] > RQ_S_MAX; chk_code = 8'(ERR_REQUANT);
-    end else if (32'(ci_q) >= D_X && 32'(ci_q) <= D_LAST_ADDR) begin
-      chk_bad = desc_q[ci_q][OW-1:0] != '0; chk_code = 8'(ERR_ALIGN);
+    end else if (32'(ci_q) == esact_pkg::DESC_NORM) begin
+      chk_bad = desc_q[esact_pkg::DESC_NORM] > 1; chk_code = esact_types_pkg::ERR_KNOB;
+    end else if (32'(ci_q) == esact_pkg::DESC_K) begin
+      chk_bad = desc_q[esact_pkg::DESC_K] == 0 || desc_q[esact_pkg::DESC_K][31]; chk_code = esact_types_pkg::ERR_KNOB;
+    end else if (32'(ci_q) == esact_pkg::DESC_W) begin
+      chk_bad = desc_q[esact_pkg::DESC_W] > W_MAX; chk_code = esact_types_pkg::ERR_KNOB;
+    end else if (32'(ci_q) == esact_pkg::DESC_T) begin
+      chk_bad = desc_q[esact_pkg::DESC_T][31]; chk_code = esact_types_pkg::ERR_KNOB;
+    end else if (32'(ci_q) == esact_pkg::DESC_FFN_REUSE) begin
+      chk_bad = desc_q[esact_pkg::DESC_FFN_REUSE] > 1; chk_code = esact_types_pkg::ERR_KNOB;
+    end else if (32'(ci_q) >= esact_pkg::DESC_RQ_M && 32'(ci_q) < esact_pkg::DESC_RQ_M + esact_pkg::RQ_COUNT) begin
+      chk_bad = desc_q[ci_q] == 0 || desc_q[ci_q] > 65535; chk_code = esact_types_pkg::ERR_REQUANT;
+    end else if (32'(ci_q) >= esact_pkg::DESC_RQ_S && 32'(ci_q) < esact_pkg::DESC_RQ_S + esact_pkg::RQ_COUNT) begin
+      chk_bad = desc_q[ci_q] == 0 || desc_q[ci_q] > esact_pkg::RQ_S_MAX; chk_code = esact_types_pkg::ERR_REQUANT;
+    end else if (32'(ci_q) >= esact_pkg::DESC_X_ADDR && 32'(ci_q) <= esact_pkg::DESC_WK_HLOG) begin
+      chk_bad = desc_q[ci_q][OW-1:0] != '0; chk_code = esact_types_pkg::ERR_ALIGN;
     end
   end
 
   // The current operation's unit and phase.
-  logic [1:0] op_unit;
-  logic [3:0] op_phase;
+  esact_types_pkg::unit_e  op_unit;
+  esact_types_pkg::phase_e op_phase;
   always_comb begin
     unique case (op_q)
-      OP_LNA:  begin op_unit = U_LN;   op_phase = 4'(PH_LN1);     end
-      OP_Q, OP_K, OP_V: begin op_unit = U_GEMM; op_phase = 4'(PH_QKV); end
-      OP_S:    begin op_unit = U_GEMM; op_phase = 4'(PH_QK);      end
-      OP_SM:   begin op_unit = U_SM;   op_phase = 4'(PH_SOFTMAX); end
-      OP_AV:   begin op_unit = U_GEMM; op_phase = 4'(PH_AV);      end
-      OP_WO:   begin op_unit = U_GEMM; op_phase = 4'(PH_WO);      end
-      OP_RES1: begin op_unit = U_LN;   op_phase = 4'(PH_LN1);     end
-      OP_LN2P: begin op_unit = U_LN;   op_phase = 4'(PH_LN2);     end
-      OP_FFN1: begin op_unit = U_GEMM; op_phase = 4'(PH_FFN1);    end
-      OP_FFN2: begin op_unit = U_GEMM; op_phase = 4'(PH_FFN2);    end
-      OP_RES2: begin op_unit = U_LN;   op_phase = 4'(PH_LN2);     end
-      default: begin op_unit = U_SEQ;  op_phase = 4'(PH_DESC);    end
+      OP_LNA:  begin op_unit = esact_types_pkg::U_LN;   op_phase = esact_types_pkg::PH_LN1;     end
+      OP_Q, OP_K, OP_V: begin op_unit = esact_types_pkg::U_GEMM; op_phase = esact_types_pkg::PH_QKV; end
+      OP_S:    begin op_unit = esact_types_pkg::U_GEMM; op_phase = esact_types_pkg::PH_QK;      end
+      OP_SM:   begin op_unit = esact_types_pkg::U_SM;   op_phase = esact_types_pkg::PH_SOFTMAX; end
+      OP_AV:   begin op_unit = esact_types_pkg::U_GEMM; op_phase = esact_types_pkg::PH_AV;      end
+      OP_WO:   begin op_unit = esact_types_pkg::U_GEMM; op_phase = esact_types_pkg::PH_WO;      end
+      OP_RES1: begin op_unit = esact_types_pkg::U_LN;   op_phase = esact_types_pkg::PH_LN1;     end
+      OP_LN2P: begin op_unit = esact_types_pkg::U_LN;   op_phase = esact_types_pkg::PH_LN2;     end
+      OP_FFN1: begin op_unit = esact_types_pkg::U_GEMM; op_phase = esact_types_pkg::PH_FFN1;    end
+      OP_FFN2: begin op_unit = esact_types_pkg::U_GEMM; op_phase = esact_types_pkg::PH_FFN2;    end
+      OP_RES2: begin op_unit = esact_types_pkg::U_LN;   op_phase = esact_types_pkg::PH_LN2;     end
+      default: begin op_unit = esact_types_pkg::U_SEQ;  op_phase = esact_types_pkg::PH_DESC;    end
     endcase
   end
 
@@ -320,76 +247,76 @@ module esact_seq #(
   assign qboff   = 32'(ib_q) * QB * dd + dhoff;     // row block ib, head h
   assign qleft   = n16 - 16'(32'(ib_q) * QB);
   assign qrows   = (qleft > 16'(QB)) ? 16'(QB) : qleft;
-  assign attn_in = pre ? sa(sb, off_a) : AW'(desc_q[D_X]);
+  assign attn_in = pre ? sa(sb, off_a) : AW'(desc_q[esact_pkg::DESC_X_ADDR]);
   assign ffn_in  = pre ? sa(sb, off_fin) : sa(sb, off_h);
   always_comb begin
     // Weights are stored output-major (W^T, memory-map.md): B transposed, ldb = k.
-    g_a_o = attn_in; g_lda_o = dd; g_b_o = AW'(desc_q[D_WQ]); g_ldb_o = dd; g_trans_o = 1'b1;
-    g_bias_o = AW'(desc_q[D_BQ]); g_bias_en_o = 1'b1; g_out_o = sa(sb, off_q); g_ldo_o = dd;
-    g_m_o = n16; g_k_o = dd[15:0]; g_n_o = dd[15:0]; g_epi_o = EPI_RQ;
-    g_gelu_o = AW'(desc_q[D_GELU]);
+    g_a_o = attn_in; g_lda_o = dd; g_b_o = AW'(desc_q[esact_pkg::DESC_WQ]); g_ldb_o = dd; g_trans_o = 1'b1;
+    g_bias_o = AW'(desc_q[esact_pkg::DESC_BQ]); g_bias_en_o = 1'b1; g_out_o = sa(sb, off_q); g_ldo_o = dd;
+    g_m_o = n16; g_k_o = dd[15:0]; g_n_o = dd[15:0]; g_epi_o = esact_types_pkg::EPI_RQ;
+    g_gelu_o = AW'(desc_q[esact_pkg::DESC_GELU]);
     s_in_o = sa(sb, off_s); s_out_o = sa(sb, off_p); s_rows_o = qrows;
-    l_mode_ln_o = 1'b1; l_in2_en_o = 1'b1; l_in1_o = AW'(desc_q[D_X]); l_in2_o = sa(sb, off_z);
+    l_mode_ln_o = 1'b1; l_in2_en_o = 1'b1; l_in1_o = AW'(desc_q[esact_pkg::DESC_X_ADDR]); l_in2_o = sa(sb, off_z);
     l_out_o = sa(sb, off_h);
-    l_gamma_o = AW'(desc_q[D_LN1_G]); l_beta_o = AW'(desc_q[D_LN1_B]);
-    rq_m_o = desc_q[D_RQ_M + RQ_Q][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_Q][5:0];
+    l_gamma_o = AW'(desc_q[esact_pkg::DESC_LN1_G]); l_beta_o = AW'(desc_q[esact_pkg::DESC_LN1_B]);
+    rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_Q][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_Q][5:0];
     unique case (op_q)
       OP_LNA: begin
         l_in2_en_o = 1'b0; l_out_o = sa(sb, off_a);
-        rq_m_o = desc_q[D_RQ_M + RQ_LN1][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_LN1][5:0];
+        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_LN1][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_LN1][5:0];
       end
       OP_Q: ;
       OP_K: begin
-        g_b_o = AW'(desc_q[D_WK]); g_bias_o = AW'(desc_q[D_BK]); g_out_o = sa(sb, off_k);
-        rq_m_o = desc_q[D_RQ_M + RQ_K][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_K][5:0];
+        g_b_o = AW'(desc_q[esact_pkg::DESC_WK]); g_bias_o = AW'(desc_q[esact_pkg::DESC_BK]); g_out_o = sa(sb, off_k);
+        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_K][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_K][5:0];
       end
       OP_V: begin
-        g_b_o = AW'(desc_q[D_WV]); g_bias_o = AW'(desc_q[D_BV]); g_out_o = sa(sb, off_v);
-        rq_m_o = desc_q[D_RQ_M + RQ_V][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_V][5:0];
+        g_b_o = AW'(desc_q[esact_pkg::DESC_WV]); g_bias_o = AW'(desc_q[esact_pkg::DESC_BV]); g_out_o = sa(sb, off_v);
+        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_V][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_V][5:0];
       end
       OP_S: begin
         g_a_o = sa(sb, off_q) + AW'(qboff); g_b_o = sa(sb, off_k) + AW'(dhoff); g_trans_o = 1'b1;
         g_bias_en_o = 1'b0; g_out_o = sa(sb, off_s); g_ldo_o = 32'(n16) * 4;
-        g_m_o = qrows; g_k_o = dh_q; g_n_o = n16; g_epi_o = EPI_RAW;
+        g_m_o = qrows; g_k_o = dh_q; g_n_o = n16; g_epi_o = esact_types_pkg::EPI_RAW;
       end
       OP_SM: begin
-        rq_m_o = desc_q[D_RQ_M + RQ_SM][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_SM][5:0];
+        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_SOFTMAX][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_SOFTMAX][5:0];
       end
       OP_AV: begin
         g_a_o = sa(sb, off_p); g_lda_o = 32'(n16); g_b_o = sa(sb, off_v) + AW'(dhoff); g_trans_o = 1'b0;
         g_bias_en_o = 1'b0; g_out_o = sa(sb, off_o) + AW'(qboff);
         g_m_o = qrows; g_k_o = n16; g_n_o = dh_q;
-        rq_m_o = desc_q[D_RQ_M + RQ_AV][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_AV][5:0];
+        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_AV][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_AV][5:0];
       end
       OP_WO: begin
-        g_a_o = sa(sb, off_o); g_b_o = AW'(desc_q[D_WO]); g_bias_o = AW'(desc_q[D_BO]);
+        g_a_o = sa(sb, off_o); g_b_o = AW'(desc_q[esact_pkg::DESC_WO]); g_bias_o = AW'(desc_q[esact_pkg::DESC_BO]);
         g_out_o = sa(sb, off_z);
-        rq_m_o = desc_q[D_RQ_M + RQ_O][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_O][5:0];
+        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_O][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_O][5:0];
       end
       OP_RES1: begin
         l_mode_ln_o = !pre;
-        rq_m_o = desc_q[D_RQ_M + RQ_LN1][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_LN1][5:0];
+        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_LN1][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_LN1][5:0];
       end
       OP_LN2P: begin
         l_in1_o = sa(sb, off_h); l_in2_en_o = 1'b0; l_out_o = sa(sb, off_fin);
-        l_gamma_o = AW'(desc_q[D_LN2_G]); l_beta_o = AW'(desc_q[D_LN2_B]);
-        rq_m_o = desc_q[D_RQ_M + RQ_LN2][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_LN2][5:0];
+        l_gamma_o = AW'(desc_q[esact_pkg::DESC_LN2_G]); l_beta_o = AW'(desc_q[esact_pkg::DESC_LN2_B]);
+        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_LN2][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_LN2][5:0];
       end
       OP_FFN1: begin
-        g_a_o = ffn_in; g_b_o = AW'(desc_q[D_W1]); g_bias_o = AW'(desc_q[D_B1]);
-        g_out_o = sa(sb, off_g); g_ldo_o = df; g_n_o = df[15:0]; g_epi_o = EPI_GELU;
-        rq_m_o = desc_q[D_RQ_M + RQ_FFN1][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_FFN1][5:0];
+        g_a_o = ffn_in; g_b_o = AW'(desc_q[esact_pkg::DESC_W1]); g_bias_o = AW'(desc_q[esact_pkg::DESC_B1]);
+        g_out_o = sa(sb, off_g); g_ldo_o = df; g_n_o = df[15:0]; g_epi_o = esact_types_pkg::EPI_GELU;
+        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_FFN1][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_FFN1][5:0];
       end
       OP_FFN2: begin
-        g_a_o = sa(sb, off_g); g_lda_o = df; g_b_o = AW'(desc_q[D_W2]); g_ldb_o = df; g_bias_o = AW'(desc_q[D_B2]);
+        g_a_o = sa(sb, off_g); g_lda_o = df; g_b_o = AW'(desc_q[esact_pkg::DESC_W2]); g_ldb_o = df; g_bias_o = AW'(desc_q[esact_pkg::DESC_B2]);
         g_out_o = sa(sb, off_z2); g_k_o = df[15:0];
-        rq_m_o = desc_q[D_RQ_M + RQ_FFN2][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_FFN2][5:0];
+        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_FFN2][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_FFN2][5:0];
       end
       OP_RES2: begin
         l_mode_ln_o = !pre; l_in1_o = sa(sb, off_h); l_in2_o = sa(sb, off_z2);
-        l_out_o = AW'(desc_q[D_Y]);
-        l_gamma_o = AW'(desc_q[D_LN2_G]); l_beta_o = AW'(desc_q[D_LN2_B]);
-        rq_m_o = desc_q[D_RQ_M + RQ_LN2][15:0]; rq_s_o = desc_q[D_RQ_S + RQ_LN2][5:0];
+        l_out_o = AW'(desc_q[esact_pkg::DESC_Y_ADDR]);
+        l_gamma_o = AW'(desc_q[esact_pkg::DESC_LN2_G]); l_beta_o = AW'(desc_q[esact_pkg::DESC_LN2_B]);
+        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_LN2][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_LN2][5:0];
       end
       default: ;
     endcase
@@ -440,13 +367,13 @@ module esact_seq #(
         state_d = S_FAIL;
         einfo_d = '0;
         if (n_tokens_i == 0 || n_tokens_i > N_MAX) begin
-          ecode_d = 8'(ERR_N_TOKENS);
+          ecode_d = esact_types_pkg::ERR_N_TOKENS;
         end else if (n_layers_i == 0 || n_layers_i > L_MAX) begin
-          ecode_d = 8'(ERR_N_LAYERS);
+          ecode_d = esact_types_pkg::ERR_N_LAYERS;
         end else if (mode_i > 1 || (mode_i == 1 && SPLS_EN == 0)) begin
-          ecode_d = 8'(ERR_MODE);
+          ecode_d = esact_types_pkg::ERR_MODE;
         end else if (desc_base_i[OW-1:0] != '0 || scratch_base_i[OW-1:0] != '0) begin
-          ecode_d = 8'(ERR_ALIGN);
+          ecode_d = esact_types_pkg::ERR_ALIGN;
           einfo_d = 16'hff00;
         end else begin
           layer_d = '0; run_d = 1'b0;
@@ -461,7 +388,7 @@ module esact_seq #(
         rd_data_ready_o = 1'b1;
         if (rd_data_valid_i) begin
           ci_d = ci_q + 6'd1;
-          if (32'(ci_q) + 1 == DESC_WORDS / WPB) begin
+          if (32'(ci_q) + 1 == esact_pkg::DESC_WORDS / WPB) begin
             ci_d = '0;
             state_d = S_CHK;
           end
@@ -470,7 +397,7 @@ module esact_seq #(
       S_CHK: begin        // magic, D, H, F
         if (chk_bad) begin
           ecode_d = chk_code; einfo_d = {2'b00, ci_q, layer_q}; state_d = S_FAIL;
-        end else if (32'(ci_q) == D_F) begin
+        end else if (32'(ci_q) == esact_pkg::DESC_F) begin
           state_d = S_DIV;
         end else begin
           ci_d = ci_q + 6'd1;
@@ -480,10 +407,10 @@ module esact_seq #(
         dv_start = sub_first_q;
         if (dv_done) begin
           if (32'(dv_q) * dhh != dd || 32'(dv_q) > DH_MAX) begin
-            ecode_d = 8'(ERR_SHAPE); einfo_d = {8'(D_H), layer_q}; state_d = S_FAIL;
+            ecode_d = esact_types_pkg::ERR_SHAPE; einfo_d = {8'(esact_pkg::DESC_H), layer_q}; state_d = S_FAIL;
           end else begin
             dh_d = dv_q;
-            ci_d = 6'(D_NORM);
+            ci_d = 6'(esact_pkg::DESC_NORM);
             state_d = S_CHK2;
           end
         end
@@ -491,7 +418,7 @@ module esact_seq #(
       S_CHK2: begin       // knobs, requant pairs, addresses
         if (chk_bad) begin
           ecode_d = chk_code; einfo_d = {2'b00, ci_q, layer_q}; state_d = S_FAIL;
-        end else if (32'(ci_q) == D_LAST_ADDR) begin
+        end else if (32'(ci_q) == esact_pkg::DESC_WK_HLOG) begin
           state_d = S_SCR;
         end else begin
           ci_d = ci_q + 6'd1;
@@ -499,7 +426,7 @@ module esact_seq #(
       end
       S_SCR: begin
         if (need > 64'(scratch_size_i)) begin
-          ecode_d = 8'(ERR_SCRATCH); einfo_d = {8'hff, layer_q}; state_d = S_FAIL;
+          ecode_d = esact_types_pkg::ERR_SCRATCH; einfo_d = {8'hff, layer_q}; state_d = S_FAIL;
         end else if (!run_q) begin
           if (32'(layer_q) + 1 == n_layers_i) begin
             layer_d = '0; run_d = 1'b1;
@@ -514,14 +441,14 @@ module esact_seq #(
         end
       end
       S_OPGO: begin
-        g_start_o = (op_unit == U_GEMM);
-        s_start_o = (op_unit == U_SM);
-        l_start_o = (op_unit == U_LN);
+        g_start_o = (op_unit == esact_types_pkg::U_GEMM);
+        s_start_o = (op_unit == esact_types_pkg::U_SM);
+        l_start_o = (op_unit == esact_types_pkg::U_LN);
         state_d = S_OPWAIT;
       end
       S_OPWAIT: begin
-        if ((op_unit == U_GEMM && g_done_i) || (op_unit == U_SM && s_done_i) ||
-            (op_unit == U_LN && l_done_i)) begin
+        if ((op_unit == esact_types_pkg::U_GEMM && g_done_i) || (op_unit == esact_types_pkg::U_SM && s_done_i) ||
+            (op_unit == esact_types_pkg::U_LN && l_done_i)) begin
           state_d = S_OPWR;
         end
       end
@@ -554,7 +481,7 @@ module esact_seq #(
       end
       S_DRAIN: begin
         if (rd_idle_i && wr_idle_i) begin
-          ecode_d = rd_err_i ? 8'(ERR_AXI_READ) : 8'(ERR_AXI_WRITE);
+          ecode_d = rd_err_i ? esact_types_pkg::ERR_AXI_READ : esact_types_pkg::ERR_AXI_WRITE;
           einfo_d = {8'hff, layer_q};
           state_d = S_FAIL;
         end
@@ -580,7 +507,7 @@ module esact_seq #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q <= S_IDLE; op_q <= OP_Q; ci_q <= '0; layer_q <= '0; run_q <= 1'b0;
-      h_q <= '0; ib_q <= '0; dh_q <= '0; ecode_q <= '0; einfo_q <= '0; sub_first_q <= 1'b0;
+      h_q <= '0; ib_q <= '0; dh_q <= '0; ecode_q <= esact_types_pkg::ERR_NONE; einfo_q <= '0; sub_first_q <= 1'b0;
     end else begin
       state_q <= state_d; op_q <= op_d; ci_q <= ci_d; layer_q <= layer_d; run_q <= run_d;
       h_q <= h_d; ib_q <= ib_d; dh_q <= dh_d; ecode_q <= ecode_d; einfo_q <= einfo_d;
@@ -602,10 +529,9 @@ module esact_seq #(
   assign busy_o        = (state_q != S_IDLE);
   assign err_code_o    = ecode_q;
   assign err_info_o    = einfo_q;
-  assign unit_o        = (state_q == S_OPGO || state_q == S_OPWAIT || state_q == S_OPWR) ? op_unit : U_SEQ;
-  assign phase_o       = (state_q == S_OPGO || state_q == S_OPWAIT || state_q == S_OPWR) ? op_phase : 4'(PH_DESC);
-  assign rd_req_addr_o = AW'(desc_base_i) + AW'(32'(layer_q) * DESC_WORDS * 4);
-  assign rd_req_len_o  = LW'(DESC_WORDS * 4);
+  assign phase_o       = (state_q == S_OPGO || state_q == S_OPWAIT || state_q == S_OPWR) ? op_phase : esact_types_pkg::PH_DESC;
+  assign rd_req_addr_o = AW'(desc_base_i) + AW'(32'(layer_q) * esact_pkg::DESC_WORDS * 4);
+  assign rd_req_len_o  = LW'(esact_pkg::DESC_WORDS * 4);
   assign n_o           = n16;
   assign d_o           = dd[15:0];
 

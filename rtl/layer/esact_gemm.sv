@@ -39,7 +39,7 @@ module esact_gemm #(
   parameter int unsigned AW = esact_pkg::AXI_AW,
   parameter int unsigned KC = esact_pkg::F_MAX,   // maximum k (bytes per B lane and bank)
   parameter int unsigned AB = 8192,               // A buffer bytes per lane (>= KC)
-  parameter int unsigned LW = 24
+  parameter int unsigned LW = esact_types_pkg::REQ_LEN_W
 ) (
   input  logic          clk_i,
   input  logic          rst_ni,
@@ -89,8 +89,6 @@ module esact_gemm #(
   localparam int unsigned IPB  = DW / 32;                 // int32 per beat
   localparam int unsigned RW   = (MR > 1) ? $clog2(MR) : 1;
   localparam int unsigned GB   = 256 / BB;                // beats of the GELU table
-  localparam logic [1:0]  EPI_RAW = 2'd0;
-  localparam logic [1:0]  EPI_GELU = 2'd2;
 
   // ---------------------------------------------------------------------------
   // Geometry (inputs are stable while busy)
@@ -98,7 +96,7 @@ module esact_gemm #(
   logic [15:0] kw;                          // words of one k-long row
   logic [2:0]  esz;
   assign kw  = (k_i + 16'(BB - 1)) >> BBW;
-  assign esz = (epi_i == EPI_RAW) ? 3'd4 : 3'd1;
+  assign esz = (epi_i == esact_types_pkg::EPI_RAW) ? 3'd4 : 3'd1;
 
   typedef enum logic [1:0] { T_IDLE, T_INIT, T_RUN, T_DONE } top_e;
   top_e top_q, top_d;
@@ -173,7 +171,7 @@ module esact_gemm #(
   logic [15:0]   e_row_q, e_row_d, e_w_q, e_w_d;
   logic [AW-1:0] e_addr_q, e_addr_d;
   logic [15:0]   e_obeats;
-  assign e_obeats = (epi_i == EPI_RAW) ? ((sh_meta_q.cols * 16'd4 + 16'(BB - 1)) >> BBW) : 16'd1;
+  assign e_obeats = (epi_i == esact_types_pkg::EPI_RAW) ? ((sh_meta_q.cols * 16'd4 + 16'(BB - 1)) >> BBW) : 16'd1;
 
   // ---------------------------------------------------------------------------
   // Operand buffers: A (one SRAM per array row, row tile t at words t * kw..)
@@ -289,7 +287,7 @@ module esact_gemm #(
           bacc_d = bacc_q + 32'(kw);
         end else begin
           top_d = T_RUN;
-          l_st_d = (epi_i == EPI_GELU) ? L_GREQ : L_BWAIT;
+          l_st_d = (epi_i == esact_types_pkg::EPI_GELU) ? L_GREQ : L_BWAIT;
           l_i0_d = '0; l_c0_d = '0; l_bank_d = 1'b0; l_apend_d = 1'b1;
           l_bcol_d = b_addr_i; l_arow_d = a_addr_i;
           c_st_d = C_WAIT;
@@ -564,8 +562,8 @@ module esact_gemm #(
   assign mac_inc_o     = s1_q ? 16'(32'(meta1_q.rows) * 32'(meta1_q.cols)) : 16'd0;
   assign wr_req_addr_o = e_addr_q;
   assign wr_req_len_o  = LW'(32'(sh_meta_q.cols) * 32'(esz));
-  assign wr_data_o     = (epi_i == EPI_RAW) ? vrow[(32'(e_w_q) % (MC / IPB)) * DW +: DW] :
-                         ((epi_i == EPI_GELU) ? DW'(grow) : DW'(qrow));
+  assign wr_data_o     = (epi_i == esact_types_pkg::EPI_RAW) ? vrow[(32'(e_w_q) % (MC / IPB)) * DW +: DW] :
+                         ((epi_i == esact_types_pkg::EPI_GELU) ? DW'(grow) : DW'(qrow));
 
 `ifndef SYNTHESIS
   // A finished tile is never overwritten before it is captured.

@@ -14,7 +14,7 @@ module esact_layernorm #(
   parameter int unsigned D_MAX = esact_pkg::D_MAX,
   parameter int unsigned DW    = esact_pkg::AXI_DW,
   parameter int unsigned AW    = esact_pkg::AXI_AW,
-  parameter int unsigned LW    = 24
+  parameter int unsigned LW    = esact_types_pkg::REQ_LEN_W
 ) (
   input  logic          clk_i,
   input  logic          rst_ni,

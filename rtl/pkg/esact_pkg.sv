@@ -8,13 +8,16 @@
 // must see in that exact one-line form.
 //
 // Written in the subset that both Verilator 5.006 and Yosys 0.23 accept: use the
-// items as esact_pkg::NAME, never `import`.
+// items as esact_pkg::NAME, never `import`.  Enums and packed structs (and the
+// phase and error codes) are in esact_types_pkg.sv, which C++ reads as well:
+// Yosys 0.23 cannot refer from one package to another, so each number lives
+// in exactly one of the two packages.
 package esact_pkg;
 
   // ---------------------------------------------------------------------------
   // Workload maxima (what one build can run)
   // ---------------------------------------------------------------------------
-  localparam int unsigned N_MAX = 256;   // tokens per sequence
+  localparam int unsigned N_MAX = 512;   // tokens per sequence (BERT-base: 512)
   localparam int unsigned D_MAX = 1024;  // model width D = H * Dh
   localparam int unsigned F_MAX = 4096;  // FFN width
   localparam int unsigned H_MAX = 16;    // attention heads
@@ -74,36 +77,14 @@ package esact_pkg;
   localparam int unsigned CSR_RD_STALL = 272;    // cycles a read waits on memory
   localparam int unsigned CSR_WR_STALL = 276;    // cycles a write waits on memory
   localparam int unsigned CSR_PHASE_CYCLES = 288;  // + 4 * PH_*: cycles per phase
+  localparam int unsigned CSR_PHASE_RD_BEATS = 352;  // + 4 * PH_*: AXI R beats per phase
+  localparam int unsigned CSR_PHASE_WR_BEATS = 416;  // + 4 * PH_*: AXI W beats per phase
   localparam int unsigned CSR_ID_VALUE = 1163084628;  // 0x45534354 "ESCT"
   localparam int unsigned CSR_VERSION_VALUE = 1;
 
-  // Phases (index of CSR_PHASE_CYCLES)
-  localparam int unsigned PH_DESC = 0;
-  localparam int unsigned PH_PREDICT = 1;
-  localparam int unsigned PH_QKV = 2;
-  localparam int unsigned PH_QK = 3;
-  localparam int unsigned PH_SOFTMAX = 4;
-  localparam int unsigned PH_AV = 5;
-  localparam int unsigned PH_WO = 6;
-  localparam int unsigned PH_LN1 = 7;
-  localparam int unsigned PH_FFN1 = 8;
-  localparam int unsigned PH_FFN2 = 9;
-  localparam int unsigned PH_LN2 = 10;
-  localparam int unsigned PH_COUNT = 16;
-
-  // Error codes (CSR_ERR_CODE)
-  localparam int unsigned ERR_NONE = 0;
-  localparam int unsigned ERR_DESC_MAGIC = 1;    // descriptor word 0 is not DESC_MAGIC_VALUE
-  localparam int unsigned ERR_N_TOKENS = 2;      // N_TOKENS = 0 or > N_MAX
-  localparam int unsigned ERR_N_LAYERS = 3;      // N_LAYERS = 0 or > L_MAX
-  localparam int unsigned ERR_SHAPE = 4;         // D, H, F: zero, over a maximum, or D != H * Dh
-  localparam int unsigned ERR_KNOB = 5;          // NORM, K, W, T or FFN_REUSE out of range
-  localparam int unsigned ERR_REQUANT = 6;       // an M = 0 or M > 65535, or S not in 1..47
-  localparam int unsigned ERR_ALIGN = 7;         // an address not aligned to AXI_DW / 8 bytes
-  localparam int unsigned ERR_SCRATCH = 8;       // scratch region too small for N, D, F
-  localparam int unsigned ERR_AXI_READ = 9;      // SLVERR/DECERR on a read
-  localparam int unsigned ERR_AXI_WRITE = 10;    // SLVERR/DECERR on a write
-  localparam int unsigned ERR_MODE = 11;         // MODE not 0 or 1 (or SPLS not built in)
+  // Phases (PH_*, index of CSR_PHASE_CYCLES) and error codes (ERR_*, CSR_ERR_CODE)
+  // are the enums phase_e and err_e of esact_types_pkg.sv (C++ reads them too).
+  localparam int unsigned PH_COUNT = 16;         // phase counters (CSR_PHASE_CYCLES + 4 p)
 
   // ---------------------------------------------------------------------------
   // Layer descriptor in memory: DESC_WORDS 32-bit little-endian words, layer l at

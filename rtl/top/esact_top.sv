@@ -3,7 +3,13 @@
 //   s_axil --> esact_csr --> esact_seq --+--> esact_gemm (MAC array, operand buffers)
 //                                        +--> esact_softmax (exp2 ROM, divider)
 //                                        +--> esact_layernorm (isqrt, divider, requant)
-//   units --(one at a time, selected by the sequencer)--> esact_axi_rd / esact_axi_wr --> m_axi
+//   sequencer + units (one memory port each, index unit_e) --> esact_rd_arb --> esact_axi_rd --+--> m_axi
+//                                                          --> esact_wr_arb --> esact_axi_wr --+
+//
+// The arbiters let several units stream at once (requests interleaved round
+// robin, read data returned in request order to the requesting port).  Under
+// `ifndef SYNTHESIS every valid/ready stream (the ports, the engines' inputs,
+// AR/AW/W) has an esact_stream_chk, and the parameter constraints are checked.
 //
 // Ports exactly as docs/memory-map.md; the dataflow and the scratch layout are
 // in docs/layer-rtl.md.
@@ -16,8 +22,9 @@ module esact_top #(
   parameter int unsigned MAC_COLS = esact_pkg::MAC_COLS,
   parameter int unsigned N_MAX   = esact_pkg::N_MAX,
   parameter int unsigned D_MAX   = esact_pkg::D_MAX,
-  parameter int unsigned GEMM_KC = esact_pkg::F_MAX,  // GEMM: maximum k (B buffer: 2 banks x MAC_COLS lanes x GEMM_KC bytes)
-  parameter int unsigned GEMM_AB = 8192              // GEMM: A buffer bytes per lane (MAC_ROWS lanes; rows resident per block)
+  parameter int unsigned GEMM_KC = esact_pkg::F_MAX, // GEMM: maximum k (B buffer: 2 banks x MAC_COLS lanes x GEMM_KC bytes)
+  parameter int unsigned GEMM_AB = 8192,            // GEMM: A buffer bytes per lane (MAC_ROWS lanes; rows resident per block)
+  parameter int unsigned RD_QD   = 16               // read requests queued in esact_axi_rd
 ) (
   input  logic                  clk_i,
   input  logic                  rst_ni,
@@ -74,15 +81,19 @@ module esact_top #(
 
   localparam int unsigned AW = AXI_AW;
   localparam int unsigned DW = AXI_DW;
-  localparam int unsigned LW = 24;
-  localparam logic [1:0] U_SEQ = 2'd0, U_GEMM = 2'd1, U_SM = 2'd2, U_LN = 2'd3;
+  localparam int unsigned LW = esact_types_pkg::REQ_LEN_W;
+  localparam int unsigned NU = esact_types_pkg::N_UNITS;
+  localparam int unsigned PQ = 32'(esact_types_pkg::U_SEQ);   // memory port of each unit
+  localparam int unsigned PG = 32'(esact_types_pkg::U_GEMM);
+  localparam int unsigned PS = 32'(esact_types_pkg::U_SM);
+  localparam int unsigned PL = 32'(esact_types_pkg::U_LN);
 
   // CSR <-> sequencer.
   logic        start, busy, done_set, err_set;
-  logic [7:0]  err_code;
+  esact_types_pkg::err_e err_code;
   logic [15:0] err_info;
   logic [31:0] desc_base, n_layers, n_tokens, mode, scratch_base, scratch_size;
-  logic [3:0]  phase;
+  esact_types_pkg::phase_e phase;
   logic [15:0] mac_inc;
   logic        rd_stall, wr_stall;
 
@@ -96,24 +107,36 @@ module esact_top #(
     .mode_o(mode), .scratch_base_o(scratch_base), .scratch_size_o(scratch_size),
     .busy_i(busy), .done_set_i(done_set), .err_set_i(err_set), .err_code_i(err_code),
     .err_info_i(err_info), .phase_i(phase), .mac_inc_i(mac_inc), .rd_stall_i(rd_stall),
-    .wr_stall_i(wr_stall), .irq_o);
+    .wr_stall_i(wr_stall), .rd_beat_i(m_axi_rvalid && m_axi_rready),
+    .wr_beat_i(m_axi_wvalid && m_axi_wready), .irq_o);
 
-  // AXI engines and their shared request/data ports.
-  logic          rd_req_valid, rd_req_ready, rd_data_valid, rd_data_ready, rd_data_last;
+  // Memory ports of the sequencer and the units (index unit_e), arbitrated below.
+  logic [NU-1:0]         p_rd_req_valid, p_rd_req_ready, p_rd_data_valid, p_rd_data_ready;
+  logic [NU*AW-1:0] p_rd_req_addr;
+  logic [NU*LW-1:0] p_rd_req_len;
+  logic [DW-1:0]         rd_data;          // to every port (valid tells whose)
+  logic                  rd_data_last;
+  logic [NU-1:0]         p_wr_req_valid, p_wr_req_ready, p_wr_data_valid, p_wr_data_ready;
+  logic [NU*AW-1:0] p_wr_req_addr;
+  logic [NU*LW-1:0] p_wr_req_len;
+  logic [NU*DW-1:0] p_wr_data;
+
+  // Engine side (after the arbiters).
+  logic          rd_req_valid, rd_req_ready, rd_data_valid, rd_data_ready, eng_rd_data_last;
   logic [AW-1:0] rd_req_addr;
   logic [LW-1:0] rd_req_len;
-  logic [DW-1:0] rd_data;
+  logic [DW-1:0] eng_rd_data;
   logic          wr_req_valid, wr_req_ready, wr_data_valid, wr_data_ready;
   logic [AW-1:0] wr_req_addr;
   logic [LW-1:0] wr_req_len;
   logic [DW-1:0] wr_data;
   logic          abort, clear, rd_idle, rd_err, wr_idle, wr_err;
 
-  esact_axi_rd #(.AW(AW), .DW(DW), .IDW(AXI_IDW), .LW(LW)) u_rd (
+  esact_axi_rd #(.AW(AW), .DW(DW), .IDW(AXI_IDW), .LW(LW), .QD(RD_QD)) u_rd (
     .clk_i, .rst_ni,
     .req_valid_i(rd_req_valid), .req_ready_o(rd_req_ready), .req_addr_i(rd_req_addr),
     .req_len_i(rd_req_len), .data_valid_o(rd_data_valid), .data_ready_i(rd_data_ready),
-    .data_o(rd_data), .data_last_o(rd_data_last), .abort_i(abort), .clear_i(clear),
+    .data_o(eng_rd_data), .data_last_o(eng_rd_data_last), .abort_i(abort), .clear_i(clear),
     .idle_o(rd_idle), .err_o(rd_err), .stall_o(rd_stall),
     .m_axi_arid, .m_axi_araddr, .m_axi_arlen, .m_axi_arsize, .m_axi_arburst, .m_axi_arvalid,
     .m_axi_arready, .m_axi_rid, .m_axi_rdata, .m_axi_rresp, .m_axi_rlast, .m_axi_rvalid,
@@ -130,16 +153,12 @@ module esact_top #(
     .m_axi_bid, .m_axi_bresp, .m_axi_bvalid, .m_axi_bready);
 
   // Sequencer.
-  logic [1:0]    unit;
-  logic          q_rd_req_valid, q_rd_data_ready;
-  logic [AW-1:0] q_rd_req_addr;
-  logic [LW-1:0] q_rd_req_len;
   logic          g_start, g_done, g_trans, g_bias_en, s_start, s_done, l_start, l_done;
   logic          l_mode_ln, l_in2_en;
   logic [AW-1:0] g_a, g_b, g_bias, g_out, g_gelu, s_in, s_out, l_in1, l_in2, l_out, l_gamma, l_beta;
   logic [31:0]   g_lda, g_ldb, g_ldo;
   logic [15:0]   g_m, g_k, g_n, s_rows, n_tok, d_mod, rq_m;
-  logic [1:0]    g_epi;
+  esact_types_pkg::epi_e g_epi;
   logic [5:0]    rq_s;
 
   esact_seq #(.AW(AW), .DW(DW), .LW(LW), .N_MAX(N_MAX), .D_MAX(D_MAX), .QB(MAC_ROWS)) u_seq (
@@ -147,10 +166,10 @@ module esact_top #(
     .start_i(start), .desc_base_i(desc_base), .n_layers_i(n_layers), .n_tokens_i(n_tokens),
     .mode_i(mode), .scratch_base_i(scratch_base), .scratch_size_i(scratch_size),
     .busy_o(busy), .done_set_o(done_set), .err_set_o(err_set), .err_code_o(err_code),
-    .err_info_o(err_info), .phase_o(phase), .unit_o(unit), .abort_o(abort), .clear_o(clear),
-    .rd_req_valid_o(q_rd_req_valid), .rd_req_ready_i(rd_req_ready), .rd_req_addr_o(q_rd_req_addr),
-    .rd_req_len_o(q_rd_req_len), .rd_data_valid_i(rd_data_valid && unit == U_SEQ),
-    .rd_data_ready_o(q_rd_data_ready), .rd_data_i(rd_data),
+    .err_info_o(err_info), .phase_o(phase), .abort_o(abort), .clear_o(clear),
+    .rd_req_valid_o(p_rd_req_valid[PQ]), .rd_req_ready_i(p_rd_req_ready[PQ]),
+    .rd_req_addr_o(p_rd_req_addr[PQ*AW +: AW]), .rd_req_len_o(p_rd_req_len[PQ*LW +: LW]),
+    .rd_data_valid_i(p_rd_data_valid[PQ]), .rd_data_ready_o(p_rd_data_ready[PQ]), .rd_data_i(rd_data),
     .rd_idle_i(rd_idle), .rd_err_i(rd_err), .wr_idle_i(wr_idle), .wr_err_i(wr_err),
     .g_start_o(g_start), .g_done_i(g_done), .g_a_o(g_a), .g_lda_o(g_lda), .g_b_o(g_b),
     .g_ldb_o(g_ldb), .g_trans_o(g_trans), .g_bias_o(g_bias), .g_bias_en_o(g_bias_en),
@@ -162,18 +181,6 @@ module esact_top #(
     .n_o(n_tok), .d_o(d_mod), .rq_m_o(rq_m), .rq_s_o(rq_s));
 
   // Units.
-  logic          g_rd_req_valid, g_rd_data_ready, g_wr_req_valid, g_wr_data_valid;
-  logic [AW-1:0] g_rd_req_addr, g_wr_req_addr;
-  logic [LW-1:0] g_rd_req_len, g_wr_req_len;
-  logic [DW-1:0] g_wr_data;
-  logic          s_rd_req_valid, s_rd_data_ready, s_wr_req_valid, s_wr_data_valid;
-  logic [AW-1:0] s_rd_req_addr, s_wr_req_addr;
-  logic [LW-1:0] s_rd_req_len, s_wr_req_len;
-  logic [DW-1:0] s_wr_data;
-  logic          l_rd_req_valid, l_rd_data_ready, l_wr_req_valid, l_wr_data_valid;
-  logic [AW-1:0] l_rd_req_addr, l_wr_req_addr;
-  logic [LW-1:0] l_rd_req_len, l_wr_req_len;
-  logic [DW-1:0] l_wr_data;
   logic          g_busy, s_busy, l_busy;
 
   esact_gemm #(.MR(MAC_ROWS), .MC(MAC_COLS), .DW(DW), .AW(AW), .KC(GEMM_KC), .AB(GEMM_AB), .LW(LW)) u_gemm (
@@ -182,73 +189,144 @@ module esact_top #(
     .bias_addr_i(g_bias), .bias_en_i(g_bias_en), .out_addr_i(g_out), .ldo_i(g_ldo),
     .m_i(g_m), .k_i(g_k), .n_i(g_n), .epi_i(g_epi), .rq_m_i(rq_m), .rq_s_i(rq_s),
     .gelu_addr_i(g_gelu), .busy_o(g_busy), .done_o(g_done), .mac_inc_o(mac_inc),
-    .rd_req_valid_o(g_rd_req_valid), .rd_req_ready_i(rd_req_ready && unit == U_GEMM),
-    .rd_req_addr_o(g_rd_req_addr), .rd_req_len_o(g_rd_req_len),
-    .rd_data_valid_i(rd_data_valid && unit == U_GEMM), .rd_data_ready_o(g_rd_data_ready),
+    .rd_req_valid_o(p_rd_req_valid[PG]), .rd_req_ready_i(p_rd_req_ready[PG]),
+    .rd_req_addr_o(p_rd_req_addr[PG*AW +: AW]), .rd_req_len_o(p_rd_req_len[PG*LW +: LW]),
+    .rd_data_valid_i(p_rd_data_valid[PG]), .rd_data_ready_o(p_rd_data_ready[PG]),
     .rd_data_i(rd_data),
-    .wr_req_valid_o(g_wr_req_valid), .wr_req_ready_i(wr_req_ready && unit == U_GEMM),
-    .wr_req_addr_o(g_wr_req_addr), .wr_req_len_o(g_wr_req_len),
-    .wr_data_valid_o(g_wr_data_valid), .wr_data_ready_i(wr_data_ready && unit == U_GEMM),
-    .wr_data_o(g_wr_data));
+    .wr_req_valid_o(p_wr_req_valid[PG]), .wr_req_ready_i(p_wr_req_ready[PG]),
+    .wr_req_addr_o(p_wr_req_addr[PG*AW +: AW]), .wr_req_len_o(p_wr_req_len[PG*LW +: LW]),
+    .wr_data_valid_o(p_wr_data_valid[PG]), .wr_data_ready_i(p_wr_data_ready[PG]),
+    .wr_data_o(p_wr_data[PG*DW +: DW]));
 
   esact_softmax #(.N_MAX(N_MAX), .DW(DW), .AW(AW), .LW(LW)) u_softmax (
     .clk_i, .rst_ni, .start_i(s_start), .abort_i(abort),
     .in_addr_i(s_in), .in_stride_i(32'(n_tok) * 4), .out_addr_i(s_out), .out_stride_i(32'(n_tok)),
     .rows_i(s_rows), .n_i(n_tok), .m_i(rq_m), .s_i(rq_s), .busy_o(s_busy), .done_o(s_done),
-    .rd_req_valid_o(s_rd_req_valid), .rd_req_ready_i(rd_req_ready && unit == U_SM),
-    .rd_req_addr_o(s_rd_req_addr), .rd_req_len_o(s_rd_req_len),
-    .rd_data_valid_i(rd_data_valid && unit == U_SM), .rd_data_ready_o(s_rd_data_ready),
+    .rd_req_valid_o(p_rd_req_valid[PS]), .rd_req_ready_i(p_rd_req_ready[PS]),
+    .rd_req_addr_o(p_rd_req_addr[PS*AW +: AW]), .rd_req_len_o(p_rd_req_len[PS*LW +: LW]),
+    .rd_data_valid_i(p_rd_data_valid[PS]), .rd_data_ready_o(p_rd_data_ready[PS]),
     .rd_data_i(rd_data),
-    .wr_req_valid_o(s_wr_req_valid), .wr_req_ready_i(wr_req_ready && unit == U_SM),
-    .wr_req_addr_o(s_wr_req_addr), .wr_req_len_o(s_wr_req_len),
-    .wr_data_valid_o(s_wr_data_valid), .wr_data_ready_i(wr_data_ready && unit == U_SM),
-    .wr_data_o(s_wr_data));
+    .wr_req_valid_o(p_wr_req_valid[PS]), .wr_req_ready_i(p_wr_req_ready[PS]),
+    .wr_req_addr_o(p_wr_req_addr[PS*AW +: AW]), .wr_req_len_o(p_wr_req_len[PS*LW +: LW]),
+    .wr_data_valid_o(p_wr_data_valid[PS]), .wr_data_ready_i(p_wr_data_ready[PS]),
+    .wr_data_o(p_wr_data[PS*DW +: DW]));
 
   esact_layernorm #(.D_MAX(D_MAX), .DW(DW), .AW(AW), .LW(LW)) u_layernorm (
     .clk_i, .rst_ni, .start_i(l_start), .abort_i(abort), .mode_ln_i(l_mode_ln),
     .in2_en_i(l_in2_en), .in1_addr_i(l_in1), .in2_addr_i(l_in2), .out_addr_i(l_out),
     .stride_i(32'(d_mod)), .rows_i(n_tok), .d_i(d_mod), .gamma_addr_i(l_gamma),
     .beta_addr_i(l_beta), .m_i(rq_m), .s_i(rq_s), .busy_o(l_busy), .done_o(l_done),
-    .rd_req_valid_o(l_rd_req_valid), .rd_req_ready_i(rd_req_ready && unit == U_LN),
-    .rd_req_addr_o(l_rd_req_addr), .rd_req_len_o(l_rd_req_len),
-    .rd_data_valid_i(rd_data_valid && unit == U_LN), .rd_data_ready_o(l_rd_data_ready),
+    .rd_req_valid_o(p_rd_req_valid[PL]), .rd_req_ready_i(p_rd_req_ready[PL]),
+    .rd_req_addr_o(p_rd_req_addr[PL*AW +: AW]), .rd_req_len_o(p_rd_req_len[PL*LW +: LW]),
+    .rd_data_valid_i(p_rd_data_valid[PL]), .rd_data_ready_o(p_rd_data_ready[PL]),
     .rd_data_i(rd_data),
-    .wr_req_valid_o(l_wr_req_valid), .wr_req_ready_i(wr_req_ready && unit == U_LN),
-    .wr_req_addr_o(l_wr_req_addr), .wr_req_len_o(l_wr_req_len),
-    .wr_data_valid_o(l_wr_data_valid), .wr_data_ready_i(wr_data_ready && unit == U_LN),
-    .wr_data_o(l_wr_data));
+    .wr_req_valid_o(p_wr_req_valid[PL]), .wr_req_ready_i(p_wr_req_ready[PL]),
+    .wr_req_addr_o(p_wr_req_addr[PL*AW +: AW]), .wr_req_len_o(p_wr_req_len[PL*LW +: LW]),
+    .wr_data_valid_o(p_wr_data_valid[PL]), .wr_data_ready_i(p_wr_data_ready[PL]),
+    .wr_data_o(p_wr_data[PL*DW +: DW]));
 
-  // The selected unit drives the engines.
-  always_comb begin
-    unique case (unit)
-      U_GEMM: begin
-        rd_req_valid = g_rd_req_valid; rd_req_addr = g_rd_req_addr; rd_req_len = g_rd_req_len;
-        rd_data_ready = g_rd_data_ready;
-        wr_req_valid = g_wr_req_valid; wr_req_addr = g_wr_req_addr; wr_req_len = g_wr_req_len;
-        wr_data_valid = g_wr_data_valid; wr_data = g_wr_data;
-      end
-      U_SM: begin
-        rd_req_valid = s_rd_req_valid; rd_req_addr = s_rd_req_addr; rd_req_len = s_rd_req_len;
-        rd_data_ready = s_rd_data_ready;
-        wr_req_valid = s_wr_req_valid; wr_req_addr = s_wr_req_addr; wr_req_len = s_wr_req_len;
-        wr_data_valid = s_wr_data_valid; wr_data = s_wr_data;
-      end
-      U_LN: begin
-        rd_req_valid = l_rd_req_valid; rd_req_addr = l_rd_req_addr; rd_req_len = l_rd_req_len;
-        rd_data_ready = l_rd_data_ready;
-        wr_req_valid = l_wr_req_valid; wr_req_addr = l_wr_req_addr; wr_req_len = l_wr_req_len;
-        wr_data_valid = l_wr_data_valid; wr_data = l_wr_data;
-      end
-      default: begin
-        rd_req_valid = q_rd_req_valid; rd_req_addr = q_rd_req_addr; rd_req_len = q_rd_req_len;
-        rd_data_ready = q_rd_data_ready;
-        wr_req_valid = 1'b0; wr_req_addr = '0; wr_req_len = '0;
-        wr_data_valid = 1'b0; wr_data = '0;
-      end
-    endcase
-  end
+  // The sequencer reads descriptors only.
+  assign p_wr_req_valid[PQ]  = 1'b0;
+  assign p_wr_req_addr[PQ*AW +: AW]   = '0;
+  assign p_wr_req_len[PQ*LW +: LW]    = '0;
+  assign p_wr_data_valid[PQ] = 1'b0;
+  assign p_wr_data[PQ*DW +: DW]       = '0;
+
+  // Arbiters: the units' memory ports onto the two engines.
+  esact_rd_arb #(.N(NU), .AW(AW), .DW(DW), .LW(LW), .QD(RD_QD)) u_rd_arb (
+    .clk_i, .rst_ni, .abort_i(abort),
+    .req_valid_i(p_rd_req_valid), .req_ready_o(p_rd_req_ready), .req_addr_i(p_rd_req_addr),
+    .req_len_i(p_rd_req_len), .data_valid_o(p_rd_data_valid), .data_ready_i(p_rd_data_ready),
+    .data_o(rd_data), .data_last_o(rd_data_last),
+    .eng_req_valid_o(rd_req_valid), .eng_req_ready_i(rd_req_ready), .eng_req_addr_o(rd_req_addr),
+    .eng_req_len_o(rd_req_len), .eng_data_valid_i(rd_data_valid), .eng_data_ready_o(rd_data_ready),
+    .eng_data_i(eng_rd_data), .eng_data_last_i(eng_rd_data_last));
+
+  esact_wr_arb #(.N(NU), .AW(AW), .DW(DW), .LW(LW)) u_wr_arb (
+    .clk_i, .rst_ni,
+    .req_valid_i(p_wr_req_valid), .req_ready_o(p_wr_req_ready), .req_addr_i(p_wr_req_addr),
+    .req_len_i(p_wr_req_len), .data_valid_i(p_wr_data_valid), .data_ready_o(p_wr_data_ready),
+    .data_i(p_wr_data),
+    .eng_req_valid_o(wr_req_valid), .eng_req_ready_i(wr_req_ready), .eng_req_addr_o(wr_req_addr),
+    .eng_req_len_o(wr_req_len), .eng_data_valid_o(wr_data_valid), .eng_data_ready_i(wr_data_ready),
+    .eng_data_o(wr_data));
 
   logic unused_top;
   assign unused_top = ^{rd_data_last, g_busy, s_busy, l_busy};
+
+`ifndef SYNTHESIS
+  // ---- Assertions (Verilator --assert in every test and in make sim) ----
+  // Parameter constraints.
+  initial begin : p_params
+    a_beat_is_row: assert (MAC_COLS * 8 == AXI_DW)
+      else $fatal(1, "esact_top: MAC_COLS * 8 must equal AXI_DW (one B row segment per beat)");
+    a_cmd_aw: assert (AXI_AW == esact_types_pkg::CMD_AW)
+      else $fatal(1, "esact_top: AXI_AW must equal esact_types_pkg::CMD_AW (32-bit command addresses)");
+    a_mac_rows: assert (MAC_ROWS >= 1 && MAC_ROWS <= 64)
+      else $fatal(1, "esact_top: MAC_ROWS out of 1..64");
+    a_rd_qd: assert (RD_QD >= 2 && (RD_QD & (RD_QD - 1)) == 0)
+      else $fatal(1, "esact_top: RD_QD must be a power of two >= 2");
+    a_kc: assert (GEMM_KC % (AXI_DW / 8) == 0)
+      else $fatal(1, "esact_top: GEMM_KC must be a multiple of AXI_DW / 8");
+  end
+
+  // Every valid/ready stream: valid and payload held until ready.  An abort
+  // may withdraw an offer (the engines drain), so the cycle of abort and the
+  // next are exempt.
+  logic abort_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) abort_q <= 1'b0;
+    else         abort_q <= abort;
+  end
+  logic flush;
+  assign flush = abort || abort_q;
+
+  for (genvar p = 0; p < NU; p++) begin : g_port_chk
+    esact_stream_chk #(.W(AW + LW)) u_rd_req (
+      .clk_i, .rst_ni, .flush_i(flush), .valid_i(p_rd_req_valid[p]), .ready_i(p_rd_req_ready[p]),
+      .data_i({p_rd_req_addr[p*AW +: AW], p_rd_req_len[p*LW +: LW]}));
+    esact_stream_chk #(.W(DW + 1)) u_rd_data (
+      .clk_i, .rst_ni, .flush_i(flush), .valid_i(p_rd_data_valid[p]), .ready_i(p_rd_data_ready[p]),
+      .data_i({rd_data, rd_data_last}));
+    esact_stream_chk #(.W(AW + LW)) u_wr_req (
+      .clk_i, .rst_ni, .flush_i(flush), .valid_i(p_wr_req_valid[p]), .ready_i(p_wr_req_ready[p]),
+      .data_i({p_wr_req_addr[p*AW +: AW], p_wr_req_len[p*LW +: LW]}));
+    esact_stream_chk #(.W(DW)) u_wr_data (
+      .clk_i, .rst_ni, .flush_i(flush), .valid_i(p_wr_data_valid[p]), .ready_i(p_wr_data_ready[p]),
+      .data_i(p_wr_data[p*DW +: DW]));
+  end
+  esact_stream_chk #(.W(AW + LW)) u_chk_eng_rd_req (
+    .clk_i, .rst_ni, .flush_i(flush), .valid_i(rd_req_valid), .ready_i(rd_req_ready),
+    .data_i({rd_req_addr, rd_req_len}));
+  esact_stream_chk #(.W(DW + 1)) u_chk_eng_rd_data (
+    .clk_i, .rst_ni, .flush_i(flush), .valid_i(rd_data_valid), .ready_i(rd_data_ready),
+    .data_i({eng_rd_data, eng_rd_data_last}));
+  esact_stream_chk #(.W(AW + LW)) u_chk_eng_wr_req (
+    .clk_i, .rst_ni, .flush_i(flush), .valid_i(wr_req_valid), .ready_i(wr_req_ready),
+    .data_i({wr_req_addr, wr_req_len}));
+  esact_stream_chk #(.W(DW)) u_chk_eng_wr_data (
+    .clk_i, .rst_ni, .flush_i(flush), .valid_i(wr_data_valid), .ready_i(wr_data_ready),
+    .data_i(wr_data));
+  esact_stream_chk #(.W(AXI_IDW + AXI_AW + 8 + 3 + 2)) u_chk_ar (
+    .clk_i, .rst_ni, .flush_i(1'b0), .valid_i(m_axi_arvalid), .ready_i(m_axi_arready),
+    .data_i({m_axi_arid, m_axi_araddr, m_axi_arlen, m_axi_arsize, m_axi_arburst}));
+  esact_stream_chk #(.W(AXI_IDW + AXI_AW + 8 + 3 + 2)) u_chk_aw (
+    .clk_i, .rst_ni, .flush_i(1'b0), .valid_i(m_axi_awvalid), .ready_i(m_axi_awready),
+    .data_i({m_axi_awid, m_axi_awaddr, m_axi_awlen, m_axi_awsize, m_axi_awburst}));
+  esact_stream_chk #(.W(AXI_DW + AXI_DW / 8 + 1)) u_chk_w (
+    .clk_i, .rst_ni, .flush_i(flush), .valid_i(m_axi_wvalid), .ready_i(m_axi_wready),
+    .data_i({m_axi_wdata, m_axi_wstrb, m_axi_wlast}));
+
+  // Command interface: one unit runs at a time under the sequencer (the
+  // dispatcher of docs/architecture.md), and a unit is started only when idle.
+  a_one_start: assert property (@(posedge clk_i) disable iff (!rst_ni) $onehot0({g_start, s_start, l_start}))
+    else $error("esact_top: two units started in one cycle");
+  a_gemm_idle: assert property (@(posedge clk_i) disable iff (!rst_ni) g_start |-> !g_busy)
+    else $error("esact_top: GEMM started while busy");
+  a_sm_idle: assert property (@(posedge clk_i) disable iff (!rst_ni) s_start |-> !s_busy)
+    else $error("esact_top: softmax started while busy");
+  a_ln_idle: assert property (@(posedge clk_i) disable iff (!rst_ni) l_start |-> !l_busy)
+    else $error("esact_top: LayerNorm started while busy");
+`endif
 
 endmodule

@@ -266,6 +266,8 @@ PhaseWork golden_phase_macs(const std::vector<LayerResult>& res) {
 
 constexpr double kArray = params::MAC_ROWS * params::MAC_COLS;
 
+constexpr uint64_t kBeatBytes = params::AXI_DW / 8;  // bytes per AXI beat
+
 json results_json(const Options& o, const Workload& w, const Outcome& oc) {
   const RunResult& r = oc.r;
   uint64_t gmacs = 0;
@@ -290,6 +292,8 @@ json results_json(const Options& o, const Workload& w, const Outcome& oc) {
   j["wr_stall"] = r.wr_stall;
   j["wall_seconds"] = r.wall_seconds;
   j["sim_cycles_per_second"] = r.wall_seconds > 0 ? static_cast<double>(r.sim_cycles) / r.wall_seconds : 0;
+  j["bytes_read"] = r.axi.read_beats * kBeatBytes;     // every beat on R, whole bus width
+  j["bytes_written"] = r.axi.write_beats * kBeatBytes;  // every beat on W (strobes not subtracted)
   j["axi"] = {{"read_bursts", r.axi.read_bursts}, {"read_beats", r.axi.read_beats},
               {"write_bursts", r.axi.write_bursts}, {"write_beats", r.axi.write_beats},
               {"ar_stall", r.axi.ar_stall}, {"aw_stall", r.axi.aw_stall}, {"w_stall", r.axi.w_stall},
@@ -304,7 +308,9 @@ json results_json(const Options& o, const Workload& w, const Outcome& oc) {
     const std::string name = phase_name(p);
     if (name.empty()) continue;
     const double pu = r.phase_cycles[p] ? static_cast<double>(pw.macs[p]) / (r.phase_cycles[p] * kArray) : 0;
-    phases.push_back({{"phase", name}, {"cycles", r.phase_cycles[p]}, {"golden_macs", pw.macs[p]}, {"utilisation", pu}});
+    phases.push_back({{"phase", name}, {"cycles", r.phase_cycles[p]}, {"golden_macs", pw.macs[p]}, {"utilisation", pu},
+                      {"bytes_read", r.phase_rd_beats[p] * kBeatBytes},
+                      {"bytes_written", r.phase_wr_beats[p] * kBeatBytes}});
   }
   j["phases"] = phases;
   json sj = json::array();
@@ -334,18 +340,22 @@ void print_details(const json& j) {
   fmt::print("cycles {} (harness {}), MACs rtl {} golden {}, MAC-array utilisation {:.1f}% ({}x{} array)\n", cycles,
              j["sim_cycles"].get<uint64_t>(), j["macs_rtl"].get<uint64_t>(), j["macs_golden"].get<uint64_t>(),
              100 * j["utilisation"].get<double>(), params::MAC_ROWS, params::MAC_COLS);
-  fmt::print("{:<8} {:>12} {:>7} {:>14} {:>7}\n", "phase", "cycles", "share", "golden MACs", "util");
+  fmt::print("{:<8} {:>12} {:>7} {:>14} {:>7} {:>12} {:>12}\n", "phase", "cycles", "share", "golden MACs", "util",
+             "bytes read", "written");
   for (const auto& ph : j["phases"]) {
     const double share = cycles ? 100.0 * ph["cycles"].get<double>() / static_cast<double>(cycles) : 0;
-    fmt::print("{:<8} {:>12} {:>6.1f}% {:>14} {:>6.1f}%\n", ph["phase"].get<std::string>(), ph["cycles"].get<uint64_t>(),
-               share, ph["golden_macs"].get<uint64_t>(), 100 * ph["utilisation"].get<double>());
+    fmt::print("{:<8} {:>12} {:>6.1f}% {:>14} {:>6.1f}% {:>12} {:>12}\n", ph["phase"].get<std::string>(),
+               ph["cycles"].get<uint64_t>(), share, ph["golden_macs"].get<uint64_t>(),
+               100 * ph["utilisation"].get<double>(), ph["bytes_read"].get<uint64_t>(),
+               ph["bytes_written"].get<uint64_t>());
   }
   const json& a = j["axi"];
   fmt::print("memory stalls: read {} write {} cycles (RTL counters); memory model: AR {} AW {} W {} stalled, R waited {}\n",
              j["rd_stall"].get<uint64_t>(), j["wr_stall"].get<uint64_t>(), a["ar_stall"].get<uint64_t>(),
              a["aw_stall"].get<uint64_t>(), a["w_stall"].get<uint64_t>(), a["r_wait"].get<uint64_t>());
-  fmt::print("traffic: {} read bursts / {} beats, {} write bursts / {} beats\n", a["read_bursts"].get<uint64_t>(),
-             a["read_beats"].get<uint64_t>(), a["write_bursts"].get<uint64_t>(), a["write_beats"].get<uint64_t>());
+  fmt::print("traffic: {} read bursts / {} beats ({} bytes), {} write bursts / {} beats ({} bytes)\n",
+             a["read_bursts"].get<uint64_t>(), a["read_beats"].get<uint64_t>(), j["bytes_read"].get<uint64_t>(),
+             a["write_bursts"].get<uint64_t>(), a["write_beats"].get<uint64_t>(), j["bytes_written"].get<uint64_t>());
   fmt::print("speed: {} cycles in {:.2f} s = {:.0f} simulated cycles/s\n", j["sim_cycles"].get<uint64_t>(),
              j["wall_seconds"].get<double>(), j["sim_cycles_per_second"].get<double>());
 }

@@ -392,7 +392,11 @@ RunResult Harness::wait(uint64_t timeout) {
   r.macs = csr_read(params::CSR_MACS_LO) | (uint64_t{csr_read(params::CSR_MACS_HI)} << 32);
   r.rd_stall = csr_read(params::CSR_RD_STALL);
   r.wr_stall = csr_read(params::CSR_WR_STALL);
-  for (unsigned ph = 0; ph < params::PH_COUNT; ++ph) r.phase_cycles[ph] = csr_read(params::CSR_PHASE_CYCLES + 4 * ph);
+  for (unsigned ph = 0; ph < params::PH_COUNT; ++ph) {
+    r.phase_cycles[ph] = csr_read(params::CSR_PHASE_CYCLES + 4 * ph);
+    r.phase_rd_beats[ph] = csr_read(params::CSR_PHASE_RD_BEATS + 4 * ph);
+    r.phase_wr_beats[ph] = csr_read(params::CSR_PHASE_WR_BEATS + 4 * ph);
+  }
   if (r.finished) {
     csr_write(params::CSR_STATUS, 0x6u);
     // The interrupt follows STATUS: it must drop once DONE/ERROR are cleared.

@@ -73,18 +73,14 @@ module esact_tb_dma (
 
   // Beats to the next 4 KiB boundary of an address (1..256).  Only the
   // offset inside the page matters, and addresses are beat-aligned.
-  /* verilator lint_off UNUSEDSIGNAL */
   function automatic logic [8:0] to_4k(input logic [31:0] a);
     logic [12:0] room;
     room = 13'h1000 - {1'b0, a[11:0]};
     to_4k = room[12:4];
   endfunction
-  /* verilator lint_on UNUSEDSIGNAL */
 
   // Bits 15:8 are only compared: a burst is at most BufBeats long.
-  /* verilator lint_off UNUSEDSIGNAL */
   logic [15:0] burst_beats;
-  /* verilator lint_on UNUSEDSIGNAL */
   always_comb begin
     logic [15:0] b;
     b = (left_q < {8'd0, burst_i}) ? left_q : {8'd0, burst_i};

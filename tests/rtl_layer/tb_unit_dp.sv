@@ -94,7 +94,7 @@ module tb_unit_dp #(
 );
 
   localparam int unsigned DW = 128;
-  localparam int unsigned LW = 24;
+  localparam int unsigned LW = esact_types_pkg::REQ_LEN_W;
 
   logic          rd_req_valid, rd_req_ready, rd_data_valid, rd_data_ready, rd_last;
   logic [31:0]   rd_req_addr;

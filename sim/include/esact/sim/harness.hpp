@@ -62,6 +62,7 @@ struct RunResult {
   uint64_t macs = 0;         ///< CSR_MACS
   uint32_t rd_stall = 0, wr_stall = 0;
   std::array<uint32_t, params::PH_COUNT> phase_cycles{};
+  std::array<uint32_t, params::PH_COUNT> phase_rd_beats{}, phase_wr_beats{};  ///< AXI R / W beats per phase
   double wall_seconds = 0;
   uint64_t end_cycle = 0;    ///< harness cycle at which the run ended
   std::vector<AxiError> axi_errors;
