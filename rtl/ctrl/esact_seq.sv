@@ -34,7 +34,7 @@ module esact_seq #(
   parameter int unsigned DH_MAX   = esact_pkg::DH_MAX,
   parameter int unsigned W_MAX    = esact_pkg::W_MAX,
   parameter int unsigned L_MAX    = esact_pkg::L_MAX,
-  parameter int unsigned QB       = esact_pkg::MAC_ROWS,  // query rows per attention block
+  parameter int unsigned QB       = esact_pkg::ATT_QB,    // query rows per attention block
   parameter int unsigned SPLS_EN  = 0    // 1 once the SPLS front end is integrated
 ) (
   input  logic          clk_i,

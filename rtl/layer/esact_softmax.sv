@@ -7,6 +7,9 @@
 //         e = (w >> 8) >= 16 ? 0 : EXP2[w & 255] >> (w >> 8), sum += e;
 //   DIV   rho = floor(2^32 / sum) on the serial divider (33 cycles);
 //   OUT   DW/32 keys per cycle: p = min(127, (e * rho + 2^24) >> 25), packed into beats.
+// Rows are pipelined: a front end (LOAD, EXP) and a back end (DIV, OUT) work
+// on consecutive rows, the exponentials in two banks (ping-pong), and the
+// read requests of all rows are issued ahead (the read engine queues them).
 // Dense mode: every key is in J.  SPLS plugs in here as a per-key select bit
 // (keys outside J: excluded from m and sum, p = 0); see docs/layer-rtl.md.
 module esact_softmax #(
@@ -53,44 +56,64 @@ module esact_softmax #(
   localparam int unsigned SAW  = (SD > 1) ? $clog2(SD) : 1;
   localparam int unsigned WPB  = BB / SPB;           // buffer words per output beat
 
-  typedef enum logic [2:0] {S_IDLE, S_RDREQ, S_LOAD, S_EXP, S_DIV, S_WRREQ, S_OUT, S_DONE} state_e;
-  state_e state_q, state_d;
+  localparam int unsigned EAW  = SAW + 1;             // e buffer: two banks
 
-  logic [AW-1:0] in_row_q, in_row_d, out_row_q, out_row_d;
-  logic [15:0]   row_q, row_d;
-  logic [15:0]   beat_q, beat_d;             // LOAD: beat index
-  logic [15:0]   j_q, j_d;                   // EXP/OUT: next buffer word (SPB keys) to read
-  logic          s1_q, s1_d;                 // stage-1 valid
-  logic [15:0]   j1_q, j1_d;                 // stage-1 word index
+  // Top level.
+  typedef enum logic [1:0] {T_IDLE, T_RUN, T_DONE} top_e;
+  top_e          top_q, top_d;
   logic [15:0]   nw;                         // words per row
   assign nw = (n_i + 16'(SPB - 1)) / 16'(SPB);
+
+  // Read requests, issued ahead.
+  logic [15:0]   rq_q, rq_d;
+  logic [AW-1:0] rq_addr_q, rq_addr_d;
+
+  // Front end: LOAD and EXP of row f_row into e bank f_bank.
+  typedef enum logic [1:0] {F_IDLE, F_LOAD, F_EXP, F_HAND} front_e;
+  front_e        f_st_q, f_st_d;
+  logic [15:0]   f_row_q, f_row_d;
+  logic          f_bank_q, f_bank_d;
+  logic [AW-1:0] f_out_q, f_out_d;
+  logic [15:0]   beat_q, beat_d;             // LOAD: beat index
+  logic [15:0]   j_q, j_d;                   // EXP: next buffer word (SPB keys) to read
+  logic          s1_q, s1_d;                 // EXP stage-1 valid
+  logic [15:0]   j1_q, j1_d;                 // EXP stage-1 word index
   logic signed [31:0] max_q, max_d;
   logic [31:0]   sum_q, sum_d;
+
+  // Back end: DIV and OUT of row b_row from e bank b_bank.
+  typedef enum logic [1:0] {B_IDLE, B_DIV, B_WRREQ, B_OUT} back_e;
+  back_e         b_st_q, b_st_d;
+  logic [15:0]   b_rows_q, b_rows_d;         // rows finished
+  logic          b_bank_q, b_bank_d;
+  logic [AW-1:0] b_out_q, b_out_d;
+  logic [15:0]   jo_q, jo_d, jo1_q, jo1_d;   // OUT: next word / stage-1 word
+  logic          so1_q, so1_d;
   logic [DW-1:0] obeat_q, obeat_d;
   logic          ofull_q, ofull_d;           // output beat waiting for the write port
   logic          olast_q, olast_d;           // ... and it is the row's last
   logic          div_start;
-  logic          div_first_q;               // first cycle of S_DIV: sum_q is final
   logic          div_busy;
   logic          div_done;
   logic [32:0]   div_q;
 
-  // Score and exponential buffers.
+  // Score buffer (front only) and exponential buffer (front writes, back reads).
   logic            sc_we, sc_re, e_we, e_re;
   logic [SAW-1:0]  sc_waddr, sc_raddr;
   logic [DW-1:0]   sc_rdata;
-  logic [SAW-1:0]  e_waddr, e_raddr;
+  logic [EAW-1:0]  e_waddr, e_raddr;
   logic [SPB*16-1:0] e_wdata, e_rdata;
 
   esact_sram #(.WIDTH(DW), .DEPTH(SD)) u_scores (
     .clk_i, .we_i(sc_we), .waddr_i(sc_waddr), .wdata_i(rd_data_i), .wbe_i({(DW/8){1'b1}}),
     .re_i(sc_re), .raddr_i(sc_raddr), .rdata_o(sc_rdata)
   );
-  esact_sram #(.WIDTH(SPB*16), .DEPTH(SD)) u_exps (
+  esact_sram #(.WIDTH(SPB*16), .DEPTH(2 * SD)) u_exps (
     .clk_i, .we_i(e_we), .waddr_i(e_waddr), .wdata_i(e_wdata), .wbe_i({(SPB*2){1'b1}}),
     .re_i(e_re), .raddr_i(e_raddr), .rdata_o(e_rdata)
   );
 
+  // The divider latches the row's sum when the front end hands the row over.
   esact_div #(.W(33)) u_div (
     .clk_i, .rst_ni, .start_i(div_start), .dividend_i(33'h1_0000_0000), .divisor_i({1'b0, sum_q}),
     .busy_o(div_busy), .done_o(div_done), .quotient_o(div_q)
@@ -133,7 +156,7 @@ module esact_softmax #(
     for (int unsigned i = 0; i < SPB; i++) e_wsum = e_wsum + 32'(e_word[i*16 +: 16]);
   end
 
-  // OUT stage 1: the probabilities of the SPB keys of word j1.
+  // OUT stage 1: the probabilities of the SPB keys of word jo1.
   logic [SPB*8-1:0] p_word;
   logic [SPB*25-1:0] unused_pv;
   for (genvar i = 0; i < SPB; i++) begin : g_out
@@ -146,61 +169,71 @@ module esact_softmax #(
   end
 
   always_comb begin
-    state_d   = state_q;
-    in_row_d  = in_row_q;
-    out_row_d = out_row_q;
-    row_d     = row_q;
-    beat_d    = beat_q;
-    j_d       = j_q;
-    s1_d      = 1'b0;
-    j1_d      = j1_q;
-    max_d     = max_q;
-    sum_d     = sum_q;
-    obeat_d   = obeat_q;
-    ofull_d   = ofull_q;
-    olast_d   = olast_q;
+    top_d = top_q;
+    rq_d = rq_q; rq_addr_d = rq_addr_q;
+    f_st_d = f_st_q; f_row_d = f_row_q; f_bank_d = f_bank_q; f_out_d = f_out_q;
+    beat_d = beat_q; j_d = j_q; s1_d = 1'b0; j1_d = j1_q; max_d = max_q; sum_d = sum_q;
+    b_st_d = b_st_q; b_rows_d = b_rows_q; b_bank_d = b_bank_q; b_out_d = b_out_q;
+    jo_d = jo_q; jo1_d = jo1_q; so1_d = 1'b0;
+    obeat_d = obeat_q; ofull_d = ofull_q; olast_d = olast_q;
     sc_we = 1'b0; sc_re = 1'b0; e_we = 1'b0; e_re = 1'b0;
     sc_waddr = SAW'(beat_q);
     sc_raddr = SAW'(j_q);
-    e_waddr  = SAW'(j1_q);
+    e_waddr  = {f_bank_q, SAW'(j1_q)};
     e_wdata  = e_word;
-    e_raddr  = SAW'(j_q);
+    e_raddr  = {b_bank_q, SAW'(jo_q)};
     rd_req_valid_o  = 1'b0;
     rd_data_ready_o = 1'b0;
     wr_req_valid_o  = 1'b0;
+    div_start       = 1'b0;
     done_o          = 1'b0;
 
-    unique case (state_q)
-      S_IDLE: begin
+    unique case (top_q)
+      T_IDLE: begin
         if (start_i) begin
-          in_row_d  = in_addr_i;
-          out_row_d = out_addr_i;
-          row_d     = '0;
-          state_d   = S_RDREQ;
+          rq_d = '0; rq_addr_d = in_addr_i;
+          f_st_d = F_LOAD; f_row_d = '0; f_bank_d = 1'b0; f_out_d = out_addr_i;
+          beat_d = '0; max_d = 32'sh8000_0000;
+          b_st_d = B_IDLE; b_rows_d = '0;
+          top_d = T_RUN;
         end
       end
-      S_RDREQ: begin
-        rd_req_valid_o = 1'b1;
-        if (rd_req_ready_i) begin
-          beat_d  = '0;
-          max_d   = 32'sh8000_0000;
-          state_d = S_LOAD;
-        end
+      T_RUN: begin
+        if (b_rows_q == rows_i) top_d = T_DONE;
       end
-      S_LOAD: begin
+      T_DONE: begin
+        done_o = 1'b1;
+        top_d = T_IDLE;
+      end
+      default: top_d = T_IDLE;
+    endcase
+
+    // Read requests of every row, ahead of the front end.
+    if (top_q == T_RUN && rq_q < rows_i) begin
+      rd_req_valid_o = 1'b1;
+      if (rd_req_ready_i) begin
+        rq_d = rq_q + 16'd1;
+        rq_addr_d = rq_addr_q + AW'(in_stride_i);
+      end
+    end
+
+    // Front end.
+    unique case (f_st_q)
+      F_IDLE: ;
+      F_LOAD: begin
         rd_data_ready_o = 1'b1;
         if (rd_data_valid_i) begin
           sc_we  = 1'b1;
           max_d  = beat_max;
           beat_d = beat_q + 16'd1;
           if ((beat_q + 16'd1) * 16'(SPB) >= n_i) begin
-            j_d     = '0;
-            sum_d   = '0;
-            state_d = S_EXP;
+            j_d    = '0;
+            sum_d  = '0;
+            f_st_d = F_EXP;
           end
         end
       end
-      S_EXP: begin
+      F_EXP: begin
         if (j_q < nw) begin
           sc_re = 1'b1;
           s1_d  = 1'b1;
@@ -210,75 +243,75 @@ module esact_softmax #(
         if (s1_q) begin
           e_we  = 1'b1;
           sum_d = sum_q + e_wsum;
-          if (j1_q == nw - 16'd1) begin
-            state_d = S_DIV;
-          end
+          if (j1_q == nw - 16'd1) f_st_d = F_HAND;
         end
       end
-      S_DIV: begin
-        if (div_done) begin
-          state_d = S_WRREQ;
+      F_HAND: begin
+        // Hand the row (its e bank and sum) to the back end once it is free.
+        if (b_st_q == B_IDLE) begin
+          div_start = 1'b1;
+          b_st_d = B_DIV;
+          b_bank_d = f_bank_q;
+          b_out_d = f_out_q;
+          f_bank_d = !f_bank_q;
+          f_out_d = f_out_q + AW'(out_stride_i);
+          f_row_d = f_row_q + 16'd1;
+          beat_d = '0;
+          max_d = 32'sh8000_0000;
+          f_st_d = (f_row_q + 16'd1 == rows_i) ? F_IDLE : F_LOAD;
         end
       end
-      S_WRREQ: begin
+      default: f_st_d = F_IDLE;
+    endcase
+
+    // Back end.
+    unique case (b_st_q)
+      B_IDLE: ;
+      B_DIV: begin
+        if (div_done) b_st_d = B_WRREQ;
+      end
+      B_WRREQ: begin
         wr_req_valid_o = 1'b1;
         if (wr_req_ready_i) begin
-          j_d     = '0;
+          jo_d    = '0;
           ofull_d = 1'b0;
           obeat_d = '0;
-          state_d = S_OUT;
+          b_st_d  = B_OUT;
         end
       end
-      S_OUT: begin
-        // Read key j when stage 1 will be free; stage 1 packs into the beat.
+      B_OUT: begin
+        // Read word jo when stage 1 will be free; stage 1 packs into the beat.
         if (ofull_q && wr_data_ready_i) begin
           ofull_d = 1'b0;
           if (olast_q) begin
-            row_d     = row_q + 16'd1;
-            in_row_d  = in_row_q + AW'(in_stride_i);
-            out_row_d = out_row_q + AW'(out_stride_i);
-            state_d   = (row_q + 16'd1 == rows_i) ? S_DONE : S_RDREQ;
+            b_rows_d = b_rows_q + 16'd1;
+            b_st_d   = B_IDLE;
           end
         end
-        if (s1_q && ofull_q) begin
-          s1_d = 1'b1;                       // hold stage 1 (SRAM output holds too)
+        if (so1_q && ofull_q) begin
+          so1_d = 1'b1;                      // hold stage 1 (SRAM output holds too)
         end else begin
-          if (s1_q) begin
-            obeat_d[(32'(j1_q) % WPB) * SPB * 8 +: SPB * 8] = p_word;
-            if (32'(j1_q) % WPB == WPB - 1 || j1_q == nw - 16'd1) begin
+          if (so1_q) begin
+            obeat_d[(32'(jo1_q) % WPB) * SPB * 8 +: SPB * 8] = p_word;
+            if (32'(jo1_q) % WPB == WPB - 1 || jo1_q == nw - 16'd1) begin
               ofull_d = 1'b1;
-              olast_d = (j1_q == nw - 16'd1);
+              olast_d = (jo1_q == nw - 16'd1);
             end
           end
-          if (j_q < nw) begin
-            e_re = 1'b1;
-            s1_d = 1'b1;
-            j1_d = j_q;
-            j_d  = j_q + 16'd1;
+          if (jo_q < nw) begin
+            e_re  = 1'b1;
+            so1_d = 1'b1;
+            jo1_d = jo_q;
+            jo_d  = jo_q + 16'd1;
           end
         end
       end
-      S_DONE: begin
-        done_o  = 1'b1;
-        state_d = S_IDLE;
-      end
-      default: state_d = S_IDLE;
+      default: b_st_d = B_IDLE;
     endcase
 
     if (abort_i) begin
-      state_d = S_IDLE;
-      s1_d    = 1'b0;
-      ofull_d = 1'b0;
-    end
-  end
-
-  // Start the divider on the first cycle of S_DIV (sum_q then holds every e).
-  assign div_start = (state_q == S_DIV) && div_first_q;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      div_first_q <= 1'b0;
-    end else begin
-      div_first_q <= (state_q != S_DIV) && (state_d == S_DIV);
+      top_d = T_IDLE; f_st_d = F_IDLE; b_st_d = B_IDLE;
+      s1_d = 1'b0; so1_d = 1'b0; ofull_d = 1'b0;
     end
   end
 
@@ -287,40 +320,28 @@ module esact_softmax #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q   <= S_IDLE;
-      in_row_q  <= '0;
-      out_row_q <= '0;
-      row_q     <= '0;
-      beat_q    <= '0;
-      j_q       <= '0;
-      s1_q      <= 1'b0;
-      j1_q      <= '0;
-      max_q     <= '0;
-      sum_q     <= '0;
-      obeat_q   <= '0;
-      ofull_q   <= 1'b0;
-      olast_q   <= 1'b0;
+      top_q <= T_IDLE;
+      rq_q <= '0; rq_addr_q <= '0;
+      f_st_q <= F_IDLE; f_row_q <= '0; f_bank_q <= 1'b0; f_out_q <= '0;
+      beat_q <= '0; j_q <= '0; s1_q <= 1'b0; j1_q <= '0; max_q <= '0; sum_q <= '0;
+      b_st_q <= B_IDLE; b_rows_q <= '0; b_bank_q <= 1'b0; b_out_q <= '0;
+      jo_q <= '0; jo1_q <= '0; so1_q <= 1'b0;
+      obeat_q <= '0; ofull_q <= 1'b0; olast_q <= 1'b0;
     end else begin
-      state_q   <= state_d;
-      in_row_q  <= in_row_d;
-      out_row_q <= out_row_d;
-      row_q     <= row_d;
-      beat_q    <= beat_d;
-      j_q       <= j_d;
-      s1_q      <= s1_d;
-      j1_q      <= j1_d;
-      max_q     <= max_d;
-      sum_q     <= sum_d;
-      obeat_q   <= obeat_d;
-      ofull_q   <= ofull_d;
-      olast_q   <= olast_d;
+      top_q <= top_d;
+      rq_q <= rq_d; rq_addr_q <= rq_addr_d;
+      f_st_q <= f_st_d; f_row_q <= f_row_d; f_bank_q <= f_bank_d; f_out_q <= f_out_d;
+      beat_q <= beat_d; j_q <= j_d; s1_q <= s1_d; j1_q <= j1_d; max_q <= max_d; sum_q <= sum_d;
+      b_st_q <= b_st_d; b_rows_q <= b_rows_d; b_bank_q <= b_bank_d; b_out_q <= b_out_d;
+      jo_q <= jo_d; jo1_q <= jo1_d; so1_q <= so1_d;
+      obeat_q <= obeat_d; ofull_q <= ofull_d; olast_q <= olast_d;
     end
   end
 
-  assign busy_o          = (state_q != S_IDLE);
-  assign rd_req_addr_o   = in_row_q;
+  assign busy_o          = (top_q != T_IDLE);
+  assign rd_req_addr_o   = rq_addr_q;
   assign rd_req_len_o    = LW'(32'(n_i) * 4);
-  assign wr_req_addr_o   = out_row_q;
+  assign wr_req_addr_o   = b_out_q;
   assign wr_req_len_o    = LW'(n_i);
   assign wr_data_valid_o = ofull_q;
   assign wr_data_o       = obeat_q;

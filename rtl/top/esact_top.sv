@@ -161,7 +161,7 @@ module esact_top #(
   esact_types_pkg::epi_e g_epi;
   logic [5:0]    rq_s;
 
-  esact_seq #(.AW(AW), .DW(DW), .LW(LW), .N_MAX(N_MAX), .D_MAX(D_MAX), .QB(MAC_ROWS)) u_seq (
+  esact_seq #(.AW(AW), .DW(DW), .LW(LW), .N_MAX(N_MAX), .D_MAX(D_MAX), .QB(esact_pkg::ATT_QB)) u_seq (
     .clk_i, .rst_ni,
     .start_i(start), .desc_base_i(desc_base), .n_layers_i(n_layers), .n_tokens_i(n_tokens),
     .mode_i(mode), .scratch_base_i(scratch_base), .scratch_size_i(scratch_size),

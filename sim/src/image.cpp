@@ -32,7 +32,7 @@ std::vector<int8_t> output_major(const std::vector<int8_t>& w, uint64_t in, uint
 
 ScratchLayout scratch_layout(int n, int d, int f) {
   const uint64_t N = static_cast<uint64_t>(n), D = static_cast<uint64_t>(d), F = static_cast<uint64_t>(f);
-  const uint64_t nd = align_up(N * D, 64), qb = params::MAC_ROWS;
+  const uint64_t nd = align_up(N * D, 64), qb = params::ATT_QB;
   ScratchLayout l;
   l.q = 0;
   l.k = nd;

@@ -35,7 +35,7 @@ struct ImageOptions {
 /// rtl/ctrl/esact_seq.sv lays them out (docs/layer-rtl.md, "Scratch layout"): seven
 /// int8 [N][D] slots (Q, K, V, O, Z, H, Z2; the pre-LN attention input shares
 /// O's slot and LN2(H) shares Q's), the int32 scores and the probabilities of
-/// one block of MAC_ROWS query rows, and G [N][F]; each rounded up to 64 bytes.
+/// one block of ATT_QB query rows, and G [N][F]; each rounded up to 64 bytes.
 /// `need` is the size below which the accelerator ends a run with ERR_SCRATCH.
 /// This is the one C++ copy of that layout (the packer and the mismatch
 /// diagnosis use it; a co-simulation test checks `need` against the RTL).
