@@ -3,9 +3,11 @@
 // leader decision is checked against the golden model (exit 1 on a mismatch),
 // the bytes read on the x and w streams are counted, and the cycle count is
 // checked against the cycle model of docs/spls-rtl.md (spls_cycle_model.hpp;
-// exit 2 when they differ).  The last line is `front end cycles: C`.
+// exit 2 when they differ; exit 3 on bad input, exit 4 with fewer followers than
+// --min-followers).  The last line is `front end cycles: C`.
 //
 //   esact-spls-bench --synthetic n=128,d=768,heads=12,similarity=0.6,seed=1 [--k K] [--window W] [--threshold T]
+//                    [--min-followers F]
 #include <cstdio>
 #include <exception>
 #include <optional>
@@ -107,17 +109,25 @@ int main(int argc, char** argv) {
   CLI::App app{"ESACT SPLS front end alone (esact_spls, esact_pkg sizes): cycles, bytes, checked masks"};
   std::string synthetic;
   std::optional<int> k, window, threshold;
+  uint64_t min_followers = 0;
   app.add_option("--synthetic", synthetic, "workload, e.g. n=128,d=768,heads=12,similarity=0.6,seed=1")->required();
   app.add_option("--k", k, "SPLS top-k");
   app.add_option("--window", window, "SPLS similarity window W");
   app.add_option("--threshold", threshold, "SPLS similarity threshold T");
+  app.add_option("--min-followers", min_followers,
+                 "fail (exit 4) when fewer rows are followers: a test that needs the reuse path exercised");
   CLI11_PARSE(app, argc, argv);
   try {
     spls_tb::init_verilator();
+    // The options override the spec's knobs; folded into the spec, the workload
+    // line below prints the knobs actually used.
     esact::SyntheticSpec spec = esact::parse_synthetic(synthetic);
     spec.layers = 1;
+    if (k) spec.k = k;
+    if (window) spec.window = window;
+    if (threshold) spec.threshold = threshold;
     esact::Synthetic s = esact::make_synthetic(spec);
-    esact::apply_knobs(s.model, esact::KnobOverride{k, window, threshold, std::nullopt});
+    esact::apply_knobs(s.model, esact::KnobOverride{k, window, threshold, std::nullopt});  // range checks
     const esact::Layer& layer = s.model.layers.at(0);
     const int n = s.inputs.n, d = s.model.d_model, heads = s.model.n_heads;
     if (n > static_cast<int>(params::N_MAX) || d > static_cast<int>(params::D_MAX) ||
@@ -154,6 +164,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "esact-spls-bench: cycle count %llu differs from the cycle model %llu\n",
                    static_cast<unsigned long long>(o.cycles), static_cast<unsigned long long>(model));
       rc = 2;
+    } else if (o.followers < min_followers) {
+      std::fprintf(stderr, "esact-spls-bench: %llu followers, fewer than --min-followers %llu\n",
+                   static_cast<unsigned long long>(o.followers), static_cast<unsigned long long>(min_followers));
+      rc = 4;
     }
     std::printf("front end cycles: %llu\n", static_cast<unsigned long long>(o.cycles));
     return rc;
