@@ -10,8 +10,13 @@
 # checks run in every test and in make sim; a failing assertion prints its
 # message and stops the simulation (the test or esact-sim fails).
 set(ESACT_VERILATOR_WAIVERS ${CMAKE_CURRENT_LIST_DIR}/../rtl/lint/waivers.vlt)
+# -fno-dfg: Verilator 5.006's DFG pass merges the 256 per-cell assigns of the MAC
+# array's packed accumulator output into one chain of wide concatenations that
+# rebuilds 8192 bits 256 times every cycle (VL_CONCAT_WWI, ~85% of the run time
+# of esact-sim); without it each cell is a plain 32-bit store (docs/harness.md,
+# simulation speed).
 set(ESACT_VERILATOR_COMMON_ARGS
-  -Wall --assert --x-assign unique --x-initial unique -O3
+  -Wall --assert --x-assign unique --x-initial unique -O3 -fno-dfg
   --trace-structs
   -I${CMAKE_CURRENT_LIST_DIR}/../rtl/pkg
   ${ESACT_VERILATOR_WAIVERS})
