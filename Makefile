@@ -8,7 +8,7 @@ CTEST_ARGS ?=
 # scripts/setup.sh installs the Debian packages that are missing (a no-op, well under a
 # second, when everything is there).
 
-.PHONY: all setup configure build sim test lint synth asic power clean help
+.PHONY: all setup configure build sim sim-big bench-layer test lint synth asic power clean help
 
 all: build
 
@@ -26,6 +26,14 @@ build: configure
 ## sim: build and run the RTL regression against the golden model
 sim: build
 	scripts/run_sim.sh $(BUILD_DIR) $(SIM_ARGS)
+
+## sim-big: make sim plus the BERT-base layer at n = 512 (N_MAX)
+sim-big: build
+	scripts/run_sim.sh $(BUILD_DIR) --big
+
+## bench-layer: per-phase table of the BERT-base layer at the default memory, read latency 64 and 2 outstanding bursts
+bench-layer: build
+	scripts/bench_layer.py --build $(BUILD_DIR) $(BENCH_ARGS)
 
 ## test: unit and co-simulation tests (what CI runs)
 test: build

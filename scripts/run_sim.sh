@@ -4,18 +4,21 @@
 # seeds and memory settings; one summary line per case; ends with
 # "N passed, N failed" and exits non-zero on any failure.
 #
-#   scripts/run_sim.sh [BUILD_DIR] [--quick]
+#   scripts/run_sim.sh [BUILD_DIR] [--quick | --big]
 #     default  small to BERT-base-sized layers (n=128, d=768, heads=12,
 #              ffn=3072): a few minutes, most of it the BERT-base layer
 #     --quick  only the five small cases (seconds)
+#     --big    the default cases plus BERT-base at its full sequence length
+#              (n=512 = N_MAX, about 19 M cycles: a few minutes more)
 # Without esact_top (before the layer RTL existed) it ran `ctest -L rtl`; that
 # fallback is kept for a build without esact-sim.
 set -uo pipefail
 build=${1:-build}; shift || true
-quick=0
+quick=0; big=0
 for a in "$@"; do
   case "$a" in
     --quick) quick=1 ;;
+    --big) big=1 ;;
     *) echo "run_sim.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -52,6 +55,10 @@ if [[ $quick == 0 ]]; then
     "n=128,d=768,heads=12,ffn=3072,layers=1,seed=9|--latency 16"
   )
 fi
+if [[ $big == 1 ]]; then
+  cases+=("n=512,d=768,heads=12,ffn=3072,layers=1,seed=9|--latency 16")
+fi
+if [[ $quick == 1 && $big == 1 ]]; then echo "run_sim.sh: --quick and --big exclude each other" >&2; exit 2; fi
 
 # The trained models of models/ (4 chained layers each), first test sequence.
 for m in digits_vit fortunes_bert; do
