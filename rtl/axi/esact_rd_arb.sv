@@ -44,28 +44,12 @@ module esact_rd_arb #(
   localparam int unsigned PW = (N > 1) ? $clog2(N) : 1;
   localparam int unsigned QW = (QD > 1) ? $clog2(QD) : 1;
 
-  // Round robin after the last grant; a waiting request keeps its port.
-  logic [PW-1:0] last_q, last_d, sel;
-  logic          hold_q, hold_d;
+  // Round robin after the last grant; a request offered and not taken keeps its port.
+  logic [PW-1:0] sel;
   logic          any;
-  logic [31:0] idx;
-  always_comb begin
-    sel = last_q;
-    any = 1'b0;
-    idx = '0;
-    if (hold_q) begin
-      any = req_valid_i[last_q];  // the held request (withdrawn only by an abort)
-    end else begin
-      for (int unsigned i = 1; i <= N; i++) begin
-        idx = 32'(last_q) + i;
-        if (idx >= N) idx = idx - N;
-        if (!any && req_valid_i[idx]) begin
-          any = 1'b1;
-          sel = PW'(idx);
-        end
-      end
-    end
-  end
+  esact_rr_arb #(.N(N)) u_rr (
+    .clk_i, .rst_ni, .flush_i(abort_i), .valid_i(req_valid_i), .gnt_valid_o(any), .gnt_idx_o(sel),
+    .offer_i(eng_req_valid_o), .accept_i(eng_req_ready_i));
 
   // Tag FIFO: the port of every request the engine holds, in request order.
   logic [PW-1:0] tag_q [QD];
@@ -96,15 +80,11 @@ module esact_rd_arb #(
   assign pop              = eng_data_valid_i && eng_data_ready_o && eng_data_last_i;
 
   always_comb begin
-    wp_d   = wp_q + ((QW+1)'(push));
-    rp_d   = rp_q + ((QW+1)'(pop));
-    last_d = push ? sel : last_q;
-    hold_d = eng_req_valid_o && !eng_req_ready_i;
-    if (hold_d) last_d = sel;
+    wp_d = wp_q + ((QW+1)'(push));
+    rp_d = rp_q + ((QW+1)'(pop));
     if (abort_i) begin
-      wp_d   = '0;
-      rp_d   = '0;
-      hold_d = 1'b0;
+      wp_d = '0;
+      rp_d = '0;
     end
   end
 
@@ -114,26 +94,19 @@ module esact_rd_arb #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      wp_q   <= '0;
-      rp_q   <= '0;
-      last_q <= '0;
-      hold_q <= 1'b0;
+      wp_q <= '0;
+      rp_q <= '0;
     end else begin
-      wp_q   <= wp_d;
-      rp_q   <= rp_d;
-      last_q <= last_d;
-      hold_q <= hold_d;
+      wp_q <= wp_d;
+      rp_q <= rp_d;
     end
   end
 
 `ifndef SYNTHESIS
-  // The engine's data belongs to exactly one port; a port's request is
-  // granted only while it is valid; no beat arrives without a request.
+  // The engine's data belongs to exactly one port; no beat arrives without a
+  // request (the grant itself is checked in esact_rr_arb).
   a_one_data_owner: assert property (@(posedge clk_i) disable iff (!rst_ni) $onehot0(data_valid_o))
     else $error("esact_rd_arb: read data offered to more than one port");
-  a_grant_valid: assert property (@(posedge clk_i) disable iff (!rst_ni)
-                                  push |-> req_valid_i[sel])
-    else $error("esact_rd_arb: request granted to a port that is not valid");
   a_no_orphan_data: assert property (@(posedge clk_i) disable iff (!rst_ni)
                                      eng_data_valid_i |-> !empty)
     else $error("esact_rd_arb: read data without an outstanding request");

@@ -36,27 +36,11 @@ module esact_wr_arb #(
 
   localparam int unsigned PW = (N > 1) ? $clog2(N) : 1;
 
-  logic [PW-1:0] last_q, last_d, sel, owner_q, owner_d;
-  logic          hold_q, hold_d;
+  logic [PW-1:0] sel, owner_q, owner_d;
   logic          any, push;
-  logic [31:0] idx;
-  always_comb begin
-    sel = last_q;
-    any = 1'b0;
-    idx = '0;
-    if (hold_q) begin
-      any = req_valid_i[last_q];  // the held request (withdrawn only by an abort)
-    end else begin
-      for (int unsigned i = 1; i <= N; i++) begin
-        idx = 32'(last_q) + i;
-        if (idx >= N) idx = idx - N;
-        if (!any && req_valid_i[idx]) begin
-          any = 1'b1;
-          sel = PW'(idx);
-        end
-      end
-    end
-  end
+  esact_rr_arb #(.N(N)) u_rr (
+    .clk_i, .rst_ni, .flush_i(1'b0), .valid_i(req_valid_i), .gnt_valid_o(any), .gnt_idx_o(sel),
+    .offer_i(eng_req_valid_o), .accept_i(eng_req_ready_i));
 
   assign eng_req_valid_o = any;
   assign eng_req_addr_o  = req_addr_i[32'(sel)*AW +: AW];
@@ -75,31 +59,19 @@ module esact_wr_arb #(
     data_ready_o[owner_q] = eng_data_ready_i;
   end
 
-  always_comb begin
-    last_d  = push ? sel : last_q;
-    owner_d = push ? sel : owner_q;
-    hold_d  = eng_req_valid_o && !eng_req_ready_i;
-    if (hold_d) last_d = sel;
-  end
+  assign owner_d = push ? sel : owner_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      last_q  <= '0;
       owner_q <= '0;
-      hold_q  <= 1'b0;
     end else begin
-      last_q  <= last_d;
       owner_q <= owner_d;
-      hold_q  <= hold_d;
     end
   end
 
 `ifndef SYNTHESIS
   a_one_data_owner: assert property (@(posedge clk_i) disable iff (!rst_ni) $onehot0(data_ready_o))
     else $error("esact_wr_arb: write data taken from more than one port");
-  a_grant_valid: assert property (@(posedge clk_i) disable iff (!rst_ni)
-                                  push |-> req_valid_i[sel])
-    else $error("esact_wr_arb: request granted to a port that is not valid");
   // The engine takes data only for a request it holds: never in the cycle it
   // takes a new one (the owner changes at that edge).
   a_no_data_at_grant: assert property (@(posedge clk_i) disable iff (!rst_ni)
