@@ -7,9 +7,16 @@
 //     s1 = sum r, s2 = sum r^2, V = D s2 - s1^2, sig = max(1, isqrt(V)),
 //     iota = floor(2^30 / sig), n = rshr((D r - s1) iota, 20),
 //     out = rq(n gamma + beta, M, S)   (64-bit accumulator)
-// gamma (int16) and beta (int32) are loaded once per call.  Rows: in1 is
-// buffered, in2 streams against it (sums on the fly), the isqrt and the divider
-// run serially, and the output is produced one element per cycle.
+// gamma (int16) and beta (int32) are loaded once per call.  Rows run through
+// three pipeline stages on consecutive rows, with the read requests of the
+// next rows issued ahead:
+//   FRONT  in1 is buffered, in2 streams against it (one beat per cycle):
+//          r into one of two r banks, s1 and s2 on the fly (sat8 mode: the
+//          output row is written here, as in2 streams);
+//   STATS  isqrt (32 cycles) and floor(2^30 / sig) (31 cycles) of a full bank;
+//   OUT    DW/32 outputs per cycle from the bank, packed into beats.
+// So a LayerNorm row costs about max(2 d / 16 + 4, d / 4 + 3) cycles instead of
+// their sum plus the read latency and the statistics.
 module esact_layernorm #(
   parameter int unsigned D_MAX = esact_pkg::D_MAX,
   parameter int unsigned DW    = esact_pkg::AXI_DW,
@@ -61,29 +68,57 @@ module esact_layernorm #(
   localparam int unsigned BAW  = (BD > 1) ? $clog2(BD) : 1;
   localparam int unsigned BBW  = $clog2(BB);
   localparam int unsigned LN_L = BPB;        // LayerNorm outputs per cycle (one beta word)
+  localparam int unsigned AHEAD = 2;         // rows whose reads are issued before FRONT takes them
 
-  typedef enum logic [3:0] {
-    S_IDLE, S_GREQ, S_GLOAD, S_BREQ, S_BLOAD, S_XREQ, S_XLOAD, S_OREQ, S_ZREQ,
-    S_ZRD, S_ZUSE, S_SQRT, S_DIV, S_OUT, S_NEXT, S_DONE
-  } state_e;
-  state_e state_q, state_d;
+  // Per r bank: free, holds r and the sums (for STATS), holds iota too (for OUT).
+  localparam logic [1:0] RB_FREE = 2'd0, RB_SUMS = 2'd1, RB_IOTA = 2'd2;
 
-  logic [AW-1:0] in1_q, in1_d, in2_q, in2_d, out_q, out_d;
-  logic [15:0]   row_q, row_d, beat_q, beat_d, j_q, j_d, j1_q, j1_d;
-  logic          s1v_q, s1v_d;
+  typedef enum logic [2:0] { T_IDLE, T_GREQ, T_GLOAD, T_BREQ, T_BLOAD, T_RUN, T_DONE } top_e;
+  typedef enum logic [2:0] { F_X, F_OREQ, F_ZPRE, F_Z, F_END } front_e;
+  typedef enum logic [1:0] { S_WAIT, S_SQ, S_DV0, S_DV } stats_e;
+  typedef enum logic { O_WAIT, O_OUT } out_e;
+
+  top_e top_q, top_d;
+  logic [15:0] beat_q, beat_d;                // parameter load / FRONT beat
+  logic [15:0] nbeats, ngrp;
+  assign nbeats = (d_i + 16'(BB - 1)) >> BBW;
+  assign ngrp   = (d_i + 16'(LN_L - 1)) / 16'(LN_L);   // output groups of LN_L per row
+
+  // Read requests: per row in1, then in2.
+  logic [15:0]   rq_row_q, rq_row_d;
+  logic          rq_z_q, rq_z_d;
+  logic [AW-1:0] rq_in1_q, rq_in1_d, rq_in2_q, rq_in2_d;
+
+  // FRONT.
+  front_e        f_st_q, f_st_d;
+  logic [15:0]   f_row_q, f_row_d;
+  logic          f_rb_q, f_rb_d;
+  logic [AW-1:0] f_out_q, f_out_d;            // sat8 mode: output row
   logic signed [63:0] sum1_q, sum1_d, sum2_q, sum2_d;
+
+  // r banks.
+  logic [3:0]    rst_q, rst_d;
+  logic [127:0]  bsum1_q, bsum1_d, bsum2_q, bsum2_d;  // s1, s2 per bank (int64)
+  logic [61:0]   biota_q, biota_d;                    // iota per bank (31 bits)
+
+  // STATS.
+  stats_e        s_st_q, s_st_d;
+  logic          s_rb_q, s_rb_d;
+
+  // OUT.
+  out_e          o_st_q, o_st_d;
+  logic [15:0]   o_rows_q, o_rows_d;
+  logic          o_rb_q, o_rb_d;
+  logic [AW-1:0] o_out_q, o_out_d;
+  logic [15:0]   j_q, j_d, j1_q, j1_d;
+  logic          s1v_q, s1v_d;
   logic [DW-1:0] obeat_q, obeat_d;
   logic          ofull_q, ofull_d, olast_q, olast_d;
-  logic          sub_first_q;                 // first cycle of S_SQRT / S_DIV
-  logic [15:0]   nbeats;
-
-  assign nbeats = (d_i + 16'(BB - 1)) >> BBW;
-  logic [15:0]   ngrp;                        // output groups of LN_L elements per row
-  assign ngrp = (d_i + 16'(LN_L - 1)) / 16'(LN_L);
 
   // Buffers.
   logic            x_we, x_re, r_we, r_re, g_we, g_re, b_we, b_re;
-  logic [XAW-1:0]  x_raddr, r_raddr;
+  logic [XAW-1:0]  x_raddr;
+  logic [XAW:0]    r_waddr, r_raddr;
   logic [DW-1:0]   x_rdata, g_rdata, b_rdata;
   logic [BB*16-1:0] r_wdata, r_rdata;
   logic [GAW-1:0]  g_raddr;
@@ -92,8 +127,8 @@ module esact_layernorm #(
   esact_sram #(.WIDTH(DW), .DEPTH(XD)) u_x (
     .clk_i, .we_i(x_we), .waddr_i(XAW'(beat_q)), .wdata_i(rd_data_i), .wbe_i({(DW/8){1'b1}}),
     .re_i(x_re), .raddr_i(x_raddr), .rdata_o(x_rdata));
-  esact_sram #(.WIDTH(BB*16), .DEPTH(XD)) u_r (
-    .clk_i, .we_i(r_we), .waddr_i(XAW'(beat_q)), .wdata_i(r_wdata), .wbe_i({(BB*2){1'b1}}),
+  esact_sram #(.WIDTH(BB*16), .DEPTH(2 << XAW)) u_r (
+    .clk_i, .we_i(r_we), .waddr_i(r_waddr), .wdata_i(r_wdata), .wbe_i({(BB*2){1'b1}}),
     .re_i(r_re), .raddr_i(r_raddr), .rdata_o(r_rdata));
   esact_sram #(.WIDTH(DW), .DEPTH(GD)) u_g (
     .clk_i, .we_i(g_we), .waddr_i(GAW'(beat_q)), .wdata_i(rd_data_i), .wbe_i({(DW/8){1'b1}}),
@@ -125,14 +160,16 @@ module esact_layernorm #(
     end
   end
 
-  // Statistics.
-  logic signed [63:0] var_v;
+  // Statistics of bank s_rb.
+  logic signed [63:0] s_sum1, s_sum2, var_v;
   logic               sq_start, sq_done, dv_start, dv_done, sq_busy, dv_busy;
   logic [31:0]        root;
   logic [30:0]        iota;
   logic [31:0]        sig;
-  assign var_v = 64'(d_i) * sum2_q - sum1_q * sum1_q;
-  assign sig   = (root == 32'd0) ? 32'd1 : root;
+  assign s_sum1 = $signed(bsum1_q[32'(s_rb_q) * 64 +: 64]);
+  assign s_sum2 = $signed(bsum2_q[32'(s_rb_q) * 64 +: 64]);
+  assign var_v  = 64'(d_i) * s_sum2 - s_sum1 * s_sum1;
+  assign sig    = (root == 32'd0) ? 32'd1 : root;
 
   esact_isqrt #(.W(64)) u_isqrt (
     .clk_i, .rst_ni, .start_i(sq_start), .value_i(var_v), .busy_o(sq_busy), .done_o(sq_done), .root_o(root));
@@ -140,12 +177,16 @@ module esact_layernorm #(
     .clk_i, .rst_ni, .start_i(dv_start), .dividend_i(31'h4000_0000), .divisor_i(31'(sig)),
     .busy_o(dv_busy), .done_o(dv_done), .quotient_o(iota));
 
-  // Output group j1 (elements LN_L * j1 + i, LN_L = DW / 32 per cycle):
+  // Output group j1 of bank o_rb (elements LN_L * j1 + i, LN_L = DW / 32 per cycle):
   // n = rshr((D r - s1) iota, 20); y = rq(n gamma + beta).
   // Widths from the spec's bounds (|r| < 2^10, D <= 1024): |c| < 2^21,
   // |c iota| < 2^52, |n| < 2^32, |n gamma + beta| < 2^48; the golden model's
   // int64 values fit, so the results are identical.
+  logic [23:0]       o_sum1;
+  logic [30:0]       o_iota;
   logic [LN_L*8-1:0] y_grp;
+  assign o_sum1 = bsum1_q[32'(o_rb_q) * 64 +: 24];
+  assign o_iota = biota_q[32'(o_rb_q) * 31 +: 31];
   for (genvar i = 0; i < LN_L; i++) begin : g_out
     logic signed [15:0] r_j, g_j;
     logic signed [31:0] b_j;
@@ -156,195 +197,268 @@ module esact_layernorm #(
     assign r_j   = $signed(r_rdata[((32'(j1_q) % (BB / LN_L)) * LN_L + i) * 16 +: 16]);
     assign g_j   = $signed(g_rdata[((32'(j1_q) % (GPB / LN_L)) * LN_L + i) * 16 +: 16]);
     assign b_j   = $signed(b_rdata[i * 32 +: 32]);
-    assign c_j   = $signed(24'(d_i)) * 24'(r_j) - sum1_q[23:0];
-    assign ci    = 56'(c_j) * $signed({25'd0, iota});
+    assign c_j   = $signed(24'(d_i)) * 24'(r_j) - o_sum1;
+    assign ci    = 56'(c_j) * $signed({25'd0, o_iota});
     assign n_j   = 40'((ci + 56'sd524288) >>> 20);
     assign acc_j = 56'(n_j) * 56'(g_j) + 56'(b_j);
     esact_requant #(.IN_W(56)) u_rq (.acc_i(acc_j), .m_i, .s_i, .q_o(y_j));
     assign y_grp[i*8 +: 8] = y_j;
   end
 
+  logic f_zok;     // FRONT: the in2 beat (or none) and, in sat8 mode, the write port
+  assign f_zok = (!in2_en_i || rd_data_valid_i) && (mode_ln_i || wr_data_ready_i);
+
   always_comb begin
-    state_d = state_q;
-    in1_d = in1_q; in2_d = in2_q; out_d = out_q;
-    row_d = row_q; beat_d = beat_q; j_d = j_q; j1_d = j1_q; s1v_d = 1'b0;
+    top_d = top_q; beat_d = beat_q;
+    rq_row_d = rq_row_q; rq_z_d = rq_z_q; rq_in1_d = rq_in1_q; rq_in2_d = rq_in2_q;
+    f_st_d = f_st_q; f_row_d = f_row_q; f_rb_d = f_rb_q; f_out_d = f_out_q;
     sum1_d = sum1_q; sum2_d = sum2_q;
+    rst_d = rst_q; bsum1_d = bsum1_q; bsum2_d = bsum2_q; biota_d = biota_q;
+    s_st_d = s_st_q; s_rb_d = s_rb_q;
+    o_st_d = o_st_q; o_rows_d = o_rows_q; o_rb_d = o_rb_q; o_out_d = o_out_q;
+    j_d = j_q; j1_d = j1_q; s1v_d = 1'b0;
     obeat_d = obeat_q; ofull_d = ofull_q; olast_d = olast_q;
     x_we = 1'b0; x_re = 1'b0; r_we = 1'b0; r_re = 1'b0;
     g_we = 1'b0; g_re = 1'b0; b_we = 1'b0; b_re = 1'b0;
-    x_raddr = XAW'(beat_q);
-    r_raddr = XAW'(32'(j_q) / (BB / LN_L));
+    x_raddr = '0;
+    r_waddr = {f_rb_q, XAW'(beat_q)};
+    r_raddr = {o_rb_q, XAW'(32'(j_q) / (BB / LN_L))};
     g_raddr = GAW'(32'(j_q) / (GPB / LN_L));
     b_raddr = BAW'(j_q);
     sq_start = 1'b0; dv_start = 1'b0;
-    rd_req_valid_o = 1'b0; rd_req_addr_o = in1_q; rd_req_len_o = LW'(d_i);
+    rd_req_valid_o = 1'b0; rd_req_addr_o = rq_in1_q; rd_req_len_o = LW'(d_i);
     rd_data_ready_o = 1'b0;
-    wr_req_valid_o = 1'b0;
+    wr_req_valid_o = 1'b0; wr_req_addr_o = o_out_q;
     wr_data_valid_o = ofull_q;
     wr_data_o = obeat_q;
     done_o = 1'b0;
 
-    unique case (state_q)
-      S_IDLE: begin
+    // --- top: gamma and beta once, then the row pipeline -----------------------
+    unique case (top_q)
+      T_IDLE: begin
         if (start_i) begin
-          in1_d = in1_addr_i; in2_d = in2_addr_i; out_d = out_addr_i; row_d = '0;
+          rq_row_d = '0; rq_z_d = 1'b0; rq_in1_d = in1_addr_i; rq_in2_d = in2_addr_i;
+          f_st_d = F_X; f_row_d = '0; f_rb_d = 1'b0; f_out_d = out_addr_i;
+          rst_d = '0; s_st_d = S_WAIT; s_rb_d = 1'b0;
+          o_st_d = O_WAIT; o_rows_d = '0; o_rb_d = 1'b0; o_out_d = out_addr_i;
           beat_d = '0;
-          state_d = mode_ln_i ? S_GREQ : S_XREQ;
+          top_d = mode_ln_i ? T_GREQ : T_RUN;
         end
       end
-      S_GREQ: begin
+      T_GREQ: begin
         rd_req_valid_o = 1'b1; rd_req_addr_o = gamma_addr_i; rd_req_len_o = LW'(32'(d_i) * 2);
-        if (rd_req_ready_i) begin beat_d = '0; state_d = S_GLOAD; end
+        if (rd_req_ready_i) begin beat_d = '0; top_d = T_GLOAD; end
       end
-      S_GLOAD: begin
+      T_GLOAD: begin
         rd_data_ready_o = 1'b1;
         if (rd_data_valid_i) begin
           g_we = 1'b1; beat_d = beat_q + 16'd1;
-          if ((32'(beat_q) + 32'd1) * GPB >= 32'(d_i)) state_d = S_BREQ;
+          if ((32'(beat_q) + 32'd1) * GPB >= 32'(d_i)) top_d = T_BREQ;
         end
       end
-      S_BREQ: begin
+      T_BREQ: begin
         rd_req_valid_o = 1'b1; rd_req_addr_o = beta_addr_i; rd_req_len_o = LW'(32'(d_i) * 4);
-        if (rd_req_ready_i) begin beat_d = '0; state_d = S_BLOAD; end
+        if (rd_req_ready_i) begin beat_d = '0; top_d = T_BLOAD; end
       end
-      S_BLOAD: begin
+      T_BLOAD: begin
         rd_data_ready_o = 1'b1;
         if (rd_data_valid_i) begin
           b_we = 1'b1; beat_d = beat_q + 16'd1;
-          if ((32'(beat_q) + 32'd1) * BPB >= 32'(d_i)) state_d = S_XREQ;
+          if ((32'(beat_q) + 32'd1) * BPB >= 32'(d_i)) begin beat_d = '0; top_d = T_RUN; end
         end
       end
-      S_XREQ: begin
-        rd_req_valid_o = 1'b1;
-        if (rd_req_ready_i) begin beat_d = '0; state_d = S_XLOAD; end
+      T_RUN: begin
+        if (mode_ln_i ? (o_rows_q == rows_i) : (f_row_q == rows_i)) top_d = T_DONE;
       end
-      S_XLOAD: begin
-        rd_data_ready_o = 1'b1;
-        if (rd_data_valid_i) begin
-          x_we = 1'b1; beat_d = beat_q + 16'd1;
-          if (beat_q + 16'd1 == nbeats) begin
-            beat_d = '0; sum1_d = '0; sum2_d = '0;
-            state_d = mode_ln_i ? S_ZREQ : S_OREQ;
+      T_DONE: begin
+        done_o = 1'b1;
+        top_d = T_IDLE;
+      end
+      default: top_d = T_IDLE;
+    endcase
+
+    // --- read requests: in1 and in2 of each row, up to AHEAD rows ahead -------
+    if (top_q == T_RUN && rq_row_q < rows_i && 32'(rq_row_q) < 32'(f_row_q) + AHEAD) begin
+      rd_req_valid_o = 1'b1;
+      rd_req_addr_o  = rq_z_q ? rq_in2_q : rq_in1_q;
+      if (rd_req_ready_i) begin
+        if (rq_z_q || !in2_en_i) begin
+          rq_z_d   = 1'b0;
+          rq_row_d = rq_row_q + 16'd1;
+          rq_in1_d = rq_in1_q + AW'(stride_i);
+          rq_in2_d = rq_in2_q + AW'(stride_i);
+        end else begin
+          rq_z_d = 1'b1;
+        end
+      end
+    end
+
+    // --- FRONT ------------------------------------------------------------------
+    if (top_q == T_RUN && f_row_q < rows_i) begin
+      unique case (f_st_q)
+        F_X: begin
+          rd_data_ready_o = 1'b1;
+          if (rd_data_valid_i) begin
+            x_we = 1'b1; beat_d = beat_q + 16'd1;
+            if (beat_q + 16'd1 == nbeats) begin
+              beat_d = '0;
+              f_st_d = mode_ln_i ? F_ZPRE : F_OREQ;
+            end
           end
         end
-      end
-      S_OREQ: begin  // add mode: the output row is written while in2 streams
-        wr_req_valid_o = 1'b1;
-        if (wr_req_ready_i) state_d = S_ZREQ;
-      end
-      S_ZREQ: begin
-        if (!in2_en_i) begin
-          state_d = S_ZRD;
-        end else begin
-          rd_req_valid_o = 1'b1; rd_req_addr_o = in2_q;
-          if (rd_req_ready_i) state_d = S_ZRD;
+        F_OREQ: begin  // sat8 mode: the output row is written while in2 streams
+          wr_req_valid_o = 1'b1; wr_req_addr_o = f_out_q;
+          if (wr_req_ready_i) f_st_d = F_ZPRE;
         end
-      end
-      S_ZRD: begin
-        x_re = 1'b1;
-        state_d = S_ZUSE;
-      end
-      S_ZUSE: begin
-        // x_rdata holds in1's beat; combine with in2's beat (or zeros).
-        if (!mode_ln_i) begin
-          wr_data_valid_o = !in2_en_i || rd_data_valid_i;
-          wr_data_o       = satbeat;
-          rd_data_ready_o = in2_en_i && wr_data_ready_i;
-        end else begin
-          rd_data_ready_o = in2_en_i;
-        end
-        if ((!in2_en_i || rd_data_valid_i) && (mode_ln_i || wr_data_ready_i)) begin
-          r_we = 1'b1;
-          sum1_d = sum1_q + bs1;
-          sum2_d = sum2_q + bs2;
-          beat_d = beat_q + 16'd1;
-          if (beat_q + 16'd1 == nbeats) begin
-            state_d = mode_ln_i ? S_SQRT : S_NEXT;
-          end else begin
-            state_d = S_ZRD;
+        F_ZPRE: begin
+          // LayerNorm: r goes into bank f_rb once OUT has freed it.  Read x beat 0.
+          if (!mode_ln_i || rst_q[32'(f_rb_q) * 2 +: 2] == RB_FREE) begin
+            x_re = 1'b1; x_raddr = '0;
+            sum1_d = '0; sum2_d = '0;
+            f_st_d = F_Z;
           end
         end
+        F_Z: begin
+          // x_rdata holds in1's beat beat_q; combine with in2's beat (or zeros)
+          // and read the next x beat.
+          rd_data_ready_o = in2_en_i && (mode_ln_i || wr_data_ready_i);
+          if (!mode_ln_i) begin
+            wr_data_valid_o = !in2_en_i || rd_data_valid_i;
+            wr_data_o       = satbeat;
+          end
+          if (f_zok) begin
+            r_we   = mode_ln_i;
+            sum1_d = sum1_q + bs1;
+            sum2_d = sum2_q + bs2;
+            beat_d = beat_q + 16'd1;
+            x_re   = 1'b1; x_raddr = XAW'(beat_q + 16'd1);
+            if (beat_q + 16'd1 == nbeats) f_st_d = F_END;
+          end
+        end
+        F_END: begin
+          if (mode_ln_i) begin
+            rst_d[32'(f_rb_q) * 2 +: 2] = RB_SUMS;
+            bsum1_d[32'(f_rb_q) * 64 +: 64] = sum1_q;
+            bsum2_d[32'(f_rb_q) * 64 +: 64] = sum2_q;
+            f_rb_d = !f_rb_q;
+          end
+          f_row_d = f_row_q + 16'd1;
+          f_out_d = f_out_q + AW'(stride_i);
+          beat_d  = '0;
+          f_st_d  = F_X;
+        end
+        default: f_st_d = F_X;
+      endcase
+    end
+
+    // --- STATS --------------------------------------------------------------------
+    unique case (s_st_q)
+      S_WAIT: begin
+        if (top_q == T_RUN && rst_q[32'(s_rb_q) * 2 +: 2] == RB_SUMS) begin
+          sq_start = 1'b1;
+          s_st_d = S_SQ;
+        end
       end
-      S_SQRT: begin
-        sq_start = sub_first_q;
-        if (sq_done) state_d = S_DIV;
+      S_SQ: if (sq_done) s_st_d = S_DV0;
+      S_DV0: begin
+        dv_start = 1'b1;
+        s_st_d = S_DV;
       end
-      S_DIV: begin
-        dv_start = sub_first_q;
+      S_DV: begin
         if (dv_done) begin
-          j_d = '0; ofull_d = 1'b0; obeat_d = '0;
-          state_d = S_OUT;
+          biota_d[32'(s_rb_q) * 31 +: 31] = iota;
+          rst_d[32'(s_rb_q) * 2 +: 2] = RB_IOTA;
+          s_rb_d = !s_rb_q;
+          s_st_d = S_WAIT;
         end
       end
-      S_OUT: begin
-        // The write request goes first (wr_req while j = 0 and nothing pending).
-        if (j_q == 16'd0 && !s1v_q && !ofull_q) begin
-          wr_req_valid_o = 1'b1;
+      default: s_st_d = S_WAIT;
+    endcase
+
+    // --- OUT ----------------------------------------------------------------------
+    unique case (o_st_q)
+      O_WAIT: begin
+        // The write request goes first; the first group is read with it.
+        if (top_q == T_RUN && rst_q[32'(o_rb_q) * 2 +: 2] == RB_IOTA) begin
+          wr_req_valid_o = 1'b1; wr_req_addr_o = o_out_q;
           if (wr_req_ready_i) begin
             r_re = 1'b1; g_re = 1'b1; b_re = 1'b1;
+            r_raddr = {o_rb_q, XAW'(0)}; g_raddr = '0; b_raddr = '0;
             s1v_d = 1'b1; j1_d = '0; j_d = 16'd1;
-          end
-        end else begin
-          if (ofull_q && wr_data_ready_i) begin
-            ofull_d = 1'b0;
-            if (olast_q) state_d = S_NEXT;
-          end
-          if (s1v_q && ofull_q) begin
-            s1v_d = 1'b1;
-          end else begin
-            if (s1v_q) begin
-              obeat_d[(32'(j1_q) % (BB / LN_L)) * LN_L * 8 +: LN_L * 8] = y_grp;
-              if (32'(j1_q) % (BB / LN_L) == BB / LN_L - 1 || j1_q == ngrp - 16'd1) begin
-                ofull_d = 1'b1;
-                olast_d = (j1_q == ngrp - 16'd1);
-              end
-            end
-            if (j_q < ngrp) begin
-              r_re = 1'b1; g_re = 1'b1; b_re = 1'b1;
-              s1v_d = 1'b1; j1_d = j_q; j_d = j_q + 16'd1;
-            end
+            ofull_d = 1'b0; obeat_d = '0;
+            o_st_d = O_OUT;
           end
         end
       end
-      S_NEXT: begin
-        row_d = row_q + 16'd1;
-        in1_d = in1_q + AW'(stride_i);
-        in2_d = in2_q + AW'(stride_i);
-        out_d = out_q + AW'(stride_i);
-        state_d = (row_q + 16'd1 == rows_i) ? S_DONE : S_XREQ;
+      O_OUT: begin
+        if (ofull_q && wr_data_ready_i) begin
+          ofull_d = 1'b0;
+          if (olast_q) begin
+            rst_d[32'(o_rb_q) * 2 +: 2] = RB_FREE;
+            o_rb_d   = !o_rb_q;
+            o_rows_d = o_rows_q + 16'd1;
+            o_out_d  = o_out_q + AW'(stride_i);
+            o_st_d   = O_WAIT;
+          end
+        end
+        if (s1v_q && ofull_q) begin
+          s1v_d = 1'b1;                      // hold stage 1 (SRAM outputs hold too)
+        end else begin
+          if (s1v_q) begin
+            obeat_d[(32'(j1_q) % (BB / LN_L)) * LN_L * 8 +: LN_L * 8] = y_grp;
+            if (32'(j1_q) % (BB / LN_L) == BB / LN_L - 1 || j1_q == ngrp - 16'd1) begin
+              ofull_d = 1'b1;
+              olast_d = (j1_q == ngrp - 16'd1);
+            end
+          end
+          if (j_q < ngrp) begin
+            r_re = 1'b1; g_re = 1'b1; b_re = 1'b1;
+            s1v_d = 1'b1; j1_d = j_q; j_d = j_q + 16'd1;
+          end
+        end
       end
-      S_DONE: begin
-        done_o = 1'b1;
-        state_d = S_IDLE;
-      end
-      default: state_d = S_IDLE;
+      default: o_st_d = O_WAIT;
     endcase
+
     if (abort_i) begin
-      state_d = S_IDLE; s1v_d = 1'b0; ofull_d = 1'b0;
+      top_d = T_IDLE; s_st_d = S_WAIT; o_st_d = O_WAIT; rst_d = '0;
+      s1v_d = 1'b0; ofull_d = 1'b0;
     end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q <= S_IDLE;
-      in1_q <= '0; in2_q <= '0; out_q <= '0;
-      row_q <= '0; beat_q <= '0; j_q <= '0; j1_q <= '0; s1v_q <= 1'b0;
+      top_q <= T_IDLE; beat_q <= '0;
+      rq_row_q <= '0; rq_z_q <= 1'b0; rq_in1_q <= '0; rq_in2_q <= '0;
+      f_st_q <= F_X; f_row_q <= '0; f_rb_q <= 1'b0; f_out_q <= '0;
       sum1_q <= '0; sum2_q <= '0;
+      rst_q <= '0; bsum1_q <= '0; bsum2_q <= '0; biota_q <= '0;
+      s_st_q <= S_WAIT; s_rb_q <= 1'b0;
+      o_st_q <= O_WAIT; o_rows_q <= '0; o_rb_q <= 1'b0; o_out_q <= '0;
+      j_q <= '0; j1_q <= '0; s1v_q <= 1'b0;
       obeat_q <= '0; ofull_q <= 1'b0; olast_q <= 1'b0;
-      sub_first_q <= 1'b0;
     end else begin
-      state_q <= state_d;
-      in1_q <= in1_d; in2_q <= in2_d; out_q <= out_d;
-      row_q <= row_d; beat_q <= beat_d; j_q <= j_d; j1_q <= j1_d; s1v_q <= s1v_d;
+      top_q <= top_d; beat_q <= beat_d;
+      rq_row_q <= rq_row_d; rq_z_q <= rq_z_d; rq_in1_q <= rq_in1_d; rq_in2_q <= rq_in2_d;
+      f_st_q <= f_st_d; f_row_q <= f_row_d; f_rb_q <= f_rb_d; f_out_q <= f_out_d;
       sum1_q <= sum1_d; sum2_q <= sum2_d;
+      rst_q <= rst_d; bsum1_q <= bsum1_d; bsum2_q <= bsum2_d; biota_q <= biota_d;
+      s_st_q <= s_st_d; s_rb_q <= s_rb_d;
+      o_st_q <= o_st_d; o_rows_q <= o_rows_d; o_rb_q <= o_rb_d; o_out_q <= o_out_d;
+      j_q <= j_d; j1_q <= j1_d; s1v_q <= s1v_d;
       obeat_q <= obeat_d; ofull_q <= ofull_d; olast_q <= olast_d;
-      sub_first_q <= (state_d != state_q);
     end
   end
 
-  assign busy_o        = (state_q != S_IDLE);
-  assign wr_req_addr_o = out_q;
-  assign wr_req_len_o  = LW'(d_i);
+`ifndef SYNTHESIS
+  // FRONT writes only a free r bank; STATS and OUT see their banks' states.
+  a_front_bank_free: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                      r_we |-> rst_q[32'(f_rb_q) * 2 +: 2] == RB_FREE)
+    else $error("esact_layernorm: FRONT writes an r bank that is in use");
+`endif
+
+  assign busy_o       = (top_q != T_IDLE);
+  assign wr_req_len_o = LW'(d_i);
 
   logic unused_ln;
   assign unused_ln = ^{sq_busy, dv_busy, root[31], sig[31]};

@@ -2,14 +2,18 @@
 //
 // For each of rows_i rows: reads n_i int32 scores at in_addr + row * in_stride,
 // writes n_i Q0.7 probabilities at out_addr + row * out_stride.  Per row:
-//   LOAD  the scores stream into a 1R1W buffer, the maximum m on the fly;
+//   LOAD  the scores stream into a score bank, the maximum m on the fly;
 //   EXP   DW/32 keys per cycle (one buffer word): w = -rshr((s - m) * Msm, Ssm),
 //         e = (w >> 8) >= 16 ? 0 : EXP2[w & 255] >> (w >> 8), sum += e;
 //   DIV   rho = floor(2^32 / sum) on the serial divider (33 cycles);
 //   OUT   DW/32 keys per cycle: p = min(127, (e * rho + 2^24) >> 25), packed into beats.
-// Rows are pipelined: a front end (LOAD, EXP) and a back end (DIV, OUT) work
-// on consecutive rows, the exponentials in two banks (ping-pong), and the
-// read requests of all rows are issued ahead (the read engine queues them).
+// The four steps are four pipeline stages working on four consecutive rows
+// (LOAD row r+3, EXP r+2, DIV r+1, OUT r): two score banks (LOAD -> EXP) and
+// EB exponential banks (EXP -> DIV -> OUT), each bank with its own max, sum
+// and reciprocal, handed over through per-bank flags.  The read requests of
+// all rows are issued ahead (the read engine queues them), so a row costs
+// about max(n / 4 + 2, 35) cycles: for n >= 128 the LOAD stream (4 int32 per
+// beat) is the bound.
 // Dense mode: every key is in J.  SPLS plugs in here as a per-key select bit
 // (keys outside J: excluded from m and sum, p = 0); see docs/layer-rtl.md.
 module esact_softmax #(
@@ -55,10 +59,12 @@ module esact_softmax #(
   localparam int unsigned SD   = (N_MAX + SPB - 1) / SPB;
   localparam int unsigned SAW  = (SD > 1) ? $clog2(SD) : 1;
   localparam int unsigned WPB  = BB / SPB;           // buffer words per output beat
+  localparam int unsigned EB   = 4;                  // exponential banks
+  localparam int unsigned EBW  = 2;
 
-  localparam int unsigned EAW  = SAW + 1;             // e buffer: two banks
+  // Per exponential bank: free, holds e and the sum (for DIV), holds rho too (for OUT).
+  localparam logic [1:0] EB_FREE = 2'd0, EB_SUM = 2'd1, EB_RHO = 2'd2;
 
-  // Top level.
   typedef enum logic [1:0] {T_IDLE, T_RUN, T_DONE} top_e;
   top_e          top_q, top_d;
   logic [15:0]   nw;                         // words per row
@@ -68,54 +74,68 @@ module esact_softmax #(
   logic [15:0]   rq_q, rq_d;
   logic [AW-1:0] rq_addr_q, rq_addr_d;
 
-  // Front end: LOAD and EXP of row f_row into e bank f_bank.
-  typedef enum logic [1:0] {F_IDLE, F_LOAD, F_EXP, F_HAND} front_e;
-  front_e        f_st_q, f_st_d;
-  logic [15:0]   f_row_q, f_row_d;
-  logic          f_bank_q, f_bank_d;
-  logic [AW-1:0] f_out_q, f_out_d;
-  logic [15:0]   beat_q, beat_d;             // LOAD: beat index
-  logic [15:0]   j_q, j_d;                   // EXP: next buffer word (SPB keys) to read
-  logic          s1_q, s1_d;                 // EXP stage-1 valid
-  logic [15:0]   j1_q, j1_d;                 // EXP stage-1 word index
-  logic signed [31:0] max_q, max_d;
-  logic [31:0]   sum_q, sum_d;
+  // Score banks: LOAD fills one while EXP reads the other.
+  logic [1:0]              sc_full_q, sc_full_d;
+  logic [2*32-1:0]         sc_max_q, sc_max_d;
 
-  // Back end: DIV and OUT of row b_row from e bank b_bank.
-  typedef enum logic [1:0] {B_IDLE, B_DIV, B_WRREQ, B_OUT} back_e;
-  back_e         b_st_q, b_st_d;
-  logic [15:0]   b_rows_q, b_rows_d;         // rows finished
-  logic          b_bank_q, b_bank_d;
-  logic [AW-1:0] b_out_q, b_out_d;
-  logic [15:0]   jo_q, jo_d, jo1_q, jo1_d;   // OUT: next word / stage-1 word
-  logic          so1_q, so1_d;
-  logic [DW-1:0] obeat_q, obeat_d;
-  logic          ofull_q, ofull_d;           // output beat waiting for the write port
-  logic          olast_q, olast_d;           // ... and it is the row's last
-  logic          div_start;
-  logic          div_busy;
-  logic          div_done;
-  logic [32:0]   div_q;
+  // LOAD: row l_row into score bank l_bank.
+  logic [15:0]   l_row_q, l_row_d;
+  logic          l_bank_q, l_bank_d;
+  logic [15:0]   beat_q, beat_d;
+  logic signed [31:0] max_q, max_d;          // running maximum of the row
 
-  // Score buffer (front only) and exponential buffer (front writes, back reads).
+  // EXP: score bank x_sb -> exponential bank x_eb.
+  logic [15:0]    x_row_q, x_row_d;
+  logic           x_sb_q, x_sb_d;
+  logic [EBW-1:0] x_eb_q, x_eb_d;
+  logic [15:0]    j_q, j_d;                  // next score word to read
+  logic           s1_q, s1_d;                // stage-1 valid
+  logic [15:0]    j1_q, j1_d;                // stage-1 word index
+  logic [31:0]    sum_q, sum_d;
+  logic           x_go;
+
+  // Exponential banks.
+  logic [EB*2-1:0]   est_q, est_d;
+  logic [EB*32-1:0]  esum_q, esum_d;
+  logic [EB*33-1:0]  rho_q, rho_d;
+
+  // DIV: exponential bank d_eb.
+  logic [EBW-1:0] d_eb_q, d_eb_d;
+  logic           d_run_q, d_run_d;
+  logic           div_start, div_busy, div_done;
+  logic [32:0]    div_q;
+
+  // OUT: exponential bank o_eb, row address o_out.
+  typedef enum logic {O_WAIT, O_OUT} out_e;
+  out_e           o_st_q, o_st_d;
+  logic [15:0]    o_rows_q, o_rows_d;        // rows finished
+  logic [EBW-1:0] o_eb_q, o_eb_d;
+  logic [AW-1:0]  o_out_q, o_out_d;
+  logic [15:0]    jo_q, jo_d, jo1_q, jo1_d;  // next word / stage-1 word
+  logic           so1_q, so1_d;
+  logic [DW-1:0]  obeat_q, obeat_d;
+  logic           ofull_q, ofull_d;          // output beat waiting for the write port
+  logic           olast_q, olast_d;          // ... and it is the row's last
+
+  // Score buffer (LOAD writes, EXP reads) and exponential buffer (EXP writes, OUT reads).
   logic            sc_we, sc_re, e_we, e_re;
-  logic [SAW-1:0]  sc_waddr, sc_raddr;
+  logic [SAW:0]    sc_waddr, sc_raddr;
   logic [DW-1:0]   sc_rdata;
-  logic [EAW-1:0]  e_waddr, e_raddr;
+  logic [SAW+EBW-1:0] e_waddr, e_raddr;
   logic [SPB*16-1:0] e_wdata, e_rdata;
 
-  esact_sram #(.WIDTH(DW), .DEPTH(SD)) u_scores (
+  esact_sram #(.WIDTH(DW), .DEPTH(2 << SAW)) u_scores (
     .clk_i, .we_i(sc_we), .waddr_i(sc_waddr), .wdata_i(rd_data_i), .wbe_i({(DW/8){1'b1}}),
     .re_i(sc_re), .raddr_i(sc_raddr), .rdata_o(sc_rdata)
   );
-  esact_sram #(.WIDTH(SPB*16), .DEPTH(2 * SD)) u_exps (
+  esact_sram #(.WIDTH(SPB*16), .DEPTH(EB << SAW)) u_exps (
     .clk_i, .we_i(e_we), .waddr_i(e_waddr), .wdata_i(e_wdata), .wbe_i({(SPB*2){1'b1}}),
     .re_i(e_re), .raddr_i(e_raddr), .rdata_o(e_rdata)
   );
 
-  // The divider latches the row's sum when the front end hands the row over.
   esact_div #(.W(33)) u_div (
-    .clk_i, .rst_ni, .start_i(div_start), .dividend_i(33'h1_0000_0000), .divisor_i({1'b0, sum_q}),
+    .clk_i, .rst_ni, .start_i(div_start), .dividend_i(33'h1_0000_0000),
+    .divisor_i({1'b0, esum_q[32'(d_eb_q) * 32 +: 32]}),
     .busy_o(div_busy), .done_o(div_done), .quotient_o(div_q)
   );
 
@@ -133,8 +153,10 @@ module esact_softmax #(
   end
 
   // EXP stage 1: the exponentials of the SPB keys of word j1 (0 past the row).
-  logic [SPB*16-1:0] e_word;
-  logic [31:0]       e_wsum;
+  logic signed [31:0] x_max;
+  logic [SPB*16-1:0]  e_word;
+  logic [31:0]        e_wsum;
+  assign x_max = $signed(sc_max_q[32'(x_sb_q) * 32 +: 32]);
   for (genvar i = 0; i < SPB; i++) begin : g_exp
     logic signed [31:0] s;
     logic signed [32:0] t;
@@ -142,7 +164,7 @@ module esact_softmax #(
     logic [50:0]        w;
     logic [15:0]        rom, e;
     assign s   = $signed(sc_rdata[i*32 +: 32]);
-    assign t   = 33'(s) - 33'(max_q);
+    assign t   = 33'(s) - 33'(x_max);
     assign tm  = 51'(t) * $signed({35'd0, m_i});
     assign rnd = tm + (51'(1) << (s_i - 6'd1));
     assign shd = rnd >>> s_i;
@@ -157,31 +179,41 @@ module esact_softmax #(
   end
 
   // OUT stage 1: the probabilities of the SPB keys of word jo1.
-  logic [SPB*8-1:0] p_word;
+  logic [32:0]       o_rho;
+  logic [SPB*8-1:0]  p_word;
   logic [SPB*25-1:0] unused_pv;
+  assign o_rho = rho_q[32'(o_eb_q) * 33 +: 33];
   for (genvar i = 0; i < SPB; i++) begin : g_out
     logic [49:0] prod;
     logic [24:0] pv;
-    assign prod = 50'(e_rdata[i*16 +: 16]) * 50'(div_q) + 50'(1 << 24);
+    assign prod = 50'(e_rdata[i*16 +: 16]) * 50'(o_rho) + 50'(1 << 24);
     assign pv   = prod[49:25];
     assign p_word[i*8 +: 8] = (pv > 25'd127) ? 8'd127 : pv[7:0];
     assign unused_pv[i*25 +: 25] = prod[24:0];
   end
 
+  // EXP may start a row when its scores are in and its exponential bank is free.
+  assign x_go = x_row_q < rows_i && sc_full_q[x_sb_q] &&
+                est_q[32'(x_eb_q) * 2 +: 2] == EB_FREE;
+
   always_comb begin
     top_d = top_q;
     rq_d = rq_q; rq_addr_d = rq_addr_q;
-    f_st_d = f_st_q; f_row_d = f_row_q; f_bank_d = f_bank_q; f_out_d = f_out_q;
-    beat_d = beat_q; j_d = j_q; s1_d = 1'b0; j1_d = j1_q; max_d = max_q; sum_d = sum_q;
-    b_st_d = b_st_q; b_rows_d = b_rows_q; b_bank_d = b_bank_q; b_out_d = b_out_q;
+    sc_full_d = sc_full_q; sc_max_d = sc_max_q;
+    l_row_d = l_row_q; l_bank_d = l_bank_q; beat_d = beat_q; max_d = max_q;
+    x_row_d = x_row_q; x_sb_d = x_sb_q; x_eb_d = x_eb_q;
+    j_d = j_q; s1_d = 1'b0; j1_d = j1_q; sum_d = sum_q;
+    est_d = est_q; esum_d = esum_q; rho_d = rho_q;
+    d_eb_d = d_eb_q; d_run_d = d_run_q;
+    o_st_d = o_st_q; o_rows_d = o_rows_q; o_eb_d = o_eb_q; o_out_d = o_out_q;
     jo_d = jo_q; jo1_d = jo1_q; so1_d = 1'b0;
     obeat_d = obeat_q; ofull_d = ofull_q; olast_d = olast_q;
     sc_we = 1'b0; sc_re = 1'b0; e_we = 1'b0; e_re = 1'b0;
-    sc_waddr = SAW'(beat_q);
-    sc_raddr = SAW'(j_q);
-    e_waddr  = {f_bank_q, SAW'(j1_q)};
+    sc_waddr = {l_bank_q, SAW'(beat_q)};
+    sc_raddr = {x_sb_q, SAW'(j_q)};
+    e_waddr  = {x_eb_q, SAW'(j1_q)};
     e_wdata  = e_word;
-    e_raddr  = {b_bank_q, SAW'(jo_q)};
+    e_raddr  = {o_eb_q, SAW'(jo_q)};
     rd_req_valid_o  = 1'b0;
     rd_data_ready_o = 1'b0;
     wr_req_valid_o  = 1'b0;
@@ -192,14 +224,17 @@ module esact_softmax #(
       T_IDLE: begin
         if (start_i) begin
           rq_d = '0; rq_addr_d = in_addr_i;
-          f_st_d = F_LOAD; f_row_d = '0; f_bank_d = 1'b0; f_out_d = out_addr_i;
-          beat_d = '0; max_d = 32'sh8000_0000;
-          b_st_d = B_IDLE; b_rows_d = '0;
+          sc_full_d = '0;
+          l_row_d = '0; l_bank_d = 1'b0; beat_d = '0; max_d = 32'sh8000_0000;
+          x_row_d = '0; x_sb_d = 1'b0; x_eb_d = '0; j_d = '0; sum_d = '0;
+          est_d = '0;
+          d_eb_d = '0; d_run_d = 1'b0;
+          o_st_d = O_WAIT; o_rows_d = '0; o_eb_d = '0; o_out_d = out_addr_i;
           top_d = T_RUN;
         end
       end
       T_RUN: begin
-        if (b_rows_q == rows_i) top_d = T_DONE;
+        if (o_rows_q == rows_i) top_d = T_DONE;
       end
       T_DONE: begin
         done_o = 1'b1;
@@ -208,7 +243,7 @@ module esact_softmax #(
       default: top_d = T_IDLE;
     endcase
 
-    // Read requests of every row, ahead of the front end.
+    // Read requests of every row, ahead of LOAD.
     if (top_q == T_RUN && rq_q < rows_i) begin
       rd_req_valid_o = 1'b1;
       if (rd_req_ready_i) begin
@@ -217,75 +252,83 @@ module esact_softmax #(
       end
     end
 
-    // Front end.
-    unique case (f_st_q)
-      F_IDLE: ;
-      F_LOAD: begin
-        rd_data_ready_o = 1'b1;
-        if (rd_data_valid_i) begin
-          sc_we  = 1'b1;
-          max_d  = beat_max;
-          beat_d = beat_q + 16'd1;
-          if ((beat_q + 16'd1) * 16'(SPB) >= n_i) begin
-            j_d    = '0;
-            sum_d  = '0;
-            f_st_d = F_EXP;
+    // LOAD.
+    if (top_q == T_RUN && l_row_q < rows_i && !sc_full_q[l_bank_q]) begin
+      rd_data_ready_o = 1'b1;
+      if (rd_data_valid_i) begin
+        sc_we  = 1'b1;
+        max_d  = beat_max;
+        beat_d = beat_q + 16'd1;
+        if ((beat_q + 16'd1) * 16'(SPB) >= n_i) begin
+          sc_full_d[l_bank_q] = 1'b1;
+          sc_max_d[32'(l_bank_q) * 32 +: 32] = beat_max;
+          l_bank_d = !l_bank_q;
+          l_row_d  = l_row_q + 16'd1;
+          beat_d   = '0;
+          max_d    = 32'sh8000_0000;
+        end
+      end
+    end
+
+    // EXP.
+    if (top_q == T_RUN && x_go && j_q < nw) begin
+      sc_re = 1'b1;
+      s1_d  = 1'b1;
+      j1_d  = j_q;
+      j_d   = j_q + 16'd1;
+    end
+    if (s1_q) begin
+      e_we  = 1'b1;
+      sum_d = sum_q + e_wsum;
+      if (j1_q == nw - 16'd1) begin
+        // Row done: hand the exponential bank (and its sum) to DIV, free the scores.
+        est_d[32'(x_eb_q) * 2 +: 2] = EB_SUM;
+        esum_d[32'(x_eb_q) * 32 +: 32] = sum_q + e_wsum;
+        sc_full_d[x_sb_q] = 1'b0;
+        x_sb_d  = !x_sb_q;
+        x_eb_d  = x_eb_q + EBW'(1);
+        x_row_d = x_row_q + 16'd1;
+        j_d     = '0;
+        sum_d   = '0;
+      end
+    end
+
+    // DIV.
+    if (d_run_q) begin
+      if (div_done) begin
+        est_d[32'(d_eb_q) * 2 +: 2] = EB_RHO;
+        rho_d[32'(d_eb_q) * 33 +: 33] = div_q;
+        d_eb_d  = d_eb_q + EBW'(1);
+        d_run_d = 1'b0;
+      end
+    end else if (top_q == T_RUN && est_q[32'(d_eb_q) * 2 +: 2] == EB_SUM) begin
+      div_start = 1'b1;
+      d_run_d   = 1'b1;
+    end
+
+    // OUT.
+    unique case (o_st_q)
+      O_WAIT: begin
+        if (top_q == T_RUN && est_q[32'(o_eb_q) * 2 +: 2] == EB_RHO) begin
+          wr_req_valid_o = 1'b1;
+          if (wr_req_ready_i) begin
+            jo_d    = '0;
+            ofull_d = 1'b0;
+            obeat_d = '0;
+            o_st_d  = O_OUT;
           end
         end
       end
-      F_EXP: begin
-        if (j_q < nw) begin
-          sc_re = 1'b1;
-          s1_d  = 1'b1;
-          j1_d  = j_q;
-          j_d   = j_q + 16'd1;
-        end
-        if (s1_q) begin
-          e_we  = 1'b1;
-          sum_d = sum_q + e_wsum;
-          if (j1_q == nw - 16'd1) f_st_d = F_HAND;
-        end
-      end
-      F_HAND: begin
-        // Hand the row (its e bank and sum) to the back end once it is free.
-        if (b_st_q == B_IDLE) begin
-          div_start = 1'b1;
-          b_st_d = B_DIV;
-          b_bank_d = f_bank_q;
-          b_out_d = f_out_q;
-          f_bank_d = !f_bank_q;
-          f_out_d = f_out_q + AW'(out_stride_i);
-          f_row_d = f_row_q + 16'd1;
-          beat_d = '0;
-          max_d = 32'sh8000_0000;
-          f_st_d = (f_row_q + 16'd1 == rows_i) ? F_IDLE : F_LOAD;
-        end
-      end
-      default: f_st_d = F_IDLE;
-    endcase
-
-    // Back end.
-    unique case (b_st_q)
-      B_IDLE: ;
-      B_DIV: begin
-        if (div_done) b_st_d = B_WRREQ;
-      end
-      B_WRREQ: begin
-        wr_req_valid_o = 1'b1;
-        if (wr_req_ready_i) begin
-          jo_d    = '0;
-          ofull_d = 1'b0;
-          obeat_d = '0;
-          b_st_d  = B_OUT;
-        end
-      end
-      B_OUT: begin
+      O_OUT: begin
         // Read word jo when stage 1 will be free; stage 1 packs into the beat.
         if (ofull_q && wr_data_ready_i) begin
           ofull_d = 1'b0;
           if (olast_q) begin
-            b_rows_d = b_rows_q + 16'd1;
-            b_st_d   = B_IDLE;
+            est_d[32'(o_eb_q) * 2 +: 2] = EB_FREE;
+            o_eb_d   = o_eb_q + EBW'(1);
+            o_rows_d = o_rows_q + 16'd1;
+            o_out_d  = o_out_q + AW'(out_stride_i);
+            o_st_d   = O_WAIT;
           end
         end
         if (so1_q && ofull_q) begin
@@ -306,11 +349,12 @@ module esact_softmax #(
           end
         end
       end
-      default: b_st_d = B_IDLE;
+      default: o_st_d = O_WAIT;
     endcase
 
     if (abort_i) begin
-      top_d = T_IDLE; f_st_d = F_IDLE; b_st_d = B_IDLE;
+      top_d = T_IDLE; o_st_d = O_WAIT;
+      sc_full_d = '0; est_d = '0; d_run_d = 1'b0;
       s1_d = 1'b0; so1_d = 1'b0; ofull_d = 1'b0;
     end
   end
@@ -322,26 +366,44 @@ module esact_softmax #(
     if (!rst_ni) begin
       top_q <= T_IDLE;
       rq_q <= '0; rq_addr_q <= '0;
-      f_st_q <= F_IDLE; f_row_q <= '0; f_bank_q <= 1'b0; f_out_q <= '0;
-      beat_q <= '0; j_q <= '0; s1_q <= 1'b0; j1_q <= '0; max_q <= '0; sum_q <= '0;
-      b_st_q <= B_IDLE; b_rows_q <= '0; b_bank_q <= 1'b0; b_out_q <= '0;
+      sc_full_q <= '0; sc_max_q <= '0;
+      l_row_q <= '0; l_bank_q <= 1'b0; beat_q <= '0; max_q <= '0;
+      x_row_q <= '0; x_sb_q <= 1'b0; x_eb_q <= '0;
+      j_q <= '0; s1_q <= 1'b0; j1_q <= '0; sum_q <= '0;
+      est_q <= '0; esum_q <= '0; rho_q <= '0;
+      d_eb_q <= '0; d_run_q <= 1'b0;
+      o_st_q <= O_WAIT; o_rows_q <= '0; o_eb_q <= '0; o_out_q <= '0;
       jo_q <= '0; jo1_q <= '0; so1_q <= 1'b0;
       obeat_q <= '0; ofull_q <= 1'b0; olast_q <= 1'b0;
     end else begin
       top_q <= top_d;
       rq_q <= rq_d; rq_addr_q <= rq_addr_d;
-      f_st_q <= f_st_d; f_row_q <= f_row_d; f_bank_q <= f_bank_d; f_out_q <= f_out_d;
-      beat_q <= beat_d; j_q <= j_d; s1_q <= s1_d; j1_q <= j1_d; max_q <= max_d; sum_q <= sum_d;
-      b_st_q <= b_st_d; b_rows_q <= b_rows_d; b_bank_q <= b_bank_d; b_out_q <= b_out_d;
+      sc_full_q <= sc_full_d; sc_max_q <= sc_max_d;
+      l_row_q <= l_row_d; l_bank_q <= l_bank_d; beat_q <= beat_d; max_q <= max_d;
+      x_row_q <= x_row_d; x_sb_q <= x_sb_d; x_eb_q <= x_eb_d;
+      j_q <= j_d; s1_q <= s1_d; j1_q <= j1_d; sum_q <= sum_d;
+      est_q <= est_d; esum_q <= esum_d; rho_q <= rho_d;
+      d_eb_q <= d_eb_d; d_run_q <= d_run_d;
+      o_st_q <= o_st_d; o_rows_q <= o_rows_d; o_eb_q <= o_eb_d; o_out_q <= o_out_d;
       jo_q <= jo_d; jo1_q <= jo1_d; so1_q <= so1_d;
       obeat_q <= obeat_d; ofull_q <= ofull_d; olast_q <= olast_d;
     end
   end
 
+`ifndef SYNTHESIS
+  // A bank advances free -> sum -> rho -> free; EXP never writes a bank in use.
+  a_exp_bank_free: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                    e_we |-> est_q[32'(x_eb_q) * 2 +: 2] == EB_FREE)
+    else $error("esact_softmax: EXP writes an exponential bank that is in use");
+  a_load_bank_free: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                     sc_we |-> !sc_full_q[l_bank_q])
+    else $error("esact_softmax: LOAD writes a score bank that is in use");
+`endif
+
   assign busy_o          = (top_q != T_IDLE);
   assign rd_req_addr_o   = rq_addr_q;
   assign rd_req_len_o    = LW'(32'(n_i) * 4);
-  assign wr_req_addr_o   = b_out_q;
+  assign wr_req_addr_o   = o_out_q;
   assign wr_req_len_o    = LW'(n_i);
   assign wr_data_valid_o = ofull_q;
   assign wr_data_o       = obeat_q;

@@ -111,3 +111,25 @@ TEST_CASE("rtl layernorm: constant rows (V = 0), extremes, saturation") {
   for (size_t i = 0; i < one.x.size(); ++i) { one.x[i] = 0; one.z[i] = (i % 64 == 7) ? 100 : 0; }  // one spike
   CHECK(run_ln(dp, one, 0, "single spike") == 0);
 }
+
+TEST_CASE("rtl layernorm: many rows through the pipeline (both r banks reused, rows of different statistics)") {
+  // More rows than r banks (2): FRONT, STATS and OUT work on different rows at
+  // once; widths below, at and above one beat; every mode.
+  Dp dp;
+  std::mt19937_64 rng(33);
+  for (int d : {1, 16, 33, 128}) {
+    for (int mode = 0; mode < 3; ++mode) {
+      const bool ln = mode != 2, in2 = mode != 1;
+      auto c = random_case(rng, 9, d, ln, in2);
+      for (int i = 0; i < c.rows; ++i) {  // rows of very different spread
+        const int sh = static_cast<int>(rng() % 7);
+        for (int k = 0; k < d; ++k) {
+          const size_t e = static_cast<size_t>(i) * d + k;
+          c.x[e] = static_cast<int8_t>(c.x[e] >> sh);
+          c.z[e] = static_cast<int8_t>(c.z[e] >> sh);
+        }
+      }
+      CHECK(run_ln(dp, c, static_cast<uint32_t>(rng() % 16), fmt::format("rows=9 d={} mode={}", d, mode)) == 0);
+    }
+  }
+}

@@ -85,3 +85,23 @@ TEST_CASE("rtl softmax: corner cases (single key, all equal, extremes, saturatio
   for (int i = 0; i < 50; ++i) tie[i] = i < 2 ? 1000 : 1000 - static_cast<int32_t>(rng() % 5000);
   CHECK(run_softmax(dp, tie, 1, 50, {256, 8}, 0x1000, 0x8000, "ties") == 0);
 }
+
+TEST_CASE("rtl softmax: many rows through the four pipeline stages (bank reuse, short and long rows)") {
+  // More rows than score banks (2) and exponential banks (4), so every bank is
+  // reused several times with rows of different maxima and sums in flight.
+  Dp dp;
+  std::mt19937_64 rng(23);
+  for (const int n : {1, 3, 4, 16, 37, 64}) {
+    const int rows = 13;
+    std::vector<int32_t> sc(static_cast<size_t>(rows) * n);
+    for (int r = 0; r < rows; ++r) {
+      const int spread = 1 << (rng() % 24);
+      const int32_t base = static_cast<int32_t>(rng() % 2000000) - 1000000;
+      for (int j = 0; j < n; ++j)
+        sc[static_cast<size_t>(r) * n + j] = base + static_cast<int32_t>(rng() % (2 * spread)) - spread;
+    }
+    const esact::Requant sm{static_cast<uint32_t>(1 + rng() % 65535), static_cast<uint32_t>(8 + rng() % 24)};
+    CHECK(run_softmax(dp, sc, rows, n, sm, 0x1000 + 4 * static_cast<uint32_t>(rng() % 4), 0x9000 + static_cast<uint32_t>(rng() % 16),
+                      fmt::format("rows={} n={}", rows, n)) == 0);
+  }
+}
