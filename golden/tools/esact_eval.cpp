@@ -233,7 +233,7 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--grid", o.grid, "sweep: \"k=8,16;window=0,4;threshold=16,32;ffn_reuse=on,off\" (cross product)");
   app.add_option("--settings", o.settings_file,
                  "JSON array of settings, each {k,window,threshold,ffn_reuse} or {\"layers\": [one per layer]}");
-  app.add_option("--max-seqs", o.max_seqs, "evaluate only the first N sequences (0: all)")->check(CLI::NonNegativeNumber);
+  app.add_option("--max-seqs", o.max_seqs, "evaluate only the first N sequences (0: all)")->check(esact::cli::kNonNegative);
   app.add_flag("--float", o.with_float, "also the accuracy of the float reference (dequantized weights, double)");
   app.add_option("--json", o.json_out, "write everything as JSON to this file");
   app.add_flag("--quiet", o.quiet, "no text output");

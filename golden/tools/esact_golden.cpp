@@ -40,7 +40,7 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--threshold", o.threshold, "SPLS similarity threshold T for every layer");
   app.add_option("--ffn-reuse", o.ffn_reuse, "FFN reuse for every layer")->check(CLI::IsMember({"on", "off"}));
   app.add_option("--max-seqs", o.max_seqs, "run at most this many sequences of a batched input (0: all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(esact::cli::kNonNegative);
   app.add_flag("--no-float", o.no_float, "skip the float reference");
   app.add_option("--json", o.json_out, "write the report as JSON to this file");
   app.add_option("--dump", o.dump_dir, "write layer-0 intermediates of sequence 0 as .npy into this folder");

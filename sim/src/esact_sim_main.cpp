@@ -61,10 +61,10 @@ void add_options(CLI::App& app, Options& o) {
   auto* osyn =
       app.add_option("--synthetic", o.synthetic, "synthetic model and input, e.g. n=16,d=64,heads=4,ffn=128,layers=1,seed=7");
   om->excludes(osyn);
-  app.add_option("--sequence", o.sequence, "which sequence of a batched input (default 0)")->check(CLI::NonNegativeNumber);
+  app.add_option("--sequence", o.sequence, "which sequence of a batched input (default 0)")->check(esact::cli::kNonNegative);
   app.add_option("--mode", o.mode_s, "dense or spls")->check(CLI::IsMember({"dense", "spls"}));
   app.add_option("--seed", o.seed, "seed of the memory's back-pressure and of Verilator's X initialisation")
-      ->check(CLI::NonNegativeNumber);
+      ->check(esact::cli::kNonNegative);
   app.add_option("--latency", o.latency, "read latency in cycles (AR accepted -> first R beat)")->check(CLI::Range(1u, 100000u));
   app.add_option("--write-latency", o.write_latency, "write latency in cycles (last W -> B)")->check(CLI::Range(1u, 100000u));
   app.add_option("--bandwidth", o.bandwidth, fmt::format("memory bandwidth in beats per cycle on R and on W, [{}, 1]", kMinBandwidth))
@@ -73,21 +73,21 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--backpressure", o.backpressure,
                  fmt::format("probability of a ready/valid gap per channel per cycle, [0, {}]", kMaxBackpressure))
       ->check(CLI::Range(0.0, kMaxBackpressure));
-  app.add_option("--timeout", o.timeout, "cycles before the run is declared hung (>= 1)")->check(CLI::PositiveNumber);
+  app.add_option("--timeout", o.timeout, "cycles before the run is declared hung (>= 1)")->check(esact::cli::kPositive);
   app.add_option("--scratch", o.scratch, "scratch region size in bytes (default: generous, see docs/harness.md)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(esact::cli::kNonNegative);
   app.add_option("--fault", o.fault, "inject a fault: none, slverr-read, slverr-write, reset")
       ->check(CLI::IsMember({"none", "slverr-read", "slverr-write", "reset"}));
   app.add_option("--fault-at", o.fault_at, "where: fraction of the faulted region (SLVERR) or of the run (reset), (0, 1)")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--json", o.json_path, "write the results as JSON");
   app.add_option("--trace", o.trace_path, "write an FST trace (and FILE.gtkw, a GTKWave savefile)");
-  app.add_option("--trace-start", o.trace_start, "first traced cycle")->check(CLI::NonNegativeNumber);
-  app.add_option("--trace-end", o.trace_end, "last traced cycle")->check(CLI::NonNegativeNumber);
+  app.add_option("--trace-start", o.trace_start, "first traced cycle")->check(esact::cli::kNonNegative);
+  app.add_option("--trace-end", o.trace_end, "last traced cycle")->check(esact::cli::kNonNegative);
   app.add_option("--activity", o.activity_path,
                  "count toggles per unit from the trace (needs --trace) and write OpenSTA set_power_activity commands");
   app.add_option("--toggle-energy-fj", o.toggle_fj, "energy per bit toggle for the estimate (fJ, > 0)")
-      ->check(CLI::PositiveNumber);
+      ->check(esact::cli::kPositive);
   app.add_option("--toggle-window", o.toggle_window,
                  "write per-net toggle counts every N cycles to PREFIX.<k>.dat (a model built with toggle "
                  "coverage: the gate-level esact-sim-gl of scripts/power)");

@@ -15,6 +15,11 @@
 
 namespace esact::test {
 
+/// "Within seconds": a refused run takes well under a second; this bound only
+/// catches a hang (a FIFO opened for reading, a memory starved for hours) and
+/// leaves a wide margin for a loaded machine and a sanitizer build.
+constexpr double kHangGuardSeconds = 60;
+
 struct CmdResult {
   int code = -1;  ///< exit status, -1 when killed by a signal
   std::string out, err;
@@ -41,9 +46,18 @@ inline CmdResult run_cmd(const std::string& cmd, const std::filesystem::path& di
   return r;
 }
 
-/// A fresh, empty folder for one test.
+/// A fresh, empty folder for one test, below a folder private to this process
+/// (removed when the process exits).
 inline std::filesystem::path fresh_dir(const std::string& name) {
-  const auto p = std::filesystem::temp_directory_path() / ("esact_rel_" + std::to_string(::getpid())) / name;
+  static const auto root = [] {
+    auto r = std::filesystem::temp_directory_path() / ("esact_rel_" + std::to_string(::getpid()));
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(std::filesystem::temp_directory_path() / ("esact_rel_" + std::to_string(::getpid())), ec);
+    });
+    return r;
+  }();
+  const auto p = root / name;
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
   return p;

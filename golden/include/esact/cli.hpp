@@ -18,6 +18,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "esact/outputs.hpp"
+
 namespace esact::cli {
 
 enum Exit : int { kOk = 0, kFailed = 1, kBadInput = 2 };
@@ -32,14 +34,38 @@ inline int error(const char* tool, const std::string& what, int code) {
   return code;
 }
 
+/// Option checks with plain messages ("--seed: -1 is negative, must be >= 0"):
+/// CLI11's NonNegativeNumber/PositiveNumber print their range with DBL_MAX in full.
+inline CLI::Validator sign_check(bool zero_ok) {
+  return CLI::Validator(
+      [zero_ok](std::string& s) -> std::string {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(s, v)) return fmt::format("'{}' is not a number", s);
+        if (zero_ok ? v >= 0 : v > 0) return {};
+        return fmt::format("{} is {}, must be {}", s, v < 0 ? "negative" : "zero", zero_ok ? ">= 0" : "> 0");
+      },
+      zero_ok ? "NUMBER >= 0" : "NUMBER > 0");
+}
+inline const CLI::Validator kNonNegative = sign_check(true);
+inline const CLI::Validator kPositive = sign_check(false);
+
 /// Parse the command line.  Returns -1 to go on, else the exit status: 0 after
-/// --help, 2 after a parse error (printed as "TOOL: error: ...").
+/// --help (1 when it could not be written), 2 after a parse error (printed as
+/// "TOOL: error: ...").
 inline int parse(CLI::App& app, int argc, char** argv, const char* tool) {
   try {
     app.parse(argc, argv);
     return -1;
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    if (e.get_exit_code() == 0) {  // --help: its text is the output, checked like any other
+      app.exit(e);
+      try {
+        check_stdout();
+      } catch (const std::exception& w) {
+        return error(tool, w.what(), kFailed);
+      }
+      return kOk;
+    }
     error(tool, e.what(), kBadInput);
     std::fprintf(stderr, "%s: run with --help for the options\n", tool);
     return kBadInput;
