@@ -37,6 +37,7 @@ SIZES = {
     "full": dict(n=None, d=None, dh=None, f=None, layers=3),
 }
 FAULTS = ["slverr-read", "slverr-write", "reset"]
+RESULT_KEYS = {"index", "pass", "layers", "seconds", "command", "output"}  # one case's line in a result file
 
 
 def read_params(path):
@@ -146,12 +147,30 @@ def cmd_run(a):
     return 0 if failed == 0 else 1
 
 
+def read_results(path):
+    """The JSON lines of one shard's result file; a damaged line is an error naming the file and line."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as e:
+        sys.exit("stress.py merge: %s: %s" % (path, e.strerror))
+    lines = []
+    for no, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            sys.exit("stress.py merge: %s line %d: not a JSON result line (a shard still running, "
+                     "or two campaigns writing one file?)" % (path, no))
+    return lines
+
+
 def cmd_merge(a):
     """One summary over shard files; checks that every case of the campaign ran exactly once."""
     campaign, seen, results = None, {}, []
     for path in a.files:
-        with open(path) as f:
-            lines = [json.loads(l) for l in f if l.strip()]
+        lines = read_results(path)
         if not lines or "campaign" not in lines[0]:
             sys.exit("stress.py merge: %s: not a stress.py result file (no campaign header)" % path)
         c = dict(lines[0]["campaign"])
@@ -160,7 +179,9 @@ def cmd_merge(a):
             campaign = c
         elif c != campaign:
             sys.exit("stress.py merge: %s belongs to another campaign (%s, not %s)" % (path, c, campaign))
-        for r in lines[1:]:
+        for no, r in enumerate(lines[1:], 2):
+            if not isinstance(r, dict) or not RESULT_KEYS <= r.keys():
+                sys.exit("stress.py merge: %s line %d: not a case result (keys %s)" % (path, no, sorted(RESULT_KEYS)))
             if r["index"] in seen:
                 sys.exit("stress.py merge: case %d is in %s and in %s" % (r["index"], seen[r["index"]], path))
             seen[r["index"]] = path
