@@ -41,7 +41,9 @@ function(esact_verilated_lib target)
   target_compile_options(${target} PRIVATE -Wno-unused-parameter -Wno-unused-variable -w)
   if(ESACT_SANITIZE OR ESACT_FUZZ)
     # Sanitizer builds check our C++ (golden model, harness, tests), not the
-    # generated model code: instrumenting it would multiply its build time.
-    target_compile_options(${target} PRIVATE -fno-sanitize=all)
+    # generated model code: instrumenting it would multiply its build time, and
+    # so would debug information and -O2 on it (-g0 -Os, Verilator's own choice
+    # for large models; our code keeps -O2 -g).
+    target_compile_options(${target} PRIVATE -fno-sanitize=all -g0 -Os)
   endif()
 endfunction()
