@@ -53,7 +53,13 @@ pkg=rtl/pkg/esact_pkg.sv
 # Every unit reads the one RTL file list (rtl/files.txt; memories as black boxes);
 # the two area references add their own file.
 rtl_reads=$(scripts/rtl_files.sh --yosys --lib esact_spls_mem --lib esact_sram)
-declare -A extra chp
+declare -A extra chp sopt
+# The prediction array: Yosys' SAT-based resource sharing (`share`) compares
+# each of the 512 lanes' shifters with every other (1,536 candidates, quadratic
+# SAT work: still in that pass after 9 CPU minutes); lanes that all work in the same
+# cycle cannot share hardware, so the pass is skipped for these units.
+sopt[esact_pred]="-noshare"
+sopt[esact_spls]="-noshare"
 for u in esact_hlog esact_pred_prod esact_spls_qz esact_topk esact_simil esact_pred esact_spls esact_mac_array; do
   extra[$u]=""
 done
@@ -94,7 +100,7 @@ for u in $units; do
   log="$out/$u.log"
   echo "synth: $u ..." >&2
   t0=$(date +%s)
-  if ! "$yosys" -l "$log" -q -p "$reads; ${ch}hierarchy -check -top $u; synth -flatten -top $u; \
+  if ! "$yosys" -l "$log" -q -p "$reads; ${ch}hierarchy -check -top $u; synth -flatten ${sopt[$u]:-} -top $u; \
         dfflibmap -liberty $lib; abc -liberty $lib; opt_clean; \
         tee -o $out/$u.stat stat -liberty $lib; \
         tee -q -o $out/$u.mems dump t:esact_spls_mem" > /dev/null 2>&1; then
