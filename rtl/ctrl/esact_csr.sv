@@ -42,7 +42,7 @@ module esact_csr #(
   input  logic                              done_set_i,
   input  logic                              err_set_i,
   input  esact_types_pkg::err_e                err_code_i,
-  input  logic [15:0]                       err_info_i,
+  input  logic [31:0]                       err_info_i,
   // performance events (counted while busy)
   input  esact_types_pkg::phase_e              phase_i,
   input  logic [15:0]                       mac_inc_i,
@@ -59,7 +59,7 @@ module esact_csr #(
   logic        irq_en_q;
   logic        done_q, err_q;
   logic [7:0]  err_code_q;
-  logic [15:0] err_info_q;
+  logic [31:0] err_info_q;
   logic [31:0] desc_base_q, n_layers_q, n_tokens_q, mode_q, scratch_base_q, scratch_size_q;
   logic [63:0] cycles_q, macs_q;
   logic [31:0] rd_stall_q, wr_stall_q;
@@ -170,7 +170,7 @@ module esact_csr #(
       esact_pkg::CSR_CTRL:         rd_val = {30'd0, irq_en_q, 1'b0};
       esact_pkg::CSR_STATUS:       rd_val = {29'd0, err_q, done_q, busy_i};
       esact_pkg::CSR_ERR_CODE:     rd_val = {24'd0, err_code_q};
-      esact_pkg::CSR_ERR_INFO:     rd_val = {16'd0, err_info_q};
+      esact_pkg::CSR_ERR_INFO:     rd_val = err_info_q;
       esact_pkg::CSR_DESC_BASE:    rd_val = desc_base_q;
       esact_pkg::CSR_N_LAYERS:     rd_val = n_layers_q;
       esact_pkg::CSR_N_TOKENS:     rd_val = n_tokens_q;

@@ -1,28 +1,18 @@
-// ESACT layer sequencer: validation, descriptor fetch and the dense layer schedule.
+// ESACT layer sequencer: validation, descriptor fetch and the per-layer command lists.
 //
 // START -> check the CSRs (N_TOKENS, N_LAYERS, MODE, DESC_BASE / SCRATCH_BASE
 // alignment) -> fetch and check every layer descriptor (magic, shape, knobs,
-// requant pairs, alignment, scratch size) before any layer work -> per layer:
-// fetch the descriptor again and run its operations one after the other, each
-// on one unit (GEMM engine, softmax, residual/LayerNorm) memory to memory:
+// requant pairs, alignment, command list, scratch bytes) before any layer
+// work -> per layer: fetch the descriptor again and run its command list
+// (list_start_o: esact_cmd_fetch reads it, esact_dispatch issues it to the
+// units; list_done_i once every command is finished and written).  The
+// schedule and the scratch layout are the host's (sim/src/cmdlist.cpp,
+// docs/architecture.md "Command list"): this module knows neither.
 //
-//   pre-LN only   LN1(X) -> A                               PH_LN1
-//   Q, K, V       GEMM A.Wq+bq -> Q (.. K, V)               PH_QKV
-//   per head h, per block of QB query rows:
-//                 GEMM Q_h K_h^T -> S (int32 [QB][N])       PH_QK
-//                 softmax S -> P ([QB][N])                  PH_SOFTMAX
-//                 GEMM P V_h -> O[rows, h]                  PH_AV
-//   Wo            GEMM O.Wo+bo -> Z                         PH_WO
-//   residual 1    post: LN1(X + Z) -> H; pre: sat8(X + Z)   PH_LN1
-//   pre-LN only   LN2(H) -> FIN                             PH_LN2
-//   FFN1          GEMM (H | FIN).W1+b1, rq, GELU -> G       PH_FFN1
-//   FFN2          GEMM G.W2+b2 -> Z2                        PH_FFN2
-//   residual 2    post: LN2(H + Z2) -> Y; pre: sat8(H+Z2)   PH_LN2
-//
-// Between operations the sequencer waits until every write is acknowledged.
-// An AXI error response aborts the units, drains the AXI engines and ends
-// the run with ERR_AXI_READ / ERR_AXI_WRITE.  Every failure ends the run with
-// err_set_o, never a hang.  The scratch layout is in docs/layer-rtl.md.
+// A bad command (list_err_i) or an AXI error response aborts the units,
+// drains the AXI engines and ends the run with ERR_CMD (ERR_INFO: command
+// index, word, layer) or ERR_AXI_READ / ERR_AXI_WRITE.  Every failure ends
+// the run with err_set_o, never a hang.
 module esact_seq #(
   parameter int unsigned AW       = esact_pkg::AXI_AW,
   parameter int unsigned DW       = esact_pkg::AXI_DW,
@@ -34,7 +24,6 @@ module esact_seq #(
   parameter int unsigned DH_MAX   = esact_pkg::DH_MAX,
   parameter int unsigned W_MAX    = esact_pkg::W_MAX,
   parameter int unsigned L_MAX    = esact_pkg::L_MAX,
-  parameter int unsigned QB       = esact_pkg::ATT_QB,    // query rows per attention block
   parameter int unsigned SPLS_EN  = 0    // 1 once the SPLS front end is integrated
 ) (
   input  logic          clk_i,
@@ -51,7 +40,7 @@ module esact_seq #(
   output logic          done_set_o,
   output logic          err_set_o,
   output esact_types_pkg::err_e err_code_o,
-  output logic [15:0]   err_info_o,
+  output logic [31:0]   err_info_o,
   output esact_types_pkg::phase_e phase_o,
   output logic          abort_o,
   output logic          clear_o,
@@ -67,82 +56,44 @@ module esact_seq #(
   input  logic          rd_err_i,
   input  logic          wr_idle_i,
   input  logic          wr_err_i,
-  // GEMM command
-  output logic          g_start_o,
-  input  logic          g_done_i,
-  output logic [AW-1:0] g_a_o,
-  output logic [31:0]   g_lda_o,
-  output logic [AW-1:0] g_b_o,
-  output logic [31:0]   g_ldb_o,
-  output logic          g_trans_o,
-  output logic [AW-1:0] g_bias_o,
-  output logic          g_bias_en_o,
-  output logic [AW-1:0] g_out_o,
-  output logic [31:0]   g_ldo_o,
-  output logic [15:0]   g_m_o,
-  output logic [15:0]   g_k_o,
-  output logic [15:0]   g_n_o,
-  output esact_types_pkg::epi_e g_epi_o,
-  output logic [AW-1:0] g_gelu_o,
-  // softmax command
-  output logic          s_start_o,
-  input  logic          s_done_i,
-  output logic [AW-1:0] s_in_o,
-  output logic [AW-1:0] s_out_o,
-  output logic [15:0]   s_rows_o,
-  // LayerNorm command
-  output logic          l_start_o,
-  input  logic          l_done_i,
-  output logic          l_mode_ln_o,
-  output logic          l_in2_en_o,
-  output logic [AW-1:0] l_in1_o,
-  output logic [AW-1:0] l_in2_o,
-  output logic [AW-1:0] l_out_o,
-  output logic [AW-1:0] l_gamma_o,
-  output logic [AW-1:0] l_beta_o,
-  // shared
-  output logic [15:0]   n_o,        // tokens
-  output logic [15:0]   d_o,
-  output logic [15:0]   rq_m_o,
-  output logic [5:0]    rq_s_o
+  // command list of the running layer
+  output logic          list_start_o,   // one cycle: begin the list below
+  output logic          list_run_o,     // a list runs (the fetcher owns the read port)
+  output logic [AW-1:0] list_addr_o,
+  output logic [15:0]   list_count_o,
+  input  esact_types_pkg::phase_e list_phase_i,  // phase of the running work
+  input  logic          list_done_i,    // every command issued, finished and written
+  input  logic          list_err_i,     // a bad command
+  input  logic [15:0]   list_err_idx_i,
+  input  logic [7:0]    list_err_word_i
 );
 
 
   localparam int unsigned WPB  = DW / 32;                 // descriptor words per beat
   localparam int unsigned OW   = $clog2(DW / 8);          // alignment bits
-  localparam int unsigned NDW  = esact_pkg::DESC_WK_HLOG + 1;         // descriptor words kept
+  localparam int unsigned NDW  = esact_pkg::DESC_SCR_BASE + 1;        // descriptor words kept
 
 
   typedef enum logic [3:0] {
-    S_IDLE, S_CSR, S_DREQ, S_DLOAD, S_CHK, S_DIV, S_CHK2, S_SCR, S_OPGO, S_OPWAIT, S_OPWR,
+    S_IDLE, S_CSR, S_DREQ, S_DLOAD, S_CHK, S_DIV, S_CHK2, S_SCR, S_RUN,
     S_ABORT, S_DRAIN, S_FAIL, S_FIN
   } state_e;
 
-  typedef enum logic [3:0] {
-    OP_LNA, OP_Q, OP_K, OP_V, OP_S, OP_SM, OP_AV, OP_WO, OP_RES1, OP_LN2P, OP_FFN1, OP_FFN2,
-    OP_RES2
-  } op_e;
-
   state_e state_q, state_d;
-  op_e    op_q, op_d;
   logic [31:0] desc_q [NDW];
   logic [5:0]  ci_q, ci_d;                  // check index / descriptor beat index
   logic [7:0]  layer_q, layer_d;
   logic        run_q, run_d;                // 0: validation pass, 1: run pass
-  logic [15:0] h_q, h_d;
-  logic [15:0] ib_q, ib_d;                  // attention query block
-  logic [15:0] dh_q, dh_d;
   esact_types_pkg::err_e ecode_q, ecode_d;
-  logic [15:0] einfo_q, einfo_d;
+  logic [31:0] einfo_q, einfo_d;
+  logic        cmd_abort_q, cmd_abort_d;     // the abort is for a bad command (not AXI)
   logic        sub_first_q;
 
   // Convenience views of the descriptor.
   logic [31:0] dd, dhh, df;
-  logic        pre;
   assign dd  = desc_q[esact_pkg::DESC_D];
   assign dhh = desc_q[esact_pkg::DESC_H];
   assign df  = desc_q[esact_pkg::DESC_F];
-  assign pre = desc_q[esact_pkg::DESC_NORM][0];
 
   // D / H on the serial divider.
   logic        dv_start, dv_done, dv_busy;
@@ -150,40 +101,6 @@ module esact_seq #(
   esact_div #(.W(16)) u_div (
     .clk_i, .rst_ni, .start_i(dv_start), .dividend_i(dd[15:0]), .divisor_i(dhh[15:0]),
     .busy_o(dv_busy), .done_o(dv_done), .quotient_o(dv_q));
-
-  // Scratch layout (bytes, each region rounded up to 64).
-  logic [15:0] n16;
-  // A (pre-LN attention input) shares O's region (O is first written after V);
-  // FIN (pre-LN LN2(H)) shares Q's region (Q is dead after the last A.V).
-  logic [63:0] nd, nqb, nf, r_nd, r_s, r_p, r_nf;
-  logic [63:0] off_a, off_q, off_k, off_v, off_o, off_z, off_h, off_fin, off_z2, off_s, off_p,
-               off_g, need;
-  assign n16  = n_tokens_i[15:0];
-  assign nd   = 64'(n16) * 64'(dd[15:0]);
-  assign nqb  = 64'(n16) * QB;
-  assign nf   = 64'(n16) * 64'(df[15:0]);
-  assign r_nd = (nd + 64'd63) & ~64'd63;
-  assign r_s  = (nqb * 4 + 64'd63) & ~64'd63;
-  assign r_p  = (nqb + 64'd63) & ~64'd63;
-  assign r_nf = (nf + 64'd63) & ~64'd63;
-  assign off_q   = 64'd0;
-  assign off_k   = r_nd;
-  assign off_v   = r_nd * 2;
-  assign off_o   = r_nd * 3;
-  assign off_z   = r_nd * 4;
-  assign off_h   = r_nd * 5;
-  assign off_z2  = r_nd * 6;
-  assign off_s   = r_nd * 7;
-  assign off_p   = off_s + r_s;
-  assign off_g   = off_p + r_p;
-  assign need    = off_g + r_nf;
-  assign off_a   = off_o;
-  assign off_fin = off_q;
-
-  // Scratch address: base + offset (upper offset bits unused: rtl/lint/waivers.vlt).
-  function automatic logic [AW-1:0] sa(logic [31:0] base, logic [63:0] off);
-    sa = AW'(base) + AW'(off);
-  endfunction
 
   // Check ci of the descriptor: bad, error code.
   logic       chk_bad;
@@ -213,147 +130,21 @@ module esact_seq #(
       chk_bad = desc_q[ci_q] == 0 || desc_q[ci_q] > 65535; chk_code = esact_types_pkg::ERR_REQUANT;
     end else if (32'(ci_q) >= esact_pkg::DESC_RQ_S && 32'(ci_q) < esact_pkg::DESC_RQ_S + esact_pkg::RQ_COUNT) begin
       chk_bad = desc_q[ci_q] == 0 || desc_q[ci_q] > esact_pkg::RQ_S_MAX; chk_code = esact_types_pkg::ERR_REQUANT;
-    end else if (32'(ci_q) >= esact_pkg::DESC_X_ADDR && 32'(ci_q) <= esact_pkg::DESC_WK_HLOG) begin
+    end else if (32'(ci_q) >= esact_pkg::DESC_X_ADDR && 32'(ci_q) <= esact_pkg::DESC_CMD_ADDR) begin
       chk_bad = desc_q[ci_q][OW-1:0] != '0; chk_code = esact_types_pkg::ERR_ALIGN;
+    end else if (32'(ci_q) == esact_pkg::DESC_CMD_COUNT) begin
+      chk_bad = desc_q[ci_q] == 0 || desc_q[ci_q] > esact_types_pkg::CMD_MAX; chk_code = esact_types_pkg::ERR_CMD;
     end
-  end
-
-  // The current operation's unit and phase.
-  esact_types_pkg::unit_e  op_unit;
-  esact_types_pkg::phase_e op_phase;
-  always_comb begin
-    unique case (op_q)
-      OP_LNA:  begin op_unit = esact_types_pkg::U_LN;   op_phase = esact_types_pkg::PH_LN1;     end
-      OP_Q, OP_K, OP_V: begin op_unit = esact_types_pkg::U_GEMM; op_phase = esact_types_pkg::PH_QKV; end
-      OP_S:    begin op_unit = esact_types_pkg::U_GEMM; op_phase = esact_types_pkg::PH_QK;      end
-      OP_SM:   begin op_unit = esact_types_pkg::U_SM;   op_phase = esact_types_pkg::PH_SOFTMAX; end
-      OP_AV:   begin op_unit = esact_types_pkg::U_GEMM; op_phase = esact_types_pkg::PH_AV;      end
-      OP_WO:   begin op_unit = esact_types_pkg::U_GEMM; op_phase = esact_types_pkg::PH_WO;      end
-      OP_RES1: begin op_unit = esact_types_pkg::U_LN;   op_phase = esact_types_pkg::PH_LN1;     end
-      OP_LN2P: begin op_unit = esact_types_pkg::U_LN;   op_phase = esact_types_pkg::PH_LN2;     end
-      OP_FFN1: begin op_unit = esact_types_pkg::U_GEMM; op_phase = esact_types_pkg::PH_FFN1;    end
-      OP_FFN2: begin op_unit = esact_types_pkg::U_GEMM; op_phase = esact_types_pkg::PH_FFN2;    end
-      OP_RES2: begin op_unit = esact_types_pkg::U_LN;   op_phase = esact_types_pkg::PH_LN2;     end
-      default: begin op_unit = esact_types_pkg::U_SEQ;  op_phase = esact_types_pkg::PH_DESC;    end
-    endcase
-  end
-
-  // Operation commands (stable while the operation runs).
-  logic [31:0] sb, dhoff, qboff;
-  logic [15:0] qrows, qleft;
-  logic [AW-1:0] attn_in, ffn_in;
-  assign sb      = scratch_base_i;
-  assign dhoff   = 32'(h_q) * 32'(dh_q);
-  assign qboff   = 32'(ib_q) * QB * dd + dhoff;     // row block ib, head h
-  assign qleft   = n16 - 16'(32'(ib_q) * QB);
-  assign qrows   = (qleft > 16'(QB)) ? 16'(QB) : qleft;
-  assign attn_in = pre ? sa(sb, off_a) : AW'(desc_q[esact_pkg::DESC_X_ADDR]);
-  assign ffn_in  = pre ? sa(sb, off_fin) : sa(sb, off_h);
-  always_comb begin
-    // Weights are stored output-major (W^T, memory-map.md): B transposed, ldb = k.
-    g_a_o = attn_in; g_lda_o = dd; g_b_o = AW'(desc_q[esact_pkg::DESC_WQ]); g_ldb_o = dd; g_trans_o = 1'b1;
-    g_bias_o = AW'(desc_q[esact_pkg::DESC_BQ]); g_bias_en_o = 1'b1; g_out_o = sa(sb, off_q); g_ldo_o = dd;
-    g_m_o = n16; g_k_o = dd[15:0]; g_n_o = dd[15:0]; g_epi_o = esact_types_pkg::EPI_RQ;
-    g_gelu_o = AW'(desc_q[esact_pkg::DESC_GELU]);
-    s_in_o = sa(sb, off_s); s_out_o = sa(sb, off_p); s_rows_o = qrows;
-    l_mode_ln_o = 1'b1; l_in2_en_o = 1'b1; l_in1_o = AW'(desc_q[esact_pkg::DESC_X_ADDR]); l_in2_o = sa(sb, off_z);
-    l_out_o = sa(sb, off_h);
-    l_gamma_o = AW'(desc_q[esact_pkg::DESC_LN1_G]); l_beta_o = AW'(desc_q[esact_pkg::DESC_LN1_B]);
-    rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_Q][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_Q][5:0];
-    unique case (op_q)
-      OP_LNA: begin
-        l_in2_en_o = 1'b0; l_out_o = sa(sb, off_a);
-        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_LN1][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_LN1][5:0];
-      end
-      OP_Q: ;
-      OP_K: begin
-        g_b_o = AW'(desc_q[esact_pkg::DESC_WK]); g_bias_o = AW'(desc_q[esact_pkg::DESC_BK]); g_out_o = sa(sb, off_k);
-        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_K][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_K][5:0];
-      end
-      OP_V: begin
-        g_b_o = AW'(desc_q[esact_pkg::DESC_WV]); g_bias_o = AW'(desc_q[esact_pkg::DESC_BV]); g_out_o = sa(sb, off_v);
-        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_V][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_V][5:0];
-      end
-      OP_S: begin
-        g_a_o = sa(sb, off_q) + AW'(qboff); g_b_o = sa(sb, off_k) + AW'(dhoff); g_trans_o = 1'b1;
-        g_bias_en_o = 1'b0; g_out_o = sa(sb, off_s); g_ldo_o = 32'(n16) * 4;
-        g_m_o = qrows; g_k_o = dh_q; g_n_o = n16; g_epi_o = esact_types_pkg::EPI_RAW;
-      end
-      OP_SM: begin
-        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_SOFTMAX][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_SOFTMAX][5:0];
-      end
-      OP_AV: begin
-        g_a_o = sa(sb, off_p); g_lda_o = 32'(n16); g_b_o = sa(sb, off_v) + AW'(dhoff); g_trans_o = 1'b0;
-        g_bias_en_o = 1'b0; g_out_o = sa(sb, off_o) + AW'(qboff);
-        g_m_o = qrows; g_k_o = n16; g_n_o = dh_q;
-        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_AV][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_AV][5:0];
-      end
-      OP_WO: begin
-        g_a_o = sa(sb, off_o); g_b_o = AW'(desc_q[esact_pkg::DESC_WO]); g_bias_o = AW'(desc_q[esact_pkg::DESC_BO]);
-        g_out_o = sa(sb, off_z);
-        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_O][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_O][5:0];
-      end
-      OP_RES1: begin
-        l_mode_ln_o = !pre;
-        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_LN1][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_LN1][5:0];
-      end
-      OP_LN2P: begin
-        l_in1_o = sa(sb, off_h); l_in2_en_o = 1'b0; l_out_o = sa(sb, off_fin);
-        l_gamma_o = AW'(desc_q[esact_pkg::DESC_LN2_G]); l_beta_o = AW'(desc_q[esact_pkg::DESC_LN2_B]);
-        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_LN2][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_LN2][5:0];
-      end
-      OP_FFN1: begin
-        g_a_o = ffn_in; g_b_o = AW'(desc_q[esact_pkg::DESC_W1]); g_bias_o = AW'(desc_q[esact_pkg::DESC_B1]);
-        g_out_o = sa(sb, off_g); g_ldo_o = df; g_n_o = df[15:0]; g_epi_o = esact_types_pkg::EPI_GELU;
-        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_FFN1][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_FFN1][5:0];
-      end
-      OP_FFN2: begin
-        g_a_o = sa(sb, off_g); g_lda_o = df; g_b_o = AW'(desc_q[esact_pkg::DESC_W2]); g_ldb_o = df; g_bias_o = AW'(desc_q[esact_pkg::DESC_B2]);
-        g_out_o = sa(sb, off_z2); g_k_o = df[15:0];
-        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_FFN2][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_FFN2][5:0];
-      end
-      OP_RES2: begin
-        l_mode_ln_o = !pre; l_in1_o = sa(sb, off_h); l_in2_o = sa(sb, off_z2);
-        l_out_o = AW'(desc_q[esact_pkg::DESC_Y_ADDR]);
-        l_gamma_o = AW'(desc_q[esact_pkg::DESC_LN2_G]); l_beta_o = AW'(desc_q[esact_pkg::DESC_LN2_B]);
-        rq_m_o = desc_q[esact_pkg::DESC_RQ_M + esact_pkg::RQ_LN2][15:0]; rq_s_o = desc_q[esact_pkg::DESC_RQ_S + esact_pkg::RQ_LN2][5:0];
-      end
-      default: ;
-    endcase
-  end
-
-  // Next operation after op_q.
-  op_e next_op;
-  logic last_op;
-  always_comb begin
-    next_op = op_q;
-    last_op = 1'b0;
-    unique case (op_q)
-      OP_LNA:  next_op = OP_Q;
-      OP_Q:    next_op = OP_K;
-      OP_K:    next_op = OP_V;
-      OP_V:    next_op = OP_S;
-      OP_S:    next_op = OP_SM;
-      OP_SM:   next_op = OP_AV;
-      OP_AV:   next_op = (32'(ib_q) * QB + QB < 32'(n16) || h_q + 16'd1 < dhh[15:0]) ? OP_S : OP_WO;
-      OP_WO:   next_op = OP_RES1;
-      OP_RES1: next_op = pre ? OP_LN2P : OP_FFN1;
-      OP_LN2P: next_op = OP_FFN1;
-      OP_FFN1: next_op = OP_FFN2;
-      OP_FFN2: next_op = OP_RES2;
-      OP_RES2: last_op = 1'b1;
-      default: last_op = 1'b1;
-    endcase
   end
 
   logic axi_err;
   assign axi_err = rd_err_i || wr_err_i;
 
   always_comb begin
-    state_d = state_q; op_d = op_q; ci_d = ci_q; layer_d = layer_q; run_d = run_q;
-    h_d = h_q; ib_d = ib_q; dh_d = dh_q; ecode_d = ecode_q; einfo_d = einfo_q;
+    state_d = state_q; ci_d = ci_q; layer_d = layer_q; run_d = run_q;
+    ecode_d = ecode_q; einfo_d = einfo_q; cmd_abort_d = cmd_abort_q;
     rd_req_valid_o = 1'b0; rd_data_ready_o = 1'b0;
-    g_start_o = 1'b0; s_start_o = 1'b0; l_start_o = 1'b0;
+    list_start_o = 1'b0;
     dv_start = 1'b0;
     done_set_o = 1'b0; err_set_o = 1'b0;
     abort_o = 1'b0; clear_o = 1'b0;
@@ -361,6 +152,7 @@ module esact_seq #(
     unique case (state_q)
       S_IDLE: begin
         clear_o = 1'b1;
+        cmd_abort_d = 1'b0;
         if (start_i) state_d = S_CSR;
       end
       S_CSR: begin
@@ -374,7 +166,7 @@ module esact_seq #(
           ecode_d = esact_types_pkg::ERR_MODE;
         end else if (desc_base_i[OW-1:0] != '0 || scratch_base_i[OW-1:0] != '0) begin
           ecode_d = esact_types_pkg::ERR_ALIGN;
-          einfo_d = 16'hff00;
+          einfo_d = 32'hffff_ff00;
         end else begin
           layer_d = '0; run_d = 1'b0;
           state_d = S_DREQ;
@@ -396,7 +188,7 @@ module esact_seq #(
       end
       S_CHK: begin        // magic, D, H, F
         if (chk_bad) begin
-          ecode_d = chk_code; einfo_d = {2'b00, ci_q, layer_q}; state_d = S_FAIL;
+          ecode_d = chk_code; einfo_d = {16'hffff, 2'b00, ci_q, layer_q}; state_d = S_FAIL;
         end else if (32'(ci_q) == esact_pkg::DESC_F) begin
           state_d = S_DIV;
         end else begin
@@ -407,9 +199,8 @@ module esact_seq #(
         dv_start = sub_first_q;
         if (dv_done) begin
           if (32'(dv_q) * dhh != dd || 32'(dv_q) > DH_MAX) begin
-            ecode_d = esact_types_pkg::ERR_SHAPE; einfo_d = {8'(esact_pkg::DESC_H), layer_q}; state_d = S_FAIL;
+            ecode_d = esact_types_pkg::ERR_SHAPE; einfo_d = {16'hffff, 8'(esact_pkg::DESC_H), layer_q}; state_d = S_FAIL;
           end else begin
-            dh_d = dv_q;
             ci_d = 6'(esact_pkg::DESC_NORM);
             state_d = S_CHK2;
           end
@@ -417,16 +208,22 @@ module esact_seq #(
       end
       S_CHK2: begin       // knobs, requant pairs, addresses
         if (chk_bad) begin
-          ecode_d = chk_code; einfo_d = {2'b00, ci_q, layer_q}; state_d = S_FAIL;
-        end else if (32'(ci_q) == esact_pkg::DESC_WK_HLOG) begin
+          ecode_d = chk_code; einfo_d = {16'hffff, 2'b00, ci_q, layer_q}; state_d = S_FAIL;
+        end else if (32'(ci_q) == esact_pkg::DESC_CMD_COUNT) begin
           state_d = S_SCR;
         end else begin
           ci_d = ci_q + 6'd1;
         end
       end
       S_SCR: begin
-        if (need > 64'(scratch_size_i)) begin
-          ecode_d = esact_types_pkg::ERR_SCRATCH; einfo_d = {8'hff, layer_q}; state_d = S_FAIL;
+        // The list's addresses are absolute: it must have been compiled for
+        // this scratch region, and fit it.
+        if (desc_q[esact_pkg::DESC_SCR_BASE] != scratch_base_i) begin
+          ecode_d = esact_types_pkg::ERR_SCRATCH; einfo_d = {16'hffff, 8'(esact_pkg::DESC_SCR_BASE), layer_q};
+          state_d = S_FAIL;
+        end else if (desc_q[esact_pkg::DESC_SCR_NEED] > scratch_size_i) begin
+          ecode_d = esact_types_pkg::ERR_SCRATCH; einfo_d = {16'hffff, 8'(esact_pkg::DESC_SCR_NEED), layer_q};
+          state_d = S_FAIL;
         end else if (!run_q) begin
           if (32'(layer_q) + 1 == n_layers_i) begin
             layer_d = '0; run_d = 1'b1;
@@ -435,39 +232,18 @@ module esact_seq #(
           end
           state_d = S_DREQ;
         end else begin
-          h_d = '0; ib_d = '0;
-          op_d = pre ? OP_LNA : OP_Q;
-          state_d = S_OPGO;
+          list_start_o = 1'b1;
+          state_d = S_RUN;
         end
       end
-      S_OPGO: begin
-        g_start_o = (op_unit == esact_types_pkg::U_GEMM);
-        s_start_o = (op_unit == esact_types_pkg::U_SM);
-        l_start_o = (op_unit == esact_types_pkg::U_LN);
-        state_d = S_OPWAIT;
-      end
-      S_OPWAIT: begin
-        if ((op_unit == esact_types_pkg::U_GEMM && g_done_i) || (op_unit == esact_types_pkg::U_SM && s_done_i) ||
-            (op_unit == esact_types_pkg::U_LN && l_done_i)) begin
-          state_d = S_OPWR;
-        end
-      end
-      S_OPWR: begin
-        if (wr_idle_i && rd_idle_i) begin
-          if (op_q == OP_AV && next_op == OP_S) begin
-            // next query block of this head, or the first block of the next head
-            if (32'(ib_q) * QB + QB < 32'(n16)) begin
-              ib_d = ib_q + 16'd1;
-            end else begin
-              ib_d = '0;
-              h_d = h_q + 16'd1;
-            end
-            op_d = OP_S;
-            state_d = S_OPGO;
-          end else if (!last_op) begin
-            op_d = next_op;
-            state_d = S_OPGO;
-          end else if (32'(layer_q) + 1 == n_layers_i) begin
+      S_RUN: begin
+        if (list_err_i) begin
+          ecode_d = esact_types_pkg::ERR_CMD;
+          einfo_d = {list_err_idx_i, list_err_word_i, layer_q};
+          cmd_abort_d = 1'b1;
+          state_d = S_ABORT;
+        end else if (list_done_i) begin
+          if (32'(layer_q) + 1 == n_layers_i) begin
             state_d = S_FIN;
           end else begin
             layer_d = layer_q + 8'd1;
@@ -481,8 +257,10 @@ module esact_seq #(
       end
       S_DRAIN: begin
         if (rd_idle_i && wr_idle_i) begin
-          ecode_d = rd_err_i ? esact_types_pkg::ERR_AXI_READ : esact_types_pkg::ERR_AXI_WRITE;
-          einfo_d = {8'hff, layer_q};
+          if (!cmd_abort_q || axi_err) begin
+            ecode_d = rd_err_i ? esact_types_pkg::ERR_AXI_READ : esact_types_pkg::ERR_AXI_WRITE;
+            einfo_d = {16'hffff, 8'hff, layer_q};
+          end
           state_d = S_FAIL;
         end
       end
@@ -506,11 +284,11 @@ module esact_seq #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q <= S_IDLE; op_q <= OP_Q; ci_q <= '0; layer_q <= '0; run_q <= 1'b0;
-      h_q <= '0; ib_q <= '0; dh_q <= '0; ecode_q <= esact_types_pkg::ERR_NONE; einfo_q <= '0; sub_first_q <= 1'b0;
+      state_q <= S_IDLE; ci_q <= '0; layer_q <= '0; run_q <= 1'b0;
+      ecode_q <= esact_types_pkg::ERR_NONE; einfo_q <= '0; cmd_abort_q <= 1'b0; sub_first_q <= 1'b0;
     end else begin
-      state_q <= state_d; op_q <= op_d; ci_q <= ci_d; layer_q <= layer_d; run_q <= run_d;
-      h_q <= h_d; ib_q <= ib_d; dh_q <= dh_d; ecode_q <= ecode_d; einfo_q <= einfo_d;
+      state_q <= state_d; ci_q <= ci_d; layer_q <= layer_d; run_q <= run_d;
+      ecode_q <= ecode_d; einfo_q <= einfo_d; cmd_abort_q <= cmd_abort_d;
       sub_first_q <= (state_d != state_q);
     end
   end
@@ -529,13 +307,14 @@ module esact_seq #(
   assign busy_o        = (state_q != S_IDLE);
   assign err_code_o    = ecode_q;
   assign err_info_o    = einfo_q;
-  assign phase_o       = (state_q == S_OPGO || state_q == S_OPWAIT || state_q == S_OPWR) ? op_phase : esact_types_pkg::PH_DESC;
+  assign phase_o       = (state_q == S_RUN) ? list_phase_i : esact_types_pkg::PH_DESC;
   assign rd_req_addr_o = AW'(desc_base_i) + AW'(32'(layer_q) * esact_pkg::DESC_WORDS * 4);
   assign rd_req_len_o  = LW'(esact_pkg::DESC_WORDS * 4);
-  assign n_o           = n16;
-  assign d_o           = dd[15:0];
+  assign list_run_o    = (state_q == S_RUN);
+  assign list_addr_o   = AW'(desc_q[esact_pkg::DESC_CMD_ADDR]);
+  assign list_count_o  = desc_q[esact_pkg::DESC_CMD_COUNT][15:0];
 
   logic unused_seq;
-  assign unused_seq = ^{dv_busy, n_tokens_i[31:16], off_a[0]};
+  assign unused_seq = ^{dv_busy, n_tokens_i[31:16]};
 
 endmodule

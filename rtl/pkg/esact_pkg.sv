@@ -64,7 +64,7 @@ package esact_pkg;
   localparam int unsigned CSR_CTRL = 8;          // bit0 START (write 1), bit1 IRQ_EN
   localparam int unsigned CSR_STATUS = 12;       // bit0 BUSY, bit1 DONE (W1C), bit2 ERROR (W1C)
   localparam int unsigned CSR_ERR_CODE = 16;     // RO: ERR_* below, 0 = none
-  localparam int unsigned CSR_ERR_INFO = 20;     // RO: layer index (bits 7:0), descriptor word (bits 15:8)
+  localparam int unsigned CSR_ERR_INFO = 20;     // RO: layer (7:0), descriptor or command word (15:8), command index (31:16)
   localparam int unsigned CSR_DESC_BASE = 24;    // address of layer 0's descriptor
   localparam int unsigned CSR_N_LAYERS = 28;     // 1..L_MAX
   localparam int unsigned CSR_N_TOKENS = 32;     // 1..N_MAX
@@ -124,6 +124,10 @@ package esact_pkg;
   localparam int unsigned DESC_GELU = 47;        // int8 [256]
   localparam int unsigned DESC_WQ_HLOG = 48;     // uint8 [D][D] HLog byte codes of Wq (spec 3.1)
   localparam int unsigned DESC_WK_HLOG = 49;     // uint8 [D][D] HLog byte codes of Wk
+  localparam int unsigned DESC_CMD_ADDR = 50;    // the layer's command list (CMD_WORDS words each)
+  localparam int unsigned DESC_CMD_COUNT = 51;   // its length in commands, 1..CMD_MAX
+  localparam int unsigned DESC_SCR_NEED = 52;    // scratch bytes the list uses (<= SCRATCH_SIZE)
+  localparam int unsigned DESC_SCR_BASE = 53;    // SCRATCH_BASE the list was compiled for (== the CSR)
   localparam int unsigned DESC_MAGIC_VALUE = 1163086916;  // 0x45534C44 "ESLD"
 
   // Requantization pair index (DESC_RQ_M / DESC_RQ_S + RQ_*)

@@ -67,7 +67,8 @@ package esact_types_pkg;
     ERR_SCRATCH    = 8'd8,  // scratch region too small for N, D, F
     ERR_AXI_READ   = 8'd9,  // SLVERR/DECERR on a read
     ERR_AXI_WRITE  = 8'd10,  // SLVERR/DECERR on a write
-    ERR_MODE       = 8'd11  // MODE not 0 or 1 (or SPLS not built in)
+    ERR_MODE       = 8'd11,  // MODE not 0 or 1 (or SPLS not built in)
+    ERR_CMD        = 8'd12   // a bad command record (ERR_INFO: command index, word)
   } err_e;
 
   // ---------------------------------------------------------------------------
@@ -79,8 +80,56 @@ package esact_types_pkg;
   } mem_req_t;
 
   // ---------------------------------------------------------------------------
-  // Unit commands (stable from start until done)
+  // Command list (docs/architecture.md, "Command list").  The host compiles
+  // each layer into CMD_WORDS-word records (32-bit little-endian words) at
+  // DESC_CMD_ADDR; esact_cmd_fetch reads them, esact_dispatch decodes them
+  // into the unit commands below.  C++ (sim/src/cmdlist.cpp) encodes with
+  // these same numbers (esact/params.hpp).
   // ---------------------------------------------------------------------------
+  typedef enum logic [3:0] {
+    OP_NONE = 4'd0,  // never valid: a zeroed record is a bad command
+    OP_GEMM = 4'd1,  // esact_gemm
+    OP_SM   = 4'd2,  // esact_softmax
+    OP_LN   = 4'd3   // esact_layernorm
+  } cmd_op_e;
+  localparam int unsigned CMD_WORDS = 16;      // words per command (64 bytes, 4 beats)
+  localparam int unsigned CMD_MAX = 4095;      // commands per layer list
+  localparam int unsigned CMD_UNITS = 3;       // units with a wait count (GEMM, softmax, LN)
+  localparam int unsigned CMD_WAIT_W = 16;     // bits of a wait count
+  // Word indices of a command record.
+  localparam int unsigned CMD_HDR = 0;         // header, bits below
+  localparam int unsigned CMD_WAIT0 = 1;       // [15:0] GEMM, [31:16] softmax wait count
+  localparam int unsigned CMD_WAIT1 = 2;       // [15:0] LayerNorm wait count, [31:16] reserved 0
+  localparam int unsigned CMD_RQ = 3;          // [15:0] requantization M, [21:16] S
+  localparam int unsigned CMD_MK = 4;          // [15:0] m (rows), [31:16] k (GEMM depth)
+  localparam int unsigned CMD_N = 5;           // [15:0] n (GEMM columns, softmax keys, LN width)
+  localparam int unsigned CMD_ADDR0 = 6;       // GEMM A, softmax in, LN in1
+  localparam int unsigned CMD_ADDR1 = 7;       // GEMM B, LN in2
+  localparam int unsigned CMD_ADDR2 = 8;       // GEMM bias, LN gamma
+  localparam int unsigned CMD_ADDR3 = 9;       // output of every unit
+  localparam int unsigned CMD_ADDR4 = 10;      // GEMM GELU table, LN beta
+  localparam int unsigned CMD_LD0 = 11;        // GEMM lda, softmax in row stride, LN row stride
+  localparam int unsigned CMD_LD1 = 12;        // GEMM ldb
+  localparam int unsigned CMD_LD2 = 13;        // GEMM ldo, softmax out row stride
+  // Header bits (word CMD_HDR).
+  localparam int unsigned CMD_H_OP = 0;        // [3:0] cmd_op_e
+  localparam int unsigned CMD_H_PH = 4;        // [7:4] phase_e (counted in that phase)
+  localparam int unsigned CMD_H_EPI = 8;       // [9:8] GEMM epi_e
+  localparam int unsigned CMD_H_TRANS = 10;    // GEMM B transposed
+  localparam int unsigned CMD_H_BIAS = 11;     // GEMM bias enable
+  localparam int unsigned CMD_H_LNMODE = 12;   // LN: 1 LayerNorm, 0 saturating add
+  localparam int unsigned CMD_H_IN2 = 13;      // LN: second input enable
+
+  // ---------------------------------------------------------------------------
+  // Unit commands (what esact_dispatch hands to a unit over valid/ready; held
+  // stable from the handshake until the unit's done)
+  // ---------------------------------------------------------------------------
+  // Requantization pair of a command.
+  typedef struct packed {
+    logic [15:0] m;
+    logic [5:0]  s;
+  } rq_t;
+
   typedef struct packed {
     logic [CMD_AW-1:0] a;        // A int8 [m][k], row r at a + r * lda
     logic [31:0]   lda;
@@ -96,12 +145,17 @@ package esact_types_pkg;
     logic [15:0]   n;
     epi_e          epi;
     logic [CMD_AW-1:0] gelu;     // GELU table int8 [256]
+    rq_t           rq;
   } gemm_cmd_t;
 
   typedef struct packed {
-    logic [CMD_AW-1:0] in;       // int32 scores [rows][n], row stride 4 n
-    logic [CMD_AW-1:0] out;      // int8 probabilities [rows][n], row stride n
+    logic [CMD_AW-1:0] in;       // int32 scores [rows][n], row stride in_stride bytes
+    logic [31:0]   in_stride;
+    logic [CMD_AW-1:0] out;      // int8 probabilities [rows][n], row stride out_stride
+    logic [31:0]   out_stride;
     logic [15:0]   rows;
+    logic [15:0]   n;            // keys per row
+    rq_t           rq;
   } sm_cmd_t;
 
   typedef struct packed {
@@ -110,14 +164,12 @@ package esact_types_pkg;
     logic [CMD_AW-1:0] in1;
     logic [CMD_AW-1:0] in2;
     logic [CMD_AW-1:0] out;
+    logic [31:0]   stride;       // row stride of in1, in2 and out (bytes)
+    logic [15:0]   rows;
+    logic [15:0]   d;            // row width
     logic [CMD_AW-1:0] gamma;    // int16 [d]
     logic [CMD_AW-1:0] beta;     // int32 [d]
+    rq_t           rq;
   } ln_cmd_t;
-
-  // Requantization pair of the running operation (shared by the units).
-  typedef struct packed {
-    logic [15:0] m;
-    logic [5:0]  s;
-  } rq_t;
 
 endpackage

@@ -1,18 +1,22 @@
 // ESACT accelerator top: CSRs, sequencer, AXI engines and the layer datapath.
 //
-//   s_axil --> esact_csr --> esact_seq --+--> esact_gemm (MAC array, operand buffers)
-//                                        +--> esact_softmax (exp2 ROM, divider)
-//                                        +--> esact_layernorm (isqrt, divider, requant)
-//   sequencer + units (one memory port each, index unit_e) --> esact_rd_arb --> esact_axi_rd --+--> m_axi
-//                                                          --> esact_wr_arb --> esact_axi_wr --+
+//   s_axil --> esact_csr --> esact_seq (CSR + descriptor checks, layers, abort)
+//                              | list address, count
+//                              v
+//              esact_cmd_fetch (command records) --> esact_dispatch --+--> esact_gemm
+//                                                   (decode, checks,  +--> esact_softmax
+//                                                    wait counts)     +--> esact_layernorm
+//   control (sequencer / fetcher) + units (one memory port each, index unit_e)
+//                   --> esact_rd_arb --> esact_axi_rd --+--> m_axi
+//                   --> esact_wr_arb --> esact_axi_wr --+
 //
 // The arbiters let several units stream at once (requests interleaved round
 // robin, read data returned in request order to the requesting port).  Under
 // `ifndef SYNTHESIS every valid/ready stream (the ports, the engines' inputs,
 // AR/AW/W) has an esact_stream_chk, and the parameter constraints are checked.
 //
-// Ports exactly as docs/memory-map.md; the dataflow and the scratch layout are
-// in docs/layer-rtl.md.
+// Ports exactly as docs/memory-map.md; the command list and its dependency
+// scheme in docs/architecture.md; the units' dataflow in docs/layer-rtl.md.
 module esact_top #(
   parameter int unsigned AXI_AW  = esact_pkg::AXI_AW,
   parameter int unsigned AXI_DW  = esact_pkg::AXI_DW,
@@ -91,7 +95,7 @@ module esact_top #(
   // CSR <-> sequencer.
   logic        start, busy, done_set, err_set;
   esact_types_pkg::err_e err_code;
-  logic [15:0] err_info;
+  logic [31:0] err_info;
   logic [31:0] desc_base, n_layers, n_tokens, mode, scratch_base, scratch_size;
   esact_types_pkg::phase_e phase;
   logic [15:0] mac_inc;
@@ -152,43 +156,81 @@ module esact_top #(
     .m_axi_awready, .m_axi_wdata, .m_axi_wstrb, .m_axi_wlast, .m_axi_wvalid, .m_axi_wready,
     .m_axi_bid, .m_axi_bresp, .m_axi_bvalid, .m_axi_bready);
 
-  // Sequencer.
-  logic          g_start, g_done, g_trans, g_bias_en, s_start, s_done, l_start, l_done;
-  logic          l_mode_ln, l_in2_en;
-  logic [AW-1:0] g_a, g_b, g_bias, g_out, g_gelu, s_in, s_out, l_in1, l_in2, l_out, l_gamma, l_beta;
-  logic [31:0]   g_lda, g_ldb, g_ldo;
-  logic [15:0]   g_m, g_k, g_n, s_rows, n_tok, d_mod, rq_m;
-  esact_types_pkg::epi_e g_epi;
-  logic [5:0]    rq_s;
+  // Sequencer, command fetcher and dispatcher.
+  logic          list_start, list_run, list_done, list_err;
+  logic [AW-1:0] list_addr;
+  logic [15:0]   list_count, list_err_idx;
+  logic [7:0]    list_err_word;
+  esact_types_pkg::phase_e list_phase;
+  // The control memory port (U_SEQ): the sequencer's descriptor reads, or the
+  // fetcher's while a list runs (list_run).
+  logic          q_rd_req_valid, q_rd_data_ready, f_rd_req_valid, f_rd_data_ready;
+  logic [AW-1:0] q_rd_req_addr, f_rd_req_addr;
+  logic [LW-1:0] q_rd_req_len, f_rd_req_len;
 
-  esact_seq #(.AW(AW), .DW(DW), .LW(LW), .N_MAX(N_MAX), .D_MAX(D_MAX), .QB(esact_pkg::ATT_QB)) u_seq (
+  esact_seq #(.AW(AW), .DW(DW), .LW(LW), .N_MAX(N_MAX), .D_MAX(D_MAX)) u_seq (
     .clk_i, .rst_ni,
     .start_i(start), .desc_base_i(desc_base), .n_layers_i(n_layers), .n_tokens_i(n_tokens),
     .mode_i(mode), .scratch_base_i(scratch_base), .scratch_size_i(scratch_size),
     .busy_o(busy), .done_set_o(done_set), .err_set_o(err_set), .err_code_o(err_code),
     .err_info_o(err_info), .phase_o(phase), .abort_o(abort), .clear_o(clear),
-    .rd_req_valid_o(p_rd_req_valid[PQ]), .rd_req_ready_i(p_rd_req_ready[PQ]),
-    .rd_req_addr_o(p_rd_req_addr[PQ*AW +: AW]), .rd_req_len_o(p_rd_req_len[PQ*LW +: LW]),
-    .rd_data_valid_i(p_rd_data_valid[PQ]), .rd_data_ready_o(p_rd_data_ready[PQ]), .rd_data_i(rd_data),
+    .rd_req_valid_o(q_rd_req_valid), .rd_req_ready_i(p_rd_req_ready[PQ] && !list_run),
+    .rd_req_addr_o(q_rd_req_addr), .rd_req_len_o(q_rd_req_len),
+    .rd_data_valid_i(p_rd_data_valid[PQ] && !list_run), .rd_data_ready_o(q_rd_data_ready),
+    .rd_data_i(rd_data),
     .rd_idle_i(rd_idle), .rd_err_i(rd_err), .wr_idle_i(wr_idle), .wr_err_i(wr_err),
-    .g_start_o(g_start), .g_done_i(g_done), .g_a_o(g_a), .g_lda_o(g_lda), .g_b_o(g_b),
-    .g_ldb_o(g_ldb), .g_trans_o(g_trans), .g_bias_o(g_bias), .g_bias_en_o(g_bias_en),
-    .g_out_o(g_out), .g_ldo_o(g_ldo), .g_m_o(g_m), .g_k_o(g_k), .g_n_o(g_n), .g_epi_o(g_epi),
-    .g_gelu_o(g_gelu),
-    .s_start_o(s_start), .s_done_i(s_done), .s_in_o(s_in), .s_out_o(s_out), .s_rows_o(s_rows),
-    .l_start_o(l_start), .l_done_i(l_done), .l_mode_ln_o(l_mode_ln), .l_in2_en_o(l_in2_en),
-    .l_in1_o(l_in1), .l_in2_o(l_in2), .l_out_o(l_out), .l_gamma_o(l_gamma), .l_beta_o(l_beta),
-    .n_o(n_tok), .d_o(d_mod), .rq_m_o(rq_m), .rq_s_o(rq_s));
+    .list_start_o(list_start), .list_run_o(list_run), .list_addr_o(list_addr),
+    .list_count_o(list_count), .list_phase_i(list_phase), .list_done_i(list_done),
+    .list_err_i(list_err), .list_err_idx_i(list_err_idx), .list_err_word_i(list_err_word));
+
+  localparam int unsigned RW = esact_types_pkg::CMD_WORDS * 32;
+  logic          rec_valid, rec_ready;
+  logic [RW-1:0] rec;
+  logic [15:0]   rec_idx;
+
+  esact_cmd_fetch #(.AW(AW), .DW(DW), .LW(LW)) u_cmd_fetch (
+    .clk_i, .rst_ni, .start_i(list_start), .abort_i(abort), .addr_i(list_addr), .count_i(list_count),
+    .rd_req_valid_o(f_rd_req_valid), .rd_req_ready_i(p_rd_req_ready[PQ] && list_run),
+    .rd_req_addr_o(f_rd_req_addr), .rd_req_len_o(f_rd_req_len),
+    .rd_data_valid_i(p_rd_data_valid[PQ] && list_run), .rd_data_ready_o(f_rd_data_ready),
+    .rd_data_i(rd_data),
+    .cmd_valid_o(rec_valid), .cmd_ready_i(rec_ready), .cmd_o(rec), .cmd_idx_o(rec_idx));
+
+  assign p_rd_req_valid[PQ]           = list_run ? f_rd_req_valid : q_rd_req_valid;
+  assign p_rd_req_addr[PQ*AW +: AW]   = list_run ? f_rd_req_addr : q_rd_req_addr;
+  assign p_rd_req_len[PQ*LW +: LW]    = list_run ? f_rd_req_len : q_rd_req_len;
+  assign p_rd_data_ready[PQ]          = list_run ? f_rd_data_ready : q_rd_data_ready;
+
+  logic          g_valid, s_valid, l_valid, g_busy, s_busy, l_busy, g_done, s_done, l_done;
+  esact_types_pkg::gemm_cmd_t g_cmd;
+  esact_types_pkg::sm_cmd_t   s_cmd;
+  esact_types_pkg::ln_cmd_t   l_cmd;
+
+  esact_dispatch #(.AW(AW), .N_MAX(N_MAX), .D_MAX(D_MAX), .KC(GEMM_KC)) u_dispatch (
+    .clk_i, .rst_ni, .start_i(list_start), .abort_i(abort), .count_i(list_count),
+    .cmd_valid_i(rec_valid), .cmd_ready_o(rec_ready), .cmd_i(rec), .cmd_idx_i(rec_idx),
+    .aw_hs_i(m_axi_awvalid && m_axi_awready), .b_hs_i(m_axi_bvalid && m_axi_bready),
+    .wr_idle_i(wr_idle), .rd_idle_i(rd_idle),
+    .g_valid_o(g_valid), .g_busy_i(g_busy), .g_done_i(g_done), .g_cmd_o(g_cmd),
+    .s_valid_o(s_valid), .s_busy_i(s_busy), .s_done_i(s_done), .s_cmd_o(s_cmd),
+    .l_valid_o(l_valid), .l_busy_i(l_busy), .l_done_i(l_done), .l_cmd_o(l_cmd),
+    .phase_o(list_phase), .done_o(list_done), .err_o(list_err), .err_idx_o(list_err_idx),
+    .err_word_o(list_err_word));
+
+  // A unit starts on the handshake of its command stream (ready = idle).
+  logic g_start, s_start, l_start;
+  assign g_start = g_valid && !g_busy;
+  assign s_start = s_valid && !s_busy;
+  assign l_start = l_valid && !l_busy;
 
   // Units.
-  logic          g_busy, s_busy, l_busy;
 
   esact_gemm #(.MR(MAC_ROWS), .MC(MAC_COLS), .DW(DW), .AW(AW), .KC(GEMM_KC), .AB(GEMM_AB), .LW(LW)) u_gemm (
     .clk_i, .rst_ni, .start_i(g_start), .abort_i(abort),
-    .a_addr_i(g_a), .lda_i(g_lda), .b_addr_i(g_b), .ldb_i(g_ldb), .b_trans_i(g_trans),
-    .bias_addr_i(g_bias), .bias_en_i(g_bias_en), .out_addr_i(g_out), .ldo_i(g_ldo),
-    .m_i(g_m), .k_i(g_k), .n_i(g_n), .epi_i(g_epi), .rq_m_i(rq_m), .rq_s_i(rq_s),
-    .gelu_addr_i(g_gelu), .busy_o(g_busy), .done_o(g_done), .mac_inc_o(mac_inc),
+    .a_addr_i(g_cmd.a), .lda_i(g_cmd.lda), .b_addr_i(g_cmd.b), .ldb_i(g_cmd.ldb),
+    .b_trans_i(g_cmd.trans), .bias_addr_i(g_cmd.bias), .bias_en_i(g_cmd.bias_en),
+    .out_addr_i(g_cmd.out), .ldo_i(g_cmd.ldo), .m_i(g_cmd.m), .k_i(g_cmd.k), .n_i(g_cmd.n),
+    .epi_i(g_cmd.epi), .rq_m_i(g_cmd.rq.m), .rq_s_i(g_cmd.rq.s), .gelu_addr_i(g_cmd.gelu), .busy_o(g_busy), .done_o(g_done), .mac_inc_o(mac_inc),
     .rd_req_valid_o(p_rd_req_valid[PG]), .rd_req_ready_i(p_rd_req_ready[PG]),
     .rd_req_addr_o(p_rd_req_addr[PG*AW +: AW]), .rd_req_len_o(p_rd_req_len[PG*LW +: LW]),
     .rd_data_valid_i(p_rd_data_valid[PG]), .rd_data_ready_o(p_rd_data_ready[PG]),
@@ -200,8 +242,9 @@ module esact_top #(
 
   esact_softmax #(.N_MAX(N_MAX), .DW(DW), .AW(AW), .LW(LW)) u_softmax (
     .clk_i, .rst_ni, .start_i(s_start), .abort_i(abort),
-    .in_addr_i(s_in), .in_stride_i(32'(n_tok) * 4), .out_addr_i(s_out), .out_stride_i(32'(n_tok)),
-    .rows_i(s_rows), .n_i(n_tok), .m_i(rq_m), .s_i(rq_s), .busy_o(s_busy), .done_o(s_done),
+    .in_addr_i(s_cmd.in), .in_stride_i(s_cmd.in_stride), .out_addr_i(s_cmd.out),
+    .out_stride_i(s_cmd.out_stride), .rows_i(s_cmd.rows), .n_i(s_cmd.n), .m_i(s_cmd.rq.m),
+    .s_i(s_cmd.rq.s), .busy_o(s_busy), .done_o(s_done),
     .rd_req_valid_o(p_rd_req_valid[PS]), .rd_req_ready_i(p_rd_req_ready[PS]),
     .rd_req_addr_o(p_rd_req_addr[PS*AW +: AW]), .rd_req_len_o(p_rd_req_len[PS*LW +: LW]),
     .rd_data_valid_i(p_rd_data_valid[PS]), .rd_data_ready_o(p_rd_data_ready[PS]),
@@ -212,10 +255,10 @@ module esact_top #(
     .wr_data_o(p_wr_data[PS*DW +: DW]));
 
   esact_layernorm #(.D_MAX(D_MAX), .DW(DW), .AW(AW), .LW(LW)) u_layernorm (
-    .clk_i, .rst_ni, .start_i(l_start), .abort_i(abort), .mode_ln_i(l_mode_ln),
-    .in2_en_i(l_in2_en), .in1_addr_i(l_in1), .in2_addr_i(l_in2), .out_addr_i(l_out),
-    .stride_i(32'(d_mod)), .rows_i(n_tok), .d_i(d_mod), .gamma_addr_i(l_gamma),
-    .beta_addr_i(l_beta), .m_i(rq_m), .s_i(rq_s), .busy_o(l_busy), .done_o(l_done),
+    .clk_i, .rst_ni, .start_i(l_start), .abort_i(abort), .mode_ln_i(l_cmd.mode_ln),
+    .in2_en_i(l_cmd.in2_en), .in1_addr_i(l_cmd.in1), .in2_addr_i(l_cmd.in2), .out_addr_i(l_cmd.out),
+    .stride_i(l_cmd.stride), .rows_i(l_cmd.rows), .d_i(l_cmd.d), .gamma_addr_i(l_cmd.gamma),
+    .beta_addr_i(l_cmd.beta), .m_i(l_cmd.rq.m), .s_i(l_cmd.rq.s), .busy_o(l_busy), .done_o(l_done),
     .rd_req_valid_o(p_rd_req_valid[PL]), .rd_req_ready_i(p_rd_req_ready[PL]),
     .rd_req_addr_o(p_rd_req_addr[PL*AW +: AW]), .rd_req_len_o(p_rd_req_len[PL*LW +: LW]),
     .rd_data_valid_i(p_rd_data_valid[PL]), .rd_data_ready_o(p_rd_data_ready[PL]),
@@ -225,7 +268,7 @@ module esact_top #(
     .wr_data_valid_o(p_wr_data_valid[PL]), .wr_data_ready_i(p_wr_data_ready[PL]),
     .wr_data_o(p_wr_data[PL*DW +: DW]));
 
-  // The sequencer reads descriptors only.
+  // The control port reads only (descriptors, commands).
   assign p_wr_req_valid[PQ]  = 1'b0;
   assign p_wr_req_addr[PQ*AW +: AW]   = '0;
   assign p_wr_req_len[PQ*LW +: LW]    = '0;
@@ -252,7 +295,7 @@ module esact_top #(
     .eng_data_o(wr_data));
 
   logic unused_top;
-  assign unused_top = ^{rd_data_last, g_busy, s_busy, l_busy};
+  assign unused_top = rd_data_last;
 
 `ifndef SYNTHESIS
   // ---- Assertions (Verilator --assert in every test and in make sim) ----
@@ -317,16 +360,31 @@ module esact_top #(
     .clk_i, .rst_ni, .flush_i(flush), .valid_i(m_axi_wvalid), .ready_i(m_axi_wready),
     .data_i({m_axi_wdata, m_axi_wstrb, m_axi_wlast}));
 
-  // Command interface: one unit runs at a time under the sequencer (the
-  // dispatcher of docs/architecture.md), and a unit is started only when idle.
-  a_one_start: assert property (@(posedge clk_i) disable iff (!rst_ni) $onehot0({g_start, s_start, l_start}))
-    else $error("esact_top: two units started in one cycle");
-  a_gemm_idle: assert property (@(posedge clk_i) disable iff (!rst_ni) g_start |-> !g_busy)
-    else $error("esact_top: GEMM started while busy");
-  a_sm_idle: assert property (@(posedge clk_i) disable iff (!rst_ni) s_start |-> !s_busy)
-    else $error("esact_top: softmax started while busy");
-  a_ln_idle: assert property (@(posedge clk_i) disable iff (!rst_ni) l_start |-> !l_busy)
-    else $error("esact_top: LayerNorm started while busy");
+  // Command streams (dispatcher -> units): valid and command held until the
+  // unit takes it (ready = idle); a unit is started only when idle.
+  esact_stream_chk #(.W($bits(esact_types_pkg::gemm_cmd_t))) u_chk_g_cmd (
+    .clk_i, .rst_ni, .flush_i(flush), .valid_i(g_valid), .ready_i(!g_busy), .data_i(g_cmd));
+  esact_stream_chk #(.W($bits(esact_types_pkg::sm_cmd_t))) u_chk_s_cmd (
+    .clk_i, .rst_ni, .flush_i(flush), .valid_i(s_valid), .ready_i(!s_busy), .data_i(s_cmd));
+  esact_stream_chk #(.W($bits(esact_types_pkg::ln_cmd_t))) u_chk_l_cmd (
+    .clk_i, .rst_ni, .flush_i(flush), .valid_i(l_valid), .ready_i(!l_busy), .data_i(l_cmd));
+  esact_stream_chk #(.W(RW + 16)) u_chk_rec (
+    .clk_i, .rst_ni, .flush_i(flush), .valid_i(rec_valid), .ready_i(rec_ready),
+    .data_i({rec, rec_idx}));
+  // A unit's command stays put while the unit runs (it reads it throughout).
+  a_gemm_cmd_stable: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                      (g_busy && $past(g_busy)) |-> $stable(g_cmd))
+    else $error("esact_top: GEMM command changed while the GEMM runs");
+  a_sm_cmd_stable: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                    (s_busy && $past(s_busy)) |-> $stable(s_cmd))
+    else $error("esact_top: softmax command changed while the softmax runs");
+  a_ln_cmd_stable: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                    (l_busy && $past(l_busy)) |-> $stable(l_cmd))
+    else $error("esact_top: LayerNorm command changed while the LayerNorm runs");
+  // The control port has one owner at a time.
+  a_ctrl_port_owner: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                      !(q_rd_req_valid && list_run) && !(f_rd_req_valid && !list_run))
+    else $error("esact_top: control read port requested by the sequencer and the fetcher");
 `endif
 
 endmodule

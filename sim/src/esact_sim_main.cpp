@@ -49,7 +49,7 @@ struct Options {
   int sequence = 0;
   std::string fault = "none";
   double fault_at = 0.5;
-  bool progress = false, quiet = false;
+  bool progress = false, quiet = false, serial = false;
   uint64_t toggle_window = 0;  ///< gate-level power flow (scripts/power): toggle windows
   std::string toggle_prefix = "toggles";
 };
@@ -94,6 +94,8 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--toggle-prefix", o.toggle_prefix, "file prefix of --toggle-window (default toggles)");
   app.add_flag("--progress", o.progress, "progress line on stderr (default: when stderr is a terminal)");
   app.add_flag("--quiet", o.quiet, "only the PASS/FAIL line");
+  app.add_flag("--serial", o.serial,
+               "compile the command lists serially (one unit at a time) instead of overlapping attention");
 }
 
 // Combinations CLI11 cannot check.
@@ -143,6 +145,7 @@ Workload load(const Options& o, Mode mode) {
   }
   ImageOptions io;
   io.scratch_size = o.scratch;
+  io.schedule = o.serial ? Schedule::Serial : Schedule::Overlap;
   w.img = std::make_unique<MemoryImage>(w.model, w.x, w.n, io);
   w.golden = run_model(w.model, w.x, w.n, mode);
   return w;
@@ -279,6 +282,7 @@ json results_json(const Options& o, const Workload& w, const Outcome& oc) {
                 {"ffn", w.model.d_ffn}, {"layers", w.model.layers.size()}, {"mode", o.mode_s}};
   j["memory"] = {{"read_latency", o.latency}, {"write_latency", o.write_latency}, {"bandwidth", o.bandwidth},
                  {"backpressure", o.backpressure}, {"seed", o.seed}, {"outstanding", o.outstanding}};
+  j["schedule"] = o.serial ? "serial" : "overlap";
   j["fault"] = {{"kind", o.fault}, {"at", o.fault_at}, {"note", oc.fault_note}};
   j["status"] = r.status;
   j["err_code"] = r.err_code;

@@ -62,6 +62,7 @@ std::string err_name(uint32_t code) {
     case params::ERR_AXI_READ: return "ERR_AXI_READ (error response on a read)";
     case params::ERR_AXI_WRITE: return "ERR_AXI_WRITE (error response on a write)";
     case params::ERR_MODE: return "ERR_MODE (MODE not 0/1 or SPLS not built in)";
+    case params::ERR_CMD: return "ERR_CMD (a bad command record or command list)";
     default: return fmt::format("unknown error code {}", code);
   }
 }
@@ -89,10 +90,15 @@ std::string RunResult::problem() const {
     return fmt::format("timeout: no DONE/ERROR after {} cycles (STATUS=0x{:x})", sim_cycles, status);
   if (!finished) return "the run did not finish";
   if ((status & 4u) || err_code) {
-    // ERR_INFO names a layer and a descriptor word only for the errors that have them.
-    const unsigned layer = err_info & 0xffu, word = (err_info >> 8) & 0xffu;
+    // ERR_INFO names a layer and a descriptor word (or a command and its word)
+    // only for the errors that have them.
+    const unsigned layer = err_info & 0xffu, word = (err_info >> 8) & 0xffu, cmd = err_info >> 16;
     std::string where;
     switch (err_code) {
+      case params::ERR_CMD:
+        where = cmd != 0xffffu ? fmt::format(": layer {}, command {}, word {}", layer, cmd, word)
+                               : fmt::format(": layer {}, descriptor word {}", layer, word);
+        break;
       case params::ERR_N_TOKENS:
       case params::ERR_N_LAYERS:
       case params::ERR_MODE: where = " (a CSR value)"; break;

@@ -13,7 +13,7 @@ constexpr uint64_t kTimeout = 2'000'000;
 const char* kSpec = "n=8,d=32,heads=2,ffn=64,layers=2,seed=21";
 
 // Run after `setup` changed something; require an error `code` (and `word`/`layer` when >= 0).
-void expect_error(Harness& h, cosim::Workload& w, uint32_t code, int layer = -1, int word = -1) {
+esact::sim::RunResult expect_error(Harness& h, cosim::Workload& w, uint32_t code, int layer = -1, int word = -1) {
   const auto r = h.wait(kTimeout);
   INFO(r.problem());
   CHECK_FALSE(r.timed_out);
@@ -27,6 +27,7 @@ void expect_error(Harness& h, cosim::Workload& w, uint32_t code, int layer = -1,
   CHECK(r.problem().find(esact::sim::err_name(code)) != std::string::npos);
   MESSAGE(r.problem());
   (void)w;
+  return r;
 }
 
 // After an error the accelerator must run a good image exactly.
@@ -65,7 +66,8 @@ TEST_CASE("cosim faults: bad CSR values end the run at once with an error") {
 }
 
 TEST_CASE("cosim faults: the scratch check is exactly the harness's scratch layout") {
-  // scratch_layout().need (sim/src/image.cpp) is the C++ copy of esact_seq's
+  // scratch_layout().need (sim/src/cmdlist.cpp, the one scratch layout) goes
+  // to the accelerator as DESC_SCR_NEED:
   // layout: the RTL must run with exactly `need` bytes and refuse one byte less.
   auto w = cosim::make_workload(kSpec);
   Harness h(cosim::config_for(*w.img));
@@ -76,6 +78,11 @@ TEST_CASE("cosim faults: the scratch check is exactly the harness's scratch layo
   h.csr_write(P::CSR_SCRATCH_SIZE, static_cast<uint32_t>(need - 1));
   h.start();
   expect_error(h, w, P::ERR_SCRATCH);
+  // The list's addresses are absolute: another SCRATCH_BASE is refused too.
+  h.configure(*w.img, Mode::Dense);
+  h.csr_write(P::CSR_SCRATCH_BASE, static_cast<uint32_t>(w.img->scratch_base() + 4096));
+  h.start();
+  expect_error(h, w, P::ERR_SCRATCH, 0, P::DESC_SCR_BASE);
   h.configure(*w.img, Mode::Dense);
   h.csr_write(P::CSR_SCRATCH_SIZE, static_cast<uint32_t>(need));
   h.start();
@@ -118,6 +125,67 @@ TEST_CASE("cosim faults: impossible descriptor values name the layer and the wor
     w.img->set_desc_word(c.layer, c.word, saved);
   }
   expect_recovery(h, w);
+}
+
+TEST_CASE("cosim faults: a bad command ends the run with ERR_CMD naming the layer, command and word") {
+  auto w = cosim::make_workload(kSpec);
+  Harness h(cosim::config_for(*w.img, 0.2, 10, 4));
+  const auto& cmds = w.img->commands(1).commands();
+  // The first softmax command of layer 1 (it runs after several GEMMs).
+  unsigned sm = 0;
+  while (sm < cmds.size() && cmds[sm].op != P::OP_SM) ++sm;
+  REQUIRE(sm < cmds.size());
+  const unsigned last = static_cast<unsigned>(cmds.size()) - 1;
+  struct Case {
+    unsigned cmd, word;
+    uint32_t value;
+  };
+  const uint32_t hdr_sm = w.img->cmd_word(1, sm, P::CMD_HDR);
+  const Case cases[] = {
+      {0, P::CMD_HDR, 0u},                                         // opcode OP_NONE (a zeroed record)
+      {sm, P::CMD_HDR, (hdr_sm & ~0xfu) | 9u},                     // unknown opcode
+      {sm, P::CMD_HDR, (hdr_sm & ~0xf0u)},                         // phase PH_DESC
+      {sm, P::CMD_WAIT0, 0x0fffu},                                 // waits for GEMM commands never issued
+      {last, P::CMD_WAIT1, 0x0100u},                               // waits for LayerNorm commands never issued
+      {sm, P::CMD_RQ, (48u << 16) | 1u},                           // S = 48
+      {sm, P::CMD_MK, 0u},                                         // m = 0
+      {sm, P::CMD_N, P::N_MAX + 1},                                // n over N_MAX
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.cmd);
+    CAPTURE(c.word);
+    const uint32_t saved = w.img->cmd_word(1, c.cmd, c.word);
+    w.img->set_cmd_word(1, c.cmd, c.word, c.value);
+    w.img->load(h.mem());
+    h.configure(*w.img, Mode::Dense);
+    h.start();
+    const auto r = expect_error(h, w, P::ERR_CMD, 1, static_cast<int>(c.word));
+    CHECK((r.err_info >> 16) == c.cmd);
+    w.img->set_cmd_word(1, c.cmd, c.word, saved);
+  }
+  // A list length of 0 is a descriptor error (checked before any layer work).
+  const uint32_t count = w.img->desc_word(0, P::DESC_CMD_COUNT);
+  w.img->set_desc_word(0, P::DESC_CMD_COUNT, 0);
+  w.img->load(h.mem());
+  h.configure(*w.img, Mode::Dense);
+  h.start();
+  expect_error(h, w, P::ERR_CMD, 0, P::DESC_CMD_COUNT);
+  w.img->set_desc_word(0, P::DESC_CMD_COUNT, count);
+  expect_recovery(h, w);
+}
+
+TEST_CASE("cosim: serial and overlapped command lists are both exact") {
+  for (const auto sched : {esact::sim::Schedule::Serial, esact::sim::Schedule::Overlap}) {
+    CAPTURE(static_cast<int>(sched));
+    esact::sim::ImageOptions opt;
+    opt.schedule = sched;
+    // n = 160: two attention blocks per head (ATT_QB = 128), so both score buffers are used.
+    auto w = cosim::make_workload("n=160,d=32,heads=2,ffn=64,layers=1,seed=23", Mode::Dense, opt);
+    Harness h(cosim::config_for(*w.img, 0.2, 12, 6));
+    const auto mm = cosim::run_and_compare(h, w, Mode::Dense, 40'000'000);
+    INFO(mm.str());
+    CHECK_FALSE(mm.any);
+  }
 }
 
 TEST_CASE("cosim faults: a memory error response ends the run with ERR_AXI_READ / ERR_AXI_WRITE") {

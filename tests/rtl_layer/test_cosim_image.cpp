@@ -96,3 +96,49 @@ TEST_CASE("image: bad inputs are refused with a message") {
   MemoryImage img(syn.model, x, 4);
   CHECK_THROWS_AS(img.set_desc_word(1, 0, 0), std::out_of_range);
 }
+
+// The layer compiler (sim/src/cmdlist.cpp): the records in memory are the
+// commands encoded at esact_types_pkg's word and bit positions, and the wait
+// counts express exactly the dependencies of docs/architecture.md.
+TEST_CASE("command list: records in memory, field positions and wait counts") {
+  using esact::sim::Schedule;
+  auto syn = esact::make_synthetic("n=130,d=32,heads=2,ffn=64,layers=1,seed=3");  // 2 query blocks per head
+  const auto x = syn.inputs.sequence(0);
+  for (const auto sched : {Schedule::Serial, Schedule::Overlap}) {
+    CAPTURE(static_cast<int>(sched));
+    esact::sim::ImageOptions opt;
+    opt.schedule = sched;
+    MemoryImage img(syn.model, x, 130, opt);
+    const auto& cmds = img.commands(0).commands();
+    REQUIRE(img.desc_word(0, P::DESC_CMD_COUNT) == cmds.size());
+    CHECK(img.desc_word(0, P::DESC_CMD_ADDR) % 64 == 0);
+    CHECK(img.desc_word(0, P::DESC_SCR_BASE) == img.scratch_base());
+    CHECK(img.desc_word(0, P::DESC_SCR_NEED) == esact::sim::scratch_layout(130, 32, 64).need);
+    CHECK(cmds.size() == 3 + 3 * 4 + 1 + 1 + 2 + 1);  // QKV, 4 blocks x (QK, SM, AV), WO, LN1, FFN1/2, LN2
+    // Fields at their documented positions.
+    const auto& c5 = cmds[5];
+    const uint32_t hdr = img.cmd_word(0, 5, P::CMD_HDR);
+    CHECK(((hdr >> P::CMD_H_OP) & 0xfu) == c5.op);
+    CHECK(((hdr >> P::CMD_H_PH) & 0xfu) == c5.phase);
+    CHECK(img.cmd_word(0, 5, P::CMD_MK) == (c5.m | c5.k << 16));
+    CHECK(img.cmd_word(0, 5, P::CMD_ADDR3) == c5.addr[3]);
+    CHECK(img.cmd_word(0, 5, P::CMD_WAIT0) == (c5.wait[0] | c5.wait[1] << 16));
+    // Every wait can be met by earlier commands of the list.
+    std::array<uint32_t, P::CMD_UNITS> issued{};
+    unsigned overlap_pairs = 0;
+    for (size_t i = 0; i < cmds.size(); ++i) {
+      for (unsigned u = 0; u < P::CMD_UNITS; ++u) CHECK(cmds[i].wait[u] <= issued[u]);
+      const unsigned u = cmds[i].op == P::OP_GEMM ? 0 : cmds[i].op == P::OP_SM ? 1 : 2;
+      // A GEMM that does not wait for the softmax command just before it may run beside it.
+      if (i > 0 && cmds[i].op == P::OP_GEMM && cmds[i - 1].op == P::OP_SM && cmds[i].wait[1] < issued[1])
+        ++overlap_pairs;
+      if (sched == Schedule::Serial && i > 0) {
+        const unsigned pu = cmds[i - 1].op == P::OP_GEMM ? 0 : cmds[i - 1].op == P::OP_SM ? 1 : 2;
+        CHECK(cmds[i].wait[pu] == issued[pu]);  // waits for the command before it
+      }
+      ++issued[u];
+    }
+    if (sched == Schedule::Overlap) CHECK(overlap_pairs >= 3);
+    else CHECK(overlap_pairs == 0);
+  }
+}

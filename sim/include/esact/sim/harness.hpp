@@ -132,11 +132,10 @@ Mismatch compare_outputs(AxiMem& mem, const MemoryImage& img, const std::vector<
 
 /// Diagnosis after a mismatch: the last layer's intermediate tensors left in
 /// the scratch region, compared in pipeline order (Q K V O Z H [LN2(H)] G Z2),
-/// with the scratch layout of rtl/ctrl/esact_seq.sv ("Scratch layout": regions of
-/// N x D bytes rounded up to 64 in the order Q K V O Z H Z2, then S, P, then
-/// G [N][F]; pre-LN keeps LN2(H) in Q's region).  Returns the first tensor
-/// that differs (any == false when every intermediate matches).  Only a hint:
-/// the layout is the accelerator's own and may change.
+/// with the scratch layout of the layer compiler (scratch_layout(), cmdlist.hpp:
+/// regions of N x D bytes rounded up to 64 in the order Q K V O Z H Z2, then
+/// S0 S1, P0 P1, then G [N][F]; pre-LN keeps LN2(H) in Q's region).  Returns
+/// the first tensor that differs (any == false when every intermediate matches).
 Mismatch diagnose_scratch(AxiMem& mem, const MemoryImage& img, const LayerResult& last, bool pre_ln);
 
 }  // namespace esact::sim

@@ -11,6 +11,7 @@
 
 #include "esact/model.hpp"
 #include "esact/params.hpp"
+#include "esact/sim/cmdlist.hpp"
 
 namespace esact::sim {
 
@@ -29,20 +30,8 @@ struct ImageOptions {
   uint64_t base = 0x10000000;  ///< first byte of the memory (address 0 stays unmapped)
   uint64_t scratch_size = 0;   ///< 0: default_scratch_bytes()
   uint64_t guard = 4096;       ///< unused bytes after the image (inside the memory)
+  Schedule schedule = Schedule::Overlap;  ///< how the layer compiler orders attention (cmdlist.hpp)
 };
-
-/// Offsets (from SCRATCH_BASE) of the intermediate tensors, as
-/// rtl/ctrl/esact_seq.sv lays them out (docs/layer-rtl.md, "Scratch layout"): seven
-/// int8 [N][D] slots (Q, K, V, O, Z, H, Z2; the pre-LN attention input shares
-/// O's slot and LN2(H) shares Q's), the int32 scores and the probabilities of
-/// one block of ATT_QB query rows, and G [N][F]; each rounded up to 64 bytes.
-/// `need` is the size below which the accelerator ends a run with ERR_SCRATCH.
-/// This is the one C++ copy of that layout (the packer and the mismatch
-/// diagnosis use it; a co-simulation test checks `need` against the RTL).
-struct ScratchLayout {
-  uint64_t q = 0, k = 0, v = 0, o = 0, z = 0, h = 0, z2 = 0, s = 0, p = 0, g = 0, need = 0;
-};
-ScratchLayout scratch_layout(int n, int d, int f);
 
 /// The scratch size the packer gives a model: scratch_layout().need rounded up to 4 KiB.
 uint64_t default_scratch_bytes(const Model& model, int n);
@@ -74,6 +63,12 @@ class MemoryImage {
   uint32_t desc_word(int l, unsigned w) const;
   void set_desc_word(int l, unsigned w, uint32_t value);
 
+  /// Layer l's compiled command list (docs/architecture.md, "Command list").
+  const CommandList& commands(int l) const { return lists_.at(static_cast<size_t>(l)); }
+  /// Word w of command i of layer l's list (as packed), and a way to corrupt it for tests.
+  uint32_t cmd_word(int l, unsigned i, unsigned w) const;
+  void set_cmd_word(int l, unsigned i, unsigned w, uint32_t value);
+
   /// Copy the image into the memory (the memory must cover [base, base + size)),
   /// and fill the activation outputs and the scratch region with `poison`.
   void load(AxiMem& mem, uint8_t poison = 0xa5) const;
@@ -81,10 +76,16 @@ class MemoryImage {
  private:
   uint64_t alloc(const std::string& name, int layer, uint64_t bytes);
   void put(uint64_t addr, const void* src, uint64_t bytes);
+  using Desc = std::array<uint32_t, params::DESC_WORDS>;
+  Desc pack_layer(const Model& model, int l);
+  void compile_lists(std::vector<Desc>& descs, int n, const ImageOptions& opt);
+  uint64_t cmd_word_addr(int l, unsigned i, unsigned w) const;
 
   uint64_t base_ = 0, mem_size_ = 0, desc_base_ = 0, scratch_base_ = 0, scratch_size_ = 0;
   int n_layers_ = 0, n_ = 0, d_ = 0;
   std::vector<uint64_t> act_;
+  std::vector<CommandList> lists_;
+  std::vector<uint64_t> list_addr_;
   std::vector<Region> regions_;
   std::vector<uint8_t> bytes_;
 };

@@ -1,0 +1,80 @@
+// The host's layer compiler: the scratch layout and the schedule of a dense
+// layer, as a list of command records for esact_cmd_fetch / esact_dispatch
+// (docs/architecture.md, "Command list").  This is the one place that knows
+// where intermediates live and in which order (and with which overlap) the
+// units compute them; the RTL only decodes, checks and dispatches.  The
+// record format is esact_types_pkg's (CMD_* in esact/params.hpp).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "esact/ops.hpp"
+#include "esact/params.hpp"
+
+namespace esact::sim {
+
+/// Offsets (from SCRATCH_BASE) of the intermediates of one layer: seven int8
+/// [N][D] slots (Q, K, V, O, Z, H, Z2; the pre-LN attention input shares O's
+/// slot and LN2(H) shares Q's), two buffers each of the int32 scores and the
+/// int8 probabilities of one block of ATT_QB query rows (attention blocks
+/// alternate between them so that the softmax of one block can run while
+/// the GEMM works on the next), and G [N][F]; each rounded up to 64 bytes.
+/// `need` is what the descriptor's DESC_SCR_NEED says (ERR_SCRATCH above
+/// SCRATCH_SIZE).
+struct ScratchLayout {
+  uint64_t q = 0, k = 0, v = 0, o = 0, z = 0, h = 0, z2 = 0, g = 0, need = 0;
+  std::array<uint64_t, 2> s{}, p{};
+};
+ScratchLayout scratch_layout(int n, int d, int f);
+
+/// How the compiler orders attention.
+enum class Schedule {
+  Serial,   ///< every command waits for the previous one (one unit at a time)
+  Overlap,  ///< data dependencies only: softmax of block b beside the GEMM's A.V(b-1) and QK^T(b+1)
+};
+
+/// Wait-count index of a unit (CMD_WAIT0 / CMD_WAIT1 fields).
+enum class Unit : unsigned { Gemm = 0, Softmax = 1, Ln = 2 };
+
+/// One command record before encoding (fields as esact_types_pkg's CMD_*).
+struct Command {
+  unsigned op = params::OP_NONE, phase = params::PH_DESC, epi = params::EPI_RAW;
+  bool trans = false, bias_en = false, ln_mode = false, in2_en = false;
+  Requant rq{};
+  uint32_t m = 0, k = 0, n = 0;
+  std::array<uint32_t, 5> addr{};   ///< CMD_ADDR0..4
+  std::array<uint32_t, 3> ld{};     ///< CMD_LD0..2
+  std::array<uint32_t, params::CMD_UNITS> wait{};
+};
+
+/// "Unit u has finished (and written) `count` commands of this list."
+struct Token {
+  unsigned unit = 0;
+  uint32_t count = 0;
+};
+
+/// A list under construction: push() assigns each command's wait counts
+/// from the tokens it depends on and returns its own token.
+class CommandList {
+ public:
+  Token push(Command c, const std::vector<Token>& deps);
+  const std::vector<Command>& commands() const { return cmds_; }
+  /// The records, CMD_WORDS little-endian 32-bit words each.
+  std::vector<uint32_t> encode() const;
+
+ private:
+  std::vector<Command> cmds_;
+  std::array<uint32_t, params::CMD_UNITS> issued_{};
+};
+
+/// One record's words (throws std::invalid_argument naming a field that does not fit).
+std::array<uint32_t, params::CMD_WORDS> encode_command(const Command& c);
+
+/// Compile one layer from its packed descriptor words (addresses of X, Y,
+/// weights, ...) for n tokens and the scratch region at scratch_base.
+CommandList compile_layer(const std::array<uint32_t, params::DESC_WORDS>& desc, int n, uint64_t scratch_base,
+                          Schedule schedule);
+
+}  // namespace esact::sim

@@ -1,0 +1,278 @@
+// The host's layer compiler (see cmdlist.hpp and docs/architecture.md).
+#include "esact/sim/cmdlist.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace esact::sim {
+namespace P = params;
+
+namespace {
+
+uint64_t align64(uint64_t v) { return (v + 63) / 64 * 64; }
+
+uint32_t a32(uint64_t addr) {
+  if (addr >> P::AXI_AW)
+    throw std::invalid_argument(fmt::format("command: address 0x{:x} beyond the {}-bit bus", addr, P::AXI_AW));
+  return static_cast<uint32_t>(addr);
+}
+
+uint32_t field(uint64_t v, unsigned bits, const char* name) {
+  if (v >> bits) throw std::invalid_argument(fmt::format("command: {} = {} does not fit {} bits", name, v, bits));
+  return static_cast<uint32_t>(v);
+}
+
+// The dense layer's operations (docs/layer-rtl.md, "Layer schedule") over
+// the descriptor's arrays and the scratch layout.
+class LayerCompiler {
+ public:
+  LayerCompiler(const std::array<uint32_t, P::DESC_WORDS>& desc, int n, uint64_t scratch_base, Schedule sched)
+      : w_(desc), n_(static_cast<uint32_t>(n)), sched_(sched) {
+    d_ = w_[P::DESC_D];
+    f_ = w_[P::DESC_F];
+    if (n < 1 || d_ == 0 || f_ == 0 || w_[P::DESC_H] == 0 || d_ % w_[P::DESC_H] != 0)
+      throw std::invalid_argument(fmt::format("compile: bad shape N={} D={} H={} F={}", n, d_, w_[P::DESC_H], f_));
+    dh_ = d_ / w_[P::DESC_H];
+    heads_ = w_[P::DESC_H];
+    pre_ = w_[P::DESC_NORM] == 1;
+    l_ = scratch_layout(n, static_cast<int>(d_), static_cast<int>(f_));
+    sb_ = scratch_base;
+  }
+
+  CommandList run() {
+    Token in{};
+    bool have_in = false;
+    if (pre_) {
+      in = ln(P::PH_LN1, true, w_[P::DESC_X_ADDR], std::nullopt, scr(l_.o), P::DESC_LN1_G, P::RQ_LN1, {});
+      have_in = true;
+    }
+    const uint32_t attn_in = pre_ ? scr(l_.o) : w_[P::DESC_X_ADDR];
+    const std::vector<Token> in_deps = have_in ? std::vector<Token>{in} : std::vector<Token>{};
+    gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WQ, P::DESC_BQ, scr(l_.q), d_, P::EPI_RQ, P::RQ_Q, in_deps);
+    gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WK, P::DESC_BK, scr(l_.k), d_, P::EPI_RQ, P::RQ_K, in_deps);
+    const Token v = gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WV, P::DESC_BV, scr(l_.v), d_, P::EPI_RQ, P::RQ_V,
+                           in_deps);
+    const Token av = attention(v);
+    const Token wo = gemm_w(P::PH_WO, scr(l_.o), d_, P::DESC_WO, P::DESC_BO, scr(l_.z), d_, P::EPI_RQ, P::RQ_O, {av});
+    const Token res1 = ln(P::PH_LN1, !pre_, w_[P::DESC_X_ADDR], scr(l_.z), scr(l_.h), P::DESC_LN1_G, P::RQ_LN1, {wo});
+    Token ffn_dep = res1;
+    uint32_t ffn_in = scr(l_.h);
+    if (pre_) {
+      ffn_dep = ln(P::PH_LN2, true, scr(l_.h), std::nullopt, scr(l_.q), P::DESC_LN2_G, P::RQ_LN2, {res1});
+      ffn_in = scr(l_.q);
+    }
+    const Token f1 = gemm_w(P::PH_FFN1, ffn_in, d_, P::DESC_W1, P::DESC_B1, scr(l_.g), f_, P::EPI_GELU, P::RQ_FFN1,
+                            {ffn_dep});
+    const Token f2 = gemm_w(P::PH_FFN2, scr(l_.g), f_, P::DESC_W2, P::DESC_B2, scr(l_.z2), d_, P::EPI_RQ, P::RQ_FFN2,
+                            {f1});
+    ln(P::PH_LN2, !pre_, scr(l_.h), scr(l_.z2), w_[P::DESC_Y_ADDR], P::DESC_LN2_G, P::RQ_LN2, {f2, res1});
+    return std::move(list_);
+  }
+
+ private:
+  uint32_t scr(uint64_t off) const { return a32(sb_ + off); }
+  Requant rq(unsigned pair) const { return {w_[P::DESC_RQ_M + pair], w_[P::DESC_RQ_S + pair]}; }
+
+  // Serial: every command also waits for the one before it.
+  Token push(const Command& c, std::vector<Token> deps) {
+    if (sched_ == Schedule::Serial && have_last_) deps.push_back(last_);
+    last_ = list_.push(c, deps);
+    have_last_ = true;
+    return last_;
+  }
+
+  // A GEMM with a weight matrix of the descriptor (output-major, B^T rows).
+  Token gemm_w(unsigned ph, uint32_t a, uint32_t k, unsigned wword, unsigned bword, uint32_t out, uint32_t ncols,
+               unsigned epi, unsigned pair, std::vector<Token> deps) {
+    Command c;
+    c.op = P::OP_GEMM;
+    c.phase = ph;
+    c.epi = epi;
+    c.trans = true;
+    c.bias_en = true;
+    c.rq = rq(pair);
+    c.m = n_;
+    c.k = k;
+    c.n = ncols;
+    c.addr = {a, w_[wword], w_[bword], out, w_[P::DESC_GELU]};
+    c.ld = {k, k, ncols};
+    return push(c, deps);
+  }
+
+  // Residual / LayerNorm over all N rows of width D.
+  Token ln(unsigned ph, bool mode_ln, uint32_t in1, std::optional<uint32_t> in2, uint32_t out, unsigned gword,
+           unsigned pair, std::vector<Token> deps) {
+    Command c;
+    c.op = P::OP_LN;
+    c.phase = ph;
+    c.ln_mode = mode_ln;
+    c.in2_en = in2.has_value();
+    c.rq = rq(pair);
+    c.m = n_;
+    c.n = d_;
+    c.addr = {in1, in2.value_or(0), w_[gword], out, w_[gword + 1]};
+    c.ld = {d_, 0, 0};
+    return push(c, deps);
+  }
+
+  Token attention(Token v);
+
+  const std::array<uint32_t, P::DESC_WORDS>& w_;
+  uint32_t n_, d_ = 0, f_ = 0, dh_ = 0, heads_ = 0;
+  bool pre_ = false;
+  Schedule sched_;
+  ScratchLayout l_;
+  uint64_t sb_ = 0;
+  CommandList list_;
+  Token last_{};
+  bool have_last_ = false;
+};
+
+// Attention in blocks b = (head, block of ATT_QB query rows), using the two
+// score / probability buffers alternately:
+//   QK(b): S[b%2] = Q_rows,h K_h^T   (waits for V, and for SM(b-2) to have read S[b%2])
+//   SM(b): P[b%2] = softmax(S[b%2])  (waits for QK(b), and for AV(b-2) to have read P[b%2])
+//   AV(b): O_rows,h = P[b%2] V_h     (waits for SM(b))
+// emitted as QK0 SM0 QK1 AV0 SM1 QK2 AV1 SM2 ... so that, in list order,
+// the softmax of block b runs beside the GEMM's AV(b-1) and QK(b+1).  The
+// serial schedule emits QK0 SM0 AV0 QK1 ... (each waiting for the previous).
+Token LayerCompiler::attention(Token v) {
+  struct Blk {
+    uint32_t rows, qoff, hoff;
+  };
+  std::vector<Blk> blks;
+  for (uint32_t h = 0; h < heads_; ++h)
+    for (uint32_t r0 = 0; r0 < n_; r0 += P::ATT_QB)
+      blks.push_back({std::min<uint32_t>(P::ATT_QB, n_ - r0), r0 * d_ + h * dh_, h * dh_});
+  const size_t nb = blks.size();
+  std::vector<Token> qk(nb), sm(nb), av(nb);
+  auto emit_qk = [&](size_t b) {
+    Command c;
+    c.op = P::OP_GEMM;
+    c.phase = P::PH_QK;
+    c.epi = P::EPI_RAW;
+    c.trans = true;
+    c.rq = rq(P::RQ_Q);
+    c.m = blks[b].rows;
+    c.k = dh_;
+    c.n = n_;
+    c.addr = {scr(l_.q) + blks[b].qoff, scr(l_.k) + blks[b].hoff, w_[P::DESC_BQ], scr(l_.s[b % 2]), w_[P::DESC_GELU]};
+    c.ld = {d_, d_, 4 * n_};
+    qk[b] = b >= 2 ? push(c, {v, sm[b - 2]}) : push(c, {v});
+  };
+  auto emit_sm = [&](size_t b) {
+    Command c;
+    c.op = P::OP_SM;
+    c.phase = P::PH_SOFTMAX;
+    c.rq = rq(P::RQ_SOFTMAX);
+    c.m = blks[b].rows;
+    c.n = n_;
+    c.addr = {scr(l_.s[b % 2]), 0, 0, scr(l_.p[b % 2]), 0};
+    c.ld = {4 * n_, 0, n_};
+    sm[b] = b >= 2 ? push(c, {qk[b], av[b - 2]}) : push(c, {qk[b]});
+  };
+  auto emit_av = [&](size_t b) {
+    Command c;
+    c.op = P::OP_GEMM;
+    c.phase = P::PH_AV;
+    c.epi = P::EPI_RQ;
+    c.rq = rq(P::RQ_AV);
+    c.m = blks[b].rows;
+    c.k = n_;
+    c.n = dh_;
+    c.addr = {scr(l_.p[b % 2]), scr(l_.v) + blks[b].hoff, w_[P::DESC_BQ], scr(l_.o) + blks[b].qoff, w_[P::DESC_GELU]};
+    c.ld = {n_, d_, d_};
+    av[b] = push(c, {sm[b], v});
+  };
+  if (sched_ == Schedule::Serial) {
+    for (size_t b = 0; b < nb; ++b) {
+      emit_qk(b);
+      emit_sm(b);
+      emit_av(b);
+    }
+  } else {
+    emit_qk(0);
+    emit_sm(0);
+    for (size_t b = 0; b < nb; ++b) {
+      if (b + 1 < nb) emit_qk(b + 1);
+      emit_av(b);
+      if (b + 1 < nb) emit_sm(b + 1);
+    }
+  }
+  return av[nb - 1];
+}
+
+}  // namespace
+
+ScratchLayout scratch_layout(int n, int d, int f) {
+  const uint64_t N = static_cast<uint64_t>(n), D = static_cast<uint64_t>(d), F = static_cast<uint64_t>(f);
+  const uint64_t nd = align64(N * D), qb = P::ATT_QB;
+  ScratchLayout l;
+  l.q = 0;
+  l.k = nd;
+  l.v = 2 * nd;
+  l.o = 3 * nd;
+  l.z = 4 * nd;
+  l.h = 5 * nd;
+  l.z2 = 6 * nd;
+  l.s[0] = 7 * nd;
+  l.s[1] = l.s[0] + align64(N * qb * 4);
+  l.p[0] = l.s[1] + align64(N * qb * 4);
+  l.p[1] = l.p[0] + align64(N * qb);
+  l.g = l.p[1] + align64(N * qb);
+  l.need = l.g + align64(N * F);
+  return l;
+}
+
+Token CommandList::push(Command c, const std::vector<Token>& deps) {
+  c.wait = {};
+  for (const Token& t : deps) c.wait[t.unit] = std::max(c.wait[t.unit], t.count);
+  unsigned u = 0;
+  switch (c.op) {
+    case P::OP_GEMM: u = static_cast<unsigned>(Unit::Gemm); break;
+    case P::OP_SM: u = static_cast<unsigned>(Unit::Softmax); break;
+    case P::OP_LN: u = static_cast<unsigned>(Unit::Ln); break;
+    default: throw std::invalid_argument(fmt::format("command list: opcode {} has no unit", c.op));
+  }
+  if (cmds_.size() >= P::CMD_MAX)
+    throw std::invalid_argument(fmt::format("command list: more than CMD_MAX = {} commands", P::CMD_MAX));
+  cmds_.push_back(c);
+  return {u, ++issued_[u]};
+}
+
+std::vector<uint32_t> CommandList::encode() const {
+  std::vector<uint32_t> out;
+  out.reserve(cmds_.size() * P::CMD_WORDS);
+  for (const Command& c : cmds_) {
+    const auto r = encode_command(c);
+    out.insert(out.end(), r.begin(), r.end());
+  }
+  return out;
+}
+
+std::array<uint32_t, P::CMD_WORDS> encode_command(const Command& c) {
+  std::array<uint32_t, P::CMD_WORDS> r{};
+  r[P::CMD_HDR] = field(c.op, 4, "op") << P::CMD_H_OP | field(c.phase, 4, "phase") << P::CMD_H_PH |
+                  field(c.epi, 2, "epi") << P::CMD_H_EPI | uint32_t{c.trans} << P::CMD_H_TRANS |
+                  uint32_t{c.bias_en} << P::CMD_H_BIAS | uint32_t{c.ln_mode} << P::CMD_H_LNMODE |
+                  uint32_t{c.in2_en} << P::CMD_H_IN2;
+  r[P::CMD_WAIT0] = field(c.wait[0], P::CMD_WAIT_W, "GEMM wait") | field(c.wait[1], P::CMD_WAIT_W, "softmax wait") << 16;
+  r[P::CMD_WAIT1] = field(c.wait[2], P::CMD_WAIT_W, "LayerNorm wait");
+  r[P::CMD_RQ] = field(c.rq.m, 16, "rq M") | field(c.rq.s, 6, "rq S") << 16;
+  r[P::CMD_MK] = field(c.m, 16, "m") | field(c.k, 16, "k") << 16;
+  r[P::CMD_N] = field(c.n, 16, "n");
+  const unsigned aw[5] = {P::CMD_ADDR0, P::CMD_ADDR1, P::CMD_ADDR2, P::CMD_ADDR3, P::CMD_ADDR4};
+  for (size_t i = 0; i < 5; ++i) r[aw[i]] = c.addr[i];
+  const unsigned lw[3] = {P::CMD_LD0, P::CMD_LD1, P::CMD_LD2};
+  for (size_t i = 0; i < 3; ++i) r[lw[i]] = c.ld[i];
+  return r;
+}
+
+CommandList compile_layer(const std::array<uint32_t, P::DESC_WORDS>& desc, int n, uint64_t scratch_base,
+                          Schedule schedule) {
+  return LayerCompiler(desc, n, scratch_base, schedule).run();
+}
+
+}  // namespace esact::sim
