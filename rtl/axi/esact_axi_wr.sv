@@ -10,7 +10,10 @@
 //
 // SLVERR/DECERR on B sets err_o (sticky until clear_i).  abort_i stops taking
 // input: a burst whose address was issued is completed with wstrb = 0, no new
-// burst starts, the outstanding responses are collected, then idle.
+// burst starts, the outstanding responses are collected, then idle.  A W beat
+// offered and not yet taken is held as it was offered (registered copy), also
+// across an abort, where the unit behind the stream may withdraw its data: the
+// AXI W channel never changes or withdraws an offer.
 module esact_axi_wr #(
   parameter int unsigned AW  = 32,
   parameter int unsigned DW  = 128,
@@ -79,6 +82,12 @@ module esact_axi_wr #(
   logic [DW-1:0] cur;
   logic [2*DW-1:0] pair;
   logic          w_hs, take;
+  logic          wvalid_live;          // the beat the engine would offer now
+  logic [DW-1:0] wdata_live;
+  logic [BB-1:0] wstrb_live;
+  logic          wkeep_q;              // an offered beat is waiting for WREADY: hold it
+  logic [DW-1:0] wdata_q;
+  logic [BB-1:0] wstrb_q;
 
   assign span_end = {1'b0, req_addr_i} + (AW+1)'(req_len_i) + (AW+1)'(BB - 1);
   assign n_in     = BW'(((LW+1)'(req_len_i) + (LW+1)'(BB - 1)) >> OW);
@@ -96,16 +105,35 @@ module esact_axi_wr #(
   assign take = (in_left_q != '0) && !drain_q;     // this W beat consumes an input beat
   assign cur  = take ? data_i : '0;
   assign pair = {cur, prev_q};
-  assign m_axi_wdata = pair[PIW'((BB - 32'(off_q)) * 8) +: DW];
+  assign wdata_live = pair[PIW'((BB - 32'(off_q)) * 8) +: DW];
 
   always_comb begin
     for (int unsigned b = 0; b < BB; b++) begin
-      m_axi_wstrb[b] = !drain_q;
-      if (wfirst_q && b < 32'(off_q)) m_axi_wstrb[b] = 1'b0;
-      if (w_left_q == BW'(1) && endo_q != '0 && b >= 32'(endo_q)) m_axi_wstrb[b] = 1'b0;
+      wstrb_live[b] = !drain_q;
+      if (wfirst_q && b < 32'(off_q)) wstrb_live[b] = 1'b0;
+      if (w_left_q == BW'(1) && endo_q != '0 && b >= 32'(endo_q)) wstrb_live[b] = 1'b0;
     end
   end
-  assign m_axi_wvalid = wph_q && (!take || data_valid_i);
+  assign wvalid_live  = wph_q && (!take || data_valid_i);
+  // Outside an abort the held copy equals the live beat (the unit's stream is
+  // stable until ready); under an abort it keeps the offer that was made.
+  assign m_axi_wvalid = wkeep_q || wvalid_live;
+  assign m_axi_wdata  = wkeep_q ? wdata_q : wdata_live;
+  assign m_axi_wstrb  = wkeep_q ? wstrb_q : wstrb_live;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wkeep_q <= 1'b0;
+      wdata_q <= '0;
+      wstrb_q <= '0;
+    end else begin
+      wkeep_q <= m_axi_wvalid && !m_axi_wready;
+      if (!wkeep_q) begin
+        wdata_q <= wdata_live;
+        wstrb_q <= wstrb_live;
+      end
+    end
+  end
   assign m_axi_wlast  = (bl_left_q == 9'd1);
   assign data_ready_o = wph_q && take && m_axi_wready;
   assign w_hs         = m_axi_wvalid && m_axi_wready;

@@ -357,7 +357,7 @@ module esact_top #(
     .clk_i, .rst_ni, .flush_i(1'b0), .valid_i(m_axi_awvalid), .ready_i(m_axi_awready),
     .data_i({m_axi_awid, m_axi_awaddr, m_axi_awlen, m_axi_awsize, m_axi_awburst}));
   esact_stream_chk #(.W(AXI_DW + AXI_DW / 8 + 1)) u_chk_w (
-    .clk_i, .rst_ni, .flush_i(flush), .valid_i(m_axi_wvalid), .ready_i(m_axi_wready),
+    .clk_i, .rst_ni, .flush_i(1'b0), .valid_i(m_axi_wvalid), .ready_i(m_axi_wready),
     .data_i({m_axi_wdata, m_axi_wstrb, m_axi_wlast}));
 
   // Command streams (dispatcher -> units): valid and command held until the
