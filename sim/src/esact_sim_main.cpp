@@ -326,12 +326,16 @@ json results_json(const Options& o, const Workload& w, const Outcome& oc) {
   return j;
 }
 
-void print_header(const Options& o, const Workload& w, const Outcome& oc) {
+void print_workload(const Options& o, const Workload& w, const Outcome& oc) {
   fmt::print("esact-sim: {} | N={} D={} H={} F={} layers={} | {} | latency {} bw {} backpressure {} seed {}\n",
              w.model.source.empty() ? (o.synthetic.empty() ? o.model_dir : o.synthetic) : w.model.source, w.n,
              w.model.d_model, w.model.n_heads, w.model.d_ffn, w.model.layers.size(), o.mode_s, o.latency, o.bandwidth,
              o.backpressure, o.seed);
   if (!oc.fault_note.empty()) fmt::print("fault: {}\n", oc.fault_note);
+}
+
+void print_header(const Options& o, const Workload& w, const Outcome& oc) {
+  if (!o.quiet) print_workload(o, w, oc);
   if (oc.fail.empty())
     fmt::print("PASS: all {} output bytes of {} layer(s) equal the golden model\n",
                w.img->act_bytes() * w.model.layers.size(), w.model.layers.size());

@@ -77,8 +77,8 @@ int run_gemm(Dp& dp, const GemmCase& c, uint32_t off, const std::string& what) {
     }
   for (int i = 0; i < 64; ++i)
     if (out[obytes + i] != 0x55 && bad++ < 5) FAIL_CHECK(what, ": wrote past the output");
-  CHECK(dp.s.errors.empty());
-  for (auto& e : dp.s.errors) MESSAGE(e);
+  CHECK(dp.errors().empty());
+  for (auto& e : dp.errors()) MESSAGE(e);
   return bad;
 }
 
@@ -133,7 +133,7 @@ TEST_CASE("rtl gemm: SLVERR on a read and on a write is reported; abort drains; 
   const auto c = random_case(rng, 20, 40, 20, false, 1);
   {
     Dp dp;
-    dp.s.err_lo = B0 + 100; dp.s.err_hi = B0 + 101;  // inside B
+    dp.mem.add_error_range(B0 + 100, 1, true, true);  // inside B
     auto& m = dp.m;
     dp.put(A0, c.a.data(), c.a.size());
     m.unit_i = 1;
@@ -146,16 +146,16 @@ TEST_CASE("rtl gemm: SLVERR on a read and on a write is reported; abort drains; 
     REQUIRE(m.rd_err_o);
     m.abort_i = 1; dp.tick(); m.abort_i = 0;
     int c2 = 0;
-    while (!(m.rd_idle_o && m.wr_idle_o && dp.s.quiet()) && c2 < 10000) { dp.tick(); ++c2; }
+    while (!(m.rd_idle_o && m.wr_idle_o && dp.quiet()) && c2 < 10000) { dp.tick(); ++c2; }
     CHECK(c2 < 10000);
     // A fresh unit after reset: a full correct run.
     m.rst_ni = 0; dp.tick(); dp.tick(); m.rst_ni = 1;
-    dp.s.err_hi = 0;
+    dp.mem.clear_error_ranges();
     CHECK(run_gemm(dp, c, 3, "after read error + abort + reset") == 0);
   }
   {
     Dp dp;
-    dp.s.err_lo = O0 + 40; dp.s.err_hi = O0 + 41;  // inside the output
+    dp.mem.add_error_range(O0 + 40, 1, true, true);  // inside the output
     auto& m = dp.m;
     dp.put(A0, c.a.data(), c.a.size());
     dp.put(B0, c.b.data(), c.b.size());
@@ -169,7 +169,7 @@ TEST_CASE("rtl gemm: SLVERR on a read and on a write is reported; abort drains; 
     REQUIRE(m.wr_err_o);
     m.abort_i = 1; dp.tick(); m.abort_i = 0;
     int c2 = 0;
-    while (!(m.rd_idle_o && m.wr_idle_o && dp.s.quiet()) && c2 < 10000) { dp.tick(); ++c2; }
+    while (!(m.rd_idle_o && m.wr_idle_o && dp.quiet()) && c2 < 10000) { dp.tick(); ++c2; }
     CHECK(c2 < 10000);
   }
   {
@@ -185,7 +185,7 @@ TEST_CASE("rtl gemm: SLVERR on a read and on a write is reported; abort drains; 
     for (int i = 0; i < 700; ++i) dp.tick();
     m.abort_i = 1; dp.tick(); m.abort_i = 0;
     int c2 = 0;
-    while (!(m.rd_idle_o && m.wr_idle_o && dp.s.quiet()) && c2 < 10000) { dp.tick(); ++c2; }
+    while (!(m.rd_idle_o && m.wr_idle_o && dp.quiet()) && c2 < 10000) { dp.tick(); ++c2; }
     CHECK(c2 < 10000);
     CHECK(run_gemm(dp, c, 1, "after abort") == 0);
   }

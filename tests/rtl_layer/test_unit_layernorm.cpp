@@ -61,7 +61,8 @@ int run_ln(Dp& dp, const LnCase& c, uint32_t off, const std::string& what) {
   }
   for (int i = 0; i < 32; ++i)
     if (out[nd + i] != 0x55 && bad++ < 5) FAIL_CHECK(what, ": wrote past the last row");
-  CHECK(dp.s.errors.empty());
+  CHECK(dp.errors().empty());
+  for (auto& e : dp.errors()) MESSAGE(e);
   return bad;
 }
 

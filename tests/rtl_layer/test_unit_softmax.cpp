@@ -42,8 +42,8 @@ int run_softmax(Dp& dp, const std::vector<int32_t>& scores, int rows, int n, esa
   }
   for (int i = 0; i < 32; ++i)
     if (out[static_cast<size_t>(rows) * n + i] != 0x55 && bad++ < 5) FAIL_CHECK(what, ": wrote past the last row");
-  CHECK(dp.s.errors.empty());
-  for (auto& e : dp.s.errors) MESSAGE(e);
+  CHECK(dp.errors().empty());
+  for (auto& e : dp.errors()) MESSAGE(e);
   return bad;
 }
 

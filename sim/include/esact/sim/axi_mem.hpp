@@ -209,4 +209,22 @@ void sample_axi_master(const V& m, AxiMasterPorts& p) {
   p.bready = m.m_axi_bready;
 }
 
+/// One clock cycle of a verilated model whose m_axi_* port is served by `mem`:
+/// memory outputs onto the model, evaluate with the clock low, the memory
+/// takes this cycle's transfers (only out of reset: under reset the master's
+/// registers may hold their random initial values), rising edge.
+template <class V>
+void clock_with_axi_mem(V& m, AxiMem& mem, uint64_t cycle) {
+  m.clk_i = 0;
+  drive_axi_slave(m, mem.outputs());
+  m.eval();
+  if (m.rst_ni) {
+    AxiMasterPorts mp;
+    sample_axi_master(m, mp);
+    mem.clock(mp, cycle);
+  }
+  m.clk_i = 1;
+  m.eval();
+}
+
 }  // namespace esact::sim
