@@ -8,7 +8,7 @@ CTEST_ARGS ?=
 # scripts/setup.sh installs the Debian packages that are missing (a no-op, well under a
 # second, when everything is there).
 
-.PHONY: all setup configure build sim sim-big bench-layer test lint synth asic power clean help
+.PHONY: all setup configure build sim sim-big bench-layer test lint synth asic power power-unit clean help
 
 all: build
 
@@ -54,6 +54,11 @@ asic: | setup
 ## power: gate-level toggle-based power per unit (LIBERTY=, POWER_PARAMS=, PERIOD_NS=, WORKLOAD=, MODE=, WINDOW=; docs/power.md)
 power: build
 	BUILD_DIR=$(BUILD_DIR) scripts/power/run.sh
+
+## power-unit: one unit's gate-level netlist replayed with the RTL run's port traffic (UNIT=, LIBERTY=, PERIOD_NS=, WORKLOAD=, WINDOW_START=, WINDOW=; docs/power.md)
+power-unit: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target esact-sim
+	BUILD_DIR=$(BUILD_DIR) scripts/power/unit_power.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -33,7 +33,7 @@ verilator --cc --exe --build -j "$jobs" --top-module esact_top --prefix Vesact_g
   -Wno-fatal -Wno-lint -Wno-style -Wno-MULTIDRIVEN -fno-const-bit-op-tree \
   --x-assign unique --x-initial unique --coverage-toggle --coverage-underscore --coverage-max-width 1000000 \
   --output-split 20000 -O1 \
-  -CFLAGS "-std=c++20 -O1 -I$root/sim/include -I$root/golden/include -I$build/generated -I$vinc/gtkwave -DESACT_VTOP=Vesact_gl -DESACT_NO_TRACE -DESACT_TOGGLE_COVERAGE -DESACT_VTOP_HEADER='\"Vesact_gl.h\"'" \
+  -CFLAGS "-std=c++20 -O1 -I$root/sim/include -I$root/golden/include -I$build/generated -I$vinc/gtkwave -DFST_CONFIG_INCLUDE='\"fst_config.h\"' -DESACT_VTOP=Vesact_gl -DESACT_NO_TRACE -DESACT_TOGGLE_COVERAGE -DESACT_VTOP_HEADER='\"Vesact_gl.h\"'" \
   -LDFLAGS "$build/sim/libesact_axi_mem.a $build/golden/libesact_golden.a -lfmt -lz -lpthread" \
   -o esact-sim-gl \
   "$dir/netlist.v" "$dir/cells.v" "$root/rtl/common/esact_sram.sv" "${srcs[@]}" > "$dir/gl_build.log" 2>&1 \

@@ -45,7 +45,11 @@ UNITS = [
     ("u_layernorm", "LayerNorm"),
     ("u_spls", "SPLS front end"),
     ("u_seq", "sequencer"),
+    ("u_cmd_fetch", "command-list fetch"),
+    ("u_dispatch", "command dispatch"),
     ("u_csr", "CSRs + counters"),
+    ("u_rd_arb", "AXI read arbiter"),
+    ("u_wr_arb", "AXI write arbiter"),
     ("u_rd", "AXI read engine"),
     ("u_wr", "AXI write engine"),
 ]
@@ -111,7 +115,9 @@ def read_ports(path):
                 w = abs(int(m.group(3)) - int(m.group(4))) + 1 if m.group(2) else 1
                 lo = min(int(m.group(3)), int(m.group(4))) if m.group(2) else 0
                 ports.append((m.group(5), m.group(1), w, lo, bool(m.group(2))))
-            if line.startswith("  wire") or re.match(r"^\s*[A-Z].*\($", line):
+            # Yosys lists wires and ports in name order ("_0001_" before "a_i"): read
+            # up to the first cell instance.
+            if _INST.match(line) or line.startswith("endmodule"):
                 break
     return ports
 
@@ -238,13 +244,14 @@ def run_sta(tcl, log):
 
 
 def unit_of(inst, depth_units):
-    for prefix, label in depth_units:
-        if inst == prefix or inst.startswith(prefix + ".") or inst.startswith(prefix + "["):
+    """The unit of an instance: the longest matching prefix (u_rd_arb before u_rd)."""
+    for prefix, label in sorted(depth_units, key=lambda u: -len(u[0])):
+        if not prefix or inst == prefix or inst.startswith(prefix + ".") or inst.startswith(prefix + "["):
             return label
     return "top glue"
 
 
-def sum_units(power_file):
+def sum_units(power_file, units_table=None):
     units = collections.defaultdict(lambda: [0.0, 0.0, 0.0])
     design = None
     with open(power_file) as f:
@@ -254,7 +261,7 @@ def sum_units(power_file):
             if n == "DESIGN":
                 design = v
                 continue
-            u = units[unit_of(n, UNITS)]
+            u = units[unit_of(n, UNITS if units_table is None else units_table)]
             for j in range(3):
                 u[j] += v[j]
     return units, design
@@ -271,6 +278,8 @@ def main():
     ap.add_argument("--macs", type=int, default=0, help="golden MACs of the run (pJ/MAC, TOPS/W)")
     ap.add_argument("--label", default="")
     ap.add_argument("--top", default="esact_top")
+    ap.add_argument("--unit", help="the netlist is this one unit (per-unit replay, scripts/power/unit_power.sh): "
+                    "every cell is counted as the unit LABEL")
     ap.add_argument("--sram-run", help="esact-sim --json of the run (its srams: read/write counts per instance)")
     ap.add_argument("--sram-table", help="SRAM energy table (data/power/sram_energy.json)")
     a = ap.parse_args()
@@ -310,7 +319,7 @@ def main():
         missing = write_sta_tcl(tcl, lib, netlist, a.top, a.period_ns, insts, ports, act, cells, pf)
         ts = time.time()
         run_sta(tcl, os.path.join(a.out, f"sta_{name}.log"))
-        units, design = sum_units(pf)
+        units, design = sum_units(pf, [("", a.unit)] if a.unit else None)
         s_units = sum(sum(v) for v in units.values())
         s_design = sum(design)
         if not math.isclose(s_units, s_design, rel_tol=1e-6):

@@ -11,6 +11,9 @@
 #   LIBERTY=<file.lib[.gz]>  cell library (scripts/power/liberty.sh picks the default)
 #   PARAMS="N=V ..."         esact_top parameter overrides; "pkg" = the esact_pkg sizes
 #   PERIOD_NS=<ns>           ABC delay target (default 5)
+#   TOP=<module>             the top (default esact_top; a unit such as esact_mac_array
+#                            for the per-unit flow, scripts/power/unit_power.sh)
+#   UNIT_FILES="a.sv ..."    with a unit TOP: the files of its submodules (rtl/files.txt paths)
 #
 # Outputs in OUT_DIR: netlist.v, cells.v, lib (the unzipped Liberty), stat.txt,
 # srams.txt, yosys.log, synth_seconds.
@@ -20,6 +23,8 @@ root=$(cd "$here/../.." && pwd)
 out=${1:?usage: synth.sh OUT_DIR}
 period=${PERIOD_NS:-5}
 params=${PARAMS:-pkg}
+top=${TOP:-esact_top}
+[[ "$top" =~ ^esact_[a-z0-9_]+$ ]] || { echo "power/synth: TOP must be an esact_ module name, got '$top'" >&2; exit 2; }
 LIBERTY=$("$here/liberty.sh")
 command -v yosys >/dev/null || { echo "power/synth: yosys not found (scripts/setup.sh installs it)" >&2; exit 2; }
 [[ "$period" =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "power/synth: PERIOD_NS must be a number, got '$period'" >&2; exit 2; }
@@ -36,7 +41,7 @@ if [[ "$params" != pkg ]]; then
     [[ "$kv" =~ ^([A-Z_0-9]+)=([0-9]+)$ ]] || { echo "power/synth: PARAMS entry '$kv' is not NAME=<int>" >&2; exit 2; }
     chparam+=" -set ${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
   done
-  chparam="chparam$chparam esact_top;"
+  chparam="chparam$chparam $top;"
 fi
 case "$(head -c 4000 "$lib" | grep -o 'library *( *[A-Za-z0-9_]*' | head -1)" in
   *sky130*) driver=sky130_fd_sc_hd__buf_1 ;;
@@ -47,10 +52,19 @@ printf 'set_driving_cell %s\nset_load 0.005\n' "$driver" > "$out/abc.constr"
 period_ps=$(awk -v p="$period" 'BEGIN {printf "%d", p * 1000}')
 
 cd "$root"
-reads=$(scripts/rtl_files.sh --yosys --lib esact_sram --lib esact_spls_mem)
+if [[ "$top" == esact_top ]]; then
+  reads=$(scripts/rtl_files.sh --yosys --lib esact_sram --lib esact_spls_mem)
+else
+  # A unit: the packages, the unit's own file and UNIT_FILES (its submodules'
+  # files, paths as in rtl/files.txt), not the whole design (reading all of
+  # rtl/ alone costs about a CPU minute here).
+  reads=$(scripts/rtl_files.sh --yosys --lib esact_sram --lib esact_spls_mem | sed 's/; */\n/g' | \
+    grep -E "rtl/pkg/|/$top\.sv\$$(for f in ${UNIT_FILES:-}; do printf '|%s$' "$f"; done)" | paste -sd ';' | sed 's/;/; /g')
+  grep -q "/$top\.sv" <<< "$reads" || { echo "power/synth: rtl/files.txt has no $top.sv" >&2; exit 2; }
+fi
 t0=$(date +%s)
-yosys -q -l "$out/yosys.log" -p "$reads; $chparam hierarchy -check -top esact_top; \
-  synth -top esact_top; dfflibmap -liberty $lib; \
+yosys -q -l "$out/yosys.log" -p "$reads; $chparam hierarchy -check -top $top; \
+  synth -top $top; dfflibmap -liberty $lib; \
   abc -D $period_ps -constr $out/abc.constr -liberty $lib; opt_clean; \
   flatten; opt_clean -purge; \
   tee -q -o $out/stat.txt stat -liberty $lib; \
