@@ -322,7 +322,9 @@ def main():
         units, design = sum_units(pf, [("", a.unit)] if a.unit else None)
         s_units = sum(sum(v) for v in units.values())
         s_design = sum(design)
-        if not math.isclose(s_units, s_design, rel_tol=1e-6):
+        # OpenSTA 2.0.17 keeps power in 32-bit floats (design_power is itself a float
+        # sum): on 32k cells the two sums differ by ~3e-6 relative.
+        if not math.isclose(s_units, s_design, rel_tol=1e-5):
             fail(f"{name}: per-unit sum {s_units} W != OpenSTA design power {s_design} W")
         g = {"group": name, "windows": len(ws), "cycles": cyc,
              "phase_cycles": {PHASES[p]: sum(w["phase"][p] for w in ws) for p in range(len(PHASES))},

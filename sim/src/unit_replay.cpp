@@ -160,13 +160,14 @@ struct Replay {
       } else if (h->htyp == FST_HT_VAR) {
         std::string scope;
         for (const auto& s : stack) scope += (scope.empty() ? "" : ".") + s;
-        const std::string name = h->u.var.name;
+        // Verilator writes vectors as "name [hi:lo]"
+        std::string name = h->u.var.name;
+        name = name.substr(0, name.find(' '));
         const std::string full = scope + "." + name;
         if (full == o.phase_signal) phase_h = h->u.var.handle;
         if (scope != o.scope) continue;
         for (size_t i = 0; i < ports.size(); ++i) {
-          // Verilator writes vectors as "name [hi:lo]"
-          if (name == ports[i].name || name.rfind(ports[i].name + " ", 0) == 0) {
+          if (name == ports[i].name) {
             const size_t tw = h->u.var.length;
             if (tw != ports[i].width && !(o.low_bits && tw > ports[i].width))
               throw std::runtime_error(full + " has " + std::to_string(tw) + " bits in the trace, " +
