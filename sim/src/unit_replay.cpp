@@ -113,6 +113,7 @@ std::string first_mismatch(const Vunit_gl& m, const std::vector<Port>& ports) {
 struct Options {
   std::string fst, scope, sync_port, sync_also, toggles, phase_signal;
   bool low_bits = false;  ///< a port narrower than its traced signal takes the signal's low bits
+  uint64_t inject_at = 0;  ///< flip bit 0 of the RTL's first output in the Nth compared cycle (self-check)
 };
 
 struct Replay {
@@ -244,6 +245,13 @@ struct Replay {
     } else {
       return;
     }
+    if (o.inject_at && compared + 1 == o.inject_at) {  // self-check: the comparison must catch this
+      for (auto& p : ports)
+        if (!p.input) {
+          p.value.back() = p.value.back() == '1' ? '0' : '1';
+          break;
+        }
+    }
     const std::string bad = first_mismatch(*m, ports);
     if (!bad.empty()) {
       error = "cycle " + std::to_string(t / 2) + " (trace time " + std::to_string(t) + "): output " + bad +
@@ -276,11 +284,12 @@ Options parse(int argc, char** argv) {
     else if (a == "--toggles") o.toggles = v;
     else if (a == "--phase-signal") o.phase_signal = v;
     else if (a == "--low-bits") o.low_bits = (v == "1");
+    else if (a == "--inject-mismatch") o.inject_at = std::stoull(v);
     else usage_error("unknown option " + a);
   }
   if (o.fst.empty() || o.scope.empty() || o.sync_port.empty() || o.toggles.empty())
     usage_error("usage: --fst FILE --scope TOP.a.b --sync-port PORT [--sync-also PORT] --toggles PREFIX "
-                "[--phase-signal TOP.x.phase] [--low-bits 1]");
+                "[--phase-signal TOP.x.phase] [--low-bits 1] [--inject-mismatch N]");
   return o;
 }
 
