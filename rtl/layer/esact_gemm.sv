@@ -24,8 +24,8 @@
 //   tiles of a block are the inner loop, column tiles the outer one.
 // * Epilogue: the finished accumulators plus bias are captured in a shadow
 //   buffer, from which the output rows are requantized (16 requantizers in
-//   parallel) and written, one write request per row, while the array
-//   computes the next tile.
+//   parallel) and written, one write request per row (the requests run ahead
+//   of the data), while the array computes the next tile.
 //
 // MACS (mac_inc_o) counts only the cells that do useful work (partial tiles
 // are masked).  SPLS plugs in here: a row map (leader rows) selects which A
@@ -166,9 +166,10 @@ module esact_gemm #(
   // ---------------------------------------------------------------------------
   // Epilogue
   // ---------------------------------------------------------------------------
-  typedef enum logic [1:0] { E_IDLE, E_REQ, E_DATA } ep_e;
-  ep_e           e_st_q, e_st_d;
-  logic [15:0]   e_row_q, e_row_d, e_w_q, e_w_d;
+  // The write requests of the shadow's rows (e_rq) run ahead of their data
+  // (e_row, beat e_w), so that a pipelined write engine streams the rows
+  // back to back.
+  logic [15:0]   e_rq_q, e_rq_d, e_row_q, e_row_d, e_w_q, e_w_d;
   logic [AW-1:0] e_addr_q, e_addr_d;
   logic [15:0]   e_obeats;
   assign e_obeats = (epi_i == esact_types_pkg::EPI_RAW) ? ((sh_meta_q.cols * 16'd4 + 16'(BB - 1)) >> BBW) : 16'd1;
@@ -263,7 +264,7 @@ module esact_gemm #(
     s1_d = 1'b0; first1_d = first1_q; last1_d = last1_q; kk1_d = kk1_q; meta1_d = meta1_q;
     res_d = res_q; res_meta_d = res_meta_q;
     shd_full_d = shd_full_q; shd_d = shd_q; sh_meta_d = sh_meta_q;
-    e_st_d = e_st_q; e_row_d = e_row_q; e_w_d = e_w_q; e_addr_d = e_addr_q;
+    e_rq_d = e_rq_q; e_row_d = e_row_q; e_w_d = e_w_q; e_addr_d = e_addr_q;
     a_we = 1'b0; bt_we = 1'b0; bn_we = 1'b0;
     buf_re = 1'b0;
     rd_req_valid_o = 1'b0; rd_req_addr_o = l_addr_q; rd_req_len_o = LW'(k_i);
@@ -428,6 +429,7 @@ module esact_gemm #(
       shd_d = acc_b;
       sh_meta_d = res_meta_q;
       shd_full_d = 1'b1;
+      e_rq_d = '0; e_row_d = '0; e_w_d = '0; e_addr_d = res_meta_q.oaddr;
       if (!(s1_q && last1_q)) res_d = 1'b0;
       if (res_meta_q.rel) bank_full_d[res_meta_q.bank] = 1'b0;
     end
@@ -487,37 +489,29 @@ module esact_gemm #(
     endcase
 
     // --- epilogue -------------------------------------------------------------
-    unique case (e_st_q)
-      E_IDLE: begin
-        if (shd_full_q) begin
-          e_row_d = '0; e_w_d = '0; e_addr_d = sh_meta_q.oaddr;
-          e_st_d = E_REQ;
+    // Requests of the shadow's rows, ahead of the data.
+    if (shd_full_q && e_rq_q < sh_meta_q.rows) begin
+      wr_req_valid_o = 1'b1;
+      if (wr_req_ready_i) begin
+        e_rq_d = e_rq_q + 16'd1;
+        e_addr_d = e_addr_q + AW'(ldo_i);
+      end
+    end
+    // Data of row e_row once its request is taken.
+    if (shd_full_q && e_row_q < e_rq_q) begin
+      wr_data_valid_o = 1'b1;
+      if (wr_data_ready_i) begin
+        e_w_d = e_w_q + 16'd1;
+        if (e_w_q + 16'd1 == e_obeats) begin
+          e_w_d = '0;
+          e_row_d = e_row_q + 16'd1;
+          if (e_row_q + 16'd1 == sh_meta_q.rows) shd_full_d = 1'b0;
         end
       end
-      E_REQ: begin
-        wr_req_valid_o = 1'b1;
-        if (wr_req_ready_i) begin e_w_d = '0; e_st_d = E_DATA; end
-      end
-      E_DATA: begin
-        wr_data_valid_o = 1'b1;
-        if (wr_data_ready_i) begin
-          e_w_d = e_w_q + 16'd1;
-          if (e_w_q + 16'd1 == e_obeats) begin
-            e_row_d = e_row_q + 16'd1;
-            e_addr_d = e_addr_q + AW'(ldo_i);
-            e_st_d = E_REQ;
-            if (e_row_q + 16'd1 == sh_meta_q.rows) begin
-              shd_full_d = 1'b0;
-              e_st_d = E_IDLE;
-            end
-          end
-        end
-      end
-      default: e_st_d = E_IDLE;
-    endcase
+    end
 
     if (abort_i) begin
-      top_d = T_IDLE; l_st_d = L_IDLE; c_st_d = C_IDLE; e_st_d = E_IDLE;
+      top_d = T_IDLE; l_st_d = L_IDLE; c_st_d = C_IDLE;
       s1_d = 1'b0; res_d = 1'b0; shd_full_d = 1'b0; a_valid_d = 1'b0; bank_full_d = '0;
     end
   end
@@ -535,7 +529,7 @@ module esact_gemm #(
       s1_q <= 1'b0; first1_q <= 1'b0; last1_q <= 1'b0; kk1_q <= '0; meta1_q <= '0;
       res_q <= 1'b0; res_meta_q <= '0;
       shd_full_q <= 1'b0; sh_meta_q <= '0;
-      e_st_q <= E_IDLE; e_row_q <= '0; e_w_q <= '0; e_addr_q <= '0;
+      e_rq_q <= '0; e_row_q <= '0; e_w_q <= '0; e_addr_q <= '0;
     end else begin
       top_q <= top_d; blk_q <= blk_d; bacc_q <= bacc_d;
       a_valid_q <= a_valid_d; a_rows_q <= a_rows_d; bank_full_q <= bank_full_d;
@@ -549,7 +543,7 @@ module esact_gemm #(
       s1_q <= s1_d; first1_q <= first1_d; last1_q <= last1_d; kk1_q <= kk1_d; meta1_q <= meta1_d;
       res_q <= res_d; res_meta_q <= res_meta_d;
       shd_full_q <= shd_full_d; sh_meta_q <= sh_meta_d;
-      e_st_q <= e_st_d; e_row_q <= e_row_d; e_w_q <= e_w_d; e_addr_q <= e_addr_d;
+      e_rq_q <= e_rq_d; e_row_q <= e_row_d; e_w_q <= e_w_d; e_addr_q <= e_addr_d;
     end
   end
 

@@ -286,7 +286,7 @@ module esact_top #(
     .eng_data_i(eng_rd_data), .eng_data_last_i(eng_rd_data_last));
 
   esact_wr_arb #(.N(NU), .AW(AW), .DW(DW), .LW(LW)) u_wr_arb (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni, .abort_i(abort),
     .req_valid_i(p_wr_req_valid), .req_ready_o(p_wr_req_ready), .req_addr_i(p_wr_req_addr),
     .req_len_i(p_wr_req_len), .data_valid_i(p_wr_data_valid), .data_ready_o(p_wr_data_ready),
     .data_i(p_wr_data),

@@ -89,7 +89,7 @@ module tb_mem_ports #(
     .m_axi_rready);
 
   esact_wr_arb #(.N(NP), .AW(32), .DW(128), .LW(LW)) u_wr_arb (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni, .abort_i,
     .req_valid_i(wr_req_valid_i), .req_ready_o(wr_req_ready_o), .req_addr_i(wr_req_addr_i),
     .req_len_i(wr_req_len_i), .data_valid_i(wr_data_valid_i), .data_ready_o(wr_data_ready_o),
     .data_i(wr_data_i),

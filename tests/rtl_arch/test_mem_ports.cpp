@@ -44,6 +44,7 @@ template <class T> uint32_t* words(T& x) {
 
 struct Req {
   uint32_t addr = 0, len = 0, done = 0;  // done: bytes checked / beats sent
+  std::vector<uint8_t> data;             // writes: the request's bytes
 };
 
 struct Port {
@@ -65,7 +66,6 @@ struct Bench {
   std::vector<uint8_t> shadow;    // expected contents of the write regions
   Port ports[kPorts];
   std::vector<unsigned> beat_port;  // port of every delivered read beat, in order
-  std::vector<uint8_t> out_data[kPorts];  // write data stream per port (FIFO of bytes)
 
   explicit Bench(const AxiMemConfig& cfg, uint32_t seed) : mem(cfg), rng(seed) {
     std::vector<uint8_t> init(kReadSize);
@@ -124,7 +124,7 @@ struct Bench {
         const Req& r = P.wr_data.front();
         for (unsigned b = 0; b < kBeat; ++b) {
           const uint32_t k = r.done * kBeat + b;
-          const uint8_t v = k < r.len ? out_data[p][k] : 0xee;
+          const uint8_t v = k < r.len ? r.data[k] : 0xee;
           set_field(words(m.wr_data_i), 128 * p + 8 * b, 8, v);
         }
       }
@@ -158,12 +158,13 @@ struct Bench {
       if (P.wr_offer && get_bit(words(m.wr_req_ready_o), p)) {
         // The data of the request: random bytes, also written to the shadow.
         Req r = P.wr_next;
-        out_data[p].resize(r.len);
+        r.data.resize(r.len);
         for (uint32_t k = 0; k < r.len; ++k) {
-          out_data[p][k] = static_cast<uint8_t>(rng());
-          shadow[r.addr - kWriteBase + k] = out_data[p][k];
+          r.data[k] = static_cast<uint8_t>(rng());
+          shadow[r.addr - kWriteBase + k] = r.data[k];
         }
-        REQUIRE(P.wr_data.empty());  // the engine takes a request only when the previous data is in
+        // The engine queues requests: a port's next request may be taken
+        // while the data of its previous ones still streams (in order).
         P.wr_data.push_back(r);
         P.wr_offer = false;
         --P.writes_left;
