@@ -10,8 +10,9 @@
 //                   --> esact_rd_arb --> esact_axi_rd --+--> m_axi
 //                   --> esact_wr_arb --> esact_axi_wr --+
 //
-// The arbiters let several units stream at once (requests interleaved round
-// robin, read data returned in request order to the requesting port).  Under
+// The arbiters let several units stream at once (reads: the GEMM's requests
+// first, the others' by beats in flight, read data returned in request order
+// to the requesting port; writes: requests round robin).  Under
 // `ifndef SYNTHESIS every valid/ready stream (the ports, the engines' inputs,
 // AR/AW/W) has an esact_stream_chk, and the parameter constraints are checked.
 //
@@ -276,7 +277,7 @@ module esact_top #(
   assign p_wr_data[PQ*DW +: DW]       = '0;
 
   // Arbiters: the units' memory ports onto the two engines.
-  esact_rd_arb #(.N(NU), .AW(AW), .DW(DW), .LW(LW), .QD(RD_QD)) u_rd_arb (
+  esact_rd_arb #(.N(NU), .AW(AW), .DW(DW), .LW(LW), .QD(RD_QD), .PRIO(PG)) u_rd_arb (
     .clk_i, .rst_ni, .abort_i(abort),
     .req_valid_i(p_rd_req_valid), .req_ready_o(p_rd_req_ready), .req_addr_i(p_rd_req_addr),
     .req_len_i(p_rd_req_len), .data_valid_o(p_rd_data_valid), .data_ready_i(p_rd_data_ready),

@@ -4,7 +4,8 @@
 // vectors; the C++ test drives the ports as independent masters.
 module tb_mem_ports #(
   parameter int unsigned NP = 3,
-  parameter int unsigned QD = 16
+  parameter int unsigned QD = 16,
+  parameter int unsigned PRIO = 2   // the read arbiter's priority port (as the GEMM's in esact_top)
 ) (
   input  logic               clk_i,
   input  logic               rst_ni,
@@ -70,7 +71,7 @@ module tb_mem_ports #(
   logic [127:0]  e_wd_data;
   logic          rd_err, wr_err, rd_stall, wr_stall;
 
-  esact_rd_arb #(.N(NP), .AW(32), .DW(128), .LW(LW), .QD(QD)) u_rd_arb (
+  esact_rd_arb #(.N(NP), .AW(32), .DW(128), .LW(LW), .QD(QD), .PRIO(PRIO)) u_rd_arb (
     .clk_i, .rst_ni, .abort_i,
     .req_valid_i(rd_req_valid_i), .req_ready_o(rd_req_ready_o), .req_addr_i(rd_req_addr_i),
     .req_len_i(rd_req_len_i), .data_valid_o(rd_data_valid_o), .data_ready_i(rd_data_ready_i),
