@@ -9,8 +9,9 @@
 #                             test: the sizes of the tests/rtl_spls builds
 #   SYNTH_UNITS="u1 u2 ..."   subset of: esact_hlog esact_pred_prod esact_spls_qz
 #                             esact_pred esact_topk esact_simil esact_spls
-#                             ref_int8_mac ref_pred_lane (area references:
-#                             one INT8 MAC, one prediction lane)
+#                             ref_int8_mac ref_pred_lane ref_dot_unit (area
+#                             references: one INT8 MAC, one prediction lane,
+#                             one of esact_pred's 32 dot units)
 #                             esact_mac_array (the 16x16 INT8 MAC array, the
 #                             area the front end is compared with)
 #   BUILD_DIR=<dir>           report in <dir>/synth/ (default build)
@@ -24,7 +25,7 @@ root=$(pwd)
 yosys=${YOSYS:-yosys}
 build=${BUILD_DIR:-build}
 sizes=${SYNTH_SIZES:-pkg}
-units=${SYNTH_UNITS:-"esact_hlog esact_pred_prod esact_spls_qz ref_pred_lane ref_int8_mac esact_mac_array esact_topk esact_simil esact_pred esact_spls"}
+units=${SYNTH_UNITS:-"esact_hlog esact_pred_prod esact_spls_qz ref_pred_lane ref_dot_unit ref_int8_mac esact_mac_array esact_topk esact_simil esact_pred esact_spls"}
 
 default_lib="$root/../shared/pdk/nangate45_typ.lib.gz"
 if [[ -z "${LIBERTY:-}" ]]; then
@@ -65,6 +66,7 @@ for u in esact_hlog esact_pred_prod esact_spls_qz esact_topk esact_simil esact_p
 done
 extra[ref_int8_mac]="scripts/yosys/ref/ref_int8_mac.sv"
 extra[ref_pred_lane]="scripts/yosys/ref/ref_pred_lane.sv"
+extra[ref_dot_unit]="scripts/yosys/ref/ref_dot_unit.sv"
 if [[ "$sizes" == test ]]; then
   chp[esact_topk]="-set N_MAX 64 -set SCORE_W 25 -set S 4"
   chp[esact_simil]="-set N_MAX 32 -set H_MAX 4 -set W_MAX 4"

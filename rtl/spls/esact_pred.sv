@@ -88,7 +88,6 @@ module esact_pred #(
   localparam int unsigned LCP     = $clog2(CP);
   localparam int unsigned CW      = 16;                 // loop counters and running addresses
   localparam int unsigned PROD_W  = 18;
-  localparam int unsigned DOT_W   = PROD_W + LP + 1;
   localparam int unsigned ACC_W   = (KH_W > PAM_W) ? KH_W : PAM_W;
   localparam int unsigned SH_W    = 5;
   localparam int unsigned TB_MAX  = (N_MAX + R - 1) / R;
@@ -350,50 +349,59 @@ module esact_pred #(
         qrow = qt_rdata[r*CP*8 +: CP*8];
       end
     end
+    // A masked-off operand only needs its nonzero bit (bit 6) cleared: a code
+    // with nz = 0 makes the product zero whatever its other bits
+    // (esact_pred_prod), so the masks gate one bit per operand, not eight.
     for (int unsigned r = 0; r < R; r++) begin
       for (int unsigned c = 0; c < C; c++) begin
         for (int unsigned p = 0; p < P; p++) begin
           if (t_op_q == OpPm) begin
             opa[(r*CP + c*P + p)*8 +: 8] = kt_rdata[(r*CP + c*P + p)*8 +: 8];
           end else begin
-            opa[(r*CP + c*P + p)*8 +: 8] = t_amask_q[r] ? xm_rdata[(r*P + p)*8 +: 8] : 8'h00;
+            opa[(r*CP + c*P + p)*8 +: 8] = xm_rdata[(r*P + p)*8 +: 8];
+            opa[(r*CP + c*P + p)*8 + 6]  = t_amask_q[r] & xm_rdata[(r*P + p)*8 + 6];
           end
         end
       end
     end
     for (int unsigned cp = 0; cp < CP; cp++) begin
-      if (!t_bmask_q[cp]) begin
-        opb[cp*8 +: 8] = 8'h00;
-      end else if (t_op_q == OpPm) begin
+      if (t_op_q == OpPm) begin
         opb[cp*8 +: 8] = qrow[cp*8 +: 8];
       end else begin
         opb[cp*8 +: 8] = wb_rdata[cp*8 +: 8];
       end
+      opb[cp*8 + 6] = t_bmask_q[cp] & opb[cp*8 + 6];
     end
   end
 
-  // Dot units and accumulators.
+  // Dot units and accumulators.  Each product arrives as an unsigned term plus
+  // a negative flag (esact_pred_prod: product = t - 2^(PROD_W-1) + neg), so a
+  // dot unit is one unsigned multi-operand addition of the accumulator, the P
+  // terms, the P flags and the constant -P * 2^(PROD_W-1), modulo 2^ACC_W
+  // (the same value as the signed sum: every partial result fits ACC_W bits).
+  localparam logic [ACC_W-1:0] DOT_OFS = ACC_W'(0) - (ACC_W'(P) << (PROD_W - 1));
   logic [R*C*ACC_W-1:0] acc_q, acc_next;
   for (genvar r = 0; r < R; r++) begin : g_row
     for (genvar c = 0; c < C; c++) begin : g_col
-      logic [P*PROD_W-1:0] prod;
-      logic signed [DOT_W-1:0] dot;
+      logic [P*PROD_W-1:0] term;
+      logic [P-1:0]        neg;
+      logic [ACC_W-1:0]    sum;
       for (genvar p = 0; p < P; p++) begin : g_lane
         esact_pred_prod #(.PROD_W(PROD_W)) u_prod (
-          .a_i (opa[(r*CP + c*P + p)*8 +: 8]),
-          .b_i (opb[(c*P + p)*8 +: 8]),
-          .p_o (prod[p*PROD_W +: PROD_W])
+          .a_i   (opa[(r*CP + c*P + p)*8 +: 8]),
+          .b_i   (opb[(c*P + p)*8 +: 8]),
+          .t_o   (term[p*PROD_W +: PROD_W]),
+          .neg_o (neg[p])
         );
       end
       always_comb begin
-        dot = '0;
+        sum = (t_first_q ? ACC_W'(0) : acc_q[(r*C + c)*ACC_W +: ACC_W]) + DOT_OFS;
         for (int unsigned p = 0; p < P; p++) begin
-          dot = dot + DOT_W'($signed(prod[p*PROD_W +: PROD_W]));
+          sum = sum + ACC_W'(term[p*PROD_W +: PROD_W]) + ACC_W'(neg[p]);
         end
       end
-      assign acc_next[(r*C + c)*ACC_W +: ACC_W] =
-          (t_first_q ? ACC_W'(0) : acc_q[(r*C + c)*ACC_W +: ACC_W]) + ACC_W'(dot);
-      assign kh_wdata[(r*C + c)*KH_W +: KH_W] = acc_next[(r*C + c)*ACC_W +: KH_W];
+      assign acc_next[(r*C + c)*ACC_W +: ACC_W] = sum;
+      assign kh_wdata[(r*C + c)*KH_W +: KH_W] = sum[KH_W-1:0];
     end
   end
 

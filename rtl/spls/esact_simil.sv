@@ -6,9 +6,14 @@
 // of N_MAX bits, not flip-flops; the extra slot takes the incoming row's masks
 // as they arrive (so a row never overwrites a leader that its own window still
 // needs) and is committed only when the row turns out to be a leader.  A beat
-// of head h reads word h of every slot as it is accepted; one cycle later
-// every slot's overlap grows by popcount(mask AND slot mask of that head), so
-// beats are taken one per cycle.  After the last head, among the slots whose row lies in the window
+// of head h reads word h of every slot as it is accepted (the memories hold
+// their read data); in the W_MAX + 1 cycles after it, one popcount unit adds
+// popcount(mask AND slot mask of that head) to the overlap of slot 0, 1, ...,
+// W_MAX in turn, and the next beat is taken in the last of these cycles (one
+// beat per W_MAX + 1 cycles: a head's mask comes from the top-k unit at most
+// once per STEPS + 2 cycles, more than W_MAX + 1, so this costs the front end
+// only the W_MAX extra cycles of the last decision).  After the last head,
+// among the slots whose row lies in the window
 // [i - W, i - 1], the largest overlap wins, ties to the nearest (largest) row;
 // ov >= T makes row i a follower of that row, else a leader.  W = 0 leaves no
 // candidate (every row a leader).  One decision per row on the output stream.
@@ -62,23 +67,26 @@ module esact_simil #(
   logic                         rows_full_q;
   logic                         err_q;
 
-  // Second stage: the accepted beat, compared with the slot words read for it.
-  logic             p_valid_q, p_first_q, p_last_q;
-  logic [N_MAX-1:0] p_mask_q;
+  // Second stage: the accepted beat, compared with the slot words read for it,
+  // slot p_slot_q in this cycle.
+  logic              p_valid_q, p_first_q, p_last_q;
+  logic [SLOT_W-1:0] p_slot_q;
+  logic [N_MAX-1:0]  p_mask_q;
+  logic              p_end;       // the beat's last slot is counted in this cycle
+  assign p_end = p_valid_q && (p_slot_q == SLOT_W'(SLOTS - 1));
 
   logic in_fire, out_fire;
-  assign in_ready_o  = !decide_q && !(p_valid_q && p_last_q);
+  assign in_ready_o  = !decide_q && (!p_valid_q || (p_end && !p_last_q));
   assign in_fire     = in_valid_i && in_ready_o;
   assign out_valid_o = decide_q;
   assign out_fire    = out_valid_o && out_ready_i;
   assign err_o       = err_q;
 
   // Window memories (one per slot; word h = the slot row's mask of head h) and
-  // the overlap of the accepted head mask with every slot.
+  // the overlap of the accepted head mask with slot p_slot_q.
   localparam int unsigned HA_W = (H_MAX > 1) ? $clog2(H_MAX) : 1;
-  logic [SLOTS*PC_W-1:0] pc;
-  for (genvar s = 0; s < SLOTS; s++) begin : g_slot_pc
-    logic [N_MAX-1:0] slot_mask;
+  logic [SLOTS*N_MAX-1:0] slot_mask;
+  for (genvar s = 0; s < SLOTS; s++) begin : g_slot
     esact_spls_mem #(.WIDTH(N_MAX), .DEPTH(H_MAX)) u_win (
       .clk_i,
       .we_i    (in_fire && (spare_q == SLOT_W'(s))),
@@ -87,16 +95,26 @@ module esact_simil #(
       .wbe_i   ('1),
       .re_i    (in_fire),
       .raddr_i (HA_W'(head_q)),
-      .rdata_o (slot_mask)
-    );
-    esact_spls_popcnt #(
-      .IN_W  (N_MAX),
-      .OUT_W (PC_W)
-    ) u_pc (
-      .x_i     (slot_mask & p_mask_q),
-      .count_o (pc[s*PC_W +: PC_W])
+      .rdata_o (slot_mask[s*N_MAX +: N_MAX])
     );
   end
+  logic [N_MAX-1:0] cur_mask;
+  logic [PC_W-1:0]  pc;
+  always_comb begin
+    cur_mask = '0;
+    for (int unsigned s = 0; s < SLOTS; s++) begin
+      if (p_slot_q == SLOT_W'(s)) begin
+        cur_mask = slot_mask[s*N_MAX +: N_MAX];
+      end
+    end
+  end
+  esact_spls_popcnt #(
+    .IN_W  (N_MAX),
+    .OUT_W (PC_W)
+  ) u_pc (
+    .x_i     (cur_mask & p_mask_q),
+    .count_o (pc)
+  );
 
   // Decision: best candidate in the window, ties to the nearest (largest) row.
   logic              found;
@@ -139,6 +157,7 @@ module esact_simil #(
       rows_full_q <= 1'b0;
       err_q       <= 1'b0;
       p_valid_q   <= 1'b0;
+      p_slot_q    <= '0;
     end else if (start_i) begin
       p_valid_q   <= 1'b0;
       tag_ok_q    <= '0;
@@ -165,16 +184,23 @@ module esact_simil #(
         row_q <= row_q + 1'b1;
       end
     end else begin
-      p_valid_q <= in_fire;
       if (p_valid_q) begin
         for (int unsigned s = 0; s < SLOTS; s++) begin
-          ov_q[s*OV_W +: OV_W] <= (p_first_q ? '0 : ov_q[s*OV_W +: OV_W]) + OV_W'(pc[s*PC_W +: PC_W]);
+          if (p_slot_q == SLOT_W'(s)) begin
+            ov_q[s*OV_W +: OV_W] <= (p_first_q ? '0 : ov_q[s*OV_W +: OV_W]) + OV_W'(pc);
+          end
         end
-        if (p_last_q) begin
-          decide_q <= 1'b1;
+        p_slot_q <= p_slot_q + 1'b1;
+        if (p_end) begin
+          p_valid_q <= 1'b0;
+          if (p_last_q) begin
+            decide_q <= 1'b1;
+          end
         end
       end
       if (in_fire) begin
+        p_valid_q <= 1'b1;
+        p_slot_q  <= '0;
         if (rows_full_q || (head_q == HD_W'(H_MAX - 1) && !in_last_i)) begin
           err_q <= 1'b1;
         end

@@ -18,7 +18,7 @@ int clog2(int v) {
 SplsShape spls_pkg_shape() {
   namespace p = esact::params;
   return {static_cast<int>(p::SPLS_ROWS), static_cast<int>(p::SPLS_COLS), static_cast<int>(p::SPLS_CH),
-          static_cast<int>(p::N_MAX), static_cast<int>(p::DH_MAX)};
+          static_cast<int>(p::N_MAX), static_cast<int>(p::DH_MAX), static_cast<int>(p::W_MAX)};
 }
 
 uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
@@ -54,6 +54,9 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
   const int64_t first = ready + sqh + 1;
   const int64_t pairs = int64_t{n} * heads;
   const int64_t last_beat = first + (pairs - 1) * ((tb - 1) * sqh + steps + 2) + (tb - 1) * sqh;
-  // The last mask leaves STEPS + 2 cycles later, its decision 2 more, done_o 1 more.
-  return static_cast<uint64_t>(last_beat + steps + 5);
+  // The last mask leaves STEPS + 2 cycles later; the similarity unit counts its
+  // overlap with the W_MAX + 1 window slots one per cycle, so the decision
+  // follows W_MAX + 2 cycles after the mask, done_o 1 more.  (Earlier masks
+  // never wait for it: they come STEPS + 2 > W_MAX + 2 cycles apart.)
+  return static_cast<uint64_t>(last_beat + steps + 5 + s.w_max);
 }

@@ -8,6 +8,7 @@
 struct SplsShape {
   int rows, cols, ch;   ///< the array: ROWS x COLS dot units of CH products
   int n_max, dh_max;    ///< build maxima (they set the top-k key width)
+  int w_max;            ///< similarity window maximum (W_MAX + 1 slots counted in turn)
 };
 
 /// The esact_pkg shape (what esact-spls-bench simulates).

@@ -239,7 +239,7 @@ TEST_CASE("rtl spls: cycles without stalls equal the cycle model (docs/spls-rtl.
   Vspls m;
   spls_tb::reset(m);
   const Stalls none{{1.0}, {1.0}, {1.0}, {1.0}};
-  const SplsShape shape{kRows, kCols, kCh, kNMax, kDhMax};
+  const SplsShape shape{kRows, kCols, kCh, kNMax, kDhMax, kWMax};
   for (const Cfg& c : {Cfg{16, 4, 8, 4, 2, 6, 0.6, 0, "bench"}, Cfg{16, 2, 16, 4, 2, 6, 0.6, 0, "bench"},
                        Cfg{8, 4, 8, 4, 2, 6, 0.6, 0, "bench"}, Cfg{16, 1, 4, 4, 2, 6, 0.6, 0, "bench"},
                        Cfg{5, 3, 7, 2, 2, 3, 0.6, 0, "bench"}, Cfg{1, 1, 1, 1, 0, 0, 0.0, 0, "bench"}}) {
