@@ -29,7 +29,7 @@ module esact_axi_wr #(
   parameter int unsigned DW  = 128,
   parameter int unsigned IDW = 4,
   parameter int unsigned LW  = esact_types_pkg::REQ_LEN_W,
-  parameter int unsigned QD  = 4               // requests queued (esact_wr_arb remembers as many)
+  parameter int unsigned QD  = esact_pkg::WR_QD // requests queued (esact_wr_arb remembers as many)
 ) (
   input  logic           clk_i,
   input  logic           rst_ni,

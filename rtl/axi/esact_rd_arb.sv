@@ -31,7 +31,7 @@ module esact_rd_arb #(
   parameter int unsigned DW = esact_pkg::AXI_DW,
   parameter int unsigned LW = esact_types_pkg::REQ_LEN_W,
   parameter int unsigned QD = 16,  // requests in flight: >= the engine's queue depth, a power of two
-  parameter int unsigned CAP = 128, // a port adds a request only below this many beats in flight
+  parameter int unsigned CAP = esact_pkg::RD_CAP, // a port adds a request only below this many beats in flight
   parameter int unsigned PRIO = N    // the priority port (exempt from CAP); >= N: none
 ) (
   input  logic                 clk_i,
@@ -171,6 +171,13 @@ module esact_rd_arb #(
   a_prio_first: assert property (@(posedge clk_i) disable iff (!rst_ni)
                                  (eng_req_valid_o && prio_req && !held_q) |-> (32'(sel) == PRIO))
     else $error("esact_rd_arb: a port granted before the priority port");
+  // An offered request is never changed or withdrawn until the engine takes
+  // it (an abort may drop it).
+  a_held_offer: assert property (@(posedge clk_i) disable iff (!rst_ni || abort_i)
+                                 (eng_req_valid_o && !eng_req_ready_i) |=>
+                                 (eng_req_valid_o && $stable(sel) && $stable(eng_req_addr_o) &&
+                                  $stable(eng_req_len_o)))
+    else $error("esact_rd_arb: an offered read request changed or was withdrawn");
   a_cap: assert property (@(posedge clk_i) disable iff (!rst_ni)
                           (eng_req_valid_o && !held_q && 32'(sel) != PRIO) |->
                           (inflight_q[32'(sel)*CW +: CW] < CW'(CAP)))

@@ -53,6 +53,8 @@ package esact_pkg;
   localparam int unsigned AXI_DW = 128;     // AXI4 master data width (bits)
   localparam int unsigned AXI_AW = 32;      // AXI4 master address width
   localparam int unsigned AXI_IDW = 4;      // AXI4 master ID width
+  localparam int unsigned RD_CAP = 128;     // read arbiter: data beats in flight a non-priority port may have
+  localparam int unsigned WR_QD = 4;        // write requests the write engine queues (the write arbiter remembers as many)
   localparam int unsigned CSR_AW = 12;      // AXI4-Lite CSR address width
   localparam int unsigned CSR_DW = 32;      // AXI4-Lite CSR data width
 

@@ -12,7 +12,8 @@
 //
 // The arbiters let several units stream at once (reads: the GEMM's requests
 // first, the others' by beats in flight, read data returned in request order
-// to the requesting port; writes: requests round robin).  Under
+// to the requesting port; writes: the GEMM's requests first, then round
+// robin).  Under
 // `ifndef SYNTHESIS every valid/ready stream (the ports, the engines' inputs,
 // AR/AW/W) has an esact_stream_chk, and the parameter constraints are checked.
 //
@@ -286,7 +287,7 @@ module esact_top #(
     .eng_req_len_o(rd_req_len), .eng_data_valid_i(rd_data_valid), .eng_data_ready_o(rd_data_ready),
     .eng_data_i(eng_rd_data), .eng_data_last_i(eng_rd_data_last));
 
-  esact_wr_arb #(.N(NU), .AW(AW), .DW(DW), .LW(LW)) u_wr_arb (
+  esact_wr_arb #(.N(NU), .AW(AW), .DW(DW), .LW(LW), .PRIO(PG)) u_wr_arb (
     .clk_i, .rst_ni, .abort_i(abort),
     .req_valid_i(p_wr_req_valid), .req_ready_o(p_wr_req_ready), .req_addr_i(p_wr_req_addr),
     .req_len_i(p_wr_req_len), .data_valid_i(p_wr_data_valid), .data_ready_o(p_wr_data_ready),

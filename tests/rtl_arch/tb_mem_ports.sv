@@ -5,7 +5,7 @@
 module tb_mem_ports #(
   parameter int unsigned NP = 3,
   parameter int unsigned QD = 16,
-  parameter int unsigned PRIO = 2   // the read arbiter's priority port (as the GEMM's in esact_top)
+  parameter int unsigned PRIO = 2   // the arbiters' priority port (as the GEMM's in esact_top)
 ) (
   input  logic               clk_i,
   input  logic               rst_ni,
@@ -89,7 +89,7 @@ module tb_mem_ports #(
     .m_axi_arready, .m_axi_rid, .m_axi_rdata, .m_axi_rresp, .m_axi_rlast, .m_axi_rvalid,
     .m_axi_rready);
 
-  esact_wr_arb #(.N(NP), .AW(32), .DW(128), .LW(LW)) u_wr_arb (
+  esact_wr_arb #(.N(NP), .AW(32), .DW(128), .LW(LW), .PRIO(PRIO)) u_wr_arb (
     .clk_i, .rst_ni, .abort_i,
     .req_valid_i(wr_req_valid_i), .req_ready_o(wr_req_ready_o), .req_addr_i(wr_req_addr_i),
     .req_len_i(wr_req_len_i), .data_valid_i(wr_data_valid_i), .data_ready_o(wr_data_ready_o),

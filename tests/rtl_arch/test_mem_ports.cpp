@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "Vtb_mem_ports.h"
+#include "esact/params.hpp"
 #include "esact/sim/axi_mem.hpp"
 
 using esact::sim::AxiMasterPorts;
@@ -58,6 +59,8 @@ struct Port {
   unsigned reads_left = 0, writes_left = 0, beats_in = 0;
   uint32_t read_len = 0;        // 0: random read lengths, else every read this long
   bool always_ready = false;    // take read data in every cycle (else 70% of cycles)
+  uint32_t write_len = 0;       // 0: random writes with gaps, else every write this long,
+                                // a request offered and every data beat valid in every cycle
 };
 
 struct Bench {
@@ -68,6 +71,7 @@ struct Bench {
   std::vector<uint8_t> shadow;    // expected contents of the write regions
   Port ports[kPorts];
   std::vector<unsigned> beat_port;  // port of every delivered read beat, in order
+  std::vector<unsigned> wbeat_port; // port of every write data beat taken, in order
 
   explicit Bench(const AxiMemConfig& cfg, uint32_t seed) : mem(cfg), rng(seed) {
     std::vector<uint8_t> init(kReadSize);
@@ -108,8 +112,8 @@ struct Bench {
       set_field(words(m.rd_req_len_i), 24 * p, 24, P.rd_next.len);
       set_bit(words(m.rd_data_ready_i), p, P.always_ready || rnd(0, 9) < 7);
 
-      if (!P.wr_offer && P.writes_left && rnd(0, 3) != 0) {
-        P.wr_next.len = rnd(1, 200);
+      if (!P.wr_offer && P.writes_left && (P.write_len || rnd(0, 3) != 0)) {
+        P.wr_next.len = P.write_len ? P.write_len : rnd(1, 200);
         P.wr_next.addr = kWriteBase + p * kWriteSize + rnd(0, kWriteSize - P.wr_next.len);
         P.wr_next.done = 0;
         P.wr_offer = true;
@@ -120,7 +124,7 @@ struct Bench {
       // Write data: the next beat of the oldest accepted request, random gaps
       // between beats (an offered beat is held until taken).
       const bool have = !P.wr_data.empty();
-      if (have && !P.wd_offer) P.wd_offer = rnd(0, 9) < 8;
+      if (have && !P.wd_offer) P.wd_offer = P.write_len || rnd(0, 9) < 8;
       set_bit(words(m.wr_data_valid_i), p, have && P.wd_offer);
       if (have) {
         const Req& r = P.wr_data.front();
@@ -174,6 +178,7 @@ struct Bench {
       if (get_bit(words(m.wr_data_valid_i), p) && get_bit(words(m.wr_data_ready_o), p)) {
         Req& r = P.wr_data.front();
         P.wd_offer = false;
+        wbeat_port.push_back(p);
         if (++r.done * kBeat >= r.len) P.wr_data.pop_front();
       }
     }
@@ -310,12 +315,42 @@ TEST_CASE("memory ports: the priority port's reads go first, the others get the 
   b.run(200000);
   REQUIRE(b.beat_port.size() == 40 * 32 + 300);
   // The last of the priority port's 300 beats comes within the first 300 +
-  // (CAP + 32) beats (port 0's beats queued before it and in flight).
+  // (RD_CAP + 32) beats (port 0's beats queued before it and in flight).
   size_t last_prio = 0;
   for (size_t i = 0; i < b.beat_port.size(); ++i)
     if (b.beat_port[i] == 2) last_prio = i;
   MESSAGE(fmt::format("priority port's last beat: {} of {}", last_prio + 1, b.beat_port.size()));
-  CHECK(last_prio < 300 + 128 + 32);
+  CHECK(last_prio < 300 + esact::params::RD_CAP + 32);
+}
+
+TEST_CASE("memory ports: the priority port's writes go first, the others' when it pauses") {
+  // Port 2 (the write arbiter's priority port, as the GEMM's epilogue) writes
+  // 4-beat rows (int32 score rows), port 0 8-beat rows (probability rows),
+  // both always requesting with their data always valid.  The priority port's
+  // requests are taken whenever it offers one, so only port 0's requests
+  // taken before its first one (at most the engine's WR_QD queued and one
+  // offer held) come before its last beat; then port 0 writes alone.  Round
+  // robin would interleave them (4 of every 12 beats for port 2: its last
+  // beat near the end).
+  constexpr unsigned kRows = 150, kPrioBeats = 4, kOtherBeats = 8;
+  AxiMemConfig cfg;
+  cfg.size = 1u << 20;
+  cfg.read_latency = 16;
+  Bench b(cfg, 17);
+  b.ports[0].writes_left = kRows;
+  b.ports[0].write_len = kOtherBeats * kBeat;
+  b.ports[2].writes_left = kRows;
+  b.ports[2].write_len = kPrioBeats * kBeat;
+  b.run(200000);
+  REQUIRE(b.wbeat_port.size() == kRows * (kPrioBeats + kOtherBeats));
+  std::vector<uint8_t> got(b.shadow.size());
+  b.mem.read(kWriteBase, got);
+  REQUIRE(got == b.shadow);
+  size_t last_prio = 0;
+  for (size_t i = 0; i < b.wbeat_port.size(); ++i)
+    if (b.wbeat_port[i] == 2) last_prio = i;
+  MESSAGE(fmt::format("priority port's last write beat: {} of {}", last_prio + 1, b.wbeat_port.size()));
+  CHECK(last_prio < kRows * kPrioBeats + (esact::params::WR_QD + 1) * kOtherBeats);
 }
 
 TEST_CASE("memory ports: abort in the middle drains, then the ports work again") {
