@@ -61,6 +61,7 @@ struct Port {
   bool always_ready = false;    // take read data in every cycle (else 70% of cycles)
   uint32_t write_len = 0;       // 0: random writes with gaps, else every write this long,
                                 // a request offered and every data beat valid in every cycle
+  unsigned data_every = 0;      // with write_len: a new data beat only every this many cycles
 };
 
 struct Bench {
@@ -72,6 +73,8 @@ struct Bench {
   Port ports[kPorts];
   std::vector<unsigned> beat_port;  // port of every delivered read beat, in order
   std::vector<unsigned> wbeat_port; // port of every write data beat taken, in order
+  bool w_in_burst = false;          // a W burst has started and not ended
+  unsigned w_gaps = 0;              // cycles inside a burst without a W beat offered
 
   explicit Bench(const AxiMemConfig& cfg, uint32_t seed) : mem(cfg), rng(seed) {
     std::vector<uint8_t> init(kReadSize);
@@ -124,7 +127,8 @@ struct Bench {
       // Write data: the next beat of the oldest accepted request, random gaps
       // between beats (an offered beat is held until taken).
       const bool have = !P.wr_data.empty();
-      if (have && !P.wd_offer) P.wd_offer = P.write_len || rnd(0, 9) < 8;
+      if (have && !P.wd_offer)
+        P.wd_offer = P.write_len ? (P.data_every == 0 || cycle % P.data_every == 0) : rnd(0, 9) < 8;
       set_bit(words(m.wr_data_valid_i), p, have && P.wd_offer);
       if (have) {
         const Req& r = P.wr_data.front();
@@ -139,6 +143,8 @@ struct Bench {
 
   // Sample the handshakes of this cycle (after eval, before the edge).
   void sample() {
+    if (w_in_burst && !m.m_axi_wvalid) ++w_gaps;
+    if (m.m_axi_wvalid && m.m_axi_wready) w_in_burst = !m.m_axi_wlast;
     for (unsigned p = 0; p < kPorts; ++p) {
       Port& P = ports[p];
       if (P.rd_offer && get_bit(words(m.rd_req_ready_o), p)) {
@@ -351,6 +357,32 @@ TEST_CASE("memory ports: the priority port's writes go first, the others' when i
     if (b.wbeat_port[i] == 2) last_prio = i;
   MESSAGE(fmt::format("priority port's last write beat: {} of {}", last_prio + 1, b.wbeat_port.size()));
   CHECK(last_prio < kRows * kPrioBeats + (esact::params::WR_QD + 1) * kOtherBeats);
+}
+
+TEST_CASE("memory ports: a port that makes its write data slowly never holds the W channel") {
+  // Port 0 makes one data beat in 4 cycles (as the softmax), port 1 streams
+  // 4-beat rows with every beat ready; neither is the priority port.  The
+  // engine writes the requests' data in request order and an AXI W burst
+  // cannot be interleaved, so without the write stages a burst of port 0
+  // would stream as port 0 computes it (3 idle cycles per beat, with port
+  // 1's rows waiting behind it).  With them a chunk reaches the engine with
+  // its data in (its last beat valid at the port): no burst has a gap.
+  AxiMemConfig cfg;
+  cfg.size = 1u << 20;
+  Bench b(cfg, 19);
+  b.ports[0].writes_left = 40;
+  b.ports[0].write_len = 8 * kBeat;
+  b.ports[0].data_every = 4;
+  b.ports[1].writes_left = 100;
+  b.ports[1].write_len = 4 * kBeat;
+  b.run(200000);
+  std::vector<uint8_t> got(b.shadow.size());
+  b.mem.read(kWriteBase, got);
+  REQUIRE(got == b.shadow);
+  REQUIRE(b.wbeat_port.size() == 40 * 8 + 100 * 4);
+  MESSAGE(fmt::format("{} W beats in {} cycles, {} cycles inside a burst without a beat offered", b.wbeat_port.size(),
+                      b.cycle, b.w_gaps));
+  CHECK(b.w_gaps == 0);
 }
 
 TEST_CASE("memory ports: abort in the middle drains, then the ports work again") {
