@@ -21,7 +21,8 @@
 // A bad record (unknown opcode or phase, epilogue 3, a requantization pair
 // out of range, a zero or oversized size, a reserved field set, or a wait
 // count larger than the number of commands issued to that unit so far, which
-// could never be met) stops the list: err_o with the record's index and the
+// could never be met) stops the list (OP_PRED: only with SPLS_EN; its knobs
+// are the front end's to check): err_o with the record's index and the
 // offending word.  done_o rises when every command of the list has been
 // issued, finished and written.
 module esact_dispatch #(
@@ -29,6 +30,7 @@ module esact_dispatch #(
   parameter int unsigned N_MAX = esact_pkg::N_MAX,
   parameter int unsigned D_MAX = esact_pkg::D_MAX,
   parameter int unsigned KC    = esact_pkg::F_MAX,     // GEMM: maximum k
+  parameter int unsigned SPLS_EN = 1,                  // 0: OP_PRED is a bad command (no front end)
   localparam int unsigned RW   = esact_types_pkg::CMD_WORDS * 32,
   localparam int unsigned NU   = esact_types_pkg::CMD_UNITS,
   localparam int unsigned CW   = esact_types_pkg::CMD_WAIT_W
@@ -63,6 +65,12 @@ module esact_dispatch #(
   input  logic          l_busy_i,
   input  logic          l_done_i,
   output esact_types_pkg::ln_cmd_t l_cmd_o,
+  // SPLS prediction
+  output logic          p_valid_o,
+  input  logic          p_busy_i,
+  input  logic          p_done_i,
+  output esact_types_pkg::pred_cmd_t p_cmd_o,
+  output logic [15:0]   p_idx_o,      // index of the last PRED command issued
   // status
   output esact_types_pkg::phase_e phase_o,  // phase of the running work (GEMM first)
   output logic          done_o,
@@ -71,7 +79,7 @@ module esact_dispatch #(
   output logic [7:0]    err_word_o    // offending word of the record
 );
 
-  localparam int unsigned UG = 0, US = 1, UL = 2;    // index of a unit's counters
+  localparam int unsigned UG = 0, US = 1, UL = 2, UP = 3;    // index of a unit's counters
 
   // Field -> enum by name (Yosys 0.23 has no casts to package types).
   function automatic esact_types_pkg::epi_e to_epi(logic [1:0] v);
@@ -115,6 +123,7 @@ module esact_dispatch #(
   assign wait_c[UG] = w[esact_types_pkg::CMD_WAIT0][15:0];
   assign wait_c[US] = w[esact_types_pkg::CMD_WAIT0][31:16];
   assign wait_c[UL] = w[esact_types_pkg::CMD_WAIT1][15:0];
+  assign wait_c[UP] = w[esact_types_pkg::CMD_WAIT1][31:16];
   assign rq.m      = w[esact_types_pkg::CMD_RQ][15:0];
   assign rq.s      = w[esact_types_pkg::CMD_RQ][21:16];
   assign m         = w[esact_types_pkg::CMD_MK][15:0];
@@ -124,6 +133,7 @@ module esact_dispatch #(
   esact_types_pkg::gemm_cmd_t dg;
   esact_types_pkg::sm_cmd_t   ds;
   esact_types_pkg::ln_cmd_t   dl;
+  esact_types_pkg::pred_cmd_t dp;
   always_comb begin
     dg.a = AW'(w[esact_types_pkg::CMD_ADDR0]);     dg.lda = w[esact_types_pkg::CMD_LD0];
     dg.b = AW'(w[esact_types_pkg::CMD_ADDR1]);     dg.ldb = w[esact_types_pkg::CMD_LD1];
@@ -143,6 +153,14 @@ module esact_dispatch #(
     dl.rows = m; dl.d = n;
     dl.gamma = AW'(w[esact_types_pkg::CMD_ADDR2]); dl.beta = AW'(w[esact_types_pkg::CMD_ADDR4]);
     dl.rq = rq;
+    dp.a = AW'(w[esact_types_pkg::CMD_ADDR0]);     dp.lda = w[esact_types_pkg::CMD_LD0];
+    dp.wk = AW'(w[esact_types_pkg::CMD_ADDR1]);    dp.wq = AW'(w[esact_types_pkg::CMD_ADDR2]);
+    dp.ldw = w[esact_types_pkg::CMD_LD1];
+    dp.mask = AW'(w[esact_types_pkg::CMD_ADDR3]);  dp.ldm = w[esact_types_pkg::CMD_LD2];
+    dp.lead = AW'(w[esact_types_pkg::CMD_ADDR4]);
+    dp.n = m; dp.k = k; dp.dh = n;
+    dp.heads = w[esact_types_pkg::CMD_X0][15:0];   dp.window = w[esact_types_pkg::CMD_X0][31:16];
+    dp.thresh = w[esact_types_pkg::CMD_X1];
   end
 
   // ---- Counts per unit ------------------------------------------------------
@@ -155,8 +173,8 @@ module esact_dispatch #(
   logic [15:0]   popped_q, count_q;
   esact_types_pkg::phase_e ph_q [NU];
   esact_types_pkg::phase_e last_ph_q;
-  assign busy    = {l_busy_i, s_busy_i, g_busy_i};
-  assign done_in = {l_done_i, s_done_i, g_done_i};
+  assign busy    = {p_busy_i, l_busy_i, s_busy_i, g_busy_i};
+  assign done_in = {p_done_i, l_done_i, s_done_i, g_done_i};
 
   // ---- Check the head -------------------------------------------------------
   logic       bad;
@@ -169,20 +187,29 @@ module esact_dispatch #(
       4'(esact_types_pkg::OP_GEMM): unit = 2'(UG);
       4'(esact_types_pkg::OP_SM):   unit = 2'(US);
       4'(esact_types_pkg::OP_LN):   unit = 2'(UL);
+      4'(esact_types_pkg::OP_PRED): begin
+        unit = 2'(UP);
+        unit_ok = (SPLS_EN != 0);
+      end
       default:                      unit_ok = 1'b0;
     endcase
+    // PRED: no header flags; its knobs (n, k, heads, dh, W) are checked by the
+    // front end (ERR_KNOB), only the record's format here.
     if (!unit_ok || ph_raw == 4'(esact_types_pkg::PH_DESC) || ph_raw > 4'(esact_types_pkg::PH_LN2) ||
-        hdr[31:14] != '0 || (op_raw == 4'(esact_types_pkg::OP_GEMM) && epi_raw == 2'd3)) begin
+        hdr[31:14] != '0 || (op_raw == 4'(esact_types_pkg::OP_GEMM) && epi_raw == 2'd3) ||
+        (unit == 2'(UP) && hdr[13:8] != '0)) begin
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_HDR);
     end else if (wait_c[UG] > issued_q[UG] || wait_c[US] > issued_q[US]) begin
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_WAIT0);
-    end else if (wait_c[UL] > issued_q[UL] || w[esact_types_pkg::CMD_WAIT1][31:16] != '0) begin
+    end else if (wait_c[UL] > issued_q[UL] || wait_c[UP] > issued_q[UP]) begin
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_WAIT1);
-    end else if (rq.m == '0 || rq.s == '0 || 32'(rq.s) > esact_pkg::RQ_S_MAX ||
-                 w[esact_types_pkg::CMD_RQ][31:22] != '0) begin
+    end else if (unit == 2'(UP) && w[esact_types_pkg::CMD_RQ] != '0) begin
+      bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_RQ);
+    end else if (unit != 2'(UP) && (rq.m == '0 || rq.s == '0 || 32'(rq.s) > esact_pkg::RQ_S_MAX ||
+                 w[esact_types_pkg::CMD_RQ][31:22] != '0)) begin
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_RQ);
     end else if (m == '0 || (unit == 2'(UG) && (k == '0 || 32'(k) > KC)) ||
-                 (unit != 2'(UG) && k != '0) || (unit == 2'(US) && 32'(m) > N_MAX)) begin
+                 (unit != 2'(UG) && unit != 2'(UP) && k != '0) || (unit == 2'(US) && 32'(m) > N_MAX)) begin
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_MK);
     end else if (n == '0 || (unit == 2'(US) && 32'(n) > N_MAX) || (unit == 2'(UL) && 32'(n) > D_MAX) ||
                  w[esact_types_pkg::CMD_N][31:16] != '0) begin
@@ -192,7 +219,7 @@ module esact_dispatch #(
 
   logic waits_met, slot_free, issue;
   assign waits_met = written_q[UG] >= wait_c[UG] && written_q[US] >= wait_c[US] &&
-                     written_q[UL] >= wait_c[UL];
+                     written_q[UL] >= wait_c[UL] && written_q[UP] >= wait_c[UP];
   assign slot_free = !slot_q[unit] && !busy[unit];
   assign issue     = cmd_valid_i && !bad && waits_met && slot_free && !err_o;
   assign cmd_ready_o = issue;
@@ -224,7 +251,7 @@ module esact_dispatch #(
       end
       aw_q <= '0; b_q <= '0; pend_q <= '0;
       slot_q <= '0; popped_q <= '0; count_q <= '0; last_ph_q <= esact_types_pkg::PH_DESC;
-      err_o <= 1'b0; err_idx_o <= '0; err_word_o <= '0;
+      err_o <= 1'b0; err_idx_o <= '0; err_word_o <= '0; p_idx_o <= '0;
     end else if (start_i || abort_i) begin
       for (int unsigned u = 0; u < NU; u++) begin
         issued_q[u] <= '0; done_q[u] <= '0; written_q[u] <= '0;
@@ -253,6 +280,7 @@ module esact_dispatch #(
         ph_q[unit] <= to_phase(ph_raw);
         last_ph_q <= to_phase(ph_raw);
         popped_q <= popped_q + 16'd1;
+        if (unit == 2'(UP)) p_idx_o <= cmd_idx_i;
       end
       if (cmd_valid_i && bad && !err_o) begin
         err_o <= 1'b1; err_idx_o <= cmd_idx_i; err_word_o <= bad_word;
@@ -264,11 +292,13 @@ module esact_dispatch #(
     if (issue && unit == 2'(UG)) g_cmd_o <= dg;
     if (issue && unit == 2'(US)) s_cmd_o <= ds;
     if (issue && unit == 2'(UL)) l_cmd_o <= dl;
+    if (issue && unit == 2'(UP)) p_cmd_o <= dp;
   end
 
   assign g_valid_o = slot_q[UG];
   assign s_valid_o = slot_q[US];
   assign l_valid_o = slot_q[UL];
+  assign p_valid_o = slot_q[UP];
 
   // ---- Status ---------------------------------------------------------------
   logic [NU-1:0] active;
@@ -277,11 +307,12 @@ module esact_dispatch #(
     if (active[UG])      phase_o = ph_q[UG];
     else if (active[US]) phase_o = ph_q[US];
     else if (active[UL]) phase_o = ph_q[UL];
+    else if (active[UP]) phase_o = ph_q[UP];
     else                 phase_o = last_ph_q;
   end
   assign done_o = popped_q == count_q && active == '0 && wr_idle_i && rd_idle_i &&
                   written_q[UG] == issued_q[UG] && written_q[US] == issued_q[US] &&
-                  written_q[UL] == issued_q[UL];
+                  written_q[UL] == issued_q[UL] && written_q[UP] == issued_q[UP];
 
 `ifndef SYNTHESIS
   logic counts_ok;

@@ -9,7 +9,9 @@
 // schedule and the scratch layout are the host's (sim/src/cmdlist.cpp,
 // docs/architecture.md "Command list"): this module knows neither.
 //
-// A bad command (list_err_i) or an AXI error response aborts the units,
+// A bad command (list_err_i), knobs the SPLS front end rejects (knob_err_i:
+// ERR_KNOB, ERR_INFO = command index << 16 | (0x80 | front-end error bits) << 8
+// | layer) or an AXI error response aborts the units,
 // drains the AXI engines and ends the run with ERR_CMD (ERR_INFO: command
 // index, word, layer) or ERR_AXI_READ / ERR_AXI_WRITE.  Every failure ends
 // the run with err_set_o, never a hang.
@@ -24,7 +26,7 @@ module esact_seq #(
   parameter int unsigned DH_MAX   = esact_pkg::DH_MAX,
   parameter int unsigned W_MAX    = esact_pkg::W_MAX,
   parameter int unsigned L_MAX    = esact_pkg::L_MAX,
-  parameter int unsigned SPLS_EN  = 0    // 1 once the SPLS front end is integrated
+  parameter int unsigned SPLS_EN  = 1    // 0: MODE = 1 is ERR_MODE (no SPLS front end built in)
 ) (
   input  logic          clk_i,
   input  logic          rst_ni,
@@ -65,7 +67,11 @@ module esact_seq #(
   input  logic          list_done_i,    // every command issued, finished and written
   input  logic          list_err_i,     // a bad command
   input  logic [15:0]   list_err_idx_i,
-  input  logic [7:0]    list_err_word_i
+  input  logic [7:0]    list_err_word_i,
+  // the SPLS front end rejected a PRED command's knobs (ERR_KNOB)
+  input  logic          knob_err_i,
+  input  logic [5:0]    knob_err_bits_i, // esact_spls err_o bits
+  input  logic [15:0]   knob_err_idx_i   // the PRED command's index
 );
 
 
@@ -240,6 +246,11 @@ module esact_seq #(
         if (list_err_i) begin
           ecode_d = esact_types_pkg::ERR_CMD;
           einfo_d = {list_err_idx_i, list_err_word_i, layer_q};
+          cmd_abort_d = 1'b1;
+          state_d = S_ABORT;
+        end else if (knob_err_i) begin
+          ecode_d = esact_types_pkg::ERR_KNOB;
+          einfo_d = {knob_err_idx_i, 2'b10, knob_err_bits_i, layer_q};
           cmd_abort_d = 1'b1;
           state_d = S_ABORT;
         end else if (list_done_i) begin

@@ -18,13 +18,14 @@ package esact_types_pkg;
   // ---------------------------------------------------------------------------
   // Units that own a memory port (arbiter port index = unit)
   // ---------------------------------------------------------------------------
-  typedef enum logic [1:0] {
-    U_SEQ  = 2'd0,  // control: descriptors (and commands)
-    U_GEMM = 2'd1,  // GEMM engine
-    U_SM   = 2'd2,  // softmax row unit
-    U_LN   = 2'd3   // residual + LayerNorm row unit
+  typedef enum logic [2:0] {
+    U_SEQ  = 3'd0,  // control: descriptors (and commands)
+    U_GEMM = 3'd1,  // GEMM engine
+    U_SM   = 3'd2,  // softmax row unit
+    U_LN   = 3'd3,  // residual + LayerNorm row unit
+    U_PRED = 3'd4   // SPLS prediction (esact_predict around esact_spls)
   } unit_e;
-  localparam int unsigned N_UNITS = 4;     // memory ports of the arbiters
+  localparam int unsigned N_UNITS = 5;     // memory ports of the arbiters
 
   // ---------------------------------------------------------------------------
   // GEMM epilogue
@@ -90,27 +91,30 @@ package esact_types_pkg;
     OP_NONE = 4'd0,  // never valid: a zeroed record is a bad command
     OP_GEMM = 4'd1,  // esact_gemm
     OP_SM   = 4'd2,  // esact_softmax
-    OP_LN   = 4'd3   // esact_layernorm
+    OP_LN   = 4'd3,  // esact_layernorm
+    OP_PRED = 4'd4   // esact_predict: SPLS masks and leader table (issue 13)
   } cmd_op_e;
   localparam int unsigned CMD_WORDS = 16;      // words per command (64 bytes, 4 beats)
   localparam int unsigned CMD_MAX = 4095;      // commands per layer list
-  localparam int unsigned CMD_UNITS = 3;       // units with a wait count (GEMM, softmax, LN)
+  localparam int unsigned CMD_UNITS = 4;       // units with a wait count (GEMM, softmax, LN, PRED)
   localparam int unsigned CMD_WAIT_W = 16;     // bits of a wait count
   // Word indices of a command record.
   localparam int unsigned CMD_HDR = 0;         // header, bits below
   localparam int unsigned CMD_WAIT0 = 1;       // [15:0] GEMM, [31:16] softmax wait count
-  localparam int unsigned CMD_WAIT1 = 2;       // [15:0] LayerNorm wait count, [31:16] reserved 0
+  localparam int unsigned CMD_WAIT1 = 2;       // [15:0] LayerNorm, [31:16] PRED wait count
   localparam int unsigned CMD_RQ = 3;          // [15:0] requantization M, [21:16] S
   localparam int unsigned CMD_MK = 4;          // [15:0] m (rows), [31:16] k (GEMM depth)
   localparam int unsigned CMD_N = 5;           // [15:0] n (GEMM columns, softmax keys, LN width)
-  localparam int unsigned CMD_ADDR0 = 6;       // GEMM A, softmax in, LN in1
-  localparam int unsigned CMD_ADDR1 = 7;       // GEMM B, LN in2
-  localparam int unsigned CMD_ADDR2 = 8;       // GEMM bias, LN gamma
-  localparam int unsigned CMD_ADDR3 = 9;       // output of every unit
-  localparam int unsigned CMD_ADDR4 = 10;      // GEMM GELU table, LN beta
-  localparam int unsigned CMD_LD0 = 11;        // GEMM lda, softmax in row stride, LN row stride
-  localparam int unsigned CMD_LD1 = 12;        // GEMM ldb
-  localparam int unsigned CMD_LD2 = 13;        // GEMM ldo, softmax out row stride
+  localparam int unsigned CMD_ADDR0 = 6;       // GEMM A, softmax in, LN in1, PRED A
+  localparam int unsigned CMD_ADDR1 = 7;       // GEMM B, LN in2, PRED Wk^T
+  localparam int unsigned CMD_ADDR2 = 8;       // GEMM bias, LN gamma, PRED Wq^T
+  localparam int unsigned CMD_ADDR3 = 9;       // output of every unit (PRED: masks)
+  localparam int unsigned CMD_ADDR4 = 10;      // GEMM GELU table, LN beta, PRED leader table
+  localparam int unsigned CMD_LD0 = 11;        // GEMM lda, softmax in row stride, LN row stride, PRED lda
+  localparam int unsigned CMD_LD1 = 12;        // GEMM ldb, PRED ldw (row stride of Wk^T and Wq^T)
+  localparam int unsigned CMD_LD2 = 13;        // GEMM ldo, softmax out row stride, PRED mask row stride
+  localparam int unsigned CMD_X0 = 14;         // PRED: [15:0] heads, [31:16] window W
+  localparam int unsigned CMD_X1 = 15;         // PRED: threshold T
   // Header bits (word CMD_HDR).
   localparam int unsigned CMD_H_OP = 0;        // [3:0] cmd_op_e
   localparam int unsigned CMD_H_PH = 4;        // [7:4] phase_e (counted in that phase)
@@ -171,5 +175,25 @@ package esact_types_pkg;
     logic [CMD_AW-1:0] beta;     // int32 [d]
     rq_t           rq;
   } ln_cmd_t;
+
+  // SPLS prediction (esact_predict): the layer's attention input A and the
+  // output-major Wk^T / Wq^T in; per (row i, head h) the top-k mask and per
+  // row the leader entry out (docs/spls-rtl.md, "PREDICT in esact_top").
+  typedef struct packed {
+    logic [CMD_AW-1:0] a;        // A int8 [n][heads*dh], row r at a + r * lda
+    logic [31:0]   lda;
+    logic [CMD_AW-1:0] wk;       // Wk^T int8: output column c's inputs at wk + c * ldw
+    logic [CMD_AW-1:0] wq;       // Wq^T int8, same layout
+    logic [31:0]   ldw;
+    logic [CMD_AW-1:0] mask;     // mask (i, h) at mask + (i * heads + h) * ldm: ceil(n/8) bytes, bit j = key j
+    logic [31:0]   ldm;
+    logic [CMD_AW-1:0] lead;     // leader table: uint32 [n], entry i at lead + 4 i
+    logic [15:0]   n;            // tokens
+    logic [15:0]   k;            // top-k
+    logic [15:0]   dh;           // head width
+    logic [15:0]   heads;
+    logic [15:0]   window;       // W
+    logic [31:0]   thresh;       // T
+  } pred_cmd_t;
 
 endpackage

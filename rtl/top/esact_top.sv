@@ -6,6 +6,7 @@
 //              esact_cmd_fetch (command records) --> esact_dispatch --+--> esact_gemm
 //                                                   (decode, checks,  +--> esact_softmax
 //                                                    wait counts)     +--> esact_layernorm
+//                                                                     +--> esact_predict (SPLS_EN)
 //   control (sequencer / fetcher) + units (one memory port each, index unit_e)
 //                   --> esact_rd_arb --> esact_axi_rd --+--> m_axi
 //                   --> esact_wr_arb --> esact_axi_wr --+
@@ -30,7 +31,8 @@ module esact_top #(
   parameter int unsigned D_MAX   = esact_pkg::D_MAX,
   parameter int unsigned GEMM_KC = esact_pkg::F_MAX, // GEMM: maximum k (B buffer: 2 banks x MAC_COLS lanes x GEMM_KC bytes)
   parameter int unsigned GEMM_AB = 8192,            // GEMM: A buffer bytes per lane (MAC_ROWS lanes; rows resident per block)
-  parameter int unsigned RD_QD   = 16               // read requests queued in esact_axi_rd
+  parameter int unsigned RD_QD   = 16,              // read requests queued in esact_axi_rd
+  parameter int unsigned SPLS_EN = 1                // 1: SPLS front end built in (OP_PRED, MODE = 1)
 ) (
   input  logic                  clk_i,
   input  logic                  rst_ni,
@@ -93,6 +95,7 @@ module esact_top #(
   localparam int unsigned PG = 32'(esact_types_pkg::U_GEMM);
   localparam int unsigned PS = 32'(esact_types_pkg::U_SM);
   localparam int unsigned PL = 32'(esact_types_pkg::U_LN);
+  localparam int unsigned PP = 32'(esact_types_pkg::U_PRED);
 
   // CSR <-> sequencer.
   logic        start, busy, done_set, err_set;
@@ -170,7 +173,11 @@ module esact_top #(
   logic [AW-1:0] q_rd_req_addr, f_rd_req_addr;
   logic [LW-1:0] q_rd_req_len, f_rd_req_len;
 
-  esact_seq #(.AW(AW), .DW(DW), .LW(LW), .N_MAX(N_MAX), .D_MAX(D_MAX)) u_seq (
+  logic          p_err;
+  logic [5:0]    p_err_bits;
+  logic [15:0]   p_idx;
+
+  esact_seq #(.AW(AW), .DW(DW), .LW(LW), .N_MAX(N_MAX), .D_MAX(D_MAX), .SPLS_EN(SPLS_EN)) u_seq (
     .clk_i, .rst_ni,
     .start_i(start), .desc_base_i(desc_base), .n_layers_i(n_layers), .n_tokens_i(n_tokens),
     .mode_i(mode), .scratch_base_i(scratch_base), .scratch_size_i(scratch_size),
@@ -183,7 +190,8 @@ module esact_top #(
     .rd_idle_i(rd_idle), .rd_err_i(rd_err), .wr_idle_i(wr_idle), .wr_err_i(wr_err),
     .list_start_o(list_start), .list_run_o(list_run), .list_addr_o(list_addr),
     .list_count_o(list_count), .list_phase_i(list_phase), .list_done_i(list_done),
-    .list_err_i(list_err), .list_err_idx_i(list_err_idx), .list_err_word_i(list_err_word));
+    .list_err_i(list_err), .list_err_idx_i(list_err_idx), .list_err_word_i(list_err_word),
+    .knob_err_i(p_err), .knob_err_bits_i(p_err_bits), .knob_err_idx_i(p_idx));
 
   localparam int unsigned RW = esact_types_pkg::CMD_WORDS * 32;
   logic          rec_valid, rec_ready;
@@ -207,8 +215,10 @@ module esact_top #(
   esact_types_pkg::gemm_cmd_t g_cmd;
   esact_types_pkg::sm_cmd_t   s_cmd;
   esact_types_pkg::ln_cmd_t   l_cmd;
+  logic          p_valid, p_busy, p_done;
+  esact_types_pkg::pred_cmd_t p_cmd;
 
-  esact_dispatch #(.AW(AW), .N_MAX(N_MAX), .D_MAX(D_MAX), .KC(GEMM_KC)) u_dispatch (
+  esact_dispatch #(.AW(AW), .N_MAX(N_MAX), .D_MAX(D_MAX), .KC(GEMM_KC), .SPLS_EN(SPLS_EN)) u_dispatch (
     .clk_i, .rst_ni, .start_i(list_start), .abort_i(abort), .count_i(list_count),
     .cmd_valid_i(rec_valid), .cmd_ready_o(rec_ready), .cmd_i(rec), .cmd_idx_i(rec_idx),
     .aw_hs_i(m_axi_awvalid && m_axi_awready), .b_hs_i(m_axi_bvalid && m_axi_bready),
@@ -216,14 +226,16 @@ module esact_top #(
     .g_valid_o(g_valid), .g_busy_i(g_busy), .g_done_i(g_done), .g_cmd_o(g_cmd),
     .s_valid_o(s_valid), .s_busy_i(s_busy), .s_done_i(s_done), .s_cmd_o(s_cmd),
     .l_valid_o(l_valid), .l_busy_i(l_busy), .l_done_i(l_done), .l_cmd_o(l_cmd),
+    .p_valid_o(p_valid), .p_busy_i(p_busy), .p_done_i(p_done), .p_cmd_o(p_cmd), .p_idx_o(p_idx),
     .phase_o(list_phase), .done_o(list_done), .err_o(list_err), .err_idx_o(list_err_idx),
     .err_word_o(list_err_word));
 
   // A unit starts on the handshake of its command stream (ready = idle).
-  logic g_start, s_start, l_start;
+  logic g_start, s_start, l_start, p_start;
   assign g_start = g_valid && !g_busy;
   assign s_start = s_valid && !s_busy;
   assign l_start = l_valid && !l_busy;
+  assign p_start = p_valid && !p_busy;
 
   // Units.
 
@@ -269,6 +281,38 @@ module esact_top #(
     .wr_req_addr_o(p_wr_req_addr[PL*AW +: AW]), .wr_req_len_o(p_wr_req_len[PL*LW +: LW]),
     .wr_data_valid_o(p_wr_data_valid[PL]), .wr_data_ready_i(p_wr_data_ready[PL]),
     .wr_data_o(p_wr_data[PL*DW +: DW]));
+
+  // SPLS prediction (OP_PRED): the front end on its own read and write port.
+  if (SPLS_EN != 0) begin : gen_pred
+    esact_predict #(.AW(AW), .DW(DW), .LW(LW), .N_MAX(N_MAX), .D_MAX(D_MAX)) u_predict (
+      .clk_i, .rst_ni, .start_i(p_start), .abort_i(abort), .cmd_i(p_cmd), .busy_o(p_busy),
+      .done_o(p_done), .err_o(p_err), .err_bits_o(p_err_bits),
+      .rd_req_valid_o(p_rd_req_valid[PP]), .rd_req_ready_i(p_rd_req_ready[PP]),
+      .rd_req_addr_o(p_rd_req_addr[PP*AW +: AW]), .rd_req_len_o(p_rd_req_len[PP*LW +: LW]),
+      .rd_data_valid_i(p_rd_data_valid[PP]), .rd_data_ready_o(p_rd_data_ready[PP]),
+      .rd_data_i(rd_data),
+      .wr_req_valid_o(p_wr_req_valid[PP]), .wr_req_ready_i(p_wr_req_ready[PP]),
+      .wr_req_addr_o(p_wr_req_addr[PP*AW +: AW]), .wr_req_len_o(p_wr_req_len[PP*LW +: LW]),
+      .wr_data_valid_o(p_wr_data_valid[PP]), .wr_data_ready_i(p_wr_data_ready[PP]),
+      .wr_data_o(p_wr_data[PP*DW +: DW]));
+  end else begin : gen_no_pred
+    // The dispatcher rejects OP_PRED (ERR_CMD) and the sequencer MODE = 1 (ERR_MODE).
+    assign p_busy = 1'b0;
+    assign p_done = 1'b0;
+    assign p_err = 1'b0;
+    assign p_err_bits = '0;
+    assign p_rd_req_valid[PP] = 1'b0;
+    assign p_rd_req_addr[PP*AW +: AW] = '0;
+    assign p_rd_req_len[PP*LW +: LW] = '0;
+    assign p_rd_data_ready[PP] = 1'b0;
+    assign p_wr_req_valid[PP] = 1'b0;
+    assign p_wr_req_addr[PP*AW +: AW] = '0;
+    assign p_wr_req_len[PP*LW +: LW] = '0;
+    assign p_wr_data_valid[PP] = 1'b0;
+    assign p_wr_data[PP*DW +: DW] = '0;
+    logic unused_no_pred;
+    assign unused_no_pred = ^{p_start, p_cmd};
+  end
 
   // The control port reads only (descriptors, commands).
   assign p_wr_req_valid[PQ]  = 1'b0;
@@ -370,6 +414,8 @@ module esact_top #(
     .clk_i, .rst_ni, .flush_i(flush), .valid_i(s_valid), .ready_i(!s_busy), .data_i(s_cmd));
   esact_stream_chk #(.W($bits(esact_types_pkg::ln_cmd_t))) u_chk_l_cmd (
     .clk_i, .rst_ni, .flush_i(flush), .valid_i(l_valid), .ready_i(!l_busy), .data_i(l_cmd));
+  esact_stream_chk #(.W($bits(esact_types_pkg::pred_cmd_t))) u_chk_p_cmd (
+    .clk_i, .rst_ni, .flush_i(flush), .valid_i(p_valid), .ready_i(!p_busy), .data_i(p_cmd));
   esact_stream_chk #(.W(RW + 16)) u_chk_rec (
     .clk_i, .rst_ni, .flush_i(flush), .valid_i(rec_valid), .ready_i(rec_ready),
     .data_i({rec, rec_idx}));
@@ -383,6 +429,9 @@ module esact_top #(
   a_ln_cmd_stable: assert property (@(posedge clk_i) disable iff (!rst_ni)
                                     (l_busy && $past(l_busy)) |-> $stable(l_cmd))
     else $error("esact_top: LayerNorm command changed while the LayerNorm runs");
+  a_pred_cmd_stable: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                      (p_busy && $past(p_busy)) |-> $stable(p_cmd))
+    else $error("esact_top: PRED command changed while the front end runs");
   // The control port has one owner at a time.
   a_ctrl_port_owner: assert property (@(posedge clk_i) disable iff (!rst_ni)
                                       !(q_rd_req_valid && list_run) && !(f_rd_req_valid && !list_run))

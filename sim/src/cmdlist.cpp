@@ -28,8 +28,9 @@ uint32_t field(uint64_t v, unsigned bits, const char* name) {
 // the descriptor's arrays and the scratch layout.
 class LayerCompiler {
  public:
-  LayerCompiler(const std::array<uint32_t, P::DESC_WORDS>& desc, int n, uint64_t scratch_base, Schedule sched)
-      : w_(desc), n_(static_cast<uint32_t>(n)), sched_(sched) {
+  LayerCompiler(const std::array<uint32_t, P::DESC_WORDS>& desc, int n, uint64_t scratch_base, Schedule sched,
+                bool spls)
+      : w_(desc), n_(static_cast<uint32_t>(n)), sched_(sched), spls_(spls) {
     d_ = w_[P::DESC_D];
     f_ = w_[P::DESC_F];
     if (n < 1 || d_ == 0 || f_ == 0 || w_[P::DESC_H] == 0 || d_ % w_[P::DESC_H] != 0)
@@ -37,19 +38,23 @@ class LayerCompiler {
     dh_ = d_ / w_[P::DESC_H];
     heads_ = w_[P::DESC_H];
     pre_ = w_[P::DESC_NORM] == 1;
-    l_ = scratch_layout(n, static_cast<int>(d_), static_cast<int>(f_));
+    l_ = scratch_layout(n, static_cast<int>(d_), static_cast<int>(f_), spls ? static_cast<int>(heads_) : 0);
     sb_ = scratch_base;
   }
 
   CommandList run() {
     Token in{};
     bool have_in = false;
+    // Pre-LN: A = LN1(X) in O's slot (dense) or in its own (SPLS: the front
+    // end may still read it while the attention writes O).
+    const uint32_t a_slot = spls_ ? scr(l_.a) : scr(l_.o);
     if (pre_) {
-      in = ln(P::PH_LN1, true, w_[P::DESC_X_ADDR], std::nullopt, scr(l_.o), P::DESC_LN1_G, P::RQ_LN1, {});
+      in = ln(P::PH_LN1, true, w_[P::DESC_X_ADDR], std::nullopt, a_slot, P::DESC_LN1_G, P::RQ_LN1, {});
       have_in = true;
     }
-    const uint32_t attn_in = pre_ ? scr(l_.o) : w_[P::DESC_X_ADDR];
+    const uint32_t attn_in = pre_ ? a_slot : w_[P::DESC_X_ADDR];
     const std::vector<Token> in_deps = have_in ? std::vector<Token>{in} : std::vector<Token>{};
+    if (spls_) predict(attn_in, in_deps);
     gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WQ, P::DESC_BQ, scr(l_.q), d_, P::EPI_RQ, P::RQ_Q, in_deps);
     gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WK, P::DESC_BK, scr(l_.k), d_, P::EPI_RQ, P::RQ_K, in_deps);
     const Token v = gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WV, P::DESC_BV, scr(l_.v), d_, P::EPI_RQ, P::RQ_V,
@@ -118,11 +123,13 @@ class LayerCompiler {
   }
 
   Token attention(Token v);
+  Token predict(uint32_t a, std::vector<Token> deps);
 
   const std::array<uint32_t, P::DESC_WORDS>& w_;
   uint32_t n_, d_ = 0, f_ = 0, dh_ = 0, heads_ = 0;
   bool pre_ = false;
   Schedule sched_;
+  bool spls_ = false;
   ScratchLayout l_;
   uint64_t sb_ = 0;
   CommandList list_;
@@ -204,9 +211,33 @@ Token LayerCompiler::attention(Token v) {
   return av[nb - 1];
 }
 
+// PREDICT: the front end reads A and the output-major Wk^T, Wq^T and writes
+// the masks and the leader table (esact_predict, docs/spls-rtl.md).  k is
+// clamped to N (spec 5.1) and T to H k + 1 (every T > H k means no reuse:
+// an overlap never exceeds H k), so both fit the front end's inputs.
+Token LayerCompiler::predict(uint32_t a, std::vector<Token> deps) {
+  const uint32_t k = std::min(w_[P::DESC_K], n_);
+  Command c;
+  c.op = P::OP_PRED;
+  c.phase = P::PH_PREDICT;
+  c.rq = {0, 0};  // CMD_RQ must be zero for PRED
+  c.m = n_;
+  c.k = k;
+  c.n = dh_;
+  c.addr = {a, w_[P::DESC_WK], w_[P::DESC_WQ], scr(l_.mask), scr(l_.lead)};
+  c.ld = {d_, d_, static_cast<uint32_t>(l_.mask_ld)};
+  const uint64_t t = std::min<uint64_t>(w_[P::DESC_T], uint64_t{heads_} * k + 1);
+  c.x = {heads_ | field(w_[P::DESC_W], 16, "window") << 16, static_cast<uint32_t>(t)};
+  return push(c, deps);
+}
+
 }  // namespace
 
-ScratchLayout scratch_layout(int n, int d, int f) {
+uint32_t leader_entry(int i, int32_t leader) {
+  return leader < 0 ? static_cast<uint32_t>(i) : (0x80000000u | static_cast<uint32_t>(leader));
+}
+
+ScratchLayout scratch_layout(int n, int d, int f, int spls_heads) {
   const uint64_t N = static_cast<uint64_t>(n), D = static_cast<uint64_t>(d), F = static_cast<uint64_t>(f);
   const uint64_t nd = align64(N * D), qb = P::ATT_QB;
   ScratchLayout l;
@@ -223,6 +254,13 @@ ScratchLayout scratch_layout(int n, int d, int f) {
   l.p[1] = l.p[0] + align64(N * qb);
   l.g = l.p[1] + align64(N * qb);
   l.need = l.g + align64(N * F);
+  if (spls_heads > 0) {
+    l.mask_ld = ((N + 7) / 8 + 15) / 16 * 16;
+    l.a = l.need;
+    l.mask = l.a + nd;
+    l.lead = l.mask + align64(N * static_cast<uint64_t>(spls_heads) * l.mask_ld);
+    l.need = l.lead + align64(N * 4);
+  }
   return l;
 }
 
@@ -234,6 +272,7 @@ Token CommandList::push(Command c, const std::vector<Token>& deps) {
     case P::OP_GEMM: u = static_cast<unsigned>(Unit::Gemm); break;
     case P::OP_SM: u = static_cast<unsigned>(Unit::Softmax); break;
     case P::OP_LN: u = static_cast<unsigned>(Unit::Ln); break;
+    case P::OP_PRED: u = static_cast<unsigned>(Unit::Pred); break;
     default: throw std::invalid_argument(fmt::format("command list: opcode {} has no unit", c.op));
   }
   if (cmds_.size() >= P::CMD_MAX)
@@ -259,7 +298,7 @@ std::array<uint32_t, P::CMD_WORDS> encode_command(const Command& c) {
                   uint32_t{c.bias_en} << P::CMD_H_BIAS | uint32_t{c.ln_mode} << P::CMD_H_LNMODE |
                   uint32_t{c.in2_en} << P::CMD_H_IN2;
   r[P::CMD_WAIT0] = field(c.wait[0], P::CMD_WAIT_W, "GEMM wait") | field(c.wait[1], P::CMD_WAIT_W, "softmax wait") << 16;
-  r[P::CMD_WAIT1] = field(c.wait[2], P::CMD_WAIT_W, "LayerNorm wait");
+  r[P::CMD_WAIT1] = field(c.wait[2], P::CMD_WAIT_W, "LayerNorm wait") | field(c.wait[3], P::CMD_WAIT_W, "PRED wait") << 16;
   r[P::CMD_RQ] = field(c.rq.m, 16, "rq M") | field(c.rq.s, 6, "rq S") << 16;
   r[P::CMD_MK] = field(c.m, 16, "m") | field(c.k, 16, "k") << 16;
   r[P::CMD_N] = field(c.n, 16, "n");
@@ -267,12 +306,14 @@ std::array<uint32_t, P::CMD_WORDS> encode_command(const Command& c) {
   for (size_t i = 0; i < 5; ++i) r[aw[i]] = c.addr[i];
   const unsigned lw[3] = {P::CMD_LD0, P::CMD_LD1, P::CMD_LD2};
   for (size_t i = 0; i < 3; ++i) r[lw[i]] = c.ld[i];
+  r[P::CMD_X0] = c.x[0];
+  r[P::CMD_X1] = c.x[1];
   return r;
 }
 
 CommandList compile_layer(const std::array<uint32_t, P::DESC_WORDS>& desc, int n, uint64_t scratch_base,
-                          Schedule schedule) {
-  return LayerCompiler(desc, n, scratch_base, schedule).run();
+                          Schedule schedule, bool spls) {
+  return LayerCompiler(desc, n, scratch_base, schedule, spls).run();
 }
 
 }  // namespace esact::sim

@@ -84,6 +84,18 @@ std::string phase_name(unsigned p) {
   }
 }
 
+namespace {
+// ERR_KNOB from the SPLS front end: ERR_INFO[13:8] are esact_spls's err_o bits.
+std::string front_end_knobs(unsigned bits) {
+  static const char* const names[] = {"n not in 1..N_MAX", "heads not in 1..H_MAX", "dh not in 1..DH_MAX",
+                                      "heads * dh > D_MAX", "k not in 1..n", "W > W_MAX"};
+  std::string s;
+  for (unsigned b = 0; b < 6; ++b)
+    if (bits >> b & 1u) s += (s.empty() ? "" : ", ") + std::string(names[b]);
+  return s;
+}
+}  // namespace
+
 std::string RunResult::problem() const {
   if (!axi_errors.empty()) return axi_errors.front().str();
   if (timed_out)
@@ -97,6 +109,11 @@ std::string RunResult::problem() const {
     switch (err_code) {
       case params::ERR_CMD:
         where = cmd != 0xffffu ? fmt::format(": layer {}, command {}, word {}", layer, cmd, word)
+                               : fmt::format(": layer {}, descriptor word {}", layer, word);
+        break;
+      case params::ERR_KNOB:
+        where = (word & 0x80u) ? fmt::format(": layer {}, PRED command {}, rejected by the SPLS front end: {}", layer,
+                                             cmd, front_end_knobs(word & 0x3fu))
                                : fmt::format(": layer {}, descriptor word {}", layer, word);
         break;
       case params::ERR_N_TOKENS:

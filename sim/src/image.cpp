@@ -30,8 +30,8 @@ std::vector<int8_t> output_major(const std::vector<int8_t>& w, uint64_t in, uint
 
 }  // namespace
 
-uint64_t default_scratch_bytes(const Model& m, int n) {
-  return align_up(scratch_layout(n, m.d_model, m.d_ffn).need, 4096);
+uint64_t default_scratch_bytes(const Model& m, int n, bool spls) {
+  return align_up(scratch_layout(n, m.d_model, m.d_ffn, spls ? m.n_heads : 0).need, 4096);
 }
 
 uint64_t MemoryImage::alloc(const std::string& name, int layer, uint64_t bytes) {
@@ -68,7 +68,7 @@ MemoryImage::MemoryImage(const Model& model, std::span<const int8_t> x, int n, c
   std::vector<Desc> descs;
   for (int l = 0; l < n_layers_; ++l) descs.push_back(pack_layer(model, l));
   compile_lists(descs, n, opt);
-  scratch_size_ = opt.scratch_size ? opt.scratch_size : default_scratch_bytes(model, n);
+  scratch_size_ = opt.scratch_size ? opt.scratch_size : default_scratch_bytes(model, n, opt.spls);
   // The scratch region is not part of the packed bytes (it is poisoned on load).
   const uint64_t off = scratch_base_ - base_;
   regions_.push_back({"scratch", -1, scratch_base_, scratch_size_});
@@ -135,16 +135,17 @@ MemoryImage::Desc MemoryImage::pack_layer(const Model& model, int l) {
 // compiled once the scratch base is known.  Then the descriptors are written.
 void MemoryImage::compile_lists(std::vector<Desc>& descs, int n, const ImageOptions& opt) {
   for (int l = 0; l < n_layers_; ++l) {
-    const size_t count = compile_layer(descs[static_cast<size_t>(l)], n, 0, opt.schedule).commands().size();
+    const size_t count = compile_layer(descs[static_cast<size_t>(l)], n, 0, opt.schedule, opt.spls).commands().size();
     list_addr_.push_back(alloc(fmt::format("layer {} commands", l), l, count * 4 * params::CMD_WORDS));
   }
   scratch_base_ = base_ + align_up(bytes_.size(), 4096);
   for (int l = 0; l < n_layers_; ++l) {
     Desc& w = descs[static_cast<size_t>(l)];
-    lists_.push_back(compile_layer(w, n, scratch_base_, opt.schedule));
+    lists_.push_back(compile_layer(w, n, scratch_base_, opt.schedule, opt.spls));
     const std::vector<uint32_t> words = lists_.back().encode();
     put(list_addr_[static_cast<size_t>(l)], words.data(), words.size() * 4);
-    const ScratchLayout sl = scratch_layout(n, static_cast<int>(w[params::DESC_D]), static_cast<int>(w[params::DESC_F]));
+    const ScratchLayout sl = scratch_layout(n, static_cast<int>(w[params::DESC_D]), static_cast<int>(w[params::DESC_F]),
+                                            opt.spls ? static_cast<int>(w[params::DESC_H]) : 0);
     w[params::DESC_CMD_ADDR] = static_cast<uint32_t>(list_addr_[static_cast<size_t>(l)]);
     w[params::DESC_CMD_COUNT] = static_cast<uint32_t>(lists_.back().commands().size());
     w[params::DESC_SCR_NEED] = static_cast<uint32_t>(sl.need);

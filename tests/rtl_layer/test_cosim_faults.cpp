@@ -50,6 +50,7 @@ TEST_CASE("cosim faults: bad CSR values end the run at once with an error") {
                         {P::CSR_N_LAYERS, 0, P::ERR_N_LAYERS},
                         {P::CSR_N_LAYERS, P::L_MAX + 1, P::ERR_N_LAYERS},
                         {P::CSR_MODE, 2, P::ERR_MODE},
+                        {P::CSR_MODE, 1, P::ERR_MODE},  // vesact_top is built with SPLS_EN = 0
                         {P::CSR_SCRATCH_SIZE, 64, P::ERR_SCRATCH},
                         {P::CSR_DESC_BASE, static_cast<uint32_t>(w.img->desc_base()) + 4, P::ERR_ALIGN}};
   for (const auto& c : cases) {
@@ -144,6 +145,7 @@ TEST_CASE("cosim faults: a bad command ends the run with ERR_CMD naming the laye
   const Case cases[] = {
       {0, P::CMD_HDR, 0u},                                         // opcode OP_NONE (a zeroed record)
       {sm, P::CMD_HDR, (hdr_sm & ~0xfu) | 9u},                     // unknown opcode
+      {sm, P::CMD_HDR, (hdr_sm & ~0xfu) | P::OP_PRED},             // PRED: vesact_top has no front end (SPLS_EN = 0)
       {sm, P::CMD_HDR, (hdr_sm & ~0xf0u)},                         // phase PH_DESC
       {sm, P::CMD_WAIT0, 0x0fffu},                                 // waits for GEMM commands never issued
       {last, P::CMD_WAIT1, 0x0100u},                               // waits for LayerNorm commands never issued

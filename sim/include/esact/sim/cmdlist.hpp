@@ -21,13 +21,25 @@ namespace esact::sim {
 /// int8 probabilities of one block of ATT_QB query rows (attention blocks
 /// alternate between them so that the softmax of one block can run while
 /// the GEMM works on the next), and G [N][F]; each rounded up to 64 bytes.
+/// With SPLS (spls_heads > 0) three regions follow: the pre-LN attention
+/// input A = LN1(X) [N][D] (its own slot: the front end reads it while the
+/// attention writes O), the top-k masks, mask (row i, head h) at
+/// mask + (i * heads + h) * mask_ld (ceil(N/8) bytes, bit j of byte j/8 =
+/// key j, bits >= N zero; mask_ld = ceil(N/8) rounded up to 16), and the
+/// leader table, uint32 [N]: bit 31 follower, [15:0] the row whose results
+/// row i takes (its leader, or i for a leader).
 /// `need` is what the descriptor's DESC_SCR_NEED says (ERR_SCRATCH above
 /// SCRATCH_SIZE).
 struct ScratchLayout {
   uint64_t q = 0, k = 0, v = 0, o = 0, z = 0, h = 0, z2 = 0, g = 0, need = 0;
   std::array<uint64_t, 2> s{}, p{};
+  uint64_t a = 0, mask = 0, lead = 0, mask_ld = 0;  ///< SPLS only (0 in a dense layout)
 };
-ScratchLayout scratch_layout(int n, int d, int f);
+ScratchLayout scratch_layout(int n, int d, int f, int spls_heads = 0);
+
+/// Leader-table entry of row i (scratch layout above) from the golden model's
+/// leader[i] (-1: leader).
+uint32_t leader_entry(int i, int32_t leader);
 
 /// How the compiler orders attention.
 enum class Schedule {
@@ -36,7 +48,7 @@ enum class Schedule {
 };
 
 /// Wait-count index of a unit (CMD_WAIT0 / CMD_WAIT1 fields).
-enum class Unit : unsigned { Gemm = 0, Softmax = 1, Ln = 2 };
+enum class Unit : unsigned { Gemm = 0, Softmax = 1, Ln = 2, Pred = 3 };
 
 /// One command record before encoding (fields as esact_types_pkg's CMD_*).
 struct Command {
@@ -46,6 +58,7 @@ struct Command {
   uint32_t m = 0, k = 0, n = 0;
   std::array<uint32_t, 5> addr{};   ///< CMD_ADDR0..4
   std::array<uint32_t, 3> ld{};     ///< CMD_LD0..2
+  std::array<uint32_t, 2> x{};      ///< CMD_X0..1 (PRED: heads | W << 16, T)
   std::array<uint32_t, params::CMD_UNITS> wait{};
 };
 
@@ -73,8 +86,10 @@ class CommandList {
 std::array<uint32_t, params::CMD_WORDS> encode_command(const Command& c);
 
 /// Compile one layer from its packed descriptor words (addresses of X, Y,
-/// weights, ...) for n tokens and the scratch region at scratch_base.
+/// weights, ...) for n tokens and the scratch region at scratch_base.  With
+/// spls, the list starts with PREDICT (after LN1 for pre-LN): the masks and
+/// the leader table into the SPLS scratch regions, beside the layer's work.
 CommandList compile_layer(const std::array<uint32_t, params::DESC_WORDS>& desc, int n, uint64_t scratch_base,
-                          Schedule schedule);
+                          Schedule schedule, bool spls = false);
 
 }  // namespace esact::sim

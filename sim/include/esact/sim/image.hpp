@@ -31,10 +31,11 @@ struct ImageOptions {
   uint64_t scratch_size = 0;   ///< 0: default_scratch_bytes()
   uint64_t guard = 4096;       ///< unused bytes after the image (inside the memory)
   Schedule schedule = Schedule::Overlap;  ///< how the layer compiler orders attention (cmdlist.hpp)
+  bool spls = false;           ///< compile SPLS layers (PREDICT + the SPLS scratch regions; run with MODE = 1)
 };
 
 /// The scratch size the packer gives a model: scratch_layout().need rounded up to 4 KiB.
-uint64_t default_scratch_bytes(const Model& model, int n);
+uint64_t default_scratch_bytes(const Model& model, int n, bool spls = false);
 
 class MemoryImage {
  public:

@@ -1,0 +1,232 @@
+// SPLS on esact_top (issue 13), stage A: PREDICT on chip.  A layer compiled
+// with ImageOptions::spls starts with an OP_PRED command (after LN1 for
+// pre-LN): esact_predict reads the attention input A and Wk^T / Wq^T through
+// its own memory ports and writes the top-k masks and the leader table into
+// scratch (layout: esact::sim::scratch_layout), beside the dense work of the
+// layer, which is unchanged (the layer output is the dense one until the
+// sparse phases exist).  Every mask bit and leader entry is compared with the
+// golden model's SPLS prediction of the same layer input.
+#include "test_cosim_util.hpp"
+
+#include <cstring>
+
+using esact::Mode;
+using esact::sim::Harness;
+namespace P = esact::params;
+
+namespace {
+constexpr uint64_t kTimeout = 1'000'000;  // every run here takes < 20,000 cycles
+
+esact::sim::ImageOptions spls_opts() {
+  esact::sim::ImageOptions o;
+  o.spls = true;
+  return o;
+}
+
+// The golden SPLS prediction of the last layer, on the input the RTL's (dense)
+// chain gives that layer.
+esact::LayerResult golden_prediction(const cosim::Workload& w) {
+  std::vector<int8_t> x = w.x;
+  const size_t last = w.model.layers.size() - 1;
+  if (last > 0) x = w.golden[last - 1].y;
+  return esact::run_layer(w.model, w.model.layers[last], x, w.n, Mode::Spls);
+}
+
+// Expected bytes of the mask region and of the leader table.
+struct PredictImage {
+  std::vector<uint8_t> masks, lead;
+};
+
+PredictImage expected_prediction(const esact::LayerResult& g, const esact::sim::ScratchLayout& l) {
+  const size_t n = static_cast<size_t>(g.n), heads = static_cast<size_t>(g.heads), row = (n + 7) / 8;
+  PredictImage e;
+  e.masks.assign(n * heads * l.mask_ld, 0);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t h = 0; h < heads; ++h)
+      for (size_t j = 0; j < n; ++j)
+        if (g.masks[(h * n + i) * n + j]) e.masks[(i * heads + h) * l.mask_ld + j / 8] |= uint8_t(1u << (j % 8));
+  e.lead.resize(4 * n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t v = esact::sim::leader_entry(static_cast<int>(i), g.leader[i]);
+    std::memcpy(&e.lead[4 * i], &v, 4);
+  }
+  (void)row;
+  return e;
+}
+
+// First difference between the prediction in memory and the expected one ("" if none).
+std::string diff_prediction(esact::sim::AxiMem& mem, const esact::sim::MemoryImage& img, const esact::LayerResult& g) {
+  const auto l = esact::sim::scratch_layout(g.n, g.d, g.f, g.heads);
+  const auto e = expected_prediction(g, l);
+  const size_t n = static_cast<size_t>(g.n), heads = static_cast<size_t>(g.heads), row = (n + 7) / 8;
+  std::vector<uint8_t> buf(e.masks.size());
+  mem.read(img.scratch_base() + l.mask, buf);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t h = 0; h < heads; ++h)
+      for (size_t b = 0; b < row; ++b) {
+        const size_t a = (i * heads + h) * l.mask_ld + b;
+        if (buf[a] != e.masks[a])
+          return fmt::format("mask row {} head {} byte {}: rtl 0x{:02x} golden 0x{:02x}", i, h, b, buf[a], e.masks[a]);
+      }
+  buf.resize(e.lead.size());
+  mem.read(img.scratch_base() + l.lead, buf);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t b = 0; b < 4; ++b)
+      if (buf[4 * i + b] != e.lead[4 * i + b])
+        return fmt::format("leader entry of row {} (golden leader {}) byte {}: rtl 0x{:02x} golden 0x{:02x}", i,
+                           g.leader[i], b, buf[4 * i + b], e.lead[4 * i + b]);
+  return "";
+}
+
+unsigned pred_index(const esact::sim::MemoryImage& img, int layer) {
+  const auto& cmds = img.commands(layer).commands();
+  for (unsigned i = 0; i < cmds.size(); ++i)
+    if (cmds[i].op == P::OP_PRED) return i;
+  FAIL("no PRED command in the list");
+  return 0;
+}
+
+// A run in SPLS mode: clean finish, dense outputs exact, prediction exact.
+void run_spls(Harness& h, cosim::Workload& w, esact::sim::RunResult* out = nullptr) {
+  esact::sim::RunResult r;
+  const auto mm = cosim::run_and_compare(h, w, Mode::Spls, kTimeout, &r);
+  INFO(mm.str());
+  CHECK_FALSE(mm.any);
+  const auto g = golden_prediction(w);
+  const std::string d = diff_prediction(h.mem(), *w.img, g);
+  INFO(d);
+  CHECK(d.empty());
+  CHECK(r.phase_cycles[P::PH_PREDICT] > 0);
+  if (out) *out = r;
+}
+}  // namespace
+
+TEST_CASE("cosim spls: PREDICT writes the golden masks and leader table (sizes, similarity, knobs, stalls)") {
+  struct Case {
+    const char* spec;
+    double bp;
+    int min_followers;  // the reuse path must be exercised where the knobs allow it
+  };
+  const Case cases[] = {
+      // D = 40, H = 4: Dh = 10 (partial column group), A rows of 2.5 beats; N = 13: partial mask bytes.
+      {"n=13,d=40,heads=4,ffn=48,layers=1,seed=3,similarity=0.9,k=4,window=3,threshold=6", 0.0, 1},
+      {"n=16,d=32,heads=2,ffn=64,layers=1,seed=5,similarity=0.6", 0.3, 0},
+      {"n=24,d=48,heads=3,ffn=64,layers=1,seed=7,similarity=0.9,norm=pre,k=5,window=4,threshold=9", 0.3, 1},
+      {"n=9,d=32,heads=2,ffn=32,layers=2,seed=11,similarity=0.0,k=3,window=0", 0.2, 0},
+      {"n=20,d=64,heads=4,ffn=64,layers=1,seed=13,similarity=0.8,k=30,window=8,threshold=0", 0.0, 1},
+  };
+  for (const auto& c : cases) {
+    const std::string spec = c.spec;
+    CAPTURE(spec);
+    auto w = cosim::make_workload(c.spec, Mode::Dense, spls_opts());
+    Harness h(cosim::config_for(*w.img, c.bp, 12, 7));
+    esact::sim::RunResult r;
+    run_spls(h, w, &r);
+    const auto g = golden_prediction(w);
+    CHECK(g.n - g.leaders() >= c.min_followers);
+    MESSAGE(fmt::format("{}: {} cycles, PREDICT alone {} cycles, {} followers", c.spec, r.cycles,
+                        r.phase_cycles[P::PH_PREDICT], g.n - g.leaders()));
+  }
+}
+
+TEST_CASE("cosim spls: the comparison fails on one wrong bit of a mask or of the leader table") {
+  auto w = cosim::make_workload("n=13,d=40,heads=4,ffn=48,layers=1,seed=3,similarity=0.9,k=4,window=3,threshold=6",
+                                Mode::Dense, spls_opts());
+  Harness h(cosim::config_for(*w.img));
+  run_spls(h, w);
+  const auto g = golden_prediction(w);
+  const auto l = esact::sim::scratch_layout(g.n, g.d, g.f, g.heads);
+  for (uint64_t off : {l.mask + 3 * l.mask_ld + 1, l.lead + 4 * 7 + 3}) {
+    const uint64_t a = w.img->scratch_base() + off;
+    std::vector<uint8_t> b(1);
+    h.mem().read(a, b);
+    const std::vector<uint8_t> flipped{static_cast<uint8_t>(b[0] ^ 0x01u)};
+    h.mem().write(a, flipped);
+    CHECK_FALSE(diff_prediction(h.mem(), *w.img, g).empty());
+    h.mem().write(a, b);
+    CHECK(diff_prediction(h.mem(), *w.img, g).empty());
+  }
+}
+
+TEST_CASE("cosim spls: knobs the front end rejects end the run with ERR_KNOB naming them, then an exact run") {
+  auto w = cosim::make_workload("n=12,d=32,heads=2,ffn=32,layers=2,seed=17,similarity=0.6,k=4,window=2",
+                                Mode::Dense, spls_opts());
+  Harness h(cosim::config_for(*w.img, 0.2, 10, 3));
+  const unsigned pi = pred_index(*w.img, 1);
+  struct Case {
+    unsigned word;
+    uint32_t value, bits;  // esact_spls err_o bits in ERR_INFO[13:8]
+  };
+  const uint32_t x0 = w.img->cmd_word(1, pi, P::CMD_X0), mk = w.img->cmd_word(1, pi, P::CMD_MK);
+  const Case cases[] = {
+      {P::CMD_MK, (mk & 0xffffu) | 13u << 16, 1u << 4},                  // k = 13 > n = 12
+      {P::CMD_MK, (mk & 0xffffu), 1u << 4},                              // k = 0
+      {P::CMD_X0, (x0 & 0xffff0000u) | (P::H_MAX + 1), 1u << 1},        // heads > H_MAX
+      {P::CMD_X0, (x0 & 0xffffu) | (P::W_MAX + 1) << 16, 1u << 5},      // W > W_MAX
+      {P::CMD_N, P::DH_MAX + 1, 1u << 2},                                // dh > DH_MAX
+      {P::CMD_MK, (mk & 0xffff0000u) | (P::N_MAX + 1), 1u << 0 | 1u << 4},  // n > N_MAX (k > n follows)
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.word);
+    CAPTURE(c.value);
+    const uint32_t saved = w.img->cmd_word(1, pi, c.word);
+    w.img->set_cmd_word(1, pi, c.word, c.value);
+    w.img->load(h.mem());
+    h.configure(*w.img, Mode::Spls);
+    h.start();
+    const auto r = h.wait(kTimeout);
+    INFO(r.problem());
+    REQUIRE(r.finished);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.err_code == P::ERR_KNOB);
+    CHECK((r.err_info & 0xffu) == 1u);                   // layer 1
+    CHECK(((r.err_info >> 8) & 0xffu) == (0x80u | c.bits));
+    CHECK((r.err_info >> 16) == pi);
+    CHECK(r.problem().find("ERR_KNOB") != std::string::npos);
+    MESSAGE(r.problem());
+    w.img->set_cmd_word(1, pi, c.word, saved);
+  }
+  run_spls(h, w);
+}
+
+TEST_CASE("cosim spls: a reset in the middle of PREDICT, then an exact run") {
+  auto w = cosim::make_workload("n=16,d=32,heads=2,ffn=32,layers=1,seed=23,similarity=0.9,k=5,window=4,threshold=6",
+                                Mode::Dense, spls_opts());
+  Harness h(cosim::config_for(*w.img, 0.1, 10, 5));
+  w.img->load(h.mem());
+  h.configure(*w.img, Mode::Spls);
+  h.start();
+  // Until the front end has written its first mask (PREDICT has been running).
+  const auto l = esact::sim::scratch_layout(w.n, w.model.d_model, w.model.d_ffn, w.model.n_heads);
+  std::vector<uint8_t> b(1);
+  uint64_t t = 0;
+  for (; t < kTimeout; t += 64) {
+    h.step(64);
+    h.mem().read(w.img->scratch_base() + l.lead, b);
+    if (b[0] != 0xa5) break;
+  }
+  REQUIRE(t < kTimeout);
+  h.reset();
+  run_spls(h, w);
+}
+
+TEST_CASE("cosim spls: MODE = 1 is accepted, OP_PRED in a list needs no mode") {
+  // The dense list in SPLS mode (no PREDICT) runs as in dense mode ...
+  {
+    auto dense = cosim::make_workload("n=8,d=32,heads=2,ffn=32,layers=1,seed=29");
+    Harness h(cosim::config_for(*dense.img));
+    const auto mm = cosim::run_and_compare(h, dense, Mode::Spls, kTimeout);
+    INFO(mm.str());
+    CHECK_FALSE(mm.any);
+  }
+  // ... and the SPLS list in dense mode runs too (the list decides what runs).
+  auto sp = cosim::make_workload("n=8,d=32,heads=2,ffn=32,layers=1,seed=29,similarity=0.9,k=3,window=2,threshold=2",
+                                 Mode::Dense, spls_opts());
+  Harness h2(cosim::config_for(*sp.img));
+  const auto mm2 = cosim::run_and_compare(h2, sp, Mode::Dense, kTimeout);
+  INFO(mm2.str());
+  CHECK_FALSE(mm2.any);
+  const std::string d = diff_prediction(h2.mem(), *sp.img, golden_prediction(sp));
+  INFO(d);
+  CHECK(d.empty());
+}
