@@ -67,13 +67,17 @@ help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'
 
 # --- models (issue 5): trained models, quantizer, accuracy evaluation (docs/models.md) ---
-.PHONY: models eval calibrate finetune
+.PHONY: models model-langid eval calibrate finetune
 PY3 := /usr/bin/python3
 ## models: train the two demo encoders (torch, seeded) and compile them into models/ (INT8 + test split)
 models:
 	scripts/setup.sh --with-models
 	$(PY3) scripts/models/train_digits.py --out models/digits_vit --float-dir $(BUILD_DIR)/models
 	$(PY3) scripts/models/train_fortunes.py --out models/fortunes_bert --float-dir $(BUILD_DIR)/models
+## model-langid: train the larger text encoder (language of 128-word passages; N=128 D=128 H=4 F=256, 6 post-LN layers) into $(BUILD_DIR)/models/langid_bert (docs/models.md)
+model-langid:
+	scripts/setup.sh --with-models
+	$(PY3) scripts/models/train_langid.py --out $(BUILD_DIR)/models/langid_bert --float-dir $(BUILD_DIR)/models
 ## eval: SPLS sweep of models/ through the golden model (esact-eval): docs/img/spls_sweep.png, docs/models_sweep.md
 eval: configure
 	cmake --build $(BUILD_DIR) --target esact-eval -j $(JOBS)

@@ -3,14 +3,15 @@
 # Idempotent: a second run does nothing.  Usage: scripts/setup.sh [--with-models]
 #   (default)      what `make sim` and `make test` need; python3-torch is in it because
 #                  the exporter test (tests/models) runs a PyTorch encoder
-#   --with-models  also python3-sklearn and fortunes (the data `make models` trains on)
+#   --with-models  also python3-sklearn and the fortunes packages (the data `make models` and
+#                  `make model-langid` train on)
 #   --with-reliability  also clang (libFuzzer, `make fuzz`) and GNU parallel (`make stress-parallel`)
 set -euo pipefail
 
 core=(build-essential cmake ninja-build pkg-config ccache verilator libfmt-dev doctest-dev
       libcli11-dev nlohmann-json3-dev zlib1g-dev yosys opensta iverilog gtkwave qflow-tech-osu018
       python3-numpy python3-matplotlib python3-torch)
-models=(python3-sklearn fortunes-min fortunes)
+models=(python3-sklearn fortunes-min fortunes fortunes-de fortunes-es fortunes-it fortunes-pl fortunes-cs)
 reliability=(clang parallel)
 
 want=("${core[@]}")
