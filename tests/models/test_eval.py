@@ -134,10 +134,10 @@ def check_full_model(a, mdir, name, rec):
 
 
 def check_sample_model(a, mdir, name, rec):
-    """A model too large to commit whole (scripts/models/publish_model.py): its sample/ of
-    test sequences gives the recorded INT8 dense count (numpy pipeline) and SPLS count."""
+    """A model too large to commit whole, committed with a sample/ of its test split: the
+    sample gives the recorded INT8 dense count (numpy pipeline) and SPLS count."""
     smp = rec.get("sample")
-    check(smp is not None, f"{name}: record.json has no 'sample' entry (publish_model.py)")
+    check(smp is not None, f"{name}: record.json has no 'sample' entry")
     if not smp:
         return
     sdir = os.path.join(mdir, "sample")
