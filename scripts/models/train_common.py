@@ -29,6 +29,20 @@ def set_determinism(seed: int) -> None:
     torch.use_deterministic_algorithms(True)
 
 
+class TextEmbed(nn.Module):
+    """Host-side text embedding (as BERT): word + learned position embedding, then LayerNorm."""
+
+    def __init__(self, vocab: int, d: int, n: int):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d)
+        self.pos = nn.Parameter(torch.zeros(n, d))
+        nn.init.normal_(self.pos, std=0.02)
+        self.norm = nn.LayerNorm(d)
+
+    def forward(self, ids):
+        return self.norm(self.tok(ids) + self.pos)
+
+
 class Net(nn.Module):
     """embed -> L x nn.TransformerEncoderLayer (GELU) -> pool -> linear head."""
 

@@ -45,7 +45,6 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
-from torch import nn  # noqa: E402
 
 import train_common as tc  # noqa: E402
 
@@ -112,18 +111,6 @@ def load_blocks(rng: np.random.Generator):
     return tr, ho, {name: len(b) for name, b in blocks.items()}, n_keep
 
 
-class TextEmbed(nn.Module):
-    def __init__(self, vocab: int):
-        super().__init__()
-        self.tok = nn.Embedding(vocab, D)
-        self.pos = nn.Parameter(torch.zeros(N, D))
-        nn.init.normal_(self.pos, std=0.02)
-        self.norm = nn.LayerNorm(D)
-
-    def forward(self, ids):
-        return self.norm(self.tok(ids) + self.pos)
-
-
 def load_data():
     """(train ids, train labels, held-out ids, held-out labels, vocabulary, block counts); seeded."""
     rng = np.random.default_rng(0)
@@ -143,7 +130,7 @@ def load_data():
 
 
 def make_net(vocab_size: int) -> tc.Net:
-    return tc.Net(TextEmbed(vocab_size), D, H, F, L, norm_first=False, n_classes=len(LANGUAGES))
+    return tc.Net(tc.TextEmbed(vocab_size, D, N), D, H, F, L, norm_first=False, n_classes=len(LANGUAGES))
 
 
 def main():
