@@ -8,7 +8,7 @@ CTEST_ARGS ?=
 # scripts/setup.sh installs the Debian packages that are missing (a no-op, well under a
 # second, when everything is there).
 
-.PHONY: all setup configure build sim sim-big bench-layer test lint synth asic power power-unit clean help
+.PHONY: all setup configure build sim sim-big bench-layer test lint synth asic power power-unit power-layer clean help
 
 all: build
 
@@ -55,10 +55,15 @@ asic: | setup
 power: build
 	BUILD_DIR=$(BUILD_DIR) scripts/power/run.sh
 
-## power-unit: one unit's gate-level netlist replayed with the RTL run's port traffic (UNIT=, LIBERTY=, PERIOD_NS=, WORKLOAD=, WINDOW_START=, WINDOW=; docs/power.md)
+## power-unit: one unit's gate-level netlist replayed with the RTL run's port traffic (UNIT=, ROWS=, SLICES=, LIBERTY=, PERIOD_NS=, WORKLOAD=, WINDOW_START=, WINDOW=; docs/power.md)
 power-unit: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target esact-sim
 	BUILD_DIR=$(BUILD_DIR) scripts/power/unit_power.sh
+
+## power-layer: energy of a layer per unit (replayed units x phase cycles + SRAMs), pJ/MAC, TOPS/W (WORKLOAD=, MODE=, UNITS=, LIBERTY=, PERIOD_NS=, WINDOW=; docs/power.md)
+power-layer: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target esact-sim
+	BUILD_DIR=$(BUILD_DIR) scripts/power/layer_power.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -272,7 +272,9 @@ def sum_units(power_file, units_table=None):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--netlist-dir", required=True, help="scripts/power/synth.sh output (netlist.v, cells.lib)")
-    ap.add_argument("--toggles", required=True, help="PREFIX of esact-sim-gl --toggle-prefix")
+    ap.add_argument("--toggles", required=True, nargs="+",
+                    help="PREFIX of esact-sim-gl --toggle-prefix (or of esact-unit-replay --toggles; several "
+                    "prefixes: the windows of several replays, grouped by phase together)")
     ap.add_argument("--period-ns", type=float, default=5.0)
     ap.add_argument("--out", required=True)
     ap.add_argument("--macs", type=int, default=0, help="golden MACs of the run (pJ/MAC, TOPS/W)")
@@ -292,9 +294,12 @@ def main():
     ports = read_ports(netlist)
     if not insts:
         fail(f"no Liberty cells found in {netlist}")
-    wins = read_windows(a.toggles + ".windows")
-    if not wins:
-        fail(f"no windows in {a.toggles}.windows")
+    wins = []
+    for prefix in a.toggles:
+        ws = read_windows(prefix + ".windows")
+        if not ws:
+            fail(f"no windows in {prefix}.windows")
+        wins += [dict(w, prefix=prefix) for w in ws]
 
     # Group the windows by their dominant phase (the one with most cycles).
     groups = collections.OrderedDict()
@@ -312,7 +317,7 @@ def main():
         cyc = sum(w["cycles"] for w in ws)
         tog = collections.Counter()
         for w in ws:
-            tog.update(read_toggles(f"{a.toggles}.{w['k']}.dat", a.top))
+            tog.update(read_toggles(f"{w['prefix']}.{w['k']}.dat", a.top))
         act = {n: t / cyc for n, t in tog.items()}
         tcl = os.path.join(a.out, f"sta_{name}.tcl")
         pf = os.path.join(a.out, f"power_{name}.txt")

@@ -14,6 +14,9 @@
 #   TOP=<module>             the top (default esact_top; a unit such as esact_mac_array
 #                            for the per-unit flow, scripts/power/unit_power.sh)
 #   UNIT_FILES="a.sv ..."    with a unit TOP: the files of its submodules (rtl/files.txt paths)
+#   UNIT_SRC=<file.sv>       with a unit TOP: read the unit from this file instead of rtl/
+#                            (to measure a proposed change of the unit; the replay still
+#                            compares its outputs with the RTL run's)
 #
 # Outputs in OUT_DIR: netlist.v, cells.v, lib (the unzipped Liberty), stat.txt,
 # srams.txt, yosys.log, synth_seconds.
@@ -61,6 +64,12 @@ else
   reads=$(scripts/rtl_files.sh --yosys --lib esact_sram --lib esact_spls_mem | sed 's/; */\n/g' | \
     grep -E "rtl/pkg/|/$top\.sv\$$(for f in ${UNIT_FILES:-}; do printf '|%s$' "$f"; done)" | paste -sd ';' | sed 's/;/; /g')
   grep -q "/$top\.sv" <<< "$reads" || { echo "power/synth: rtl/files.txt has no $top.sv" >&2; exit 2; }
+  rm -f "$out/unit_src"
+  if [[ -n "${UNIT_SRC:-}" ]]; then
+    [[ -f "$UNIT_SRC" ]] || { echo "power/synth: UNIT_SRC $UNIT_SRC not found" >&2; exit 2; }
+    reads=$(sed -E "s|rtl/[a-z]+/$top\.sv|$UNIT_SRC|" <<< "$reads")
+    echo "$UNIT_SRC" > "$out/unit_src"
+  fi
 fi
 t0=$(date +%s)
 yosys -q -l "$out/yosys.log" -p "$reads; $chparam hierarchy -check -top $top; \

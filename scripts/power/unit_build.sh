@@ -22,7 +22,8 @@ top=$(sed -nE 's/^module ([A-Za-z_][A-Za-z0-9_$]*)\(.*/\1/p' "$dir/netlist.v" | 
 vinc=$(dirname "$(verilator --getenv VERILATOR_ROOT)/include/verilated.h")
 mkdir -p "$dir/gen"
 # X(name, width, is_input) for every port of the netlist's top (power.py reads the ports).
-/usr/bin/python3 - "$here" "$dir/netlist.v" > "$dir/gen/unit_ports.hpp" <<'EOF'
+# Written only when it changes, so that the driver is not recompiled for nothing.
+/usr/bin/python3 - "$here" "$dir/netlist.v" > "$dir/gen/unit_ports.hpp.new" <<'EOF'
 import sys
 sys.path.insert(0, sys.argv[1])
 import power
@@ -35,15 +36,30 @@ for name, direction, width, lo, vec in ports:
         sys.exit(f"power/unit_build: port {name} does not start at bit 0")
     print(f"X({name}, {width}, {'true' if direction == 'input' else 'false'})")
 EOF
+cmp -s "$dir/gen/unit_ports.hpp.new" "$dir/gen/unit_ports.hpp" \
+  && rm "$dir/gen/unit_ports.hpp.new" || mv "$dir/gen/unit_ports.hpp.new" "$dir/gen/unit_ports.hpp"
+vflags=(--cc --exe --build -j "${JOBS:-2}" --top-module "$top" --prefix Vunit_gl -Mdir "$dir/obj"
+  -Wno-fatal -Wno-lint -Wno-style -Wno-MULTIDRIVEN -fno-const-bit-op-tree
+  --x-assign unique --x-initial unique --coverage-toggle --coverage-underscore --coverage-max-width 1000000
+  --output-split 20000 -O1 -MAKEFLAGS "OPT_FAST=-O0 OPT_SLOW=-O0"
+  -CFLAGS "-std=c++20 -I$dir/gen -I$vinc/gtkwave -DFST_CONFIG_INCLUDE='\"fst_config.h\"'" -LDFLAGS "-lz -lpthread"
+  -o esact-unit-replay)
+vsrc=("$dir/netlist.v" "$dir/cells.v" "$root/sim/src/unit_replay.cpp"
+  "$vinc/gtkwave/fstapi.c" "$vinc/gtkwave/lz4.c" "$vinc/gtkwave/fastlz.c")
+# The verilated model depends on the netlist, the cell models and the flags only:
+# when those are unchanged (stamp), only the driver is recompiled and relinked.
+stamp=$( (cat "$dir/netlist.v" "$dir/cells.v"; printf '%s\n' "${vflags[@]}" "${vsrc[@]}") | sha256sum | cut -c1-16)
 t0=$(date +%s)
-verilator --cc --exe --build -j "${JOBS:-2}" --top-module "$top" --prefix Vunit_gl -Mdir "$dir/obj" \
-  -Wno-fatal -Wno-lint -Wno-style -Wno-MULTIDRIVEN -fno-const-bit-op-tree \
-  --x-assign unique --x-initial unique --coverage-toggle --coverage-underscore --coverage-max-width 1000000 \
-  --output-split 20000 -O1 -MAKEFLAGS "OPT_FAST=-O0 OPT_SLOW=-O0" \
-  -CFLAGS "-std=c++20 -I$dir/gen -I$vinc/gtkwave -DFST_CONFIG_INCLUDE='\"fst_config.h\"'" -LDFLAGS "-lz -lpthread" \
-  -o esact-unit-replay \
-  "$dir/netlist.v" "$dir/cells.v" "$root/sim/src/unit_replay.cpp" \
-  "$vinc/gtkwave/fstapi.c" "$vinc/gtkwave/lz4.c" "$vinc/gtkwave/fastlz.c" > "$dir/unit_build.log" 2>&1 \
-  || { tail -30 "$dir/unit_build.log" >&2; echo "power/unit_build: failed, see $dir/unit_build.log" >&2; exit 1; }
+if [[ -f "$dir/obj/Vunit_gl.mk" && "$(cat "$dir/obj/model_stamp" 2>/dev/null)" == "$stamp" ]]; then
+  how="driver only (model unchanged)"
+  make -C "$dir/obj" -f Vunit_gl.mk -j "${JOBS:-2}" OPT_FAST=-O0 OPT_SLOW=-O0 esact-unit-replay > "$dir/unit_build.log" 2>&1 \
+    || { tail -30 "$dir/unit_build.log" >&2; echo "power/unit_build: failed, see $dir/unit_build.log" >&2; exit 1; }
+else
+  how="verilated and compiled"
+  rm -f "$dir/obj/model_stamp"
+  verilator "${vflags[@]}" "${vsrc[@]}" > "$dir/unit_build.log" 2>&1 \
+    || { tail -30 "$dir/unit_build.log" >&2; echo "power/unit_build: failed, see $dir/unit_build.log" >&2; exit 1; }
+  echo "$stamp" > "$dir/obj/model_stamp"
+fi
 echo $(( $(date +%s) - t0 )) > "$dir/unit_build_seconds"
-echo "power/unit_build: $dir/obj/esact-unit-replay ($top) in $(cat "$dir/unit_build_seconds") s" >&2
+echo "power/unit_build: $dir/obj/esact-unit-replay ($top, $how) in $(cat "$dir/unit_build_seconds") s" >&2

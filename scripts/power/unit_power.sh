@@ -6,21 +6,30 @@
 #
 #   1. scripts/power/synth.sh TOP=<unit>  Yosys: the unit's flat netlist (package parameters)
 #   2. scripts/power/unit_build.sh        Verilator: esact-unit-replay = netlist + cell models + driver
+#                                         (only the driver is rebuilt when the netlist is unchanged)
 #   3. esact-sim (RTL, make build)        the workload, golden-checked, FST trace of a window
-#   4. esact-unit-replay                  the unit's ports from the trace, cycle by cycle; every
-#                                         output compared with the RTL's; per-net toggles
-#   5. scripts/power/power.py --unit      OpenSTA per pin: power and energy of the window, pJ/MAC
+#                                         (or FSTS: traces made by scripts/power/layer_power.sh)
+#   4. esact-unit-replay                  per instance of the unit (MAC array: each ROWS-row slice
+#                                         of the 16 rows; requantizer: each of the 16 columns), per
+#                                         trace: the instance's ports cycle by cycle, every output
+#                                         compared with the RTL's; per-net toggles per phase window
+#   5. scripts/power/power.py --unit      per instance, OpenSTA per pin: power per phase group
+#   6. scripts/power/layer.py             the instances summed: the whole unit's power per phase
 #
 # Variables (environment or make):
-#   UNIT=mac_array              the unit (only the MAC array is wired up so far, below)
-#   ROWS=2                      MAC array rows synthesized and replayed (rows 0..ROWS-1 of the
-#                               package's MAC_ROWS x MAC_COLS array; 16 = the whole array)
+#   UNIT=mac_array|requant      the unit (table below)
+#   ROWS=2                      MAC array rows synthesized; the netlist replays every ROWS-row
+#                               slice of the package's MAC_ROWS rows in turn (SLICES picks some)
+#   SLICES="0 3"                instances to replay (default: all, i.e. the whole unit)
 #   LIBERTY=nangate45|sky130hd|osu018|<file>
 #   PERIOD_NS=5                 clock period (ABC target and power)
 #   WORKLOAD="--synthetic ..."  esact-sim options (default: a dense layer whose QKV GEMM
 #                               covers the default window)
 #   WINDOW_START=3000 WINDOW=4000  traced RTL cycles [start, start + window)
-#   BUILD_DIR=build  POWER_DIR=<dir>  SKIP_SYNTH=1 / SKIP_GL=1 (reuse netlist / replay binary)
+#   FSTS="a.fst b.fst"          replay these traces instead (RTL_JSON: their run's esact-sim --json)
+#   UNIT_SRC=<file.sv>          synthesize the unit from this file instead of rtl/ (a proposed
+#                               change; the replay still compares with the RTL run's outputs)
+#   BUILD_DIR=build  NETLIST_DIR=<dir> (netlist + replay simulator)  POWER_DIR=<dir> (this run)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -32,66 +41,101 @@ workload=${WORKLOAD:---synthetic n=64,d=256,heads=4,ffn=512,layers=1,seed=1}
 wstart=${WINDOW_START:-3000}
 window=${WINDOW:-4000}
 py=/usr/bin/python3
+pkg() { sed -nE "s/.*localparam int unsigned $1 *= *([0-9]+);.*/\1/p" rtl/pkg/esact_pkg.sv; }
+mc=$(pkg MAC_COLS)
+# Per unit: module, synthesis parameters, the replay options of instance $i
+# (replay_opts i), the number of instances, the report label.
 case "$unit" in
-  # module, instance scope in the RTL trace, sync port (+ second one), label
-  mac_array) top=esact_mac_array; scope=TOP.esact_top.u_gemm.u_mac; sync=first_i; also=en_i; label="MAC array"
-             # ROWS < MAC_ROWS: a ROWS x MAC_COLS netlist replays rows 0..ROWS-1 of the array
-             # (the low bits of its packed ports); same cells, same data, 16/ROWS times smaller.
-             pkg_rows=$(sed -nE 's/.*localparam int unsigned MAC_ROWS *= *([0-9]+);.*/\1/p' rtl/pkg/esact_pkg.sv)
-             rows=${ROWS:-2}
-             [[ "$rows" =~ ^[0-9]+$ && "$rows" -ge 1 && "$rows" -le "$pkg_rows" ]] \
-               || { echo "power-unit: ROWS must be 1..$pkg_rows, got '$rows'" >&2; exit 2; }
-             params="MR=$rows"; subset=$([[ "$rows" -lt "$pkg_rows" ]] && echo 1 || echo 0)
-             label="MAC array" ;;
-  *) echo "power-unit: UNIT must be mac_array (the only unit wired up), got '$unit'" >&2; exit 2 ;;
+  mac_array)
+    top=esact_mac_array; label="MAC array"
+    pkg_rows=$(pkg MAC_ROWS)
+    rows=${ROWS:-2}
+    [[ "$rows" =~ ^[0-9]+$ && "$rows" -ge 1 && "$rows" -le "$pkg_rows" && $((pkg_rows % rows)) -eq 0 ]] \
+      || { echo "power-unit: ROWS must divide $pkg_rows, got '$rows'" >&2; exit 2; }
+    params="MR=$rows"; count=$((pkg_rows / rows))
+    # Slice i = rows i*ROWS .. i*ROWS+ROWS-1 (cell (r, c) at bits r*MC+c of the packed ports).
+    replay_opts() { echo "--scope TOP.esact_top.u_gemm.u_mac --sync-port first_i --sync-also en_i --slice $1"; } ;;
+  requant)
+    # The 16 requantizers of the GEMM epilogue (combinational): one netlist, each column's traffic.
+    top=esact_requant; label="GEMM requantizers"; params=pkg; count=$mc; rows=0
+    replay_opts() { echo "--scope TOP.esact_top.u_gemm.g_epi[$1].u_rq --clock-signal TOP.esact_top.clk_i"; } ;;
+  *) echo "power-unit: UNIT must be mac_array or requant, got '$unit'" >&2; exit 2 ;;
 esac
+slices=${SLICES:-$(seq -s ' ' 0 $((count - 1)))}
+for s in $slices; do
+  [[ "$s" =~ ^[0-9]+$ && "$s" -lt "$count" ]] || { echo "power-unit: SLICES entries must be 0..$((count - 1)), got '$s'" >&2; exit 2; }
+done
 for v in "$wstart" "$window"; do
   [[ "$v" =~ ^[0-9]+$ ]] || { echo "power-unit: WINDOW_START and WINDOW must be integers, got '$v'" >&2; exit 2; }
 done
-[[ -x "$build/sim/esact-sim" ]] || { echo "power-unit: $build/sim/esact-sim missing (make build)" >&2; exit 2; }
 lib=$("$here/liberty.sh")
 libtag=$(basename "$lib"); libtag=${libtag%%.*}; libtag=${libtag%%_*}
-out=${POWER_DIR:-$build/power/unit-$unit-${params//[^A-Za-z0-9]/}-$libtag}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
+# The netlist and the replay simulator live in NETLIST_DIR (reused while the
+# unit's RTL, parameters, library and period are unchanged); the replays and
+# reports of this run in POWER_DIR (default: the same directory).
+src=${UNIT_SRC:-}
+if [[ -n "$src" ]]; then
+  [[ -f "$src" ]] || { echo "power-unit: UNIT_SRC $src not found" >&2; exit 2; }
+  src=$(cd "$(dirname "$src")" && pwd)/$(basename "$src"); label="$label (netlist from $(basename "$src"))"
+fi
+net=${NETLIST_DIR:-$build/power/unit-$unit-${params//[^A-Za-z0-9]/}${src:+-src}-$libtag}
+out=${POWER_DIR:-$net}
+mkdir -p "$net" "$out"
+net=$(cd "$net" && pwd); out=$(cd "$out" && pwd)
 log() { echo "power-unit: $*" >&2; }
 t0=$(date +%s)
 
-if [[ "${SKIP_SYNTH:-0}" == 1 && -f "$out/netlist.v" ]]; then
-  log "SKIP_SYNTH=1: reusing $out/netlist.v"
+sstamp=$( (cat rtl/pkg/*.sv "${src:-rtl/$(grep -E "/$top\.sv$" rtl/files.txt)}"; echo "$params $lib $period${src:+ $src}") | sha256sum | cut -c1-16)
+if [[ -f "$net/netlist.v" && "$(cat "$net/synth_stamp" 2>/dev/null)" == "$sstamp" ]]; then
+  log "netlist of $top unchanged (same RTL, parameters, library, period): reusing $net/netlist.v"
 else
-  TOP=$top LIBERTY=$lib PARAMS="$params" PERIOD_NS=$period nice -n 10 "$here/synth.sh" "$out"
+  rm -f "$net/synth_stamp"
+  TOP=$top LIBERTY=$lib PARAMS="$params" PERIOD_NS=$period UNIT_SRC=$src nice -n 10 "$here/synth.sh" "$net"
+  echo "$sstamp" > "$net/synth_stamp"
 fi
 t1=$(date +%s)
-if [[ "${SKIP_GL:-0}" == 1 && -x "$out/obj/esact-unit-replay" ]]; then
-  log "SKIP_GL=1: reusing $out/obj/esact-unit-replay"
-else
-  nice -n 10 "$here/unit_build.sh" "$out"
-fi
+nice -n 10 "$here/unit_build.sh" "$net"
 t2=$(date +%s)
 
-# The RTL run: outputs checked against the golden model by esact-sim; a window traced.
-rm -f "$out/rtl.fst" "$out"/toggles.*
-# shellcheck disable=SC2086
-"$build/sim/esact-sim" $workload --json "$out/rtl.json" --trace "$out/rtl.fst" \
-  --trace-start "$wstart" --trace-end $((wstart + window - 1)) > "$out/rtl.txt" 2>&1 \
-  || { cat "$out/rtl.txt" >&2; log "the RTL run failed"; exit 1; }
+# The traces: given (FSTS), or one RTL run (golden-checked by esact-sim) with a window traced.
+if [[ -n "${FSTS:-}" ]]; then
+  fsts=$FSTS; rtl_json=${RTL_JSON:?FSTS needs RTL_JSON (the esact-sim --json of the traced run)}
+  wdesc="traces $(for f in $fsts; do basename "$f" .fst; done | paste -sd ' ')"
+else
+  [[ -x "$build/sim/esact-sim" ]] || { echo "power-unit: $build/sim/esact-sim missing (make build)" >&2; exit 2; }
+  rm -f "$out/rtl.fst"
+  # shellcheck disable=SC2086
+  "$build/sim/esact-sim" $workload --json "$out/rtl.json" --trace "$out/rtl.fst" \
+    --trace-start "$wstart" --trace-end $((wstart + window - 1)) > "$out/rtl.txt" 2>&1 \
+    || { cat "$out/rtl.txt" >&2; log "the RTL run failed"; exit 1; }
+  fsts=$out/rtl.fst; rtl_json=$out/rtl.json; wdesc="cycles $wstart+$window"
+fi
 t3=$(date +%s)
-"$out/obj/esact-unit-replay" --fst "$out/rtl.fst" --scope "$scope" --sync-port "$sync" --sync-also "$also" \
-  --phase-signal TOP.esact_top.phase --low-bits "$subset" --toggles "$out/toggles" | tee "$out/replay.txt" >&2
+# Per instance: replay every trace (one toggle file per phase window), then OpenSTA.
+: > "$out/replay.txt"
+for s in $slices; do
+  d=$out/i$s; rm -rf "$d"; mkdir -p "$d"; prefixes=()
+  for f in $fsts; do
+    w=$(basename "$f" .fst)
+    # shellcheck disable=SC2046
+    "$net/obj/esact-unit-replay" --fst "$f" $(replay_opts "$s") --phase-signal TOP.esact_top.phase \
+      --toggles "$d/$w" > "$d/replay_$w.txt" \
+      || { log "replay of instance $s on $f failed"; exit 1; }
+    sed "s/^/instance $s, $w: /" "$d/replay_$w.txt" | tee -a "$out/replay.txt" >&2
+    prefixes+=("$d/$w")
+  done
+  $py "$here/power.py" --netlist-dir "$net" --toggles "${prefixes[@]}" --period-ns "$period" --out "$d" \
+    --top "$top" --unit "$label" --label "$label instance $s ($wdesc)" > /dev/null
+done
 t4=$(date +%s)
-active=$(sed -nE 's/.* ([0-9]+) cycles with [a-z_]+ high.*/\1/p' "$out/replay.txt")
-# MACs per active cycle: rows x columns of the synthesized array (a_i, b_i: 8 bits per row / column).
-width() { sed -nE "s/^ *input \[([0-9]+):0\] $1;.*/\1/p" "$out/netlist.v" | head -1; }
-macs_per=$(( ($(width a_i) + 1) / 8 * ($(width b_i) + 1) / 8 ))
-macs=$((active * macs_per))
-$py "$here/power.py" --netlist-dir "$out" --toggles "$out/toggles" --period-ns "$period" --out "$out" \
-  --top "$top" --unit "$label" --macs "$macs" --label "$label replay ($workload, cycles $wstart+$window)"
+# shellcheck disable=SC2086
+$py "$here/layer.py" report --rtl-json "$rtl_json" --period-ns "$period" --out "$out" \
+  --unit "$label=$count=$(for s in $slices; do printf '%s,' "$out/i$s"; done)" \
+  --label "$label, $(echo $slices | wc -w) of $count instances, $(basename "$lib"), $wdesc"
 t5=$(date +%s)
 {
-  echo "MACs in the counted cycles: $active cycles with $also high x $macs_per = $macs (executed MACs)"
-  echo "command: make power-unit UNIT=$unit ROWS=$rows LIBERTY=$(basename "$lib") PERIOD_NS=$period WORKLOAD='$workload' WINDOW_START=$wstart WINDOW=$window"
-  echo "runtime: synthesis $((t1 - t0)) s, replay build $((t2 - t1)) s, RTL run + trace $((t3 - t2)) s, replay $((t4 - t3)) s, OpenSTA + report $((t5 - t4)) s"
+  echo "command: make power-unit UNIT=$unit ROWS=$rows SLICES='$slices' LIBERTY=$(basename "$lib") PERIOD_NS=$period WORKLOAD='$workload' WINDOW_START=$wstart WINDOW=$window"
+  echo "runtime: synthesis $((t1 - t0)) s, replay build $((t2 - t1)) s, RTL run + trace $((t3 - t2)) s, replays + OpenSTA $((t4 - t3)) s, report $((t5 - t4)) s"
 } | tee -a "$out/report.txt" >&2
-rm -f "$out/rtl.fst"
+[[ -n "${FSTS:-}" ]] || rm -f "$out/rtl.fst"
 log "report: $out/report.txt, $out/report.json"

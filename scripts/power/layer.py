@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Energy of a layer per unit, from per-instance replay powers (issue 12; docs/power.md).
+
+Two subcommands:
+
+  layer.py windows --rtl-json RUN.json --window W [--lead L]
+      Trace windows for a run, one per phase with cycles: "phase start length"
+      lines.  Phase starts are the cumulative phase cycles in the order of
+      esact-sim's phase table (the order of a layer's command list); the replay
+      records which phases a window really held, so a wrong guess shows up as a
+      phase without a measurement, never as a mislabelled one.  A GEMM phase
+      (golden MACs > 0) gets a window in its middle; any other phase a window
+      that starts LEAD cycles before it, so that a clocked unit synchronises
+      in the phase before (the MAC array only on a first_i && en_i edge).
+      Phases shorter than --min-share of the run get no window of their own
+      (the report lists them as not measured, with a bound).
+
+  layer.py report --rtl-json RUN.json --period-ns P --out DIR
+                  --unit "LABEL=COUNT=DIR[,DIR...]" [--unit ...]
+                  [--sram-table data/power/sram_energy.json --liberty LIB] [--label TEXT]
+      Each DIR is one instance's scripts/power/power.py output (report.json:
+      power per phase group of that instance's replayed windows).  A unit's
+      power in phase p is the sum over its COUNT instances; if fewer DIRs
+      than COUNT were replayed, the mean instance x COUNT (reported as scaled).
+      Energy of the layer per unit = sum over phases of power(p) x the RTL
+      run's cycles of p x the period.  Phases with RTL cycles but no
+      measurement are listed with their cycles, and bounded: at most their
+      cycles x the unit's largest measured power.  SRAM energy = the run's
+      read/write counts per esact_sram instance x the CACTI table.
+      pJ/MAC and TOPS/W (2 x MACs / energy) on the run's golden MACs.
+      Writes report.txt, report.json, report.png in OUT.
+"""
+import argparse
+import collections
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import power  # noqa: E402  (PHASES, sram_energy, fail)
+
+
+def phase_table(rtl_json):
+    run = json.load(open(rtl_json))
+    if not run.get("pass"):
+        power.fail(f"{rtl_json}: the RTL run did not pass its golden check")
+    return run, [p for p in run["phases"]]
+
+
+def cmd_windows(a):
+    run, phases = phase_table(a.rtl_json)
+    start = 0
+    for p in phases:
+        c = p["cycles"]
+        if c > a.min_share * run["cycles"]:
+            if p["golden_macs"] > 0 and c > a.window:
+                s = start + (c - a.window) // 2
+            else:
+                s = max(0, start - a.lead)
+            print(p["phase"], s, a.window)
+        start += c
+
+
+def read_instance(d):
+    r = json.load(open(os.path.join(d, "report.json")))
+    return {g["group"]: g for g in r["groups"]}, r
+
+
+def unit_power(spec, period_s):
+    """LABEL=COUNT=DIR,DIR,...: {phase: W} for the whole unit, how it was obtained."""
+    try:
+        label, count, dirs = spec.split("=", 2)
+        count = int(count)
+        dirs = [d for d in dirs.split(",") if d]
+    except ValueError:
+        power.fail(f"--unit {spec!r} is not LABEL=COUNT=DIR[,DIR...]")
+    if not dirs or len(dirs) > count:
+        power.fail(f"--unit {label}: {len(dirs)} instance directories for {count} instances")
+    insts = [read_instance(d) for d in dirs]
+    phases = set.intersection(*[set(g) for g, _ in insts])
+    partial = set.union(*[set(g) for g, _ in insts]) - phases
+    scale = count / len(dirs)
+    pw = {p: scale * sum(g[p]["design_power_w"] for g, _ in insts) for p in phases}
+    window = {"cycles": sum(g["cycles"] for gs, _ in insts for g in gs.values()),
+              "energy_j": scale * sum(g["design_power_w"] * g["cycles"] for gs, _ in insts for g in gs.values())}
+    per_phase = {p: {"power_w": pw[p],
+                     "window_cycles_per_instance": [g[p]["cycles"] for g, _ in insts],
+                     "toggles": sum(g[p]["toggles"] for g, _ in insts),
+                     "units_sum_equals_design_power": all(
+                         abs(g[p]["unit_sum_w"] - g[p]["design_power_w"]) <= 1e-5 * g[p]["design_power_w"]
+                         for g, _ in insts)}
+                 for p in sorted(phases, key=power.PHASES.index)}
+    return label, {"instances": count, "replayed": len(dirs), "dirs": dirs, "scaled": len(dirs) < count,
+                   "cells_per_instance": insts[0][1]["cells"], "liberty": insts[0][1]["liberty"],
+                   "phases": per_phase, "phases_not_in_every_instance": sorted(partial),
+                   "window_cycles": window["cycles"], "window_energy_j": window["energy_j"] * period_s}
+
+
+def cmd_report(a):
+    per = a.period_ns * 1e-9
+    run, phases = phase_table(a.rtl_json)
+    cycles = {p["phase"]: p["cycles"] for p in phases if p["cycles"] > 0}
+    total_cycles = run["cycles"]
+    macs = run["macs_golden"]
+    units = dict(unit_power(s, per) for s in a.unit)
+    rep = {"label": a.label, "rtl_json": a.rtl_json, "period_ns": a.period_ns, "cycles": total_cycles,
+           "phase_cycles": cycles, "macs_golden": macs, "units": {}, "energy_j": 0.0}
+    for label, u in units.items():
+        e = {p: u["phases"][p]["power_w"] * c * per for p, c in cycles.items() if p in u["phases"]}
+        missing = {p: c for p, c in cycles.items() if p not in u["phases"]}
+        pmax = max((v["power_w"] for v in u["phases"].values()), default=0.0)
+        u.update({"energy_j_by_phase": e, "energy_j": sum(e.values()), "unmeasured_phase_cycles": missing,
+                  "unmeasured_bound_j": sum(missing.values()) * pmax * per})
+        rep["units"][label] = u
+        rep["energy_j"] += u["energy_j"]
+    if a.sram_table:
+        sr = power.sram_energy(a.rtl_json, a.sram_table, a.liberty or next(iter(units.values()))["liberty"],
+                               total_cycles * per)
+        by = collections.defaultdict(float)
+        for inst in sr["instances"]:
+            by[inst["unit"]] += inst["energy_j"]
+        rep["srams"] = {"technology": sr["technology"], "source": sr["source"], "instances": len(sr["instances"]),
+                        "reads": sum(i["reads"] for i in sr["instances"]),
+                        "writes": sum(i["writes"] for i in sr["instances"]),
+                        "energy_j_by_unit": dict(by), "energy_j": sum(by.values())}
+        rep["energy_j"] += rep["srams"]["energy_j"]
+    rep["unmeasured_bound_j"] = sum(u["unmeasured_bound_j"] for u in rep["units"].values())
+    if macs and rep["energy_j"]:
+        rep["pj_per_mac"] = rep["energy_j"] / macs * 1e12
+        rep["tops_per_w"] = 2 * macs / rep["energy_j"] / 1e12
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "report.json"), "w") as f:
+        json.dump(rep, f, indent=1)
+    text = report_text(rep)
+    with open(os.path.join(a.out, "report.txt"), "w") as f:
+        f.write(text)
+    plot(rep, os.path.join(a.out, "report.png"))
+    print(text, end="")
+
+
+def report_text(r):
+    L = [f"energy per unit: {r['label']}",
+         f"RTL run {r['rtl_json']}: {r['cycles']} cycles, {r['macs_golden']} MACs, clock {r['period_ns']} ns",
+         f"energy (measured units + SRAMs): {r['energy_j'] * 1e9:.3f} nJ"
+         + (f" = {r['pj_per_mac']:.3f} pJ/MAC, {r['tops_per_w']:.3f} TOPS/W (2 x MACs / energy)"
+            if "pj_per_mac" in r else "")
+         + (" (phases not measured for some unit: see below; their energy is not in this figure)"
+            if r["unmeasured_bound_j"] > 0 else ""),
+         "excluded: clock tree, wires, glitches (zero-delay toggles: a lower bound), off-chip memory, "
+         "and every unit not listed below", ""]
+    L.append(f"{'unit':<28} {'energy nJ':>11} {'instances':>10}  how")
+    for label, u in r["units"].items():
+        how = (f"{u['replayed']} of {u['instances']} replayed, scaled" if u["scaled"] else
+               f"all {u['instances']} replayed") + f", {u['cells_per_instance']} cells each"
+        L.append(f"{label:<28} {u['energy_j'] * 1e9:>11.3f} {u['instances']:>10}  {how}")
+    if "srams" in r:
+        s = r["srams"]
+        L.append(f"{'SRAMs (CACTI x counts)':<28} {s['energy_j'] * 1e9:>11.3f} {s['instances']:>10}  "
+                 f"{s['reads']} reads, {s['writes']} writes, {s['technology']}")
+        for u, e in sorted(s["energy_j_by_unit"].items(), key=lambda x: -x[1]):
+            L.append(f"  SRAM {u:<23} {e * 1e9:>11.3f}")
+    L += ["", "power per phase (mW, whole unit) x RTL cycles of the phase:"]
+    phs = [p for p in power.PHASES if p in r["phase_cycles"]]
+    L.append(f"{'phase':<9} {'cycles':>9}  " + "  ".join(f"{u[:18]:>18}" for u in r["units"]))
+    for p in phs:
+        cells = []
+        for u in r["units"].values():
+            v = u["phases"].get(p)
+            cells.append(f"{v['power_w'] * 1e3:>18.3f}" if v else f"{'not measured':>18}")
+        L.append(f"{p:<9} {r['phase_cycles'][p]:>9}  " + "  ".join(cells))
+    for label, u in r["units"].items():
+        if u["unmeasured_phase_cycles"]:
+            c = sum(u["unmeasured_phase_cycles"].values())
+            L.append(f"{label}: phases not measured {u['unmeasured_phase_cycles']} = {c} cycles "
+                     f"({100 * c / r['cycles']:.2f}% of the run), not in its energy; at most "
+                     f"{u['unmeasured_bound_j'] * 1e9:.3f} nJ (those cycles x its largest measured power)")
+        bad = [p for p, v in u["phases"].items() if not v["units_sum_equals_design_power"]]
+        L.append(f"{label}: per-cell sum equals OpenSTA design_power in every window: "
+                 f"{'yes' if not bad else 'NO ' + str(bad)}")
+    return "\n".join(L) + "\n"
+
+
+def plot(r, path):
+    """Stacked bars: energy per unit in each phase, SRAMs as one more bar."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("layer.py: matplotlib missing, no PNG (scripts/setup.sh installs it)", file=sys.stderr)
+        return
+    phs = [p for p in power.PHASES if p in r["phase_cycles"]]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    bottom = [0.0] * len(phs)
+    for label, u in r["units"].items():
+        vals = [u["energy_j_by_phase"].get(p, 0.0) * 1e9 for p in phs]
+        ax.bar(phs, vals, bottom=bottom, label=label)
+        bottom = [b + v for b, v in zip(bottom, vals)]
+    if "srams" in r:
+        b = 0.0
+        for u, e in sorted(r["srams"]["energy_j_by_unit"].items()):
+            ax.bar(["SRAMs (run)"], [e * 1e9], bottom=[b], hatch="//", label=f"SRAM {u}")
+            b += e * 1e9
+    ax.set_ylabel("energy (nJ)")
+    ax.set_title(r["label"], fontsize=8)
+    ax.legend(fontsize=6, ncol=2)
+    plt.xticks(rotation=30, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    w = sub.add_parser("windows")
+    w.add_argument("--rtl-json", required=True)
+    w.add_argument("--window", type=int, default=1000)
+    w.add_argument("--lead", type=int, default=400)
+    w.add_argument("--min-share", type=float, default=0.005,
+                   help="no window of its own for a phase shorter than this share of the run")
+    r = sub.add_parser("report")
+    r.add_argument("--rtl-json", required=True)
+    r.add_argument("--period-ns", type=float, required=True)
+    r.add_argument("--out", required=True)
+    r.add_argument("--unit", action="append", required=True, help="LABEL=COUNT=DIR[,DIR...]")
+    r.add_argument("--sram-table")
+    r.add_argument("--liberty")
+    r.add_argument("--label", default="")
+    a = ap.parse_args()
+    (cmd_windows if a.cmd == "windows" else cmd_report)(a)
+
+
+if __name__ == "__main__":
+    main()
