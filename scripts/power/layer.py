@@ -5,13 +5,16 @@ Two subcommands:
 
   layer.py windows --rtl-json RUN.json --window W [--lead L]
       Trace windows for a run, one per phase with cycles: "phase start length"
-      lines.  Phase starts are the cumulative phase cycles in the order of
+      lines; each window is LEAD + W cycles.  Phase starts are the cumulative phase cycles in the order of
       esact-sim's phase table (the order of a layer's command list); the replay
       records which phases a window really held, so a wrong guess shows up as a
-      phase without a measurement, never as a mislabelled one.  A GEMM phase
-      (golden MACs > 0) gets a window in its middle; any other phase a window
-      that starts LEAD cycles before it, so that a clocked unit synchronises
-      in the phase before (the MAC array only on a first_i && en_i edge).
+      phase without a measurement, never as a mislabelled one.  The W cycles
+      are in the middle of a GEMM phase (golden MACs > 0), at the start of any
+      other phase; the LEAD cycles before them let a clocked unit synchronise
+      (the MAC array only on a first_i && en_i edge, once per output tile,
+      i.e. every K cycles: LEAD must exceed the largest K of the layer, 3072
+      for BERT-base's FFN2).  Counted cycles of the lead go to the phase they
+      were in.
       Phases shorter than --min-share of the run get no window of their own
       (the report lists them as not measured, with a bound).
 
@@ -53,11 +56,8 @@ def cmd_windows(a):
     for p in phases:
         c = p["cycles"]
         if c > a.min_share * run["cycles"]:
-            if p["golden_macs"] > 0 and c > a.window:
-                s = start + (c - a.window) // 2
-            else:
-                s = max(0, start - a.lead)
-            print(p["phase"], s, a.window)
+            s = start + (c - a.window) // 2 if p["golden_macs"] > 0 and c > a.window else start
+            print(p["phase"], max(0, s - a.lead), a.window + min(s, a.lead))
         start += c
 
 
@@ -215,7 +215,7 @@ def main():
     w = sub.add_parser("windows")
     w.add_argument("--rtl-json", required=True)
     w.add_argument("--window", type=int, default=1000)
-    w.add_argument("--lead", type=int, default=400)
+    w.add_argument("--lead", type=int, default=3200)
     w.add_argument("--min-share", type=float, default=0.005,
                    help="no window of its own for a phase shorter than this share of the run")
     r = sub.add_parser("report")

@@ -3,8 +3,8 @@
 #
 #   1. esact-sim (RTL)               the workload once, golden-checked: phase cycles, MACs,
 #                                    read/write counts of every esact_sram
-#   2. layer.py windows              one trace window per phase (middle of a GEMM phase;
-#                                    LEAD cycles before any other phase)
+#   2. layer.py windows              one trace window per phase (middle of a GEMM phase,
+#                                    start of any other phase; LEAD cycles before it)
 #   3. esact-sim (RTL) per window    the same run with that window traced (FST)
 #   4. unit_power.sh per unit        every instance of the unit's netlist replayed on every
 #                                    window (outputs compared with the RTL's), OpenSTA per
@@ -15,9 +15,13 @@
 #
 # Variables (environment or make):
 #   WORKLOAD="--synthetic ..."   esact-sim options (default: the small dense layer)
-#   UNITS="mac_array requant"    units replayed (scripts/power/unit_power.sh's table)
-#   WINDOW=1000 LEAD=400         cycles per phase window; lead-in before a non-GEMM phase
-#   LIBERTY, PERIOD_NS, ROWS     as for make power-unit
+#   UNITS="mac_array"            units replayed (scripts/power/unit_power.sh's table: mac_array,
+#                                requant; requant needs UNIT_SRC until esact_requant.sv is fixed,
+#                                docs/power.md)
+#   WINDOW=1000 LEAD=3200        cycles per phase window, and before them (synchronisation:
+#                                more than the largest K of the layer; layer.py windows)
+#   LIBERTY, PERIOD_NS, ROWS, SLICES  as for make power-unit (SLICES: some instances only,
+#                                the unit's power scaled from them)
 #   MODE=dense|spls              appended to WORKLOAD as --mode (spls: when SPLS runs in esact_top)
 #   SKIP_TRACES=1                reuse the RTL run and traces of an earlier run in POWER_DIR
 #                                (to add a unit: the report covers every unit measured there)
@@ -29,9 +33,9 @@ cd "$root"
 build=${BUILD_DIR:-build}
 workload=${WORKLOAD:---synthetic n=64,d=256,heads=4,ffn=512,layers=1,seed=1}
 mode=${MODE:-dense}
-units=${UNITS:-mac_array requant}
+units=${UNITS:-mac_array}
 window=${WINDOW:-1000}
-lead=${LEAD:-400}
+lead=${LEAD:-3200}
 period=${PERIOD_NS:-5}
 py=/usr/bin/python3
 case "$mode" in
@@ -88,7 +92,7 @@ $py "$here/layer.py" report --rtl-json "$out/rtl.json" --period-ns "$period" --o
   --label "$mode layer ($workload), $(basename "$lib"), ${period} ns: units replayed at gate level, SRAMs from CACTI"
 t3=$(date +%s)
 {
-  echo "command: make power-layer WORKLOAD='$workload' MODE=$mode UNITS='$units' LIBERTY=$(basename "$lib") PERIOD_NS=$period WINDOW=$window LEAD=$lead"
+  echo "command: make power-layer WORKLOAD='$workload' MODE=$mode UNITS='$units'${SLICES:+ SLICES='$SLICES'} LIBERTY=$(basename "$lib") PERIOD_NS=$period WINDOW=$window LEAD=$lead"
   echo "runtime: RTL runs + traces $((t1 - t0)) s, units (synthesis, builds, replays, OpenSTA) $((t2 - t1)) s, report $((t3 - t2)) s, total $((t3 - t0)) s"
 } | tee -a "$out/report.txt" >&2
 log "report: $out/report.txt, $out/report.json, $out/report.png"
