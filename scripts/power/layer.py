@@ -19,7 +19,7 @@ Two subcommands:
       (the report lists them as not measured, with a bound).
 
   layer.py report --rtl-json RUN.json --period-ns P --out DIR
-                  --unit "LABEL=COUNT=DIR[,DIR...]" [--unit ...]
+                  --unit "LABEL=COUNT=DIR[:DIR...]" [--unit ...]
                   [--sram-table data/power/sram_energy.json --liberty LIB] [--label TEXT]
       Each DIR is one instance's scripts/power/power.py output (report.json:
       power per phase group of that instance's replayed windows).  A unit's
@@ -71,9 +71,9 @@ def unit_power(spec, period_s):
     try:
         label, count, dirs = spec.split("=", 2)
         count = int(count)
-        dirs = [d for d in dirs.split(",") if d]
+        dirs = [d for d in dirs.split(os.pathsep) if d]
     except ValueError:
-        power.fail(f"--unit {spec!r} is not LABEL=COUNT=DIR[,DIR...]")
+        power.fail(f"--unit {spec!r} is not LABEL=COUNT=DIR[:DIR...]")
     if not dirs or len(dirs) > count:
         power.fail(f"--unit {label}: {len(dirs)} instance directories for {count} instances")
     insts = [read_instance(d) for d in dirs]
@@ -222,7 +222,7 @@ def main():
     r.add_argument("--rtl-json", required=True)
     r.add_argument("--period-ns", type=float, required=True)
     r.add_argument("--out", required=True)
-    r.add_argument("--unit", action="append", required=True, help="LABEL=COUNT=DIR[,DIR...]")
+    r.add_argument("--unit", action="append", required=True, help="LABEL=COUNT=DIR[:DIR...]")
     r.add_argument("--sram-table")
     r.add_argument("--liberty")
     r.add_argument("--label", default="")

@@ -46,7 +46,7 @@ esac
 [[ -x "$build/sim/esact-sim" ]] || { echo "power-layer: $build/sim/esact-sim missing (make build)" >&2; exit 2; }
 lib=$("$here/liberty.sh")
 libtag=$(basename "$lib"); libtag=${libtag%%.*}; libtag=${libtag%%_*}
-tag=$(echo "$workload" | sed -E 's/--synthetic //; s/[^A-Za-z0-9=,]+/_/g; s/,seed=[0-9]+//; s/layers=1,?//; s/,+$//; s/,+-/-/')
+tag=$(echo "$workload" | sed -E 's/--synthetic //; s/[^A-Za-z0-9=,]+/_/g; s/,seed=[0-9]+//; s/layers=1,?//; s/,+$//; s/,/_/g')
 out=${POWER_DIR:-$build/power/layer-$mode-$tag-$libtag}
 mkdir -p "$out/traces"
 out=$(cd "$out" && pwd)
@@ -84,7 +84,7 @@ done
 # Every unit measured for this run so far (also by earlier calls with SKIP_TRACES=1).
 specs=()
 for r in "$out"/*/report.json; do
-  specs+=(--unit "$($py -c 'import json,sys; r=json.load(open(sys.argv[1])); (l,u),=r["units"].items(); print(f"{l}={u[\"instances\"]}=" + ",".join(u["dirs"]))' "$r")")
+  specs+=(--unit "$($py -c 'import json,sys; r=json.load(open(sys.argv[1])); (l,u),=r["units"].items(); print(f"{l}={u[\"instances\"]}=" + ":".join(u["dirs"]))' "$r")")
 done
 t2=$(date +%s)
 $py "$here/layer.py" report --rtl-json "$out/rtl.json" --period-ns "$period" --out "$out" "${specs[@]}" \

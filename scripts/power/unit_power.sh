@@ -130,7 +130,7 @@ done
 t4=$(date +%s)
 # shellcheck disable=SC2086
 $py "$here/layer.py" report --rtl-json "$rtl_json" --period-ns "$period" --out "$out" \
-  --unit "$label=$count=$(for s in $slices; do printf '%s,' "$out/i$s"; done)" \
+  --unit "$label=$count=$(for s in $slices; do printf '%s:' "$out/i$s"; done)" \
   --label "$label, $(echo $slices | wc -w) of $count instances, $(basename "$lib"), $wdesc"
 t5=$(date +%s)
 {
