@@ -87,8 +87,9 @@ def unit_power(spec, period_s):
                      "window_cycles_per_instance": [g[p]["cycles"] for g, _ in insts],
                      "toggles": sum(g[p]["toggles"] for g, _ in insts),
                      "units_sum_equals_design_power": all(
-                         abs(g[p]["unit_sum_w"] - g[p]["design_power_w"]) <= 1e-5 * g[p]["design_power_w"]
-                         for g, _ in insts)}
+                         abs(g[p]["unit_sum_w"] - g[p]["design_power_w"])
+                         <= max(1e-5, r["cells"] * 2.0 ** -24) * g[p]["design_power_w"]  # as power.py
+                         for g, r in insts)}
                  for p in sorted(phases, key=power.PHASES.index)}
     return label, {"instances": count, "replayed": len(dirs), "dirs": dirs, "scaled": len(dirs) < count,
                    "cells_per_instance": insts[0][1]["cells"], "liberty": insts[0][1]["liberty"],

@@ -84,7 +84,7 @@ done
 # Every unit measured for this run so far (also by earlier calls with SKIP_TRACES=1).
 specs=()
 for r in "$out"/*/report.json; do
-  specs+=(--unit "$($py -c 'import json,sys; r=json.load(open(sys.argv[1])); (l,u),=r["units"].items(); print(f"{l}={u[\"instances\"]}=" + ":".join(u["dirs"]))' "$r")")
+  specs+=(--unit "$($py -c 'import json,sys; r=json.load(open(sys.argv[1])); (l,u),=r["units"].items(); print(l + "=" + str(u["instances"]) + "=" + ":".join(u["dirs"]))' "$r")")
 done
 t2=$(date +%s)
 $py "$here/layer.py" report --rtl-json "$out/rtl.json" --period-ns "$period" --out "$out" "${specs[@]}" \
