@@ -10,6 +10,8 @@
 #     --quick  only the five small cases (seconds)
 #     --big    the default cases plus BERT-base at its full sequence length
 #              (n=512 = N_MAX, about 19 M cycles: a few minutes more)
+# SPLS cases (issue 13, "spls:" workloads) run esact-sim-spls --mode spls (the
+# SPLS model: N <= 64, D <= 128) against the golden SPLS layers.
 # Without esact_top (before the layer RTL existed) it ran `ctest -L rtl`; that
 # fallback is kept for a build without esact-sim.
 set -uo pipefail
@@ -24,6 +26,7 @@ for a in "$@"; do
 done
 root=$(cd "$(dirname "$0")/.." && pwd)
 sim="$build/sim/esact-sim"
+sim_spls="$build/sim/esact-sim-spls"
 py=/usr/bin/python3
 
 if [[ ! -x "$sim" ]]; then
@@ -60,12 +63,31 @@ if [[ $big == 1 ]]; then
 fi
 if [[ $quick == 1 && $big == 1 ]]; then echo "run_sim.sh: --quick and --big exclude each other" >&2; exit 2; fi
 
+# SPLS mode: similarity 0 / 0.6 / 0.9, knobs, back-pressure, pre- and post-LN,
+# chains, ffn_reuse on and off.
+cases+=(
+  "spls:n=16,d=64,heads=4,ffn=128,layers=1,seed=2,similarity=0.0,k=6,window=0|--latency 16"
+  "spls:n=32,d=64,heads=4,ffn=128,layers=1,seed=3,similarity=0.6|--latency 16 --backpressure 0.3 --seed 5"
+  "spls:n=48,d=128,heads=4,ffn=256,layers=2,seed=4,similarity=0.9,k=8,window=4,threshold=16|--latency 20 --backpressure 0.2 --seed 7"
+  "spls:n=29,d=96,heads=3,ffn=192,layers=2,norm=pre,seed=5,similarity=0.9,k=5,window=6,threshold=8|--latency 8 --bandwidth 0.5 --seed 6"
+  "spls:n=40,d=64,heads=2,ffn=128,layers=1,seed=6,similarity=0.9,k=12,window=8,threshold=10,ffn_reuse=off|--latency 16 --backpressure 0.1 --seed 9"
+)
+if [[ $quick == 0 ]]; then
+  cases+=("spls:n=64,d=128,heads=4,ffn=512,layers=3,seed=7,similarity=0.9|--latency 16 --backpressure 0.1 --seed 11")
+fi
+
 # The trained models of models/ (digits_vit, fortunes_bert: 4 chained layers, N = 64;
 # langid_bert: 6 chained layers, N = 128, D = 128), first test sequence (langid_bert
 # is committed with a sample of its test split only: docs/models.md).
 for m in digits_vit fortunes_bert langid_bert; do
   if [[ -f "$root/models/$m/manifest.json" && ( -d "$root/models/$m/test" || -d "$root/models/$m/sample" ) ]]; then
     cases+=("model:$m|--latency 16 --backpressure 0.1 --seed 3")
+  fi
+done
+# ... and in SPLS mode at their manifests' knobs, where they fit the SPLS model.
+for m in digits_vit fortunes_bert; do
+  if [[ -f "$root/models/$m/manifest.json" && -d "$root/models/$m/test" ]]; then
+    cases+=("spls:model:$m|--latency 16 --backpressure 0.1 --seed 3")
   fi
 done
 
@@ -75,16 +97,21 @@ for c in "${cases[@]}"; do
   i=$((i + 1))
   spec=${c%%|*}; opts=${c#*|}
   js="$out/case$i.json"
+  bin=$sim; label=""
+  if [[ $spec == spls:* ]]; then
+    spec=${spec#spls:}; bin=$sim_spls; opts="--mode spls $opts"; label="SPLS "
+  fi
   if [[ $spec == model:* ]]; then
     m=${spec#model:}
     inp="$root/models/$m/test"; [[ -d $inp ]] || inp="$root/models/$m/sample"
     src=(--model "$root/models/$m" --input "$inp" --sequence 0)
-    spec="models/$m (sequence 0)"
+    spec="${label}models/$m (sequence 0)"
   else
     src=(--synthetic "$spec")
+    spec="$label$spec"
   fi
   # shellcheck disable=SC2086
-  "$sim" "${src[@]}" $opts --json "$js" --quiet > "$out/case$i.log" 2>&1
+  "$bin" "${src[@]}" $opts --json "$js" --quiet > "$out/case$i.log" 2>&1
   rc=$?
   if [[ $rc == 0 ]]; then res=PASS; passed=$((passed + 1)); else res=FAIL; failed=$((failed + 1)); fi
   if [[ -s "$js" ]]; then

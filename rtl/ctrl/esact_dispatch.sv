@@ -21,7 +21,8 @@
 // A bad record (unknown opcode or phase, epilogue 3, a requantization pair
 // out of range, a zero or oversized size, a reserved field set, or a wait
 // count larger than the number of commands issued to that unit so far, which
-// could never be met) stops the list (OP_PRED: only with SPLS_EN; its knobs
+// could never be met) stops the list (OP_PRED and the SPLS header flags
+// CMD_H_MASK / CMD_H_LEAD: only with SPLS_EN; PRED's knobs
 // are the front end's to check): err_o with the record's index and the
 // offending word.  done_o rises when every command of the list has been
 // issued, finished and written.
@@ -147,12 +148,15 @@ module esact_dispatch #(
     ds.in = AW'(w[esact_types_pkg::CMD_ADDR0]);    ds.in_stride = w[esact_types_pkg::CMD_LD0];
     ds.out = AW'(w[esact_types_pkg::CMD_ADDR3]);   ds.out_stride = w[esact_types_pkg::CMD_LD2];
     ds.rows = m; ds.n = n; ds.rq = rq;
+    ds.mask_en = hdr[esact_types_pkg::CMD_H_MASK];
+    ds.mask = AW'(w[esact_types_pkg::CMD_ADDR1]);  ds.mask_stride = w[esact_types_pkg::CMD_LD1];
     dl.mode_ln = hdr[esact_types_pkg::CMD_H_LNMODE]; dl.in2_en = hdr[esact_types_pkg::CMD_H_IN2];
     dl.in1 = AW'(w[esact_types_pkg::CMD_ADDR0]);   dl.in2 = AW'(w[esact_types_pkg::CMD_ADDR1]);
     dl.out = AW'(w[esact_types_pkg::CMD_ADDR3]);   dl.stride = w[esact_types_pkg::CMD_LD0];
     dl.rows = m; dl.d = n;
     dl.gamma = AW'(w[esact_types_pkg::CMD_ADDR2]); dl.beta = AW'(w[esact_types_pkg::CMD_ADDR4]);
     dl.rq = rq;
+    dl.lead_en = hdr[esact_types_pkg::CMD_H_LEAD]; dl.lead = AW'(w[esact_types_pkg::CMD_X0]);
     dp.a = AW'(w[esact_types_pkg::CMD_ADDR0]);     dp.lda = w[esact_types_pkg::CMD_LD0];
     dp.wk = AW'(w[esact_types_pkg::CMD_ADDR1]);    dp.wq = AW'(w[esact_types_pkg::CMD_ADDR2]);
     dp.ldw = w[esact_types_pkg::CMD_LD1];
@@ -194,10 +198,13 @@ module esact_dispatch #(
       default:                      unit_ok = 1'b0;
     endcase
     // PRED: no header flags; its knobs (n, k, heads, dh, W) are checked by the
-    // front end (ERR_KNOB), only the record's format here.
+    // front end (ERR_KNOB), only the record's format here.  The SPLS flags
+    // (softmax mask, LN leader table) only on their unit and with SPLS_EN.
     if (!unit_ok || ph_raw == 4'(esact_types_pkg::PH_DESC) || ph_raw > 4'(esact_types_pkg::PH_LN2) ||
-        hdr[31:14] != '0 || (op_raw == 4'(esact_types_pkg::OP_GEMM) && epi_raw == 2'd3) ||
-        (unit == 2'(UP) && hdr[13:8] != '0)) begin
+        hdr[31:16] != '0 || (op_raw == 4'(esact_types_pkg::OP_GEMM) && epi_raw == 2'd3) ||
+        (unit == 2'(UP) && hdr[13:8] != '0) ||
+        (hdr[esact_types_pkg::CMD_H_MASK] && (unit != 2'(US) || SPLS_EN == 0)) ||
+        (hdr[esact_types_pkg::CMD_H_LEAD] && (unit != 2'(UL) || SPLS_EN == 0))) begin
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_HDR);
     end else if (wait_c[UG] > issued_q[UG] || wait_c[US] > issued_q[US]) begin
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_WAIT0);

@@ -17,7 +17,12 @@
 //   OUT    DW/32 outputs per cycle from the bank, packed into beats.
 // So a LayerNorm row costs about max(2 d / 16 + 4, d / 4 + 3) cycles instead of
 // their sum plus the read latency and the statistics.
+// SPLS row reuse (SPLS = 1 and lead_en_i): the leader table (uint32 per row,
+// source row in bits 15:0) is read once into a buffer, and row r's in2 is
+// read at in2 + src(r) * stride: a follower adds its leader's Z (or Z2).
 module esact_layernorm #(
+  parameter int unsigned N_MAX = esact_pkg::N_MAX,
+  parameter int unsigned SPLS  = 0,                 // 1: lead_en_i is honoured
   parameter int unsigned D_MAX = esact_pkg::D_MAX,
   parameter int unsigned DW    = esact_pkg::AXI_DW,
   parameter int unsigned AW    = esact_pkg::AXI_AW,
@@ -39,6 +44,8 @@ module esact_layernorm #(
   input  logic [AW-1:0] beta_addr_i,
   input  logic [15:0]   m_i,
   input  logic [5:0]    s_i,
+  input  logic          lead_en_i,    // SPLS: in2 rows through the leader table
+  input  logic [AW-1:0] lead_addr_i,
   output logic          busy_o,
   output logic          done_o,
   output logic          rd_req_valid_o,
@@ -73,7 +80,9 @@ module esact_layernorm #(
   // Per r bank: free, holds r and the sums (for STATS), holds iota too (for OUT).
   localparam logic [1:0] RB_FREE = 2'd0, RB_SUMS = 2'd1, RB_IOTA = 2'd2;
 
-  typedef enum logic [2:0] { T_IDLE, T_GREQ, T_GLOAD, T_BREQ, T_BLOAD, T_RUN, T_DONE } top_e;
+  typedef enum logic [3:0] { T_IDLE, T_LREQ, T_LLOAD, T_GREQ, T_GLOAD, T_BREQ, T_BLOAD, T_RUN, T_DONE } top_e;
+  // Read requests of a row: in1, (leader table: in2's address), in2.
+  typedef enum logic [1:0] { R_IN1, R_ADDR, R_IN2 } rqs_e;
   typedef enum logic [2:0] { F_X, F_OREQ, F_ZPRE, F_Z, F_END } front_e;
   typedef enum logic [1:0] { S_WAIT, S_SQ, S_DV0, S_DV } stats_e;
   typedef enum logic { O_WAIT, O_OUT } out_e;
@@ -86,7 +95,11 @@ module esact_layernorm #(
 
   // Read requests: per row in1, then in2.
   logic [15:0]   rq_row_q, rq_row_d;
-  logic          rq_z_q, rq_z_d;
+  rqs_e          rq_z_q, rq_z_d;
+  logic          lead_on;                     // this command reads in2 through the leader table
+  logic          l_we, l_re;                  // leader buffer
+  logic [15:0]   l_src;                       // source row of row rq_row (read the cycle before)
+  assign lead_on = (SPLS != 0) && lead_en_i && in2_en_i;
   logic [AW-1:0] rq_in1_q, rq_in1_d, rq_in2_q, rq_in2_d;
 
   // FRONT.
@@ -136,6 +149,29 @@ module esact_layernorm #(
   esact_sram #(.WIDTH(DW), .DEPTH(BD)) u_b (
     .clk_i, .we_i(b_we), .waddr_i(BAW'(beat_q)), .wdata_i(rd_data_i), .wbe_i({(DW/8){1'b1}}),
     .re_i(b_re), .raddr_i(b_raddr), .rdata_o(b_rdata));
+
+  // Leader buffer (SPLS): the table's beats as read, LPB entries per beat.
+  if (SPLS != 0) begin : g_lead
+    localparam int unsigned LPB = DW / 32;
+    localparam int unsigned LD  = (N_MAX + LPB - 1) / LPB;
+    localparam int unsigned LAW = (LD > 1) ? $clog2(LD) : 1;
+    logic [DW-1:0] l_rdata;
+    logic [15:0]   l_sel_q;                   // entry within the beat read
+    esact_sram #(.WIDTH(DW), .DEPTH(LD)) u_lead (
+      .clk_i, .we_i(l_we), .waddr_i(LAW'(beat_q)), .wdata_i(rd_data_i), .wbe_i({(DW/8){1'b1}}),
+      .re_i(l_re), .raddr_i(LAW'(32'(rq_row_q) / LPB)), .rdata_o(l_rdata));
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) l_sel_q <= '0;
+      else if (l_re) l_sel_q <= 16'(32'(rq_row_q) % LPB);
+    end
+    assign l_src = l_rdata[32'(l_sel_q) * 32 +: 16];
+    logic unused_lead;
+    assign unused_lead = ^l_rdata;
+  end else begin : g_nolead
+    assign l_src = '0;
+    logic unused_lead;
+    assign unused_lead = ^{l_we, l_re, lead_addr_i};
+  end
 
   // Residual of one beat: r = x + z (z = 0 without in2); its sums; the sat8 beat.
   logic [DW-1:0]      zbeat, satbeat;
@@ -205,6 +241,31 @@ module esact_layernorm #(
     assign y_grp[i*8 +: 8] = y_j;
   end
 
+  // Read requests (valid, address, length: independent of the ready).
+  logic rq_open;   // T_RUN: the next row's requests may go out
+  assign rq_open = top_q == T_RUN && rq_row_q < rows_i && 32'(rq_row_q) < 32'(f_row_q) + AHEAD;
+  always_comb begin
+    rd_req_valid_o = 1'b0;
+    rd_req_addr_o  = rq_in1_q;
+    rd_req_len_o   = LW'(d_i);
+    unique case (top_q)
+      T_LREQ: begin
+        rd_req_valid_o = 1'b1; rd_req_addr_o = lead_addr_i; rd_req_len_o = LW'(32'(rows_i) * 4);
+      end
+      T_GREQ: begin
+        rd_req_valid_o = 1'b1; rd_req_addr_o = gamma_addr_i; rd_req_len_o = LW'(32'(d_i) * 2);
+      end
+      T_BREQ: begin
+        rd_req_valid_o = 1'b1; rd_req_addr_o = beta_addr_i; rd_req_len_o = LW'(32'(d_i) * 4);
+      end
+      T_RUN: begin
+        rd_req_valid_o = rq_open && rq_z_q != R_ADDR;
+        rd_req_addr_o  = (rq_z_q == R_IN2) ? rq_in2_q : rq_in1_q;
+      end
+      default: ;
+    endcase
+  end
+
   logic f_zok;     // FRONT: the in2 beat (or none) and, in sat8 mode, the write port
   assign f_zok = (!in2_en_i || rd_data_valid_i) && (mode_ln_i || wr_data_ready_i);
 
@@ -218,7 +279,7 @@ module esact_layernorm #(
     o_st_d = o_st_q; o_rows_d = o_rows_q; o_rb_d = o_rb_q; o_out_d = o_out_q;
     j_d = j_q; j1_d = j1_q; s1v_d = 1'b0;
     obeat_d = obeat_q; ofull_d = ofull_q; olast_d = olast_q;
-    x_we = 1'b0; x_re = 1'b0; r_we = 1'b0; r_re = 1'b0;
+    x_we = 1'b0; x_re = 1'b0; r_we = 1'b0; r_re = 1'b0; l_we = 1'b0; l_re = 1'b0;
     g_we = 1'b0; g_re = 1'b0; b_we = 1'b0; b_re = 1'b0;
     x_raddr = '0;
     r_waddr = {f_rb_q, XAW'(beat_q)};
@@ -226,7 +287,6 @@ module esact_layernorm #(
     g_raddr = GAW'(32'(j_q) / (GPB / LN_L));
     b_raddr = BAW'(j_q);
     sq_start = 1'b0; dv_start = 1'b0;
-    rd_req_valid_o = 1'b0; rd_req_addr_o = rq_in1_q; rd_req_len_o = LW'(d_i);
     rd_data_ready_o = 1'b0;
     wr_req_valid_o = 1'b0; wr_req_addr_o = o_out_q;
     wr_data_valid_o = ofull_q;
@@ -237,16 +297,28 @@ module esact_layernorm #(
     unique case (top_q)
       T_IDLE: begin
         if (start_i) begin
-          rq_row_d = '0; rq_z_d = 1'b0; rq_in1_d = in1_addr_i; rq_in2_d = in2_addr_i;
+          rq_row_d = '0; rq_z_d = R_IN1; rq_in1_d = in1_addr_i; rq_in2_d = in2_addr_i;
           f_st_d = F_X; f_row_d = '0; f_rb_d = 1'b0; f_out_d = out_addr_i;
           rst_d = '0; s_st_d = S_WAIT; s_rb_d = 1'b0;
           o_st_d = O_WAIT; o_rows_d = '0; o_rb_d = 1'b0; o_out_d = out_addr_i;
           beat_d = '0;
-          top_d = mode_ln_i ? T_GREQ : T_RUN;
+          top_d = lead_on ? T_LREQ : (mode_ln_i ? T_GREQ : T_RUN);
+        end
+      end
+      T_LREQ: begin
+        if (rd_req_ready_i) begin beat_d = '0; top_d = T_LLOAD; end
+      end
+      T_LLOAD: begin
+        rd_data_ready_o = 1'b1;
+        if (rd_data_valid_i) begin
+          l_we = 1'b1; beat_d = beat_q + 16'd1;
+          if ((32'(beat_q) + 32'd1) * (DW / 32) >= 32'(rows_i)) begin
+            beat_d = '0;
+            top_d = mode_ln_i ? T_GREQ : T_RUN;
+          end
         end
       end
       T_GREQ: begin
-        rd_req_valid_o = 1'b1; rd_req_addr_o = gamma_addr_i; rd_req_len_o = LW'(32'(d_i) * 2);
         if (rd_req_ready_i) begin beat_d = '0; top_d = T_GLOAD; end
       end
       T_GLOAD: begin
@@ -257,7 +329,6 @@ module esact_layernorm #(
         end
       end
       T_BREQ: begin
-        rd_req_valid_o = 1'b1; rd_req_addr_o = beta_addr_i; rd_req_len_o = LW'(32'(d_i) * 4);
         if (rd_req_ready_i) begin beat_d = '0; top_d = T_BLOAD; end
       end
       T_BLOAD: begin
@@ -278,19 +349,34 @@ module esact_layernorm #(
     endcase
 
     // --- read requests: in1 and in2 of each row, up to AHEAD rows ahead -------
-    if (top_q == T_RUN && rq_row_q < rows_i && 32'(rq_row_q) < 32'(f_row_q) + AHEAD) begin
-      rd_req_valid_o = 1'b1;
-      rd_req_addr_o  = rq_z_q ? rq_in2_q : rq_in1_q;
-      if (rd_req_ready_i) begin
-        if (rq_z_q || !in2_en_i) begin
-          rq_z_d   = 1'b0;
-          rq_row_d = rq_row_q + 16'd1;
-          rq_in1_d = rq_in1_q + AW'(stride_i);
-          rq_in2_d = rq_in2_q + AW'(stride_i);
-        end else begin
-          rq_z_d = 1'b1;
+    // (SPLS leader table: the row's entry is read with its in1 request, its
+    // in2 address computed in R_ADDR.)
+    if (rq_open) begin
+      unique case (rq_z_q)
+        R_IN1: begin
+          l_re           = lead_on;
+          if (rd_req_ready_i) begin
+            rq_in1_d = rq_in1_q + AW'(stride_i);
+            if (!in2_en_i) begin
+              rq_row_d = rq_row_q + 16'd1;
+            end else begin
+              rq_z_d = lead_on ? R_ADDR : R_IN2;
+            end
+          end
         end
-      end
+        R_ADDR: begin
+          rq_in2_d = in2_addr_i + AW'(32'(l_src) * stride_i);
+          rq_z_d   = R_IN2;
+        end
+        R_IN2: begin
+          if (rd_req_ready_i) begin
+            rq_z_d   = R_IN1;
+            rq_row_d = rq_row_q + 16'd1;
+            rq_in2_d = rq_in2_q + AW'(stride_i);
+          end
+        end
+        default: rq_z_d = R_IN1;
+      endcase
     end
 
     // --- FRONT ------------------------------------------------------------------
@@ -421,7 +507,7 @@ module esact_layernorm #(
     endcase
 
     if (abort_i) begin
-      top_d = T_IDLE; s_st_d = S_WAIT; o_st_d = O_WAIT; rst_d = '0;
+      top_d = T_IDLE; s_st_d = S_WAIT; o_st_d = O_WAIT; rst_d = '0; rq_z_d = R_IN1;
       s1v_d = 1'b0; ofull_d = 1'b0;
     end
   end
@@ -429,7 +515,7 @@ module esact_layernorm #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       top_q <= T_IDLE; beat_q <= '0;
-      rq_row_q <= '0; rq_z_q <= 1'b0; rq_in1_q <= '0; rq_in2_q <= '0;
+      rq_row_q <= '0; rq_z_q <= R_IN1; rq_in1_q <= '0; rq_in2_q <= '0;
       f_st_q <= F_X; f_row_q <= '0; f_rb_q <= 1'b0; f_out_q <= '0;
       sum1_q <= '0; sum2_q <= '0;
       rst_q <= '0; bsum1_q <= '0; bsum2_q <= '0; biota_q <= '0;
@@ -455,6 +541,11 @@ module esact_layernorm #(
   a_front_bank_free: assert property (@(posedge clk_i) disable iff (!rst_ni)
                                       r_we |-> rst_q[32'(f_rb_q) * 2 +: 2] == RB_FREE)
     else $error("esact_layernorm: FRONT writes an r bank that is in use");
+  // A read request is held until taken.
+  a_rd_req_held: assert property (@(posedge clk_i) disable iff (!rst_ni || abort_i)
+                                  (rd_req_valid_o && !rd_req_ready_i) |=>
+                                  rd_req_valid_o && $stable(rd_req_addr_o) && $stable(rd_req_len_o))
+    else $error("esact_layernorm: a read request changed before its handshake");
 `endif
 
   assign busy_o       = (top_q != T_IDLE);

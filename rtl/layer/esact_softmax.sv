@@ -14,10 +14,14 @@
 // all rows are issued ahead (the read engine queues them), so a row costs
 // about max(n / 4 + 2, 35) cycles: for n >= 128 the LOAD stream (4 int32 per
 // beat) is the bound.
-// Dense mode: every key is in J.  SPLS plugs in here as a per-key select bit
-// (keys outside J: excluded from m and sum, p = 0); see docs/layer-rtl.md.
+// Dense mode: every key is in J.  SPLS (SPLS = 1 and mask_en_i): each row's
+// mask (ceil(n/8) bytes, bit j of byte j/8 = key j) is read just before its
+// scores, held in a row register and stored as one select bit per score
+// beside the score bank; keys outside J are out of m and sum (e = 0, so
+// p = 0), as the golden model's softmax_row over the selected keys.
 module esact_softmax #(
   parameter int unsigned N_MAX = esact_pkg::N_MAX,
+  parameter int unsigned SPLS  = 0,                 // 1: mask_en_i is honoured (SPLS masks)
   parameter int unsigned DW    = esact_pkg::AXI_DW,
   parameter int unsigned AW    = esact_pkg::AXI_AW,
   parameter int unsigned LW    = esact_types_pkg::REQ_LEN_W
@@ -34,6 +38,9 @@ module esact_softmax #(
   input  logic [15:0]   n_i,          // keys per row, 1..N_MAX
   input  logic [15:0]   m_i,
   input  logic [5:0]    s_i,
+  input  logic          mask_en_i,    // SPLS: read a mask row before each score row
+  input  logic [AW-1:0] mask_addr_i,
+  input  logic [31:0]   mask_stride_i,
   output logic          busy_o,
   output logic          done_o,
   // read port
@@ -69,6 +76,15 @@ module esact_softmax #(
   top_e          top_q, top_d;
   logic [15:0]   nw;                         // words per row
   assign nw = (n_i + 16'(SPB - 1)) / 16'(SPB);
+  logic          mask_on;                    // this command reads masks
+  logic [15:0]   nmb;                        // mask beats per row
+  assign mask_on = (SPLS != 0) && mask_en_i;
+  assign nmb = (n_i + 16'(DW - 1)) / 16'(DW);
+  logic          rq_m_q, rq_m_d;             // the row's mask is requested
+  logic [AW-1:0] mq_addr_q, mq_addr_d;
+  logic          l_mk_q, l_mk_d;             // LOAD takes the row's mask beats
+  logic          m_we;                       // a mask beat into the row register
+  logic [SPB-1:0] sel_ld, sel_x;             // select bits: LOAD beat, EXP word (stage 1)
 
   // Read requests, issued ahead.
   logic [15:0]   rq_q, rq_d;
@@ -146,7 +162,7 @@ module esact_softmax #(
     beat_base = beat_q * 16'(SPB);
     beat_max  = max_q;
     for (int unsigned i = 0; i < SPB; i++) begin
-      if (beat_base + 16'(i) < n_i && $signed(rd_data_i[i*32 +: 32]) > beat_max) begin
+      if (beat_base + 16'(i) < n_i && sel_ld[i] && $signed(rd_data_i[i*32 +: 32]) > beat_max) begin
         beat_max = $signed(rd_data_i[i*32 +: 32]);
       end
     end
@@ -171,7 +187,7 @@ module esact_softmax #(
     assign w   = 51'(-shd);
     esact_exp2_rom u_rom (.addr_i(w[7:0]), .data_o(rom));
     assign e   = (w[50:8] >= 43'd16) ? 16'd0 : (rom >> w[11:8]);
-    assign e_word[i*16 +: 16] = (32'(j1_q) * SPB + i < 32'(n_i)) ? e : 16'd0;
+    assign e_word[i*16 +: 16] = (32'(j1_q) * SPB + i < 32'(n_i) && sel_x[i]) ? e : 16'd0;
   end
   always_comb begin
     e_wsum = '0;
@@ -192,13 +208,39 @@ module esact_softmax #(
     assign unused_pv[i*25 +: 25] = prod[24:0];
   end
 
+  // Select bits.  SPLS: the row's mask in a register (N_MAX bits, rounded up
+  // to beats), a score beat's SPB bits stored with it in u_sel (same address
+  // as u_scores), read with the score word for EXP.
+  if (SPLS != 0) begin : g_mask
+    localparam int unsigned MB = (N_MAX + DW - 1) / DW;   // mask beats per row, at most
+    logic [MB*DW-1:0] mrow_q;
+    logic [7:0]       sel_rdata;
+    always_ff @(posedge clk_i) begin
+      if (m_we) mrow_q[32'(beat_q) * DW +: DW] <= rd_data_i;
+    end
+    assign sel_ld = mask_on ? mrow_q[32'(beat_q) * SPB +: SPB] : {SPB{1'b1}};
+    esact_sram #(.WIDTH(8), .DEPTH(2 << SAW)) u_sel (
+      .clk_i, .we_i(sc_we), .waddr_i(sc_waddr), .wdata_i(8'(sel_ld)), .wbe_i(1'b1),
+      .re_i(sc_re), .raddr_i(sc_raddr), .rdata_o(sel_rdata)
+    );
+    assign sel_x = sel_rdata[SPB-1:0];
+    logic unused_sel;
+    assign unused_sel = ^sel_rdata;
+  end else begin : g_nomask
+    assign sel_ld = {SPB{1'b1}};
+    assign sel_x  = {SPB{1'b1}};
+    logic unused_mask;
+    assign unused_mask = ^{m_we, mask_addr_i, mask_stride_i, mq_addr_q, rq_m_q, l_mk_q, nmb};
+  end
+
   // EXP may start a row when its scores are in and its exponential bank is free.
   assign x_go = x_row_q < rows_i && sc_full_q[x_sb_q] &&
                 est_q[32'(x_eb_q) * 2 +: 2] == EB_FREE;
 
   always_comb begin
     top_d = top_q;
-    rq_d = rq_q; rq_addr_d = rq_addr_q;
+    rq_d = rq_q; rq_addr_d = rq_addr_q; rq_m_d = rq_m_q; mq_addr_d = mq_addr_q; l_mk_d = l_mk_q;
+    m_we = 1'b0;
     sc_full_d = sc_full_q; sc_max_d = sc_max_q;
     l_row_d = l_row_q; l_bank_d = l_bank_q; beat_d = beat_q; max_d = max_q;
     x_row_d = x_row_q; x_sb_d = x_sb_q; x_eb_d = x_eb_q;
@@ -223,7 +265,8 @@ module esact_softmax #(
     unique case (top_q)
       T_IDLE: begin
         if (start_i) begin
-          rq_d = '0; rq_addr_d = in_addr_i;
+          rq_d = '0; rq_addr_d = in_addr_i; rq_m_d = 1'b0; mq_addr_d = mask_addr_i;
+          l_mk_d = mask_on;
           sc_full_d = '0;
           l_row_d = '0; l_bank_d = 1'b0; beat_d = '0; max_d = 32'sh8000_0000;
           x_row_d = '0; x_sb_d = 1'b0; x_eb_d = '0; j_d = '0; sum_d = '0;
@@ -243,17 +286,33 @@ module esact_softmax #(
       default: top_d = T_IDLE;
     endcase
 
-    // Read requests of every row, ahead of LOAD.
+    // Read requests of every row (SPLS: its mask, then its scores), ahead of LOAD.
     if (top_q == T_RUN && rq_q < rows_i) begin
       rd_req_valid_o = 1'b1;
       if (rd_req_ready_i) begin
-        rq_d = rq_q + 16'd1;
-        rq_addr_d = rq_addr_q + AW'(in_stride_i);
+        if (mask_on && !rq_m_q) begin
+          rq_m_d = 1'b1;
+        end else begin
+          rq_m_d = 1'b0;
+          rq_d = rq_q + 16'd1;
+          rq_addr_d = rq_addr_q + AW'(in_stride_i);
+          mq_addr_d = mq_addr_q + AW'(mask_stride_i);
+        end
       end
     end
 
-    // LOAD.
-    if (top_q == T_RUN && l_row_q < rows_i && !sc_full_q[l_bank_q]) begin
+    // LOAD (SPLS: the row's mask beats first, into the row register).
+    if (top_q == T_RUN && l_row_q < rows_i && l_mk_q) begin
+      rd_data_ready_o = 1'b1;
+      if (rd_data_valid_i) begin
+        m_we   = 1'b1;
+        beat_d = beat_q + 16'd1;
+        if (beat_q + 16'd1 == nmb) begin
+          beat_d = '0;
+          l_mk_d = 1'b0;
+        end
+      end
+    end else if (top_q == T_RUN && l_row_q < rows_i && !sc_full_q[l_bank_q]) begin
       rd_data_ready_o = 1'b1;
       if (rd_data_valid_i) begin
         sc_we  = 1'b1;
@@ -266,6 +325,7 @@ module esact_softmax #(
           l_row_d  = l_row_q + 16'd1;
           beat_d   = '0;
           max_d    = 32'sh8000_0000;
+          l_mk_d   = mask_on;
         end
       end
     end
@@ -365,7 +425,7 @@ module esact_softmax #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       top_q <= T_IDLE;
-      rq_q <= '0; rq_addr_q <= '0;
+      rq_q <= '0; rq_addr_q <= '0; rq_m_q <= 1'b0; mq_addr_q <= '0; l_mk_q <= 1'b0;
       sc_full_q <= '0; sc_max_q <= '0;
       l_row_q <= '0; l_bank_q <= 1'b0; beat_q <= '0; max_q <= '0;
       x_row_q <= '0; x_sb_q <= 1'b0; x_eb_q <= '0;
@@ -377,7 +437,7 @@ module esact_softmax #(
       obeat_q <= '0; ofull_q <= 1'b0; olast_q <= 1'b0;
     end else begin
       top_q <= top_d;
-      rq_q <= rq_d; rq_addr_q <= rq_addr_d;
+      rq_q <= rq_d; rq_addr_q <= rq_addr_d; rq_m_q <= rq_m_d; mq_addr_q <= mq_addr_d; l_mk_q <= l_mk_d;
       sc_full_q <= sc_full_d; sc_max_q <= sc_max_d;
       l_row_q <= l_row_d; l_bank_q <= l_bank_d; beat_q <= beat_d; max_q <= max_d;
       x_row_q <= x_row_d; x_sb_q <= x_sb_d; x_eb_q <= x_eb_d;
@@ -398,11 +458,20 @@ module esact_softmax #(
   a_load_bank_free: assert property (@(posedge clk_i) disable iff (!rst_ni)
                                      sc_we |-> !sc_full_q[l_bank_q])
     else $error("esact_softmax: LOAD writes a score bank that is in use");
+  // SPLS: mask beats only while LOAD expects them; a read request is held
+  // until taken.
+  a_mask_beat: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                m_we |-> mask_on && l_mk_q && rd_data_valid_i)
+    else $error("esact_softmax: a mask beat outside a row's mask phase");
+  a_mask_request: assert property (@(posedge clk_i) disable iff (!rst_ni || abort_i)
+                                   (rd_req_valid_o && !rd_req_ready_i) |=>
+                                   $stable(rd_req_addr_o) && $stable(rd_req_len_o))
+    else $error("esact_softmax: a read request changed before its handshake");
 `endif
 
   assign busy_o          = (top_q != T_IDLE);
-  assign rd_req_addr_o   = rq_addr_q;
-  assign rd_req_len_o    = LW'(32'(n_i) * 4);
+  assign rd_req_addr_o   = (mask_on && !rq_m_q) ? mq_addr_q : rq_addr_q;
+  assign rd_req_len_o    = (mask_on && !rq_m_q) ? LW'((32'(n_i) + 32'd7) / 8) : LW'(32'(n_i) * 4);
   assign wr_req_addr_o   = o_out_q;
   assign wr_req_len_o    = LW'(n_i);
   assign wr_data_valid_o = ofull_q;

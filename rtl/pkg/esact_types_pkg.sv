@@ -106,14 +106,14 @@ package esact_types_pkg;
   localparam int unsigned CMD_MK = 4;          // [15:0] m (rows), [31:16] k (GEMM depth)
   localparam int unsigned CMD_N = 5;           // [15:0] n (GEMM columns, softmax keys, LN width)
   localparam int unsigned CMD_ADDR0 = 6;       // GEMM A, softmax in, LN in1, PRED A
-  localparam int unsigned CMD_ADDR1 = 7;       // GEMM B, LN in2, PRED Wk^T
+  localparam int unsigned CMD_ADDR1 = 7;       // GEMM B, softmax masks (CMD_H_MASK), LN in2, PRED Wk^T
   localparam int unsigned CMD_ADDR2 = 8;       // GEMM bias, LN gamma, PRED Wq^T
   localparam int unsigned CMD_ADDR3 = 9;       // output of every unit (PRED: masks)
   localparam int unsigned CMD_ADDR4 = 10;      // GEMM GELU table, LN beta, PRED leader table
   localparam int unsigned CMD_LD0 = 11;        // GEMM lda, softmax in row stride, LN row stride, PRED lda
-  localparam int unsigned CMD_LD1 = 12;        // GEMM ldb, PRED ldw (row stride of Wk^T and Wq^T)
+  localparam int unsigned CMD_LD1 = 12;        // GEMM ldb, softmax mask row stride, PRED ldw (row stride of Wk^T and Wq^T)
   localparam int unsigned CMD_LD2 = 13;        // GEMM ldo, softmax out row stride, PRED mask row stride
-  localparam int unsigned CMD_X0 = 14;         // PRED: [15:0] heads, [31:16] window W
+  localparam int unsigned CMD_X0 = 14;         // PRED: [15:0] heads, [31:16] window W; LN: leader table (CMD_H_LEAD)
   localparam int unsigned CMD_X1 = 15;         // PRED: threshold T
   // Header bits (word CMD_HDR).
   localparam int unsigned CMD_H_OP = 0;        // [3:0] cmd_op_e
@@ -123,6 +123,8 @@ package esact_types_pkg;
   localparam int unsigned CMD_H_BIAS = 11;     // GEMM bias enable
   localparam int unsigned CMD_H_LNMODE = 12;   // LN: 1 LayerNorm, 0 saturating add
   localparam int unsigned CMD_H_IN2 = 13;      // LN: second input enable
+  localparam int unsigned CMD_H_MASK = 14;     // softmax: per-key select bits (SPLS masks) at CMD_ADDR1
+  localparam int unsigned CMD_H_LEAD = 15;     // LN: in2 row i read at row lead[i] (SPLS leader table at CMD_X0)
 
   // ---------------------------------------------------------------------------
   // Unit commands (what esact_dispatch hands to a unit over valid/ready; held
@@ -160,6 +162,9 @@ package esact_types_pkg;
     logic [15:0]   rows;
     logic [15:0]   n;            // keys per row
     rq_t           rq;
+    logic          mask_en;      // SPLS: keys whose mask bit is 0 are out of max and sum, p = 0
+    logic [CMD_AW-1:0] mask;     // mask of row r at mask + r * mask_stride, bit j of byte j/8 = key j
+    logic [31:0]   mask_stride;
   } sm_cmd_t;
 
   typedef struct packed {
@@ -174,6 +179,8 @@ package esact_types_pkg;
     logic [CMD_AW-1:0] gamma;    // int16 [d]
     logic [CMD_AW-1:0] beta;     // int32 [d]
     rq_t           rq;
+    logic          lead_en;      // SPLS row reuse: in2 row r read at in2 + src(r) * stride
+    logic [CMD_AW-1:0] lead;     // leader table: uint32 [rows], src(r) = bits 15:0 of entry r
   } ln_cmd_t;
 
   // SPLS prediction (esact_predict): the layer's attention input A and the

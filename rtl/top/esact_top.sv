@@ -254,11 +254,12 @@ module esact_top #(
     .wr_data_valid_o(p_wr_data_valid[PG]), .wr_data_ready_i(p_wr_data_ready[PG]),
     .wr_data_o(p_wr_data[PG*DW +: DW]));
 
-  esact_softmax #(.N_MAX(N_MAX), .DW(DW), .AW(AW), .LW(LW)) u_softmax (
+  esact_softmax #(.N_MAX(N_MAX), .SPLS(SPLS_EN), .DW(DW), .AW(AW), .LW(LW)) u_softmax (
     .clk_i, .rst_ni, .start_i(s_start), .abort_i(abort),
     .in_addr_i(s_cmd.in), .in_stride_i(s_cmd.in_stride), .out_addr_i(s_cmd.out),
     .out_stride_i(s_cmd.out_stride), .rows_i(s_cmd.rows), .n_i(s_cmd.n), .m_i(s_cmd.rq.m),
-    .s_i(s_cmd.rq.s), .busy_o(s_busy), .done_o(s_done),
+    .s_i(s_cmd.rq.s), .mask_en_i(s_cmd.mask_en), .mask_addr_i(s_cmd.mask),
+    .mask_stride_i(s_cmd.mask_stride), .busy_o(s_busy), .done_o(s_done),
     .rd_req_valid_o(p_rd_req_valid[PS]), .rd_req_ready_i(p_rd_req_ready[PS]),
     .rd_req_addr_o(p_rd_req_addr[PS*AW +: AW]), .rd_req_len_o(p_rd_req_len[PS*LW +: LW]),
     .rd_data_valid_i(p_rd_data_valid[PS]), .rd_data_ready_o(p_rd_data_ready[PS]),
@@ -268,11 +269,12 @@ module esact_top #(
     .wr_data_valid_o(p_wr_data_valid[PS]), .wr_data_ready_i(p_wr_data_ready[PS]),
     .wr_data_o(p_wr_data[PS*DW +: DW]));
 
-  esact_layernorm #(.D_MAX(D_MAX), .DW(DW), .AW(AW), .LW(LW)) u_layernorm (
+  esact_layernorm #(.N_MAX(N_MAX), .SPLS(SPLS_EN), .D_MAX(D_MAX), .DW(DW), .AW(AW), .LW(LW)) u_layernorm (
     .clk_i, .rst_ni, .start_i(l_start), .abort_i(abort), .mode_ln_i(l_cmd.mode_ln),
     .in2_en_i(l_cmd.in2_en), .in1_addr_i(l_cmd.in1), .in2_addr_i(l_cmd.in2), .out_addr_i(l_cmd.out),
     .stride_i(l_cmd.stride), .rows_i(l_cmd.rows), .d_i(l_cmd.d), .gamma_addr_i(l_cmd.gamma),
-    .beta_addr_i(l_cmd.beta), .m_i(l_cmd.rq.m), .s_i(l_cmd.rq.s), .busy_o(l_busy), .done_o(l_done),
+    .beta_addr_i(l_cmd.beta), .m_i(l_cmd.rq.m), .s_i(l_cmd.rq.s), .lead_en_i(l_cmd.lead_en),
+    .lead_addr_i(l_cmd.lead), .busy_o(l_busy), .done_o(l_done),
     .rd_req_valid_o(p_rd_req_valid[PL]), .rd_req_ready_i(p_rd_req_ready[PL]),
     .rd_req_addr_o(p_rd_req_addr[PL*AW +: AW]), .rd_req_len_o(p_rd_req_len[PL*LW +: LW]),
     .rd_data_valid_i(p_rd_data_valid[PL]), .rd_data_ready_o(p_rd_data_ready[PL]),

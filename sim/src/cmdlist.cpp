@@ -54,14 +54,16 @@ class LayerCompiler {
     }
     const uint32_t attn_in = pre_ ? a_slot : w_[P::DESC_X_ADDR];
     const std::vector<Token> in_deps = have_in ? std::vector<Token>{in} : std::vector<Token>{};
-    if (spls_) predict(attn_in, in_deps);
+    if (spls_) pred_ = predict(attn_in, in_deps);
     gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WQ, P::DESC_BQ, scr(l_.q), d_, P::EPI_RQ, P::RQ_Q, in_deps);
     gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WK, P::DESC_BK, scr(l_.k), d_, P::EPI_RQ, P::RQ_K, in_deps);
     const Token v = gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WV, P::DESC_BV, scr(l_.v), d_, P::EPI_RQ, P::RQ_V,
                            in_deps);
     const Token av = attention(v);
     const Token wo = gemm_w(P::PH_WO, scr(l_.o), d_, P::DESC_WO, P::DESC_BO, scr(l_.z), d_, P::EPI_RQ, P::RQ_O, {av});
-    const Token res1 = ln(P::PH_LN1, !pre_, w_[P::DESC_X_ADDR], scr(l_.z), scr(l_.h), P::DESC_LN1_G, P::RQ_LN1, {wo});
+    // SPLS row reuse: a follower adds its leader's Z (and, with ffn_reuse, Z2).
+    const Token res1 = ln(P::PH_LN1, !pre_, w_[P::DESC_X_ADDR], scr(l_.z), scr(l_.h), P::DESC_LN1_G, P::RQ_LN1,
+                          spls_deps({wo}), spls_);
     Token ffn_dep = res1;
     uint32_t ffn_in = scr(l_.h);
     if (pre_) {
@@ -72,7 +74,9 @@ class LayerCompiler {
                             {ffn_dep});
     const Token f2 = gemm_w(P::PH_FFN2, scr(l_.g), f_, P::DESC_W2, P::DESC_B2, scr(l_.z2), d_, P::EPI_RQ, P::RQ_FFN2,
                             {f1});
-    ln(P::PH_LN2, !pre_, scr(l_.h), scr(l_.z2), w_[P::DESC_Y_ADDR], P::DESC_LN2_G, P::RQ_LN2, {f2, res1});
+    const bool ffn_reuse = spls_ && w_[P::DESC_FFN_REUSE] != 0;
+    ln(P::PH_LN2, !pre_, scr(l_.h), scr(l_.z2), w_[P::DESC_Y_ADDR], P::DESC_LN2_G, P::RQ_LN2, spls_deps({f2, res1}),
+       ffn_reuse);
     return std::move(list_);
   }
 
@@ -106,14 +110,23 @@ class LayerCompiler {
     return push(c, deps);
   }
 
-  // Residual / LayerNorm over all N rows of width D.
+  // SPLS: a command reading the masks or the leader table also waits for PREDICT.
+  std::vector<Token> spls_deps(std::vector<Token> deps) const {
+    if (spls_) deps.push_back(pred_);
+    return deps;
+  }
+
+  // Residual / LayerNorm over all N rows of width D; lead: in2 row i is read
+  // at row lead[i] of the leader table (SPLS row reuse).
   Token ln(unsigned ph, bool mode_ln, uint32_t in1, std::optional<uint32_t> in2, uint32_t out, unsigned gword,
-           unsigned pair, std::vector<Token> deps) {
+           unsigned pair, std::vector<Token> deps, bool lead = false) {
     Command c;
     c.op = P::OP_LN;
     c.phase = ph;
     c.ln_mode = mode_ln;
     c.in2_en = in2.has_value();
+    c.lead_en = lead && c.in2_en;
+    if (c.lead_en) c.x[0] = scr(l_.lead);
     c.rq = rq(pair);
     c.m = n_;
     c.n = d_;
@@ -130,6 +143,7 @@ class LayerCompiler {
   bool pre_ = false;
   Schedule sched_;
   bool spls_ = false;
+  Token pred_{};
   ScratchLayout l_;
   uint64_t sb_ = 0;
   CommandList list_;
@@ -147,12 +161,12 @@ class LayerCompiler {
 // serial schedule emits QK0 SM0 AV0 QK1 ... (each waiting for the previous).
 Token LayerCompiler::attention(Token v) {
   struct Blk {
-    uint32_t rows, qoff, hoff;
+    uint32_t rows, qoff, hoff, r0, head;
   };
   std::vector<Blk> blks;
   for (uint32_t h = 0; h < heads_; ++h)
     for (uint32_t r0 = 0; r0 < n_; r0 += P::ATT_QB)
-      blks.push_back({std::min<uint32_t>(P::ATT_QB, n_ - r0), r0 * d_ + h * dh_, h * dh_});
+      blks.push_back({std::min<uint32_t>(P::ATT_QB, n_ - r0), r0 * d_ + h * dh_, h * dh_, r0, h});
   const size_t nb = blks.size();
   std::vector<Token> qk(nb), sm(nb), av(nb);
   auto emit_qk = [&](size_t b) {
@@ -178,7 +192,13 @@ Token LayerCompiler::attention(Token v) {
     c.n = n_;
     c.addr = {scr(l_.s[b % 2]), 0, 0, scr(l_.p[b % 2]), 0};
     c.ld = {4 * n_, 0, n_};
-    sm[b] = b >= 2 ? push(c, {qk[b], av[b - 2]}) : push(c, {qk[b]});
+    if (spls_) {
+      // SPLS: row r of head h keeps the keys of its mask (r, h).
+      c.mask_en = true;
+      c.addr[1] = scr(l_.mask + (uint64_t{blks[b].r0} * heads_ + blks[b].head) * l_.mask_ld);
+      c.ld[1] = field(uint64_t{heads_} * l_.mask_ld, 32, "mask stride");
+    }
+    sm[b] = b >= 2 ? push(c, spls_deps({qk[b], av[b - 2]})) : push(c, spls_deps({qk[b]}));
   };
   auto emit_av = [&](size_t b) {
     Command c;
@@ -296,7 +316,8 @@ std::array<uint32_t, P::CMD_WORDS> encode_command(const Command& c) {
   r[P::CMD_HDR] = field(c.op, 4, "op") << P::CMD_H_OP | field(c.phase, 4, "phase") << P::CMD_H_PH |
                   field(c.epi, 2, "epi") << P::CMD_H_EPI | uint32_t{c.trans} << P::CMD_H_TRANS |
                   uint32_t{c.bias_en} << P::CMD_H_BIAS | uint32_t{c.ln_mode} << P::CMD_H_LNMODE |
-                  uint32_t{c.in2_en} << P::CMD_H_IN2;
+                  uint32_t{c.in2_en} << P::CMD_H_IN2 | uint32_t{c.mask_en} << P::CMD_H_MASK |
+                  uint32_t{c.lead_en} << P::CMD_H_LEAD;
   r[P::CMD_WAIT0] = field(c.wait[0], P::CMD_WAIT_W, "GEMM wait") | field(c.wait[1], P::CMD_WAIT_W, "softmax wait") << 16;
   r[P::CMD_WAIT1] = field(c.wait[2], P::CMD_WAIT_W, "LayerNorm wait") | field(c.wait[3], P::CMD_WAIT_W, "PRED wait") << 16;
   r[P::CMD_RQ] = field(c.rq.m, 16, "rq M") | field(c.rq.s, 6, "rq S") << 16;

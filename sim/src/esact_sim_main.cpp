@@ -2,6 +2,13 @@
 //
 //   esact-sim --model DIR --input FILE [options]
 //   esact-sim --synthetic "n=16,d=64,heads=4,ffn=128,layers=1,seed=7" [options]
+//   esact-sim-spls --mode spls --synthetic "...,similarity=0.9" [options]
+//
+// esact-sim runs the dense model (vesact_top, built without the SPLS front
+// end); esact-sim-spls is the same program on the SPLS model (vesact_top_spls:
+// SPLS_EN = 1, N <= ESACT_SIM_N_MAX, D <= ESACT_SIM_D_MAX), where --mode spls
+// compiles every layer for SPLS (PREDICT, masked softmax, row reuse) and
+// compares with the golden SPLS layers.
 //
 // Prints PASS/FAIL with the first mismatch (layer, tensor, row, column, cycle),
 // cycles per phase, MAC-array utilisation, memory stalls and simulation speed.
@@ -18,6 +25,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 
 #include "esact/cli.hpp"
 #include "esact/io.hpp"
@@ -35,7 +43,15 @@ using json = nlohmann::json;
 
 namespace {
 
+#ifdef ESACT_SIM_SPLS
+constexpr const char* kTool = "esact-sim-spls";
+constexpr bool kSplsModel = true;
+constexpr int kModelNMax = ESACT_SIM_N_MAX;
+constexpr int kModelDMax = ESACT_SIM_D_MAX;
+#else
 constexpr const char* kTool = "esact-sim";
+constexpr bool kSplsModel = false;
+#endif
 // Below this the memory model starves the accelerator for hours (a run is
 // bounded by bandwidth): refuse rather than appear to hang.
 constexpr double kMinBandwidth = 0.01;
@@ -115,6 +131,20 @@ void validate(const Options& o, const CLI::App& app) {
     throw UsageError("give --model DIR and --input FILE, or --synthetic SPEC");
   if (!o.synthetic.empty() && (app.count("--input") || app.count("--sequence")))
     throw UsageError("--synthetic brings its own input: --input/--sequence are for --model");
+  if (o.mode_s == "spls" && !kSplsModel)
+    throw UsageError("--mode spls needs the model with the SPLS front end: run esact-sim-spls (same options)");
+}
+
+// The SPLS model is a smaller build (sim/CMakeLists.txt): say so instead of an RTL error.
+void check_model_fits(const Model& m, int n) {
+#ifdef ESACT_SIM_SPLS
+  if (n > kModelNMax || m.d_model > kModelDMax)
+    throw std::invalid_argument(fmt::format("{} is built with N_MAX = {}, D_MAX = {}: n = {}, d = {} do not fit",
+                                            kTool, kModelNMax, kModelDMax, n, m.d_model));
+#else
+  (void)m;
+  (void)n;
+#endif
 }
 
 struct Workload {
@@ -143,9 +173,11 @@ Workload load(const Options& o, Mode mode) {
     w.x.assign(s.begin(), s.end());
     w.n = in.n;
   }
+  check_model_fits(w.model, w.n);
   ImageOptions io;
   io.scratch_size = o.scratch;
   io.schedule = o.serial ? Schedule::Serial : Schedule::Overlap;
+  io.spls = mode == Mode::Spls;
   w.img = std::make_unique<MemoryImage>(w.model, w.x, w.n, io);
   w.golden = run_model(w.model, w.x, w.n, mode);
   return w;

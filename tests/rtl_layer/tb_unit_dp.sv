@@ -144,7 +144,8 @@ module tb_unit_dp #(
   esact_softmax #(.N_MAX(N_MAX), .DW(DW), .AW(32), .LW(LW)) u_softmax (
     .clk_i, .rst_ni, .start_i(s_start_i), .abort_i, .in_addr_i(s_in_i), .in_stride_i(s_in_stride_i),
     .out_addr_i(s_out_i), .out_stride_i(s_out_stride_i), .rows_i(s_rows_i), .n_i(s_n_i),
-    .m_i(rq_m_i), .s_i(rq_s_i), .busy_o(s_busy), .done_o(s_done_o),
+    .m_i(rq_m_i), .s_i(rq_s_i), .mask_en_i(1'b0), .mask_addr_i('0), .mask_stride_i('0),
+    .busy_o(s_busy), .done_o(s_done_o),
     .rd_req_valid_o(s_rqv), .rd_req_ready_i(rd_req_ready && unit_i == 2'd2), .rd_req_addr_o(s_rqa),
     .rd_req_len_o(s_rql), .rd_data_valid_i(rd_data_valid && unit_i == 2'd2), .rd_data_ready_o(s_rdr),
     .rd_data_i(rd_data), .wr_req_valid_o(s_wqv), .wr_req_ready_i(wr_req_ready && unit_i == 2'd2),
@@ -155,7 +156,7 @@ module tb_unit_dp #(
     .clk_i, .rst_ni, .start_i(l_start_i), .abort_i, .mode_ln_i(l_mode_ln_i), .in2_en_i(l_in2_en_i),
     .in1_addr_i(l_in1_i), .in2_addr_i(l_in2_i), .out_addr_i(l_out_i), .stride_i(l_stride_i),
     .rows_i(l_rows_i), .d_i(l_d_i), .gamma_addr_i(l_gamma_i), .beta_addr_i(l_beta_i),
-    .m_i(rq_m_i), .s_i(rq_s_i), .busy_o(l_busy), .done_o(l_done_o),
+    .m_i(rq_m_i), .s_i(rq_s_i), .lead_en_i(1'b0), .lead_addr_i('0), .busy_o(l_busy), .done_o(l_done_o),
     .rd_req_valid_o(l_rqv), .rd_req_ready_i(rd_req_ready && unit_i == 2'd3), .rd_req_addr_o(l_rqa),
     .rd_req_len_o(l_rql), .rd_data_valid_i(rd_data_valid && unit_i == 2'd3), .rd_data_ready_o(l_rdr),
     .rd_data_i(rd_data), .wr_req_valid_o(l_wqv), .wr_req_ready_i(wr_req_ready && unit_i == 2'd3),

@@ -1,11 +1,13 @@
-// SPLS on esact_top (issue 13), stage A: PREDICT on chip.  A layer compiled
+// SPLS on esact_top (issue 13).  Stage A: PREDICT on chip.  A layer compiled
 // with ImageOptions::spls starts with an OP_PRED command (after LN1 for
 // pre-LN): esact_predict reads the attention input A and Wk^T / Wq^T through
 // its own memory ports and writes the top-k masks and the leader table into
-// scratch (layout: esact::sim::scratch_layout), beside the dense work of the
-// layer, which is unchanged (the layer output is the dense one until the
-// sparse phases exist).  Every mask bit and leader entry is compared with the
-// golden model's SPLS prediction of the same layer input.
+// scratch (layout: esact::sim::scratch_layout).  Every mask bit and leader
+// entry is compared with the golden model's SPLS prediction of the same
+// layer input.  Stage B: the softmax reads each row's mask (keys outside it
+// out of max and sum, p = 0) and the residual / LayerNorm steps read a
+// follower's Z (and Z2 with ffn_reuse) at its leader's row, so every output
+// byte equals the golden SPLS layer (Y compared with run_model(..., Spls)).
 #include "test_cosim_util.hpp"
 
 #include <cstring>
@@ -23,8 +25,8 @@ esact::sim::ImageOptions spls_opts() {
   return o;
 }
 
-// The golden SPLS prediction of the last layer, on the input the RTL's (dense)
-// chain gives that layer.
+// The golden SPLS prediction of the last layer, on the input the golden SPLS
+// chain gives that layer (the RTL's, when Y is exact).
 esact::LayerResult golden_prediction(const cosim::Workload& w) {
   std::vector<int8_t> x = w.x;
   const size_t last = w.model.layers.size() - 1;
@@ -86,7 +88,7 @@ unsigned pred_index(const esact::sim::MemoryImage& img, int layer) {
   return 0;
 }
 
-// A run in SPLS mode: clean finish, dense outputs exact, prediction exact.
+// A run in SPLS mode: clean finish, every output equal to the golden SPLS layer, prediction exact.
 void run_spls(Harness& h, cosim::Workload& w, esact::sim::RunResult* out = nullptr) {
   esact::sim::RunResult r;
   const auto mm = cosim::run_and_compare(h, w, Mode::Spls, kTimeout, &r);
@@ -114,16 +116,23 @@ TEST_CASE("cosim spls: PREDICT writes the golden masks and leader table (sizes, 
       {"n=24,d=48,heads=3,ffn=64,layers=1,seed=7,similarity=0.9,norm=pre,k=5,window=4,threshold=9", 0.3, 1},
       {"n=9,d=32,heads=2,ffn=32,layers=2,seed=11,similarity=0.0,k=3,window=0", 0.2, 0},
       {"n=20,d=64,heads=4,ffn=64,layers=1,seed=13,similarity=0.8,k=30,window=8,threshold=0", 0.0, 1},
+      // Row reuse without ffn_reuse (Z2 per row); post-LN chain of three with reuse.
+      {"n=17,d=32,heads=2,ffn=48,layers=1,seed=31,similarity=0.9,k=4,window=3,threshold=4,ffn_reuse=off", 0.2, 1},
+      {"n=12,d=32,heads=4,ffn=32,layers=3,seed=37,similarity=0.9,k=3,window=2,threshold=3", 0.1, 1},
   };
   for (const auto& c : cases) {
     const std::string spec = c.spec;
     CAPTURE(spec);
-    auto w = cosim::make_workload(c.spec, Mode::Dense, spls_opts());
+    auto w = cosim::make_workload(c.spec, Mode::Spls, spls_opts());
     Harness h(cosim::config_for(*w.img, c.bp, 12, 7));
     esact::sim::RunResult r;
     run_spls(h, w, &r);
     const auto g = golden_prediction(w);
     CHECK(g.n - g.leaders() >= c.min_followers);
+    // The golden SPLS output is not the dense one here (k < n or reuse), so
+    // the exact comparison above tells a masked / reused layer from a dense one.
+    const auto dense = esact::run_model(w.model, w.x, w.n, Mode::Dense);
+    CHECK(dense.back().y != w.golden.back().y);
     MESSAGE(fmt::format("{}: {} cycles, PREDICT alone {} cycles, {} followers", c.spec, r.cycles,
                         r.phase_cycles[P::PH_PREDICT], g.n - g.leaders()));
   }
@@ -131,7 +140,7 @@ TEST_CASE("cosim spls: PREDICT writes the golden masks and leader table (sizes, 
 
 TEST_CASE("cosim spls: the comparison fails on one wrong bit of a mask or of the leader table") {
   auto w = cosim::make_workload("n=13,d=40,heads=4,ffn=48,layers=1,seed=3,similarity=0.9,k=4,window=3,threshold=6",
-                                Mode::Dense, spls_opts());
+                                Mode::Spls, spls_opts());
   Harness h(cosim::config_for(*w.img));
   run_spls(h, w);
   const auto g = golden_prediction(w);
@@ -150,7 +159,7 @@ TEST_CASE("cosim spls: the comparison fails on one wrong bit of a mask or of the
 
 TEST_CASE("cosim spls: knobs the front end rejects end the run with ERR_KNOB naming them, then an exact run") {
   auto w = cosim::make_workload("n=12,d=32,heads=2,ffn=32,layers=2,seed=17,similarity=0.6,k=4,window=2",
-                                Mode::Dense, spls_opts());
+                                Mode::Spls, spls_opts());
   Harness h(cosim::config_for(*w.img, 0.2, 10, 3));
   const unsigned pi = pred_index(*w.img, 1);
   struct Case {
@@ -191,7 +200,7 @@ TEST_CASE("cosim spls: knobs the front end rejects end the run with ERR_KNOB nam
 
 TEST_CASE("cosim spls: a reset in the middle of PREDICT, then an exact run") {
   auto w = cosim::make_workload("n=16,d=32,heads=2,ffn=32,layers=1,seed=23,similarity=0.9,k=5,window=4,threshold=6",
-                                Mode::Dense, spls_opts());
+                                Mode::Spls, spls_opts());
   Harness h(cosim::config_for(*w.img, 0.1, 10, 5));
   w.img->load(h.mem());
   h.configure(*w.img, Mode::Spls);
@@ -221,7 +230,7 @@ TEST_CASE("cosim spls: MODE = 1 is accepted, OP_PRED in a list needs no mode") {
   }
   // ... and the SPLS list in dense mode runs too (the list decides what runs).
   auto sp = cosim::make_workload("n=8,d=32,heads=2,ffn=32,layers=1,seed=29,similarity=0.9,k=3,window=2,threshold=2",
-                                 Mode::Dense, spls_opts());
+                                 Mode::Spls, spls_opts());
   Harness h2(cosim::config_for(*sp.img));
   const auto mm2 = cosim::run_and_compare(h2, sp, Mode::Dense, kTimeout);
   INFO(mm2.str());

@@ -54,11 +54,13 @@ enum class Unit : unsigned { Gemm = 0, Softmax = 1, Ln = 2, Pred = 3 };
 struct Command {
   unsigned op = params::OP_NONE, phase = params::PH_DESC, epi = params::EPI_RAW;
   bool trans = false, bias_en = false, ln_mode = false, in2_en = false;
+  bool mask_en = false;  ///< softmax: SPLS masks at addr[1], row stride ld[1] (CMD_H_MASK)
+  bool lead_en = false;  ///< LN: in2 rows through the leader table at x[0] (CMD_H_LEAD)
   Requant rq{};
   uint32_t m = 0, k = 0, n = 0;
   std::array<uint32_t, 5> addr{};   ///< CMD_ADDR0..4
   std::array<uint32_t, 3> ld{};     ///< CMD_LD0..2
-  std::array<uint32_t, 2> x{};      ///< CMD_X0..1 (PRED: heads | W << 16, T)
+  std::array<uint32_t, 2> x{};      ///< CMD_X0..1 (PRED: heads | W << 16, T; LN with lead_en: x[0] = table)
   std::array<uint32_t, params::CMD_UNITS> wait{};
 };
 
