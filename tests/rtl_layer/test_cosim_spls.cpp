@@ -239,3 +239,49 @@ TEST_CASE("cosim spls: MODE = 1 is accepted, OP_PRED in a list needs no mode") {
   INFO(d);
   CHECK(d.empty());
 }
+
+TEST_CASE("cosim spls: scratch too small for the SPLS regions ends with ERR_SCRATCH, then an exact run") {
+  // The SPLS layout adds the pre-LN input, the masks and the leader table to
+  // the dense one: a scratch region big enough for the dense layer only is refused.
+  auto w = cosim::make_workload("n=16,d=32,heads=2,ffn=32,layers=1,seed=43,similarity=0.9,k=4,window=2,threshold=4",
+                                Mode::Spls, spls_opts());
+  Harness h(cosim::config_for(*w.img, 0.1, 10, 9));
+  const auto dense = esact::sim::scratch_layout(16, 32, 32);
+  const auto sp = esact::sim::scratch_layout(16, 32, 32, 2);
+  REQUIRE(dense.need < sp.need);
+  for (uint64_t size : {dense.need, sp.need - 1}) {
+    CAPTURE(size);
+    w.img->load(h.mem());
+    h.configure(*w.img, Mode::Spls);
+    h.csr_write(P::CSR_SCRATCH_SIZE, static_cast<uint32_t>(size));
+    h.start();
+    const auto r = h.wait(kTimeout);
+    INFO(r.problem());
+    REQUIRE(r.finished);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.err_code == P::ERR_SCRATCH);
+    CHECK(r.problem().find("ERR_SCRATCH") != std::string::npos);
+  }
+  run_spls(h, w);
+}
+
+TEST_CASE("cosim spls: a memory error on PREDICT's mask writes ends with ERR_AXI_WRITE, then an exact run") {
+  // Only PREDICT writes the mask region, so the error response is PREDICT's.
+  auto w = cosim::make_workload("n=16,d=32,heads=2,ffn=32,layers=2,seed=47,similarity=0.6,k=5,window=2",
+                                Mode::Spls, spls_opts());
+  Harness h(cosim::config_for(*w.img, 0.2, 10, 11));
+  const auto l = esact::sim::scratch_layout(w.n, w.model.d_model, w.model.d_ffn, w.model.n_heads);
+  h.mem().add_error_range(w.img->scratch_base() + l.mask + 5 * l.mask_ld, 1, false, true);
+  w.img->load(h.mem());
+  h.configure(*w.img, Mode::Spls);
+  h.start();
+  const auto r = h.wait(kTimeout);
+  INFO(r.problem());
+  REQUIRE(r.finished);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.err_code == P::ERR_AXI_WRITE);
+  CHECK(r.problem().find("ERR_AXI_WRITE") != std::string::npos);
+  MESSAGE(r.problem());
+  h.mem().clear_error_ranges();
+  run_spls(h, w);
+}
