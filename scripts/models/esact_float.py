@@ -106,8 +106,13 @@ def layer_forward(layer: dict, x: np.ndarray, n_heads: int, eps: float, rec: dic
     return y
 
 
-def forward(m: dict, x: np.ndarray, records: list | None = None) -> np.ndarray:
-    """All layers; x [B, N, D].  records (a list) receives one dict per layer."""
+def forward(m: dict, x: np.ndarray, records: list | None = None, batch: int = 64) -> np.ndarray:
+    """All layers; x [B, N, D].  records (a list) receives one dict per layer
+    (of the whole batch at once).  Without records the sequences go through in
+    chunks of `batch`: the score tensors of a whole held-out set do not fit in
+    memory (langid_bert's 2,988 sequences took more than 15 GB at once)."""
+    if records is None and len(x) > batch:
+        return np.concatenate([forward(m, x[b0:b0 + batch], None, batch) for b0 in range(0, len(x), batch)])
     x = np.asarray(x, dtype=np.float64)
     for layer in m["layers"]:
         rec = {} if records is not None else None

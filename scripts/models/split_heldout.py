@@ -47,16 +47,18 @@ def split_indices(labels: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.nda
     return np.array(sorted(val), dtype=np.int64), np.array(sorted(test), dtype=np.int64)
 
 
-def split_model(model_dir: str, seed: int = 0, float_pred: np.ndarray | None = None, log=print) -> dict:
+def split_model(model_dir: str, seed: int = 0, float_pred: np.ndarray | None = None, log=print,
+                int_pred: np.ndarray | None = None) -> dict:
     """MODEL/test (the whole held-out set) -> MODEL/val + MODEL/test, splits.json, record.json fields.
-    float_pred: the float model's predictions on the held-out set, if known (for per-split float accuracy)."""
+    float_pred: the float model's predictions on the held-out set, if known (for per-split float accuracy);
+    int_pred: the INT8 dense predictions, if the caller already ran the integer pipeline on it."""
     if os.path.exists(os.path.join(model_dir, "val")):
         raise SystemExit(f"split_heldout: {model_dir}/val exists: the held-out data are already split")
     x = np.load(os.path.join(model_dir, "test", "x.npy"))
     y = np.load(os.path.join(model_dir, "test", "labels.npy"))
     val, test = split_indices(y, seed)
     qm = eq.read_model(model_dir)
-    pred = ei.classify_int(qm, ei.run_dense(qm, x)).argmax(1)
+    pred = int_pred if int_pred is not None else ei.classify_int(qm, ei.run_dense(qm, x)).argmax(1)
     eq.write_inputs(os.path.join(model_dir, "val"), x[val], y[val])
     eq.write_inputs(os.path.join(model_dir, "test"), x[test], y[test])
     with open(os.path.join(model_dir, "splits.json"), "w") as f:

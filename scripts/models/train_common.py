@@ -151,7 +151,7 @@ def build_from_float(path: str, name: str, out_dir: str, spls, info: dict, log=p
         json.dump(rec, f, indent=1)
         f.write("\n")
     # the held-out data -> val (knobs are chosen there) + test (accuracy is reported there)
-    rec = split_heldout.split_model(out_dir, 0, float_pred=pred_float, log=log)
+    rec = split_heldout.split_model(out_dir, 0, float_pred=pred_float, log=log, int_pred=pred)
     log(f"{name} (whole held-out set): float (torch) {rec.get('acc_float_torch_heldout', float('nan')):.4f}  "
         f"float (numpy) {acc_np:.4f}  "
         f"float on int8 inputs {acc_fq:.4f}  INT8 dense (numpy) {acc_int:.4f}  [{n_correct}/{len(y_te)}]")
