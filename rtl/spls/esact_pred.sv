@@ -450,7 +450,8 @@ module esact_pred #(
   for (genvar r = 0; r < R; r++) begin : g_qzr
     for (genvar c = 0; c < C; c++) begin : g_qzc
       esact_spls_qz #(.IN_W(KH_W), .SH_W(SH_W)) u_qz (
-        .v_i     (kh_rdata[(r*C + c)*KH_W +: KH_W]),
+        .mag_i   (kh_mag[(r*C + c)*KH_W +: KH_W]),
+        .neg_i   (kh_rdata[(r*C + c)*KH_W + KH_W - 1]),
         .shift_i (sh_q[r*SH_W +: SH_W]),
         .code_o  (qz_code[(r*C + c)*8 +: 8])
       );

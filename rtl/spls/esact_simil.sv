@@ -10,9 +10,9 @@
 // their read data); in the W_MAX + 1 cycles after it, one popcount unit adds
 // popcount(mask AND slot mask of that head) to the overlap of slot 0, 1, ...,
 // W_MAX in turn, and the next beat is taken in the last of these cycles (one
-// beat per W_MAX + 1 cycles: a head's mask comes from the top-k unit at most
-// once per STEPS + 2 cycles, more than W_MAX + 1, so this costs the front end
-// only the W_MAX extra cycles of the last decision).  After the last head,
+// beat per W_MAX + 1 cycles, + 2 after a row's last head; at the package sizes
+// a head's mask comes from the top-k unit only every 32 cycles at N = 128, so
+// this costs the front end only the W_MAX extra cycles of the last decision).  After the last head,
 // among the slots whose row lies in the window
 // [i - W, i - 1], the largest overlap wins, ties to the nearest (largest) row;
 // ov >= T makes row i a follower of that row, else a leader.  W = 0 leaves no

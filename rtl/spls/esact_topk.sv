@@ -1,26 +1,37 @@
-// ESACT SPLS: row-wise top-k, several scores per beat (docs/spec.md 3.3).
+// ESACT SPLS: row-wise top-k, scores in memories, radix select (docs/spec.md 3.3).
 //
 // One PAM row arrives as beats of S signed scores (in_count_i of them valid:
-// every beat but the row's last carries S; in_last_i marks the last beat) and
-// is kept in N_MAX score registers.  The mask is then found by a bitwise
-// select, two bits per cycle, over the unique key
-//     key_j = {score_j with its sign bit inverted, ~j}
-// (larger score first, then the smaller index: the spec's tie rule).  With
-// cand = the entries still in question, sel = the entries already chosen and
-// need = how many of cand are still to choose (k at the start), each step
-// splits cand by the key's next two bits into the groups 3, 2, 1, 0 and
-// chooses the highest groups whose counts fit in need; the group where the
-// k-th largest key lies becomes the new cand.  After ceil((SCORE_W +
-// clog2(N_MAX)) / 2) steps cand is that one key: mask = sel | cand.  The time
-// per row is ceil(N/S) fill beats plus the select steps, whatever the data.
-// k is sampled from k_i when the select starts; k >= N keeps every key, k = 0
-// keeps none.  The mask is held on the output (valid/ready) until taken; the
-// next row's scores may arrive meanwhile.  Scores past N_MAX raise the sticky
-// err_o (cleared by reset only) and are dropped.
+// every beat but the row's last carries S; in_last_i marks the last beat).  The
+// beats go into BEATS score memories (esact_spls_mem, black boxes in synthesis:
+// no score flip-flops), beat b into memory b % BEATS, so that one read returns
+// RD = S * BEATS scores.  Two banks: the next row fills one bank while the
+// select works on the other.
+//
+// The select finds the k-th largest score T by a radix select over the key
+//     key_j = {score_j with its sign bit inverted, zero padding}  (KEY_W bits)
+// RADIX bits per pass, most significant digit first: a pass reads the row
+// (ceil(n / RD) words, one per cycle) and counts, in 2^RADIX bins, the scores
+// whose key agrees with T on the digits found so far, by their next digit.
+// With need = how many of those are still to choose (min(k, n) at the start),
+// the bins are summed from the top; the digit of T is the highest bin d where
+// that sum reaches need, and need drops by the count above d.  After NP =
+// KEY_W / RADIX passes T is known and need is the number of keys equal to T
+// that are chosen.  A last pass emits the mask: key > T, or key == T and fewer
+// than need equal keys before it (ties to the smaller index: the spec's rule).
+// The decision of a pass is made in the cycle its last word is counted, so the
+// passes follow each other without a gap: a row costs (NP + 1) * ceil(n / RD)
+// cycles of reads, whatever the data.  k is sampled from k_i when the select
+// starts; k >= n keeps every score, k = 0 none.
+//
+// The mask is held on the output (valid/ready) until taken; the select of the
+// next row runs meanwhile and waits only before its emitting pass.  Scores past
+// N_MAX raise the sticky err_o (cleared by reset only) and are dropped.
 module esact_topk #(
   parameter int unsigned N_MAX   = esact_pkg::N_MAX,
   parameter int unsigned SCORE_W = 25,
-  parameter int unsigned S       = esact_pkg::SPLS_ROWS,  // scores per beat (power of two)
+  parameter int unsigned S       = esact_pkg::SPLS_ROWS,        // scores per beat (power of two)
+  parameter int unsigned BEATS   = esact_pkg::SPLS_TOPK_BEATS,  // beats per read word (power of two)
+  parameter int unsigned RADIX   = esact_pkg::SPLS_TOPK_RADIX,  // key bits per pass
   // Derived, do not override.
   parameter int unsigned CNT_W   = $clog2(N_MAX + 1),
   parameter int unsigned SC_W    = $clog2(S + 1)
@@ -41,159 +52,290 @@ module esact_topk #(
   output logic                 err_o
 );
 
-  localparam int unsigned IDX_W  = (N_MAX > 1) ? $clog2(N_MAX) : 1;
-  localparam int unsigned KEY_W  = SCORE_W + IDX_W;
-  localparam int unsigned KEYE_W = KEY_W + (KEY_W % 2);   // even: two bits per step
-  localparam int unsigned STEPS  = KEYE_W / 2;
-  localparam int unsigned ST_W   = $clog2(STEPS + 1);
-  localparam int unsigned LS     = (S > 1) ? $clog2(S) : 1;
-  localparam int unsigned CNTX_W = CNT_W + 2;            // sums of three counts
+  // Read words: RD scores (M memories of one beat each); a row needs at most WD.
+  localparam int unsigned M      = (S * BEATS <= N_MAX) ? BEATS : ((N_MAX + S - 1) / S);
+  localparam int unsigned RD     = S * M;
+  localparam int unsigned LRD    = $clog2(RD);
+  localparam int unsigned LM     = (M > 1) ? $clog2(M) : 0;
+  localparam int unsigned WD     = (N_MAX + RD - 1) / RD;
+  localparam int unsigned AW     = $clog2(2 * WD);
+  localparam int unsigned WA_W   = (WD > 1) ? $clog2(WD) : 1;
+  localparam int unsigned KEY_W  = ((SCORE_W + RADIX - 1) / RADIX) * RADIX;
+  localparam int unsigned NP     = KEY_W / RADIX;    // radix passes; pass NP emits
+  localparam int unsigned PASS_W = $clog2(NP + 1);
+  localparam int unsigned NB     = 1 << RADIX;       // bins
+  localparam int unsigned RC_W   = $clog2(RD + 1);   // count within one word
+  localparam int unsigned REM_W  = CNT_W + 1;
 
-  logic [N_MAX*SCORE_W-1:0] score_q;   // entry j at [j*SCORE_W +: SCORE_W]
-  logic [N_MAX-1:0]         valid_q;   // entry j holds a score of the row being filled
-  logic [CNT_W-1:0]         cnt_q;     // scores stored so far
-  logic                     full_q;    // the row is complete, select not started
-  logic                     busy_q;    // selecting
-  logic                     done_q;    // mask on the output
-  logic                     kzero_q;
-  logic [ST_W-1:0]          step_q;
-  logic [N_MAX-1:0]         cand_q, sel_q;
-  logic [CNTX_W-1:0]        need_q;
-  logic                     err_q;
+  logic in_fire, out_fire;
+  assign out_fire = out_valid_o && out_ready_i;
 
-  logic in_fire, out_fire, start_sel, over;
-  assign in_ready_o  = !full_q && !busy_q;
-  assign in_fire     = in_valid_i && in_ready_o;
-  assign out_valid_o = done_q;
-  assign out_fire    = out_valid_o && out_ready_i;
-  assign start_sel   = full_q && !busy_q && !done_q;
-  assign over        = (cnt_q >= CNT_W'(N_MAX));
-  assign err_o       = err_q;
-  assign out_mask_o  = kzero_q ? '0 : (sel_q | cand_q);
+  // ---------------------------------------------------------------------------
+  // Fill: beat b of a row -> memory b % M, word bank*WD + b / M
+  // ---------------------------------------------------------------------------
+  logic [1:0]         full_q;     // bank holds a complete row not yet emitted
+  logic [2*CNT_W-1:0] bcnt_q;     // scores in bank b at [b*CNT_W +: CNT_W]
+  logic               fbank_q;    // bank being filled
+  logic [CNT_W-1:0]   fcnt_q;     // scores stored in it so far
+  logic [CNT_W-1:0]   fbeat_q;    // beats stored so far
+  logic               over, err_q;
 
-  // The two key bits of every entry at this step (bit pair KEYE_W-1-2*step).
-  // Key of entry j: [IDX_W-1:0] = 2^IDX_W - 1 - j (smaller index ranks higher),
-  // then the score with its sign bit inverted (unsigned order), zero padding.
-  logic [N_MAX*KEYE_W-1:0] key;
-  for (genvar j = 0; j < N_MAX; j++) begin : g_key
-    localparam int unsigned JN = (1 << IDX_W) - 1 - j;
-    assign key[j*KEYE_W +: IDX_W]           = IDX_W'(JN);
-    assign key[j*KEYE_W + IDX_W +: SCORE_W] = score_q[j*SCORE_W +: SCORE_W] ^ (SCORE_W'(1) << (SCORE_W - 1));
-    if (KEYE_W > KEY_W) begin : g_pad
-      assign key[j*KEYE_W + KEYE_W - 1] = 1'b0;
+  assign in_ready_o = !full_q[fbank_q];
+  assign in_fire    = in_valid_i && in_ready_o;
+  assign over       = (fcnt_q >= CNT_W'(N_MAX));
+  assign err_o      = err_q;
+
+  logic [AW-1:0]   mem_waddr, mem_raddr;
+  logic            mem_re;
+  logic [M*S*SCORE_W-1:0] rword;
+  logic [WA_W-1:0] fword;
+  assign fword     = WA_W'(fbeat_q >> LM);
+  assign mem_waddr = AW'(fbank_q ? WD : 0) + AW'(fword);
+  for (genvar m = 0; m < M; m++) begin : g_mem
+    logic we;
+    if (M > 1) begin : g_sel
+      assign we = in_fire && !over && (fbeat_q[LM-1:0] == LM'(m));
+    end else begin : g_one
+      assign we = in_fire && !over;
+    end
+    esact_spls_mem #(.WIDTH(S*SCORE_W), .DEPTH(2*WD)) u_mem (
+      .clk_i,
+      .we_i    (we),
+      .waddr_i (mem_waddr),
+      .wdata_i (in_scores_i),
+      .wbe_i   ('1),
+      .re_i    (mem_re),
+      .raddr_i (mem_raddr),
+      .rdata_o (rword[m*S*SCORE_W +: S*SCORE_W])
+    );
+  end
+
+  // ---------------------------------------------------------------------------
+  // Select: issue stage (reads) and data stage (counts, decisions, mask)
+  // ---------------------------------------------------------------------------
+  logic              busy_q, sbank_q, done_q;
+  logic [PASS_W-1:0] pass_q;
+  logic [WA_W-1:0]   addr_q, lastw_q;    // word in the pass, the row's last word
+  logic [CNT_W-1:0]  scnt_q, sneed_q;    // the row's scores, min(k, n)
+  logic              emit_wait, issue, last_word, fin, start, nbank;
+  logic [CNT_W-1:0]  ncnt;
+
+  assign emit_wait = (pass_q == PASS_W'(NP)) && (addr_q == '0) && done_q;  // mask still held
+  assign issue     = busy_q && !emit_wait;
+  assign last_word = (addr_q == lastw_q);
+  assign fin       = issue && last_word && (pass_q == PASS_W'(NP));
+  assign nbank     = busy_q ? !sbank_q : sbank_q;
+  assign start     = (!busy_q || fin) && full_q[nbank];
+  assign ncnt      = bcnt_q[nbank*CNT_W +: CNT_W];
+  assign mem_re    = issue;
+  assign mem_raddr = AW'(sbank_q ? WD : 0) + AW'(addr_q);
+
+  // Data-stage token.
+  logic              d_valid_q, d_last_q;
+  logic [PASS_W-1:0] d_pass_q;
+  logic [WA_W-1:0]   d_addr_q;
+  logic [CNT_W-1:0]  d_cnt_q;
+
+  logic [NB*CNT_W-1:0] hist_q;          // bin counts of the pass so far
+  logic [KEY_W-1:0]    t_q;             // T, digits of the passes so far
+  logic [CNT_W-1:0]    need_q;          // radix: still to choose; emit: equal keys left
+  logic [WD*RD-1:0]    mask_q;
+
+  // Keys and their validity (index d_addr*RD + u < n).
+  logic [RD*KEY_W-1:0] key;
+  logic [RD-1:0]       valid;
+  logic [REM_W-1:0]    rem;
+  assign rem = REM_W'(d_cnt_q) - (REM_W'(d_addr_q) << LRD);
+  for (genvar u = 0; u < RD; u++) begin : g_key
+    logic [SCORE_W-1:0] sc;
+    assign sc = rword[u*SCORE_W +: SCORE_W];
+    assign key[u*KEY_W + KEY_W - 1]                 = ~sc[SCORE_W-1];
+    assign key[u*KEY_W + KEY_W - SCORE_W +: SCORE_W - 1] = sc[SCORE_W-2:0];
+    if (KEY_W > SCORE_W) begin : g_pad
+      assign key[u*KEY_W +: KEY_W - SCORE_W] = '0;
+    end
+    assign valid[u] = (rem > REM_W'(u));
+  end
+
+  // Radix pass: the keys that agree with T on the known digits, by next digit.
+  logic [KEY_W-1:0]    known;
+  logic [RD*RADIX-1:0] digit;
+  always_comb begin
+    known = '0;
+    digit = '0;
+    for (int unsigned t = 0; t < NP; t++) begin
+      if (d_pass_q == PASS_W'(t)) begin
+        known = ~({KEY_W{1'b1}} >> (t * RADIX));
+        for (int unsigned u = 0; u < RD; u++) begin
+          digit[u*RADIX +: RADIX] = key[u*KEY_W + KEY_W - 1 - t*RADIX -: RADIX];
+        end
+      end
     end
   end
-  logic [N_MAX-1:0] d1, d0;
+  logic [RD-1:0] hit;
+  for (genvar u = 0; u < RD; u++) begin : g_hit
+    assign hit[u] = valid[u] && (((key[u*KEY_W +: KEY_W] ^ t_q) & known) == '0);
+  end
+  logic [NB*CNT_W-1:0] hist;            // counts including this word
+  for (genvar b = 0; b < NB; b++) begin : g_bin
+    logic [RD-1:0]   in_bin;
+    logic [RC_W-1:0] inc;
+    for (genvar u = 0; u < RD; u++) begin : g_u
+      assign in_bin[u] = hit[u] && (digit[u*RADIX +: RADIX] == RADIX'(b));
+    end
+    esact_spls_popcnt #(.IN_W(RD), .OUT_W(RC_W)) u_cnt (.x_i(in_bin), .count_o(inc));
+    assign hist[b*CNT_W +: CNT_W] = ((d_addr_q == '0) ? '0 : hist_q[b*CNT_W +: CNT_W]) + CNT_W'(inc);
+  end
+
+  // Decision of a pass: the highest bin whose count from the top reaches need.
+  // (need <= the keys that agree with T so far, so some bin reaches it.)
+  logic [CNT_W-1:0] need_cur, above, acc, acc_above;
+  logic [RADIX-1:0] pick;
+  logic             found;
   always_comb begin
-    for (int unsigned j = 0; j < N_MAX; j++) begin
-      d1[j] = 1'b0;
-      d0[j] = 1'b0;
-      for (int unsigned t = 0; t < STEPS; t++) begin
-        if (step_q == ST_W'(t)) begin
-          d1[j] = key[j*KEYE_W + KEYE_W - 1 - 2*t];
-          d0[j] = key[j*KEYE_W + KEYE_W - 2 - 2*t];
+    need_cur = (d_pass_q == '0) ? sneed_q : need_q;
+    acc      = '0;
+    acc_above = '0;
+    pick     = '0;
+    above    = '0;
+    found    = 1'b0;
+    for (int unsigned i = 0; i < NB; i++) begin
+      acc_above = acc;
+      acc       = acc + hist[(NB-1-i)*CNT_W +: CNT_W];
+      if (!found && (acc >= need_cur)) begin
+        found = 1'b1;
+        pick  = RADIX'(NB - 1 - i);
+        above = acc_above;
+      end
+    end
+  end
+
+  // Emitting pass: key > T, or key == T within the first need equal keys.
+  logic [RD-1:0]   sel;
+  logic [RC_W-1:0] eqs;                 // equal keys in this word
+  always_comb begin
+    eqs = '0;
+    for (int unsigned u = 0; u < RD; u++) begin
+      sel[u] = 1'b0;
+      if (valid[u]) begin
+        if (key[u*KEY_W +: KEY_W] > t_q) begin
+          sel[u] = 1'b1;
+        end else if (key[u*KEY_W +: KEY_W] == t_q) begin
+          sel[u] = (CNT_W'(eqs) < need_q);
+          eqs    = eqs + 1'b1;
         end
       end
     end
   end
 
-  logic [N_MAX-1:0] m3, m2, m1, m0;
-  logic [CNT_W-1:0] c3, c2, c1;
-  assign m3 = cand_q & d1 & d0;
-  assign m2 = cand_q & d1 & ~d0;
-  assign m1 = cand_q & ~d1 & d0;
-  assign m0 = cand_q & ~d1 & ~d0;
-  esact_spls_popcnt #(.IN_W(N_MAX), .OUT_W(CNT_W)) u_c3 (.x_i(m3), .count_o(c3));
-  esact_spls_popcnt #(.IN_W(N_MAX), .OUT_W(CNT_W)) u_c2 (.x_i(m2), .count_o(c2));
-  esact_spls_popcnt #(.IN_W(N_MAX), .OUT_W(CNT_W)) u_c1 (.x_i(m1), .count_o(c1));
-
-  logic [CNTX_W-1:0] s3, s32, s321;
-  assign s3   = CNTX_W'(c3);
-  assign s32  = CNTX_W'(c3) + CNTX_W'(c2);
-  assign s321 = CNTX_W'(c3) + CNTX_W'(c2) + CNTX_W'(c1);
-
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      valid_q <= '0;
-      cnt_q   <= '0;
-      full_q  <= 1'b0;
-      busy_q  <= 1'b0;
-      done_q  <= 1'b0;
-      err_q   <= 1'b0;
-      step_q  <= '0;
+      full_q    <= '0;
+      bcnt_q    <= '0;
+      fbank_q   <= 1'b0;
+      fcnt_q    <= '0;
+      fbeat_q   <= '0;
+      err_q     <= 1'b0;
+      busy_q    <= 1'b0;
+      sbank_q   <= 1'b0;
+      done_q    <= 1'b0;
+      d_valid_q <= 1'b0;
     end else begin
+      // Fill.
       if (in_fire) begin
         if (over) begin
           err_q <= 1'b1;
         end else begin
-          for (int unsigned j = 0; j < N_MAX; j++) begin
-            if ((CNT_W'(j) >> LS) == (cnt_q >> LS) && (CNT_W'(j % S) < CNT_W'(in_count_i))) begin
-              valid_q[j] <= 1'b1;
-            end
-          end
-          cnt_q <= cnt_q + CNT_W'(in_count_i);
+          fcnt_q  <= fcnt_q + CNT_W'(in_count_i);
+          fbeat_q <= fbeat_q + 1'b1;
         end
         if (in_last_i) begin
-          full_q <= 1'b1;
+          full_q[fbank_q]                <= 1'b1;
+          bcnt_q[fbank_q*CNT_W +: CNT_W] <= over ? fcnt_q : fcnt_q + CNT_W'(in_count_i);
+          fbank_q                        <= !fbank_q;
+          fcnt_q                         <= '0;
+          fbeat_q                        <= '0;
         end
       end
-      if (start_sel) begin
-        full_q  <= 1'b0;
-        busy_q  <= 1'b1;
-        step_q  <= '0;
-        valid_q <= '0;   // the select works on cand; the next row may fill after it
-        cnt_q   <= '0;
+      // Select: the bank is free again once its emitting pass has read it.
+      if (fin) begin
+        full_q[sbank_q] <= 1'b0;
+        sbank_q         <= !sbank_q;
       end
-      if (busy_q) begin
-        step_q <= step_q + 1'b1;
-        if (step_q == ST_W'(STEPS - 1)) begin
-          busy_q <= 1'b0;
-          done_q <= 1'b1;
-        end
+      if (start) begin
+        busy_q <= 1'b1;
+      end else if (fin) begin
+        busy_q <= 1'b0;
       end
-      if (out_fire) begin
+      d_valid_q <= issue;
+      if (d_valid_q && (d_pass_q == PASS_W'(NP)) && d_last_q) begin
+        done_q <= 1'b1;
+      end else if (out_fire) begin
         done_q <= 1'b0;
       end
     end
   end
 
-  // Datapath (no reset: guarded by valid_q / busy_q / done_q).
+  // Select datapath (no reset: guarded by busy_q / d_valid_q / done_q).
   always_ff @(posedge clk_i) begin
-    if (in_fire && !over) begin
-      for (int unsigned j = 0; j < N_MAX; j++) begin
-        if ((CNT_W'(j) >> LS) == (cnt_q >> LS)) begin
-          score_q[j*SCORE_W +: SCORE_W] <= in_scores_i[(j % S)*SCORE_W +: SCORE_W];
-        end
+    if (start) begin
+      pass_q  <= '0;
+      addr_q  <= '0;
+      lastw_q <= WA_W'((ncnt == '0) ? '0 : ((ncnt - 1'b1) >> LRD));
+      scnt_q  <= ncnt;
+      sneed_q <= (k_i > ncnt) ? ncnt : k_i;
+    end else if (issue) begin
+      addr_q <= addr_q + 1'b1;
+      if (last_word) begin
+        addr_q <= '0;
+        pass_q <= pass_q + 1'b1;
       end
     end
-    if (start_sel) begin
-      cand_q  <= valid_q;
-      sel_q   <= '0;
-      need_q  <= CNTX_W'(k_i);
-      kzero_q <= (k_i == '0);
-    end else if (busy_q) begin
-      if (s3 >= need_q) begin
-        cand_q <= m3;
-      end else if (s32 >= need_q) begin
-        sel_q  <= sel_q | m3;
-        need_q <= need_q - s3;
-        cand_q <= m2;
-      end else if (s321 >= need_q) begin
-        sel_q  <= sel_q | m3 | m2;
-        need_q <= need_q - s32;
-        cand_q <= m1;
+    if (issue) begin
+      d_pass_q <= pass_q;
+      d_addr_q <= addr_q;
+      d_last_q <= last_word;
+      d_cnt_q  <= scnt_q;
+    end
+    if (issue && (pass_q == PASS_W'(NP)) && (addr_q == '0)) begin
+      mask_q <= '0;
+    end
+    if (d_valid_q) begin
+      if (d_pass_q != PASS_W'(NP)) begin
+        hist_q <= hist;
+        if (d_last_q) begin
+          need_q <= need_cur - above;
+          for (int unsigned t = 0; t < NP; t++) begin
+            if (d_pass_q == PASS_W'(t)) begin
+              t_q[KEY_W - 1 - t*RADIX -: RADIX] <= pick;
+            end
+          end
+        end
       end else begin
-        sel_q  <= sel_q | m3 | m2 | m1;
-        need_q <= need_q - s321;
-        cand_q <= m0;
+        for (int unsigned w = 0; w < WD; w++) begin
+          if (d_addr_q == WA_W'(w)) begin
+            mask_q[w*RD +: RD] <= sel;
+          end
+        end
+        need_q <= (CNT_W'(eqs) >= need_q) ? '0 : need_q - CNT_W'(eqs);
       end
     end
   end
 
+  assign out_valid_o = done_q;
+  assign out_mask_o  = mask_q[N_MAX-1:0];
+
+  // Bits of the mask register past N_MAX (a partial last word) are never output.
+  if (WD * RD > N_MAX) begin : g_unused
+    logic unused_mask;
+    assign unused_mask = ^mask_q[WD*RD-1:N_MAX];
+  end
+
 `ifndef SYNTHESIS
   initial begin
-    assert (S >= 1 && (S & (S - 1)) == 0 && N_MAX % S == 0)
-      else $fatal(1, "esact_topk: S must be a power of two dividing N_MAX");
+    assert (S >= 1 && (S & (S - 1)) == 0 && N_MAX % S == 0 && BEATS >= 1 && (BEATS & (BEATS - 1)) == 0 &&
+            (M & (M - 1)) == 0 && RADIX >= 1 && RADIX <= 8 && SCORE_W >= 2)
+      else $fatal(1, "esact_topk: S and BEATS must be powers of two, S must divide N_MAX, RADIX in 1..8");
   end
 `endif
 

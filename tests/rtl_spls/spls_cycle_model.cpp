@@ -27,7 +27,6 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
   const int64_t qd = ceil_div(d, s.ch);                  // channel chunks of D
   const int64_t gph = ceil_div(static_cast<int>(dh), s.cols);          // column groups per head
   const int64_t sqh = ceil_div(static_cast<int>(dh), s.cols * s.ch);   // PAM chunks per head
-  const int64_t steps = ceil_div(18 + clog2(s.dh_max) + clog2(s.n_max), 2);  // top-k select steps
   // Configuration checks (esact_spls, H + 1 cycles) and the unit's own set-up (H + 1).
   const int64_t x0 = 3 + 2 * int64_t{heads};
   // Tokens: one beat of CH channels per cycle.
@@ -48,15 +47,36 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
     ready = issue_end[g] + 1;
     if ((g + 1) % gph == 0) ready += (g < groups) ? 2 * tb * gph + 6 : 2 * tb * gph + 2 * tb + 4;
   }
-  // PAM and top-k: the first score beat is taken SQH + 1 cycles after the PAM
-  // starts; each (row, head) takes TB beats, SQH cycles apart, then the
-  // select blocks the input for STEPS + 1 cycles.
-  const int64_t first = ready + sqh + 1;
+  // PAM, top-k and similarity, one (row, head) pair p at a time (esact_topk):
+  // the pair's TB score beats come SQH cycles apart into a free bank of the
+  // top-k memories (the first beat waits while the bank still holds pair p - 2);
+  // the select starts the cycle after the last beat, or back to back with the
+  // previous pair's last read, and reads (NP + 1) * NW words, one per cycle; its
+  // emitting pass waits until the previous mask has been taken.  The mask is
+  // valid 2 cycles after the last read and is taken when the similarity unit
+  // is ready: W_MAX + 1 cycles after its previous beat, + 2 after a row's last
+  // head (the decision leaves in between).
+  const int64_t rd = std::min<int64_t>(int64_t{s.rows} * s.topk_beats, s.n_max);
+  const int64_t nw = ceil_div(n, static_cast<int>(rd));
+  const int64_t np = ceil_div(18 + clog2(s.dh_max), s.topk_radix);
+  const int64_t slots = s.w_max + 1;
   const int64_t pairs = int64_t{n} * heads;
-  const int64_t last_beat = first + (pairs - 1) * ((tb - 1) * sqh + steps + 2) + (tb - 1) * sqh;
-  // The last mask leaves STEPS + 2 cycles later; the similarity unit counts its
-  // overlap with the W_MAX + 1 window slots one per cycle, so the decision
-  // follows W_MAX + 2 cycles after the mask, done_o 1 more.  (Earlier masks
-  // never wait for it: they come STEPS + 2 > W_MAX + 2 cycles apart.)
-  return static_cast<uint64_t>(last_beat + steps + 5 + s.w_max);
+  int64_t avail = ready + sqh + 1;  // the first beat is offered
+  int64_t bank_free[2] = {0, 0};
+  int64_t prev_fin = 0, prev_taken = -1, simil_ready = 0;
+  for (int64_t p = 0; p < pairs; ++p) {
+    const int64_t first_beat = std::max(avail, bank_free[p % 2]);
+    const int64_t last_beat = first_beat + (tb - 1) * sqh;
+    avail = last_beat + sqh;
+    const int64_t start = std::max(last_beat + 1, prev_fin);
+    const int64_t emit = std::max(start + np * nw + 1, prev_taken + 1);
+    const int64_t fin = emit + nw - 1;  // the last read
+    bank_free[p % 2] = fin + 1;
+    const int64_t taken = std::max(fin + 2, simil_ready);
+    simil_ready = taken + slots + ((p % heads == heads - 1) ? 2 : 0);
+    prev_fin = fin;
+    prev_taken = taken;
+  }
+  // The last decision follows W_MAX + 2 cycles after the last mask, done_o 1 more.
+  return static_cast<uint64_t>(prev_taken + s.w_max + 3);
 }

@@ -5,10 +5,15 @@
 #pragma once
 #include <cstdint>
 
+#include "esact/params.hpp"
+
 struct SplsShape {
   int rows, cols, ch;   ///< the array: ROWS x COLS dot units of CH products
   int n_max, dh_max;    ///< build maxima (they set the top-k key width)
   int w_max;            ///< similarity window maximum (W_MAX + 1 slots counted in turn)
+  /// Top-k: score beats (rows each) per memory read, key bits per radix pass.
+  int topk_beats = static_cast<int>(esact::params::SPLS_TOPK_BEATS);
+  int topk_radix = static_cast<int>(esact::params::SPLS_TOPK_RADIX);
 };
 
 /// The esact_pkg shape (what esact-spls-bench simulates).

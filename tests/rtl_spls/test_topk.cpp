@@ -1,5 +1,6 @@
 // esact_topk (and its Yosys netlist) against esact::topk_mask: random row lengths,
-// k from 1 to N, score distributions with many ties, random stalls on both streams.
+// k from 1 to N, score distributions with many ties, random stalls on both streams;
+// rows one at a time and rows streamed back to back (both memory banks in use).
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
@@ -98,6 +99,58 @@ void run_rows(M& m, std::mt19937_64& rng, const std::vector<Row>& rows, spls_tb:
   CHECK(m.err_o == 0);
 }
 
+// Rows back to back with one k (as in esact_spls): the next row's scores go in
+// while the select of the previous one runs and while its mask waits on the
+// output, so the two memory banks and the held mask are exercised.
+template <typename M>
+void stream_rows(M& m, std::mt19937_64& rng, const std::vector<std::vector<int64_t>>& rows, int k,
+                 spls_tb::Stall in_stall, spls_tb::Stall out_stall, const char* what) {
+  spls_tb::reset(m);
+  m.k_i = static_cast<uint32_t>(k);
+  size_t r_in = 0, sent = 0, r_out = 0;
+  for (uint64_t cycle = 0; r_out < rows.size(); ++cycle) {
+    REQUIRE_MESSAGE(cycle < 200000 * rows.size(), fmt::format("{}: stream hangs at row {}", what, r_out));
+    const bool have = r_in < rows.size();
+    const int n = have ? static_cast<int>(rows[r_in].size()) : 0;
+    const int count = have ? std::min(kS, n - static_cast<int>(sent)) : 0;
+    m.in_valid_i = have && in_stall(rng);
+    uint64_t packed[2] = {0, 0};
+    for (int t = 0; t < kS; ++t) {
+      const uint64_t v = (t < count ? static_cast<uint64_t>(rows[r_in][sent + t]) : rng()) &
+                         ((uint64_t{1} << kScoreW) - 1);
+      for (int b = 0; b < kScoreW; ++b)
+        if ((v >> b) & 1u) packed[(t * kScoreW + b) / 64] |= uint64_t{1} << ((t * kScoreW + b) % 64);
+    }
+    for (int w = 0; w < 4; ++w) m.in_scores_i[w] = static_cast<uint32_t>(packed[w / 2] >> (32 * (w % 2)));
+    m.in_count_i = static_cast<uint32_t>(count);
+    m.in_last_i = have && sent + static_cast<size_t>(count) == static_cast<size_t>(n);
+    m.out_ready_i = out_stall(rng);
+    spls_tb::settle(m);
+    if (m.out_valid_o && m.out_ready_i) {
+      REQUIRE_MESSAGE(r_out < r_in, fmt::format("{}: mask of row {} before its last score", what, r_out));
+      const auto& sc = rows[r_out];
+      const auto gold = esact::topk_mask(sc, k);
+      for (int j = 0; j < kNMaxOf<M>; ++j) {
+        const int g = j < static_cast<int>(sc.size()) ? gold[j] : 0;
+        if (g != spls_tb::get_bit(m.out_mask_o, j)) {
+          FAIL(fmt::format("{}: streamed row {} (n={} k={}) first mismatch at column {}: golden {} (cycle {})", what,
+                           r_out, sc.size(), k, j, g, cycle));
+        }
+      }
+      ++r_out;
+    }
+    if (m.in_valid_i && m.in_ready_o) {
+      sent += static_cast<size_t>(count);
+      if (m.in_last_i) {
+        ++r_in;
+        sent = 0;
+      }
+    }
+    spls_tb::posedge(m);
+  }
+  CHECK(m.err_o == 0);
+}
+
 template <typename M>
 void topk_suite(const char* what) {
   spls_tb::init_verilator();
@@ -120,6 +173,16 @@ void topk_suite(const char* what) {
   run_rows(m, rng, rows, {1.0}, {1.0}, what);
   run_rows(m, rng, rows, {0.6}, {0.5}, what);
   run_rows(m, rng, rows, {0.2}, {0.9}, what);
+  // Streams of rows of one length and one k, with and without stalls.
+  for (int t = 0; t < 12; ++t) {
+    const int n = (t < 2) ? kNMax : 1 + static_cast<int>(rng() % kNMax);
+    const int k = (t == 2) ? n : 1 + static_cast<int>(rng() % n);
+    std::vector<std::vector<int64_t>> srows;
+    for (int r = 0; r < 8; ++r) srows.push_back(make_scores(rng, n, static_cast<int>(rng() % 4)));
+    stream_rows(m, rng, srows, k, {1.0}, {1.0}, what);
+    stream_rows(m, rng, srows, k, {0.7}, {0.3}, what);
+    stream_rows(m, rng, srows, k, {1.0}, {0.1}, what);
+  }
 }
 }  // namespace
 
