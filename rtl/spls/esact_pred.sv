@@ -28,7 +28,10 @@
 //      ROWS x COLS tile of Khat (Qhat) into the head buffer; after the head's
 //      last group, a conversion (two sweeps over the head buffer: OR of
 //      magnitudes, then shifted HLog) writes Kt (Qt) codes: K with one shift
-//      per head, Q with one per row and head.
+//      per head, Q with one per row and head.  A Kt word holds ROWS keys (one
+//      tile row each, written in one cycle); a Qt word holds one query row
+//      (the PAM broadcasts it without choosing a row from a word), so the Q
+//      quantizing sweep writes a tile's ROWS rows in ROWS cycles.
 //   4. PAM, for every query row i, head h, key block: scores out.
 // Scores leave on the s stream: ROWS scores per beat (keys kb*ROWS + r, the
 // first s_count_o valid), tagged with row and head; s_last_o on the row's last
@@ -138,9 +141,12 @@ module esact_pred #(
   logic [KHA_W-1:0]   kh_waddr, kh_raddr;
   logic [R*C*KH_W-1:0] kh_wdata, kh_rdata;
   logic               kt_we, qt_we, kq_re;
-  logic [KTA_W-1:0]   kq_waddr, kt_raddr, qt_raddr;
-  logic [R*CP*8-1:0]  kq_wdata, kt_rdata, qt_rdata;
+  logic [KTA_W-1:0]   kq_waddr, kt_raddr;
+  logic [R*CP*8-1:0]  kq_wdata, kt_rdata;
   logic [R*CP-1:0]    kq_wbe;
+  logic [KTA_W+LR-1:0] qt_waddr, qt_raddr;  // {Kt-shaped address, row in block}
+  logic [CP*8-1:0]    qt_wdata, qt_rdata;
+  logic [CP-1:0]      qt_wbe;
 
   esact_spls_mem #(.WIDTH(R*P*8), .DEPTH(X_DEP)) u_xmem (
     .clk_i, .we_i(xm_we), .waddr_i(xm_waddr), .wdata_i(xm_wdata), .wbe_i(xm_wbe),
@@ -158,8 +164,8 @@ module esact_pred #(
     .clk_i, .we_i(kt_we), .waddr_i(kq_waddr), .wdata_i(kq_wdata), .wbe_i(kq_wbe),
     .re_i(kq_re), .raddr_i(kt_raddr), .rdata_o(kt_rdata)
   );
-  esact_spls_mem #(.WIDTH(R*CP*8), .DEPTH(KT_DEP)) u_qt (
-    .clk_i, .we_i(qt_we), .waddr_i(kq_waddr), .wdata_i(kq_wdata), .wbe_i(kq_wbe),
+  esact_spls_mem #(.WIDTH(CP*8), .DEPTH(KT_DEP * R)) u_qt (
+    .clk_i, .we_i(qt_we), .waddr_i(qt_waddr), .wdata_i(qt_wdata), .wbe_i(qt_wbe),
     .re_i(kq_re), .raddr_i(qt_raddr), .rdata_o(qt_rdata)
   );
 
@@ -255,6 +261,10 @@ module esact_pred #(
   assign last_i   = (i_q == n_q - 1'b1);
   // K: one segment (all tiles of the head, one shift); Q: one per token block.
   assign seg_end  = last_cg && (pass_q || last_ctb);
+  // The Q quantizing sweep stays on a tile for its ROWS rows (one Qt word each).
+  logic [LR-1:0] qr_q;
+  logic          tile_next;
+  assign tile_next = (state_q != StQz) || !pass_q || (qr_q == LR'(R - 1));
 
   always_comb begin
     unique case (state_q)
@@ -275,7 +285,7 @@ module esact_pred #(
   assign kh_raddr = KHA_W'(caddr_q);
   assign kq_re    = issue && (state_q == StPam);
   assign kt_raddr = KTA_W'(kbrow_q + hsq_q + sq_q);
-  assign qt_raddr = KTA_W'(irow_q + hsq_q + sq_q);
+  assign qt_raddr = {KTA_W'(irow_q + hsq_q + sq_q), i_q[LR-1:0]};
 
   // Operand masks of the issued token.
   logic [R-1:0]  amask;
@@ -311,7 +321,7 @@ module esact_pred #(
       StPassEnd: if (!t_valid_q) state_d = StOr;
       StOr:      if (issue && seg_end) state_d = StShift;
       StShift:   if (!t_valid_q) state_d = StQz;
-      StQz:      if (issue && seg_end) state_d = (pass_q && !last_ctb) ? StOr : StQzEnd;
+      StQz:      if (issue && seg_end && tile_next) state_d = (pass_q && !last_ctb) ? StOr : StQzEnd;
       StQzEnd:   if (!t_valid_q) state_d = (pass_q && last_h) ? StPam : StPass;
       StPam:     if (issue && last_sq && last_kb && last_h && last_i) state_d = StFin;
       StFin:     if (!t_valid_q && !s_valid_q) state_d = StIdle;
@@ -333,7 +343,7 @@ module esact_pred #(
   logic [CW-1:0]   t_addr_q;
   /* verilator lint_on UNUSEDSIGNAL */
   logic [LP-1:0]   t_gp_q;        // group within a Kt/Qt word (conversion)
-  logic [LR-1:0]   t_sel_q;       // query row within its Qt word (PAM)
+  logic [LR-1:0]   t_qr_q;        // tile row written to Qt (Q conversion)
   logic [SC_W-1:0] t_count_q;
   logic [ROW_W-1:0] t_i_q;
   logic [HD_W-1:0] t_h_q;
@@ -341,14 +351,8 @@ module esact_pred #(
 
   // Operands of the dot units.
   logic [R*CP*8-1:0] opa;
-  logic [CP*8-1:0]   opb, qrow;
+  logic [CP*8-1:0]   opb;
   always_comb begin
-    qrow = '0;
-    for (int unsigned r = 0; r < R; r++) begin
-      if (t_sel_q == LR'(r)) begin
-        qrow = qt_rdata[r*CP*8 +: CP*8];
-      end
-    end
     // A masked-off operand only needs its nonzero bit (bit 6) cleared: a code
     // with nz = 0 makes the product zero whatever its other bits
     // (esact_pred_prod), so the masks gate one bit per operand, not eight.
@@ -366,7 +370,7 @@ module esact_pred #(
     end
     for (int unsigned cp = 0; cp < CP; cp++) begin
       if (t_op_q == OpPm) begin
-        opb[cp*8 +: 8] = qrow[cp*8 +: 8];
+        opb[cp*8 +: 8] = qt_rdata[cp*8 +: 8];
       end else begin
         opb[cp*8 +: 8] = wb_rdata[cp*8 +: 8];
       end
@@ -466,6 +470,18 @@ module esact_pred #(
         end
       end
     end
+    // Qt: tile row t_qr_q of the quantizers into one query row's word.
+    qt_wdata = '0;
+    for (int unsigned gp = 0; gp < P; gp++) begin
+      for (int unsigned c = 0; c < C; c++) begin
+        qt_wbe[gp*C + c] = (t_gp_q == LP'(gp));
+        for (int unsigned r = 0; r < R; r++) begin
+          if (t_qr_q == LR'(r)) begin
+            qt_wdata[(gp*C + c)*8 +: 8] = qz_code[(r*C + c)*8 +: 8];
+          end
+        end
+      end
+    end
   end
 
   assign kh_we    = adv && t_valid_q && (t_op_q == OpKQ) && t_last_q;
@@ -473,6 +489,7 @@ module esact_pred #(
   assign kt_we    = adv && t_valid_q && (t_op_q == OpQz) && !pass_q;
   assign qt_we    = adv && t_valid_q && (t_op_q == OpQz) && pass_q;
   assign kq_waddr = KTA_W'(t_addr_q);
+  assign qt_waddr = {KTA_W'(t_addr_q), t_qr_q};
 
   // ---------------------------------------------------------------------------
   // Registers
@@ -548,7 +565,7 @@ module esact_pred #(
       t_bmask_q <= bmask;
       t_addr_q  <= '0;
       t_gp_q    <= cg_q[LP-1:0];
-      t_sel_q   <= i_q[LR-1:0];
+      t_qr_q    <= qr_q;
       t_count_q <= kcount;
       t_i_q     <= ROW_W'(i_q);
       t_h_q     <= HD_W'(h_q);
@@ -661,6 +678,7 @@ module esact_pred #(
       end
       StPassEnd: begin
         // Conversion of the head: first segment.
+        qr_q     <= '0;
         ctb_q    <= '0;
         cg_q     <= '0;
         caddr_q  <= '0;
@@ -670,7 +688,10 @@ module esact_pred #(
         sktrow_q <= '0;
       end
       StOr, StQz: begin
-        if (issue) begin
+        if (issue && state_q == StQz && pass_q) begin
+          qr_q <= qr_q + 1'b1;  // wraps to 0 after the tile's last row
+        end
+        if (issue && tile_next) begin
           caddr_q <= caddr_q + 1'b1;
           cg_q    <= cg_q + 1'b1;
           if (last_cg) begin

@@ -2,18 +2,28 @@
 //
 // Input: the masks of one query row, one head per beat (in_last_i on the last
 // head).  The unit keeps the masks of the most recent W_MAX leader rows in a
-// ring of W_MAX + 1 slots, each slot a memory (esact_spls_mem) of H_MAX words
-// of N_MAX bits, not flip-flops; the extra slot takes the incoming row's masks
-// as they arrive (so a row never overwrites a leader that its own window still
-// needs) and is committed only when the row turns out to be a leader.  A beat
-// of head h reads word h of every slot as it is accepted (the memories hold
-// their read data); in the W_MAX + 1 cycles after it, one popcount unit adds
-// popcount(mask AND slot mask of that head) to the overlap of slot 0, 1, ...,
-// W_MAX in turn, and the next beat is taken in the last of these cycles (one
-// beat per W_MAX + 1 cycles, + 2 after a row's last head; at the package sizes
-// a head's mask comes from the top-k unit only every 32 cycles at N = 128, so
-// this costs the front end only the W_MAX extra cycles of the last decision).  After the last head,
-// among the slots whose row lies in the window
+// ring of W_MAX + 1 slots, all in one memory (esact_spls_mem; word
+// {slot, head} = the slot row's mask of that head), not flip-flops; the extra
+// slot takes the incoming row's masks (so a row never overwrites a leader that
+// its own window still needs) and is committed only when the row turns out to
+// be a leader.
+//
+// A beat is counted while it is offered and taken only afterwards, so the
+// unit holds no copy of the mask: in_mask_i must stay unchanged from the first
+// cycle in_valid_i is high until the beat is taken (the valid/ready rule; the
+// top-k unit holds its mask register).  While idle the unit reads word
+// {0, head} of the next head; in the W_MAX + 1 cycles with in_valid_i high
+// that follow, one popcount unit adds popcount(mask AND slot mask) to the
+// overlap of slot 0, 1, ..., W_MAX in turn, reading word {s + 1, head} while
+// slot s is counted (the memory holds its read data), and the beat is taken
+// (and written into the spare slot) in the cycle of slot W_MAX.  A cycle with
+// in_valid_i low pauses the count.  A beat costs W_MAX + 3 cycles (+ 1 after
+// a row's last head, for the decision); at the package sizes a head's mask
+// comes from the top-k unit only every 32 cycles at N = 128.  One memory read
+// port instead of one memory per slot removes a W_MAX + 1 : 1 multiplexer of
+// N_MAX bits, and counting the offered mask removes an N_MAX-bit register.
+// The spare slot's overlap is counted but never used (it is no candidate).
+// After the last head, among the slots whose row lies in the window
 // [i - W, i - 1], the largest overlap wins, ties to the nearest (largest) row;
 // ov >= T makes row i a follower of that row, else a leader.  W = 0 leaves no
 // candidate (every row a leader).  One decision per row on the output stream.
@@ -67,52 +77,52 @@ module esact_simil #(
   logic                         rows_full_q;
   logic                         err_q;
 
-  // Second stage: the accepted beat, compared with the slot words read for it,
-  // slot p_slot_q in this cycle.
-  logic              p_valid_q, p_first_q, p_last_q;
-  logic [SLOT_W-1:0] p_slot_q;
-  logic [N_MAX-1:0]  p_mask_q;
-  logic              p_end;       // the beat's last slot is counted in this cycle
-  assign p_end = p_valid_q && (p_slot_q == SLOT_W'(SLOTS - 1));
+  // Counting: slot c_slot in this cycle (active), slot 0 first.
+  logic              cnt_q;       // a beat is being counted (slots 1.. to go)
+  logic [SLOT_W-1:0] cslot_q;     // next slot to count while cnt_q
+  logic              rd_ok_q;     // the read data is word {0, head_q}
+  logic              active;      // a slot of the offered beat is counted
+  logic [SLOT_W-1:0] c_slot;
+  logic              c_end;       // the beat's last slot: the beat is taken
+  assign active = in_valid_i && !decide_q && (cnt_q || rd_ok_q);
+  assign c_slot = cnt_q ? cslot_q : '0;
+  assign c_end  = active && (c_slot == SLOT_W'(SLOTS - 1));
 
   logic in_fire, out_fire;
-  assign in_ready_o  = !decide_q && (!p_valid_q || (p_end && !p_last_q));
+  assign in_ready_o  = c_end;
   assign in_fire     = in_valid_i && in_ready_o;
   assign out_valid_o = decide_q;
   assign out_fire    = out_valid_o && out_ready_i;
   assign err_o       = err_q;
 
-  // Window memories (one per slot; word h = the slot row's mask of head h) and
-  // the overlap of the accepted head mask with slot p_slot_q.
-  localparam int unsigned HA_W = (H_MAX > 1) ? $clog2(H_MAX) : 1;
-  logic [SLOTS*N_MAX-1:0] slot_mask;
-  for (genvar s = 0; s < SLOTS; s++) begin : g_slot
-    esact_spls_mem #(.WIDTH(N_MAX), .DEPTH(H_MAX)) u_win (
-      .clk_i,
-      .we_i    (in_fire && (spare_q == SLOT_W'(s))),
-      .waddr_i (HA_W'(head_q)),
-      .wdata_i (in_mask_i),
-      .wbe_i   ('1),
-      .re_i    (in_fire),
-      .raddr_i (HA_W'(head_q)),
-      .rdata_o (slot_mask[s*N_MAX +: N_MAX])
-    );
-  end
+  // Window memory (word {slot, head} = the slot row's mask of that head) and
+  // the overlap of the offered head mask with slot c_slot.  The read port
+  // fetches slot 0 of the head while idle, then slot c_slot + 1 while slot
+  // c_slot is counted; it holds its data while a count pauses.
+  localparam int unsigned WM_AW = SLOT_W + HD_W;
+  logic             idle;
+  logic             wm_re;
+  logic [WM_AW-1:0] wm_raddr;
   logic [N_MAX-1:0] cur_mask;
   logic [PC_W-1:0]  pc;
-  always_comb begin
-    cur_mask = '0;
-    for (int unsigned s = 0; s < SLOTS; s++) begin
-      if (p_slot_q == SLOT_W'(s)) begin
-        cur_mask = slot_mask[s*N_MAX +: N_MAX];
-      end
-    end
-  end
+  assign idle     = !cnt_q && !decide_q;
+  assign wm_re    = idle || (active && !c_end);
+  assign wm_raddr = active ? {c_slot + 1'b1, head_q} : {SLOT_W'(0), head_q};
+  esact_spls_mem #(.WIDTH(N_MAX), .DEPTH(SLOTS << HD_W)) u_win (
+    .clk_i,
+    .we_i    (in_fire),
+    .waddr_i ({spare_q, head_q}),
+    .wdata_i (in_mask_i),
+    .wbe_i   ('1),
+    .re_i    (wm_re),
+    .raddr_i (wm_raddr),
+    .rdata_o (cur_mask)
+  );
   esact_spls_popcnt #(
     .IN_W  (N_MAX),
     .OUT_W (PC_W)
   ) u_pc (
-    .x_i     (cur_mask & p_mask_q),
+    .x_i     (cur_mask & in_mask_i),
     .count_o (pc)
   );
 
@@ -156,10 +166,12 @@ module esact_simil #(
       decide_q    <= 1'b0;
       rows_full_q <= 1'b0;
       err_q       <= 1'b0;
-      p_valid_q   <= 1'b0;
-      p_slot_q    <= '0;
+      cnt_q       <= 1'b0;
+      cslot_q     <= '0;
+      rd_ok_q     <= 1'b0;
     end else if (start_i) begin
-      p_valid_q   <= 1'b0;
+      cnt_q       <= 1'b0;
+      rd_ok_q     <= 1'b0;
       tag_ok_q    <= '0;
       spare_q     <= '0;
       head_q      <= '0;
@@ -168,9 +180,8 @@ module esact_simil #(
       rows_full_q <= 1'b0;
       err_q       <= 1'b0;
     end else if (out_fire) begin
-      decide_q  <= 1'b0;
-      p_valid_q <= 1'b0;
-      head_q    <= '0;
+      decide_q <= 1'b0;
+      head_q   <= '0;
       if (!out_follower_o) begin
         // Commit the spare slot as the newest leader; the oldest slot becomes spare.
         tag_q[spare_q*ROW_W +: ROW_W] <= row_q;
@@ -184,41 +195,30 @@ module esact_simil #(
         row_q <= row_q + 1'b1;
       end
     end else begin
-      if (p_valid_q) begin
+      // An idle cycle reads word {0, head_q}: valid from the next cycle on.
+      rd_ok_q <= idle;
+      if (active) begin
         for (int unsigned s = 0; s < SLOTS; s++) begin
-          if (p_slot_q == SLOT_W'(s)) begin
-            ov_q[s*OV_W +: OV_W] <= (p_first_q ? '0 : ov_q[s*OV_W +: OV_W]) + OV_W'(pc);
+          if (c_slot == SLOT_W'(s)) begin
+            ov_q[s*OV_W +: OV_W] <= ((head_q == '0) ? '0 : ov_q[s*OV_W +: OV_W]) + OV_W'(pc);
           end
         end
-        p_slot_q <= p_slot_q + 1'b1;
-        if (p_end) begin
-          p_valid_q <= 1'b0;
-          if (p_last_q) begin
-            decide_q <= 1'b1;
-          end
-        end
+        cnt_q   <= 1'b1;
+        cslot_q <= c_slot + 1'b1;
       end
       if (in_fire) begin
-        p_valid_q <= 1'b1;
-        p_slot_q  <= '0;
+        cnt_q   <= 1'b0;
+        rd_ok_q <= 1'b0;
         if (rows_full_q || (head_q == HD_W'(H_MAX - 1) && !in_last_i)) begin
           err_q <= 1'b1;
         end
         if (in_last_i) begin
-          head_q <= '0;
+          head_q   <= '0;
+          decide_q <= 1'b1;
         end else if (head_q != HD_W'(H_MAX - 1)) begin
           head_q <= head_q + 1'b1;
         end
       end
-    end
-  end
-
-  // The accepted beat (no reset: guarded by p_valid_q).
-  always_ff @(posedge clk_i) begin
-    if (in_fire) begin
-      p_mask_q  <= in_mask_i;
-      p_first_q <= (head_q == '0);
-      p_last_q  <= in_last_i;
     end
   end
 

@@ -34,7 +34,8 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
   // Weight groups (Wk then Wq): group g fills its bank (D beats) once the
   // previous group is in and the bank's group g-2 has been issued; it is issued
   // (TB x QD cycles) once filled and the lanes are free.  A head's last group is
-  // followed by its conversion: K 2 TB GPH + 6 cycles, Q 2 TB GPH + 2 TB + 4.
+  // followed by its conversion: K 2 TB GPH + 6 cycles, Q (ROWS + 1) TB GPH +
+  // 2 TB + 4 (its quantizing sweep writes one Qt row per cycle).
   const int64_t groups = heads * gph;
   std::vector<int64_t> fill_end(2 * groups), issue_end(2 * groups);
   int64_t ready = p0;  // the lanes are free from this cycle
@@ -45,7 +46,7 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
     const int64_t issue = std::max(fill_end[g], ready);
     issue_end[g] = issue + tb * qd - 1;
     ready = issue_end[g] + 1;
-    if ((g + 1) % gph == 0) ready += (g < groups) ? 2 * tb * gph + 6 : 2 * tb * gph + 2 * tb + 4;
+    if ((g + 1) % gph == 0) ready += (g < groups) ? 2 * tb * gph + 6 : (s.rows + 1) * tb * gph + 2 * tb + 4;
   }
   // PAM, top-k and similarity, one (row, head) pair p at a time (esact_topk):
   // the pair's TB score beats come SQH cycles apart into a free bank of the
@@ -53,9 +54,10 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
   // the select starts the cycle after the last beat, or back to back with the
   // previous pair's last read, and reads (NP + 1) * NW words, one per cycle; its
   // emitting pass waits until the previous mask has been taken.  The mask is
-  // valid 2 cycles after the last read and is taken when the similarity unit
-  // is ready: W_MAX + 1 cycles after its previous beat, + 2 after a row's last
-  // head (the decision leaves in between).
+  // valid 2 cycles after the last read; the similarity unit counts it over
+  // W_MAX + 1 cycles once it is ready (2 cycles after its previous beat was
+  // taken, 3 after a row's last head: the decision leaves in between) and
+  // takes it in the last of them.
   const int64_t rd = std::min<int64_t>(int64_t{s.rows} * s.topk_beats, s.n_max);
   const int64_t nw = ceil_div(n, static_cast<int>(rd));
   const int64_t np = ceil_div(18 + clog2(s.dh_max), s.topk_radix);
@@ -72,11 +74,11 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
     const int64_t emit = std::max(start + np * nw + 1, prev_taken + 1);
     const int64_t fin = emit + nw - 1;  // the last read
     bank_free[p % 2] = fin + 1;
-    const int64_t taken = std::max(fin + 2, simil_ready);
-    simil_ready = taken + slots + ((p % heads == heads - 1) ? 2 : 0);
+    const int64_t taken = std::max(fin + 2, simil_ready) + slots - 1;
+    simil_ready = taken + ((p % heads == heads - 1) ? 3 : 2);
     prev_fin = fin;
     prev_taken = taken;
   }
-  // The last decision follows W_MAX + 2 cycles after the last mask, done_o 1 more.
-  return static_cast<uint64_t>(prev_taken + s.w_max + 3);
+  // The last decision follows 1 cycle after the last mask is taken, done_o 1 more.
+  return static_cast<uint64_t>(prev_taken + 2);
 }
