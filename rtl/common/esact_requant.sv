@@ -27,7 +27,7 @@ module esact_requant #(
   always_comb begin
     if (shifted > PW'(127)) begin
       q_o = 8'sd127;
-    end else if (shifted < -PW'(128)) begin
+    end else if (shifted < PW'(-128)) begin
       q_o = -8'sd128;
     end else begin
       q_o = shifted[7:0];
