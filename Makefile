@@ -80,16 +80,15 @@ models:
 	$(PY3) scripts/models/train_digits.py --out models/digits_vit --float-dir $(BUILD_DIR)/models
 	$(PY3) scripts/models/train_fortunes.py --out models/fortunes_bert --float-dir $(BUILD_DIR)/models
 ## model-langid: train the larger text encoder (language of 128-word passages; N=128 D=128 H=4 F=256, 6 post-LN layers) into $(BUILD_DIR)/models/langid_bert (docs/models.md)
-##   then its per-layer knobs on the first 300 val sequences (calibrate.py --quick) and publish_model.py:
-##   models/langid_bert = weights, manifest, record and a 4-sequence sample of the test split
+##   then publish_model.py: models/langid_bert = weights, manifest (with LANGID_KNOBS, chosen on the val
+##   split: docs/models.md), record and a 4-sequence sample of the test split
+LANGID_KNOBS ?= k=16,window=8,threshold=16,ffn_reuse=on
 model-langid: configure
 	scripts/setup.sh --with-models
 	$(PY3) scripts/models/train_langid.py --out $(BUILD_DIR)/models/langid_bert --float-dir $(BUILD_DIR)/models
 	cmake --build $(BUILD_DIR) --target esact-eval -j $(JOBS)
-	$(PY3) scripts/models/calibrate.py --eval $(BUILD_DIR)/golden/esact-eval --model $(BUILD_DIR)/models/langid_bert \
-	  --budget $(BUDGET) --quick --max-seqs 300
 	$(PY3) scripts/models/publish_model.py $(BUILD_DIR)/models/langid_bert models/langid_bert --sample 4 \
-	  --eval $(BUILD_DIR)/golden/esact-eval
+	  --eval $(BUILD_DIR)/golden/esact-eval --knobs $(LANGID_KNOBS)
 ## eval: SPLS sweep of models/ through the golden model (esact-eval): docs/img/spls_sweep.png, docs/models_sweep.md
 eval: configure
 	cmake --build $(BUILD_DIR) --target esact-eval -j $(JOBS)

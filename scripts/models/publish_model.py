@@ -9,7 +9,11 @@ record.json gets a "sample" entry: the INT8 dense correct count of the sample
 from the numpy integer pipeline (scripts/models/esact_intsim.py), which the
 golden model must reproduce, and "published_from" (the build folder's digest).
 
+--knobs k=16,window=8,threshold=16,ffn_reuse=on sets those SPLS knobs on every layer of the
+published manifest (knobs chosen on the val split beforehand, docs/models.md).
+
 Usage: /usr/bin/python3 scripts/models/publish_model.py SRC DST [--sample 4] [--eval build/golden/esact-eval]
+                                                         [--knobs k=..,window=..,threshold=..,ffn_reuse=on|off]
 """
 from __future__ import annotations
 
@@ -47,6 +51,31 @@ def write_sample(src: str, dst: str, n: int) -> dict:
             "int8_dense_correct": int((pred == y[:n]).sum())}
 
 
+def parse_knobs(text: str) -> dict:
+    """'k=16,window=8,threshold=16,ffn_reuse=on' -> the manifest's per-layer spls entry."""
+    kv = dict(item.split("=", 1) for item in text.split(",") if "=" in item)
+    want = ("k", "window", "threshold", "ffn_reuse")
+    if sorted(kv) != sorted(want) or kv["ffn_reuse"] not in ("on", "off"):
+        sys.exit(f"publish_model: --knobs '{text}' must give exactly k, window, threshold, ffn_reuse=on|off")
+    try:
+        out = {k: int(kv[k]) for k in want[:3]}
+    except ValueError:
+        sys.exit(f"publish_model: --knobs '{text}': k, window and threshold must be integers")
+    out["ffn_reuse"] = kv["ffn_reuse"] == "on"
+    return out
+
+
+def set_knobs(dst: str, knobs: dict) -> None:
+    path = os.path.join(dst, "manifest.json")
+    with open(path) as f:
+        man = json.load(f)
+    for layer in man["layers"]:
+        layer["spls"] = dict(knobs)
+    with open(path, "w") as f:
+        json.dump(man, f, indent=1)
+        f.write("\n")
+
+
 def golden_sample(exe: str, dst: str) -> dict:
     """The golden model's SPLS result on the sample with the manifest's knobs (a regression record)."""
     with tempfile.TemporaryDirectory() as td:
@@ -68,11 +97,15 @@ def main():
     ap.add_argument("dst")
     ap.add_argument("--sample", type=int, default=4)
     ap.add_argument("--eval", help="esact-eval: also record the golden SPLS result on the sample")
+    ap.add_argument("--knobs", help="SPLS knobs for every layer: k=..,window=..,threshold=..,ffn_reuse=on|off")
     a = ap.parse_args()
+    knobs = parse_knobs(a.knobs) if a.knobs else None
     for need in ("manifest.json", "record.json", "test/x.npy", "test/labels.npy"):
         if not os.path.exists(os.path.join(a.src, need)):
             sys.exit(f"publish_model: {a.src} has no {need} (train it first: make model-langid)")
     copy_model_files(a.src, a.dst)
+    if knobs:
+        set_knobs(a.dst, knobs)
     sample = write_sample(a.src, a.dst, a.sample)
     rec_path = os.path.join(a.dst, "record.json")
     with open(rec_path) as f:
@@ -80,6 +113,9 @@ def main():
     if a.eval:
         sample.update(golden_sample(a.eval, a.dst))
     rec["sample"] = sample
+    if knobs:
+        rec["published_knobs"] = knobs
+        rec.pop("calibration_spls", None)  # a calibration of SRC's own knobs, not of these
     rec["published_from_sha256"] = eq.dir_digest(a.src)
     with open(rec_path, "w") as f:
         json.dump(rec, f, indent=1)
