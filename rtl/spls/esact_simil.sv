@@ -11,18 +11,20 @@
 // A beat is counted while it is offered and taken only afterwards, so the
 // unit holds no copy of the mask: in_mask_i must stay unchanged from the first
 // cycle in_valid_i is high until the beat is taken (the valid/ready rule; the
-// top-k unit holds its mask register).  While idle the unit reads word
-// {0, head} of the next head; in the W_MAX + 1 cycles with in_valid_i high
-// that follow, one popcount unit adds popcount(mask AND slot mask) to the
-// overlap of slot 0, 1, ..., W_MAX in turn, reading word {s + 1, head} while
-// slot s is counted (the memory holds its read data), and the beat is taken
-// (and written into the spare slot) in the cycle of slot W_MAX.  A cycle with
-// in_valid_i low pauses the count.  A beat costs W_MAX + 3 cycles (+ 1 after
-// a row's last head, for the decision); at the package sizes a head's mask
-// comes from the top-k unit only every 32 cycles at N = 128.  One memory read
-// port instead of one memory per slot removes a W_MAX + 1 : 1 multiplexer of
-// N_MAX bits, and counting the offered mask removes an N_MAX-bit register.
-// The spare slot's overlap is counted but never used (it is no candidate).
+// top-k unit holds its mask register).  The memory word is a quarter of a mask
+// (word {slot, head, part}, PARTS = 4) and one popcount unit counts one part
+// per cycle: while idle the unit reads word {0, head, 0}; in the
+// PARTS * (W_MAX + 1) cycles with in_valid_i high that follow, it adds
+// popcount(mask part AND slot word) to the overlap of slot 0 (parts 0..3),
+// slot 1, ..., W_MAX, reading the next word meanwhile, and takes the beat in
+// the last of these cycles.  While slot 0 is counted, the offered mask's parts
+// are written into the spare slot (its overlap is never used, so the early
+// write is harmless).  A cycle with in_valid_i low pauses the count.  A beat
+// costs PARTS * (W_MAX + 1) + 2 cycles (+ 1 after a row's last head, for the
+// decision): 38 at the package sizes, against a mask from the top-k unit every
+// 32 cycles at N = 128.  One memory read port instead of one memory per slot
+// removes a W_MAX + 1 : 1 multiplexer of N_MAX bits, counting the offered mask
+// removes an N_MAX-bit register, and quarter words shrink the popcount 4x.
 // After the last head, among the slots whose row lies in the window
 // [i - W, i - 1], the largest overlap wins, ties to the nearest (largest) row;
 // ov >= T makes row i a follower of that row, else a leader.  W = 0 leaves no
@@ -80,13 +82,18 @@ module esact_simil #(
   // Counting: slot c_slot in this cycle (active), slot 0 first.
   logic              cnt_q;       // a beat is being counted (slots 1.. to go)
   logic [SLOT_W-1:0] cslot_q;     // next slot to count while cnt_q
+  localparam int unsigned PARTS = 4;  // mask parts counted one per cycle
+  localparam int unsigned LPT   = $clog2(PARTS);
+  logic [LPT-1:0]    cpart_q;     // next mask part to count while cnt_q
+  logic [LPT-1:0]    c_part;
   logic              rd_ok_q;     // the read data is word {0, head_q}
   logic              active;      // a slot of the offered beat is counted
   logic [SLOT_W-1:0] c_slot;
   logic              c_end;       // the beat's last slot: the beat is taken
   assign active = in_valid_i && !decide_q && (cnt_q || rd_ok_q);
   assign c_slot = cnt_q ? cslot_q : '0;
-  assign c_end  = active && (c_slot == SLOT_W'(SLOTS - 1));
+  assign c_part = cnt_q ? cpart_q : '0;
+  assign c_end  = active && (c_slot == SLOT_W'(SLOTS - 1)) && (c_part == LPT'(PARTS - 1));
 
   logic in_fire, out_fire;
   assign in_ready_o  = c_end;
@@ -99,30 +106,37 @@ module esact_simil #(
   // the overlap of the offered head mask with slot c_slot.  The read port
   // fetches slot 0 of the head while idle, then slot c_slot + 1 while slot
   // c_slot is counted; it holds its data while a count pauses.
-  localparam int unsigned WM_AW = SLOT_W + HD_W;
+  // A part of a mask per cycle: word {slot, head, part}, one HW-bit popcount.
+  localparam int unsigned HW    = (N_MAX + PARTS - 1) / PARTS;
+  localparam int unsigned WM_AW = SLOT_W + HD_W + LPT;
   logic             idle;
   logic             wm_re;
   logic [WM_AW-1:0] wm_raddr;
-  logic [N_MAX-1:0] cur_mask;
+  logic [HW-1:0]    cur_half, in_half;
+  logic [PARTS*HW-1:0] in_pad;
   logic [PC_W-1:0]  pc;
+  logic [SLOT_W-1:0] n_slot;
+  assign n_slot   = (c_part == LPT'(PARTS - 1)) ? c_slot + 1'b1 : c_slot;
   assign idle     = !cnt_q && !decide_q;
   assign wm_re    = idle || (active && !c_end);
-  assign wm_raddr = active ? {c_slot + 1'b1, head_q} : {SLOT_W'(0), head_q};
-  esact_spls_mem #(.WIDTH(N_MAX), .DEPTH(SLOTS << HD_W)) u_win (
+  assign wm_raddr = active ? {n_slot, head_q, c_part + 1'b1} : {SLOT_W'(0), head_q, LPT'(0)};
+  assign in_pad   = (PARTS*HW)'(in_mask_i);
+  assign in_half  = in_pad[c_part*HW +: HW];
+  esact_spls_mem #(.WIDTH(HW), .DEPTH(PARTS * (SLOTS << HD_W))) u_win (
     .clk_i,
-    .we_i    (in_fire),
-    .waddr_i ({spare_q, head_q}),
-    .wdata_i (in_mask_i),
+    .we_i    (active && (c_slot == '0)),
+    .waddr_i ({spare_q, head_q, c_part}),
+    .wdata_i (in_half),
     .wbe_i   ('1),
     .re_i    (wm_re),
     .raddr_i (wm_raddr),
-    .rdata_o (cur_mask)
+    .rdata_o (cur_half)
   );
   esact_spls_popcnt #(
-    .IN_W  (N_MAX),
+    .IN_W  (HW),
     .OUT_W (PC_W)
   ) u_pc (
-    .x_i     (cur_mask & in_mask_i),
+    .x_i     (cur_half & in_half),
     .count_o (pc)
   );
 
@@ -168,6 +182,7 @@ module esact_simil #(
       err_q       <= 1'b0;
       cnt_q       <= 1'b0;
       cslot_q     <= '0;
+      cpart_q     <= '0;
       rd_ok_q     <= 1'b0;
     end else if (start_i) begin
       cnt_q       <= 1'b0;
@@ -200,11 +215,12 @@ module esact_simil #(
       if (active) begin
         for (int unsigned s = 0; s < SLOTS; s++) begin
           if (c_slot == SLOT_W'(s)) begin
-            ov_q[s*OV_W +: OV_W] <= ((head_q == '0) ? '0 : ov_q[s*OV_W +: OV_W]) + OV_W'(pc);
+            ov_q[s*OV_W +: OV_W] <= ((head_q == '0 && c_part == '0) ? '0 : ov_q[s*OV_W +: OV_W]) + OV_W'(pc);
           end
         end
         cnt_q   <= 1'b1;
-        cslot_q <= c_slot + 1'b1;
+        cslot_q <= n_slot;
+        cpart_q <= c_part + 1'b1;
       end
       if (in_fire) begin
         cnt_q   <= 1'b0;

@@ -55,7 +55,8 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
   // previous pair's last read, and reads (NP + 1) * NW words, one per cycle; its
   // emitting pass waits until the previous mask has been taken.  The mask is
   // valid 2 cycles after the last read; the similarity unit counts it over
-  // W_MAX + 1 cycles once it is ready (2 cycles after its previous beat was
+  // 4 (W_MAX + 1) cycles (a quarter mask per cycle: esact_simil's PARTS) once
+  // it is ready (2 cycles after its previous beat was
   // taken, 3 after a row's last head: the decision leaves in between) and
   // takes it in the last of them.
   const int64_t rd = std::min<int64_t>(int64_t{s.rows} * s.topk_beats, s.n_max);
@@ -74,7 +75,7 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
     const int64_t emit = std::max(start + np * nw + 1, prev_taken + 1);
     const int64_t fin = emit + nw - 1;  // the last read
     bank_free[p % 2] = fin + 1;
-    const int64_t taken = std::max(fin + 2, simil_ready) + slots - 1;
+    const int64_t taken = std::max(fin + 2, simil_ready) + 4 * slots - 1;
     simil_ready = taken + ((p % heads == heads - 1) ? 3 : 2);
     prev_fin = fin;
     prev_taken = taken;
