@@ -82,7 +82,7 @@ module esact_simil #(
   // Counting: slot c_slot in this cycle (active), slot 0 first.
   logic              cnt_q;       // a beat is being counted (slots 1.. to go)
   logic [SLOT_W-1:0] cslot_q;     // next slot to count while cnt_q
-  localparam int unsigned PARTS = 4;  // mask parts counted one per cycle
+  localparam int unsigned PARTS = esact_pkg::SPLS_SIMIL_PARTS;  // mask parts counted one per cycle
   localparam int unsigned LPT   = $clog2(PARTS);
   logic [LPT-1:0]    cpart_q;     // next mask part to count while cnt_q
   logic [LPT-1:0]    c_part;

@@ -55,7 +55,7 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
   // previous pair's last read, and reads (NP + 1) * NW words, one per cycle; its
   // emitting pass waits until the previous mask has been taken.  The mask is
   // valid 2 cycles after the last read; the similarity unit counts it over
-  // 4 (W_MAX + 1) cycles (a quarter mask per cycle: esact_simil's PARTS) once
+  // SPLS_SIMIL_PARTS * (W_MAX + 1) cycles (one part of the mask per cycle) once
   // it is ready (2 cycles after its previous beat was
   // taken, 3 after a row's last head: the decision leaves in between) and
   // takes it in the last of them.
@@ -63,6 +63,7 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
   const int64_t nw = ceil_div(n, static_cast<int>(rd));
   const int64_t np = ceil_div(18 + clog2(s.dh_max), s.topk_radix);
   const int64_t slots = s.w_max + 1;
+  const int64_t parts = esact::params::SPLS_SIMIL_PARTS;  // esact_simil counts a mask part per cycle
   const int64_t pairs = int64_t{n} * heads;
   int64_t avail = ready + sqh + 1;  // the first beat is offered
   int64_t bank_free[2] = {0, 0};
@@ -75,7 +76,7 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
     const int64_t emit = std::max(start + np * nw + 1, prev_taken + 1);
     const int64_t fin = emit + nw - 1;  // the last read
     bank_free[p % 2] = fin + 1;
-    const int64_t taken = std::max(fin + 2, simil_ready) + 4 * slots - 1;
+    const int64_t taken = std::max(fin + 2, simil_ready) + parts * slots - 1;
     simil_ready = taken + ((p % heads == heads - 1) ? 3 : 2);
     prev_fin = fin;
     prev_taken = taken;
