@@ -13,8 +13,7 @@
 #include "Vspls.h"
 #include "esact/spls.hpp"
 #include "spls_cycle_model.hpp"
-#include "spls_stream.hpp"
-#include "tb_common.hpp"
+#include "spls_drive.hpp"
 
 namespace {
 // -G of this test build (tests/rtl_spls/CMakeLists.txt)
@@ -28,34 +27,12 @@ struct Cfg {
   const char* kind;
 };
 
-struct Stalls {
-  spls_tb::Stall x, w, m, l;
-};
+using spls_tb::Stalls;
 
-struct Result {
-  uint64_t cycles = 0;
-  uint64_t first_row_cycle = 0, last_row_cycle = 0;
-};
+spls_tb::Knobs knobs(const Cfg& c) { return {c.n, c.heads, c.dh, c.k, c.window, c.threshold}; }
 
-void start(Vspls& m, const Cfg& c) {
-  m.cfg_n_i = static_cast<uint32_t>(c.n);
-  m.cfg_heads_i = static_cast<uint32_t>(c.heads);
-  m.cfg_dh_i = static_cast<uint32_t>(c.dh);
-  m.cfg_k_i = static_cast<uint32_t>(c.k);
-  m.cfg_window_i = static_cast<uint32_t>(c.window);
-  m.cfg_thresh_i = static_cast<uint32_t>(c.threshold);
-  m.x_valid_i = 0;
-  m.w_valid_i = 0;
-  m.m_ready_i = 0;
-  m.l_ready_i = 0;
-  m.start_i = 1;
-  spls_tb::settle(m);
-  spls_tb::posedge(m);
-  m.start_i = 0;
-}
-
-Result run(Vspls& m, std::mt19937_64& rng, const Cfg& c, const Stalls& st, int run_no,
-           const std::vector<int8_t>* x_in = nullptr) {
+spls_tb::RunStats run(Vspls& m, std::mt19937_64& rng, const Cfg& c, const Stalls& st, int run_no,
+                      const std::vector<int8_t>* x_in = nullptr) {
   const int d = c.heads * c.dh, n = c.n;
   const auto x = x_in ? *x_in : spls_tb::similar_rows(rng, n, d, c.sim, c.mode);
   const auto wq = spls_tb::random_int8(rng, static_cast<size_t>(d) * d, c.mode);
@@ -65,64 +42,10 @@ Result run(Vspls& m, std::mt19937_64& rng, const Cfg& c, const Stalls& st, int r
   const auto leader = esact::similarity(masks, n, c.heads, c.window, c.threshold);
   const auto xb = spls_tb::token_stream(x, n, d, kCh, rng);
   const auto beats = spls_tb::weight_stream(wq, wk, d, c.heads, kCols, rng);
-  INFO(fmt::format("spls run {} ({}): n={} heads={} dh={} k={} W={} T={} data mode {}", run_no, c.kind, n, c.heads,
-                   c.dh, c.k, c.window, c.threshold, c.mode));
-  start(m, c);
-  size_t xi = 0, wi = 0, mi = 0;
-  int li = 0;
-  Result res;
-  bool done = false;
-  uint64_t cycle = 0;
-  for (; !done; ++cycle) {
-    REQUIRE_MESSAGE(cycle < 5'000'000, fmt::format("hang at cycle {}: {} masks, {} decisions out", cycle, mi, li));
-    m.x_valid_i = xi < xb.size() && st.x(rng);
-    spls_tb::put_bytes(m.x_data_i, xi < xb.size() ? xb[xi] : spls_tb::Beat(kCh, 0));
-    m.w_valid_i = wi < beats.size() && st.w(rng);
-    spls_tb::put_bytes(m.w_data_i, wi < beats.size() ? beats[wi] : spls_tb::Beat(kCols, 0));
-    m.m_ready_i = st.m(rng);
-    m.l_ready_i = st.l(rng);
-    spls_tb::settle(m);
-    if (m.m_valid_o && m.m_ready_i) {
-      const int i = static_cast<int>(mi / c.heads), h = static_cast<int>(mi % c.heads);
-      REQUIRE_MESSAGE(i < n, "more masks than rows x heads");
-      REQUIRE_MESSAGE((static_cast<int>(m.m_row_o) == i && static_cast<int>(m.m_head_o) == h),
-                      fmt::format("mask {} tagged row {} head {}, expected row {} head {}", mi, m.m_row_o,
-                                  m.m_head_o, i, h));
-      for (int j = 0; j < kNMax; ++j) {
-        const int g = j < n ? masks[(static_cast<size_t>(h) * n + i) * n + j] : 0;
-        const int r = spls_tb::get_bit(m.m_mask_o, j);
-        if (r != g)
-          FAIL(fmt::format("first mask mismatch: row {} head {} column {}: rtl {} golden {} (PAM {}; cycle {})", i,
-                           h, j, r, g, j < n ? pred.pam[(static_cast<size_t>(h) * n + i) * n + j] : 0, cycle));
-      }
-      ++mi;
-    }
-    if (m.l_valid_o && m.l_ready_i) {
-      REQUIRE_MESSAGE(li < n, "more decisions than rows");
-      REQUIRE_MESSAGE(static_cast<int>(m.l_row_o) == li, fmt::format("decision tagged row {}, expected {}", m.l_row_o, li));
-      // The m and l streams are independent: a decision may leave before the m
-      // stream has delivered the row's masks (m stalled), never before top-k made them.
-      const int r = m.l_follower_o ? static_cast<int>(m.l_leader_o) : -1;
-      if (r != leader[li])
-        FAIL(fmt::format("first leader mismatch: row {}: rtl {} golden {} (cycle {})", li, r, leader[li], cycle));
-      if (li == 0) res.first_row_cycle = cycle;
-      res.last_row_cycle = cycle;
-      ++li;
-    }
-    if (m.x_valid_i && m.x_ready_o) ++xi;
-    if (m.w_valid_i && m.w_ready_o) ++wi;
-    if (m.done_o) done = true;
-    spls_tb::posedge(m);
-  }
-  CHECK(m.err_o == 0);
-  CHECK(li == n);
-  CHECK(mi == static_cast<size_t>(n) * c.heads);
-  CHECK(xi == xb.size());
-  CHECK(wi == beats.size());
-  spls_tb::settle(m);
-  CHECK(m.busy_o == 0);
-  res.cycles = cycle;
-  return res;
+  const std::string where = fmt::format("spls run {} ({}): n={} heads={} dh={} k={} W={} T={} data mode {}", run_no,
+                                        c.kind, n, c.heads, c.dh, c.k, c.window, c.threshold, c.mode);
+  return spls_tb::run(m, rng, knobs(c), xb, beats, {masks, leader, pred.pam}, st, kNMax, kCh, kCols, 5'000'000,
+                      where);
 }
 
 Cfg random_cfg(std::mt19937_64& rng, int t) {
@@ -211,7 +134,7 @@ TEST_CASE("rtl spls: a bad configuration is reported (err_o bit, done_o) and sta
   static_assert(kHMax * kDhMax > kDMax, "the D_MAX case needs heads * dh > D_MAX");
   for (const auto& b : bad) {
     INFO(std::string(b.c.kind));
-    start(m, b.c);
+    spls_tb::start(m, knobs(b.c));
     m.x_valid_i = 1;  // offered, must not be taken
     m.w_valid_i = 1;
     bool done = false;

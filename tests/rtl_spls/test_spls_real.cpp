@@ -19,8 +19,7 @@
 #include "Vspls_real.h"
 #include "esact/io.hpp"
 #include "esact/layer.hpp"
-#include "spls_stream.hpp"
-#include "tb_common.hpp"
+#include "spls_drive.hpp"
 
 namespace {
 // -G of this test build (tests/rtl_spls/CMakeLists.txt, SPLS_REAL_G)
@@ -28,30 +27,11 @@ constexpr int kNMax = 64, kDMax = 64, kHMax = 4, kDhMax = 16, kWMax = 8;
 constexpr int kRows = 8, kCols = 4, kCh = 16;  // the esact_pkg array shape
 constexpr int kSequences = 8;  // first sequences of each test split
 
-struct Stalls {
-  spls_tb::Stall x, w, m, l;
-};
+using spls_tb::Stalls;
 
 struct Counts {
   uint64_t masks = 0, mask_bits = 0, decisions = 0, followers = 0, cycles = 0;
 };
-
-void start(Vspls_real& m, int n, int heads, int dh, int k, int window, int threshold) {
-  m.cfg_n_i = static_cast<uint32_t>(n);
-  m.cfg_heads_i = static_cast<uint32_t>(heads);
-  m.cfg_dh_i = static_cast<uint32_t>(dh);
-  m.cfg_k_i = static_cast<uint32_t>(k);
-  m.cfg_window_i = static_cast<uint32_t>(window);
-  m.cfg_thresh_i = static_cast<uint32_t>(threshold);
-  m.x_valid_i = 0;
-  m.w_valid_i = 0;
-  m.m_ready_i = 0;
-  m.l_ready_i = 0;
-  m.start_i = 1;
-  spls_tb::settle(m);
-  spls_tb::posedge(m);
-  m.start_i = 0;
-}
 
 /// One layer through the RTL; FAILs on the first mismatch (model, sequence, layer,
 /// row, head, column, cycle in `where`).
@@ -72,63 +52,13 @@ void run_layer(Vspls_real& m, std::mt19937_64& rng, const esact::Model& model, c
   const auto& x = r.a;
   const auto xb = spls_tb::token_stream(x, n, d, kCh, rng);
   const auto beats = spls_tb::weight_stream(layer.wq, layer.wk, d, heads, kCols, rng);
-  start(m, n, heads, dh, k, window, threshold);
-  size_t xi = 0, wi = 0, mi = 0;
-  int li = 0;
-  bool done = false;
-  uint64_t cycle = 0;
-  for (; !done; ++cycle) {
-    REQUIRE_MESSAGE(cycle < 20'000'000, fmt::format("hang at cycle {}: {} masks, {} decisions out", cycle, mi, li));
-    m.x_valid_i = xi < xb.size() && st.x(rng);
-    spls_tb::put_bytes(m.x_data_i, xi < xb.size() ? xb[xi] : spls_tb::Beat(kCh, 0));
-    m.w_valid_i = wi < beats.size() && st.w(rng);
-    spls_tb::put_bytes(m.w_data_i, wi < beats.size() ? beats[wi] : spls_tb::Beat(kCols, 0));
-    m.m_ready_i = st.m(rng);
-    m.l_ready_i = st.l(rng);
-    spls_tb::settle(m);
-    if (m.m_valid_o && m.m_ready_i) {
-      const int i = static_cast<int>(mi / heads), h = static_cast<int>(mi % heads);
-      REQUIRE_MESSAGE(i < n, "more masks than rows x heads");
-      REQUIRE_MESSAGE((static_cast<int>(m.m_row_o) == i && static_cast<int>(m.m_head_o) == h),
-                      fmt::format("mask {} tagged row {} head {}, expected row {} head {} (cycle {})", mi,
-                                  m.m_row_o, m.m_head_o, i, h, cycle));
-      for (int j = 0; j < kNMax; ++j) {
-        const int g = j < n ? r.masks[(static_cast<size_t>(h) * n + i) * n + j] : 0;
-        const int b = spls_tb::get_bit(m.m_mask_o, j);
-        if (b != g)
-          FAIL(fmt::format("first mask mismatch: {} row {} head {} column {}: rtl {} golden {} (PAM {}; cycle {})",
-                           where, i, h, j, b, g, j < n ? r.pred.pam[(static_cast<size_t>(h) * n + i) * n + j] : 0,
-                           cycle));
-        ++cnt.mask_bits;
-      }
-      ++mi;
-      ++cnt.masks;
-    }
-    if (m.l_valid_o && m.l_ready_i) {
-      REQUIRE_MESSAGE(li < n, "more decisions than rows");
-      REQUIRE_MESSAGE(static_cast<int>(m.l_row_o) == li,
-                      fmt::format("decision tagged row {}, expected {} (cycle {})", m.l_row_o, li, cycle));
-      const int got = m.l_follower_o ? static_cast<int>(m.l_leader_o) : -1;
-      if (got != r.leader[li])
-        FAIL(fmt::format("first leader mismatch: {} row {}: rtl {} golden {} (-1 = leader; cycle {})", where, li, got,
-                         r.leader[li], cycle));
-      if (got >= 0) ++cnt.followers;
-      ++li;
-      ++cnt.decisions;
-    }
-    if (m.x_valid_i && m.x_ready_o) ++xi;
-    if (m.w_valid_i && m.w_ready_o) ++wi;
-    if (m.done_o) done = true;
-    spls_tb::posedge(m);
-  }
-  REQUIRE_MESSAGE(m.err_o == 0, fmt::format("{}: err_o = {:#x}", where, m.err_o));
-  REQUIRE(li == n);
-  REQUIRE(mi == static_cast<size_t>(n) * heads);
-  REQUIRE(xi == xb.size());
-  REQUIRE(wi == beats.size());
-  spls_tb::settle(m);
-  REQUIRE(m.busy_o == 0);
-  cnt.cycles += cycle;
+  const auto s = spls_tb::run(m, rng, {n, heads, dh, k, window, threshold}, xb, beats,
+                              {r.masks, r.leader, r.pred.pam}, st, kNMax, kCh, kCols, 20'000'000, where);
+  cnt.masks += s.masks;
+  cnt.mask_bits += s.mask_bits;
+  cnt.decisions += s.decisions;
+  cnt.followers += s.followers;
+  cnt.cycles += s.cycles;
 }
 }  // namespace
 
