@@ -10,8 +10,12 @@
 #     --quick  only the five small cases (seconds)
 #     --big    the default cases plus BERT-base at its full sequence length
 #              (n=512 = N_MAX, about 19 M cycles: a few minutes more)
-# SPLS cases (issue 13, "spls:" workloads) run esact-sim-spls --mode spls (the
-# SPLS model: N <= 64, D <= 128) against the golden SPLS layers.
+# SPLS cases (issue 13, "spls:" workloads) run esact-sim --mode spls (handed
+# to esact-sim-spls, the SPLS model: N <= 64, D <= 128) against the golden
+# SPLS layers.  The last case, "compare:", is esact-sim --compare (dense and
+# SPLS on the SPLS model, each against its golden chain): its row shows the
+# SPLS run, and the line under it is the kept line
+# "kept K: cycles dense Cd spls Cs (..%), MACs dense Md spls Ms (..%)".
 # Without esact_top (before the layer RTL existed) it ran `ctest -L rtl`; that
 # fallback is kept for a build without esact-sim.
 set -uo pipefail
@@ -26,7 +30,6 @@ for a in "$@"; do
 done
 root=$(cd "$(dirname "$0")/.." && pwd)
 sim="$build/sim/esact-sim"
-sim_spls="$build/sim/esact-sim-spls"
 py=/usr/bin/python3
 
 if [[ ! -x "$sim" ]]; then
@@ -91,15 +94,21 @@ for m in digits_vit fortunes_bert; do
   fi
 done
 
+# Dense vs SPLS on the same run (docs/spls-rtl.md, "--compare"): last.
+cases+=("compare:n=64,d=128,heads=4,ffn=512,layers=1,seed=7,similarity=0.9|--latency 16")
+
 passed=0; failed=0; i=0
 printf '%-4s %-5s %-52s %-40s %10s %6s %10s %8s\n' "#" "res" "workload" "memory" "cycles" "util" "cyc/s" "wall"
 for c in "${cases[@]}"; do
   i=$((i + 1))
   spec=${c%%|*}; opts=${c#*|}
   js="$out/case$i.json"
-  bin=$sim; label=""
+  bin=$sim; label=""; run=""
   if [[ $spec == spls:* ]]; then
-    spec=${spec#spls:}; bin=$sim_spls; opts="--mode spls $opts"; label="SPLS "
+    spec=${spec#spls:}; opts="--mode spls $opts"; label="SPLS "
+  elif [[ $spec == compare:* ]]; then
+    # the row shows the SPLS run of the comparison (the JSON's "spls" object)
+    spec=${spec#compare:}; opts="--compare $opts"; label="compare "; run=spls
   fi
   if [[ $spec == model:* ]]; then
     m=${spec#model:}
@@ -115,12 +124,13 @@ for c in "${cases[@]}"; do
   rc=$?
   if [[ $rc == 0 ]]; then res=PASS; passed=$((passed + 1)); else res=FAIL; failed=$((failed + 1)); fi
   if [[ -s "$js" ]]; then
-    read -r cyc util cps wall < <($py -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["cycles"], "%.1f%%" % (100*j["utilisation"]), "%.0f" % j["sim_cycles_per_second"], "%.1fs" % j["wall_seconds"])' "$js")
+    read -r cyc util cps wall < <($py -c 'import json,sys; j=json.load(open(sys.argv[1])); j=j[sys.argv[2]] if sys.argv[2] else j; print(j["cycles"], "%.1f%%" % (100*j["utilisation"]), "%.0f" % j["sim_cycles_per_second"], "%.1fs" % j["wall_seconds"])' "$js" "$run")
   else
     cyc=-; util=-; cps=-; wall=-
   fi
   printf '%-4s %-5s %-52s %-40s %10s %6s %10s %8s\n' "$i" "$res" "$spec" "$opts" "$cyc" "$util" "$cps" "$wall"
   if [[ $res == FAIL ]]; then sed 's/^/     | /' "$out/case$i.log" | head -5; fi
+  if [[ -n $run && $res == PASS ]]; then echo "     $(tail -1 "$out/case$i.log")"; fi
 done
 echo "${passed} passed, ${failed} failed"
 [[ $failed == 0 ]]

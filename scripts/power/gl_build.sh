@@ -25,7 +25,7 @@ jobs=${JOBS:-2}
 t0=$(date +%s)
 # The sim sources compiled into the gate-level binary; fstapi for fst_tools
 # (reading traces), since the gate-level model itself is built without tracing.
-srcs=("$root/sim/src/harness.cpp" "$root/sim/src/fst_tools.cpp" "$root/sim/src/esact_sim_main.cpp"
+srcs=("$root/sim/src/harness.cpp" "$root/sim/src/fst_tools.cpp" "$root/sim/src/esact_sim_main.cpp" "$root/sim/src/compare.cpp"
       "$vinc/gtkwave/fstapi.c" "$vinc/gtkwave/lz4.c" "$vinc/gtkwave/fastlz.c")
 # -O1 on the model's generated code: it compiles several times faster than -O3
 # at a small cost in run speed (docs/power.md, measured).

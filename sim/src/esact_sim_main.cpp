@@ -2,13 +2,19 @@
 //
 //   esact-sim --model DIR --input FILE [options]
 //   esact-sim --synthetic "n=16,d=64,heads=4,ffn=128,layers=1,seed=7" [options]
-//   esact-sim-spls --mode spls --synthetic "...,similarity=0.9" [options]
+//   esact-sim --mode spls --synthetic "...,similarity=0.9" [options]
+//   esact-sim --compare --synthetic "...,similarity=0.9" [options]
 //
 // esact-sim runs the dense model (vesact_top, built without the SPLS front
-// end); esact-sim-spls is the same program on the SPLS model (vesact_top_spls:
-// SPLS_EN = 1, N <= ESACT_SIM_N_MAX, D <= ESACT_SIM_D_MAX), where --mode spls
-// compiles every layer for SPLS (PREDICT, masked softmax, row reuse) and
-// compares with the golden SPLS layers.
+// end: the fast one).  esact-sim-spls is the same program on the SPLS model
+// (vesact_top_spls: SPLS_EN = 1, N <= ESACT_SIM_N_MAX, D <= ESACT_SIM_D_MAX);
+// esact-sim hands --mode spls and --compare to it (it executes the
+// esact-sim-spls next to itself with the same arguments: ESACT_SIM_SPLS_PEER).
+// --mode spls compiles every layer for SPLS (PREDICT, masked softmax, row
+// reuse) and compares with the golden SPLS layers.  --compare runs the
+// workload twice on the SPLS model, dense and SPLS, each against its golden
+// layer chain, and ends with the kept line (esact/sim/compare.hpp):
+//   kept K: cycles dense Cd spls Cs (-X%), MACs dense Md spls Ms (-Y%)
 //
 // Prints PASS/FAIL with the first mismatch (layer, tensor, row, column, cycle),
 // cycles per phase, MAC-array utilisation, memory stalls and simulation speed.
@@ -22,8 +28,11 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 
@@ -32,6 +41,7 @@
 #include "esact/layer.hpp"
 #include "esact/outputs.hpp"
 #include "esact/params.hpp"
+#include "esact/sim/compare.hpp"
 #include "esact/sim/fst_tools.hpp"
 #include "esact/sim/harness.hpp"
 #include "esact/sim/image.hpp"
@@ -65,7 +75,7 @@ struct Options {
   int sequence = 0;
   std::string fault = "none";
   double fault_at = 0.5;
-  bool progress = false, quiet = false, serial = false;
+  bool progress = false, quiet = false, serial = false, compare = false;
   uint64_t toggle_window = 0;  ///< gate-level power flow (scripts/power): toggle windows
   std::string toggle_prefix = "toggles";
 };
@@ -78,7 +88,7 @@ void add_options(CLI::App& app, Options& o) {
       app.add_option("--synthetic", o.synthetic, "synthetic model and input, e.g. n=16,d=64,heads=4,ffn=128,layers=1,seed=7");
   om->excludes(osyn);
   app.add_option("--sequence", o.sequence, "which sequence of a batched input (default 0)")->check(esact::cli::kNonNegative);
-  app.add_option("--mode", o.mode_s, "dense or spls")->check(CLI::IsMember({"dense", "spls"}));
+  auto* omode = app.add_option("--mode", o.mode_s, "dense or spls")->check(CLI::IsMember({"dense", "spls"}));
   app.add_option("--seed", o.seed, "seed of the memory's back-pressure and of Verilator's X initialisation")
       ->check(esact::cli::kNonNegative);
   app.add_option("--latency", o.latency, "read latency in cycles (AR accepted -> first R beat)")->check(CLI::Range(1u, 100000u));
@@ -92,19 +102,19 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--timeout", o.timeout, "cycles before the run is declared hung (>= 1)")->check(esact::cli::kPositive);
   app.add_option("--scratch", o.scratch, "scratch region size in bytes (default: generous, see docs/harness.md)")
       ->check(esact::cli::kNonNegative);
-  app.add_option("--fault", o.fault, "inject a fault: none, slverr-read, slverr-write, reset")
+  auto* ofault = app.add_option("--fault", o.fault, "inject a fault: none, slverr-read, slverr-write, reset")
       ->check(CLI::IsMember({"none", "slverr-read", "slverr-write", "reset"}));
   app.add_option("--fault-at", o.fault_at, "where: fraction of the faulted region (SLVERR) or of the run (reset), (0, 1)")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--json", o.json_path, "write the results as JSON");
-  app.add_option("--trace", o.trace_path, "write an FST trace (and FILE.gtkw, a GTKWave savefile)");
+  auto* otrace = app.add_option("--trace", o.trace_path, "write an FST trace (and FILE.gtkw, a GTKWave savefile)");
   app.add_option("--trace-start", o.trace_start, "first traced cycle")->check(esact::cli::kNonNegative);
   app.add_option("--trace-end", o.trace_end, "last traced cycle")->check(esact::cli::kNonNegative);
   app.add_option("--activity", o.activity_path,
                  "count toggles per unit from the trace (needs --trace) and write OpenSTA set_power_activity commands");
   app.add_option("--toggle-energy-fj", o.toggle_fj, "energy per bit toggle for the estimate (fJ, > 0)")
       ->check(esact::cli::kPositive);
-  app.add_option("--toggle-window", o.toggle_window,
+  auto* owin = app.add_option("--toggle-window", o.toggle_window,
                  "write per-net toggle counts every N cycles to PREFIX.<k>.dat (a model built with toggle "
                  "coverage: the gate-level esact-sim-gl of scripts/power)");
   app.add_option("--toggle-prefix", o.toggle_prefix, "file prefix of --toggle-window (default toggles)");
@@ -112,7 +122,16 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("--quiet", o.quiet, "only the PASS/FAIL line");
   app.add_flag("--serial", o.serial,
                "compile the command lists serially (one unit at a time) instead of overlapping attention");
+  app.add_flag("--compare", o.compare,
+               "run dense and SPLS on the same workload and SPLS model, each against its golden chain; the last "
+               "line is 'kept K: cycles dense Cd spls Cs (..%), MACs dense Md spls Ms (..%)'")
+      ->excludes(omode)
+      ->excludes(ofault)
+      ->excludes(otrace)
+      ->excludes(owin);
 }
+
+bool needs_spls_model(const Options& o) { return o.mode_s == "spls" || o.compare; }
 
 // Combinations CLI11 cannot check.
 void validate(const Options& o, const CLI::App& app) {
@@ -131,16 +150,38 @@ void validate(const Options& o, const CLI::App& app) {
     throw UsageError("give --model DIR and --input FILE, or --synthetic SPEC");
   if (!o.synthetic.empty() && (app.count("--input") || app.count("--sequence")))
     throw UsageError("--synthetic brings its own input: --input/--sequence are for --model");
-  if (o.mode_s == "spls" && !kSplsModel)
+#ifndef ESACT_SIM_SPLS_PEER
+  if (needs_spls_model(o) && !kSplsModel)
     throw UsageError("--mode spls needs the model with the SPLS front end: run esact-sim-spls (same options)");
+#endif
 }
 
-// The SPLS model is a smaller build (sim/CMakeLists.txt): say so instead of an RTL error.
+#ifdef ESACT_SIM_SPLS_PEER
+// --mode spls and --compare run on the SPLS model: replace this process by the
+// esact-sim-spls built next to it, with the same arguments (returns only on error).
+void exec_spls_peer(char** argv) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path peer = (ec ? fs::path(argv[0]).parent_path() : self.parent_path()) / ESACT_SIM_SPLS_PEER;
+  if (access(peer.c_str(), X_OK) != 0)
+    throw cli::UsageError(fmt::format("--mode spls and --compare run on the SPLS model ({}), which is not built: {} "
+                                      "(cmake --build BUILD --target {})",
+                                      ESACT_SIM_SPLS_PEER, peer.string(), ESACT_SIM_SPLS_PEER));
+  std::fflush(stdout);
+  execv(peer.c_str(), argv);
+  throw std::runtime_error(fmt::format("cannot run {}: {}", peer.string(), std::strerror(errno)));
+}
+#endif
+
+// The SPLS model is a smaller build (sim/CMakeLists.txt): name the limit instead of an RTL error.
 void check_model_fits(const Model& m, int n) {
 #ifdef ESACT_SIM_SPLS
-  if (n > kModelNMax || m.d_model > kModelDMax)
-    throw std::invalid_argument(fmt::format("{} is built with N_MAX = {}, D_MAX = {}: n = {}, d = {} do not fit",
-                                            kTool, kModelNMax, kModelDMax, n, m.d_model));
+  const auto limit = [](const char* what, int v, const char* name, int max) {
+    return fmt::format("{} = {} is over {} = {} of the SPLS model {} (sim/CMakeLists.txt)", what, v, name, max, kTool);
+  };
+  if (n > kModelNMax) throw std::invalid_argument(limit("n (tokens)", n, "N_MAX", kModelNMax));
+  if (m.d_model > kModelDMax) throw std::invalid_argument(limit("d (model width)", m.d_model, "D_MAX", kModelDMax));
 #else
   (void)m;
   (void)n;
@@ -303,15 +344,19 @@ constexpr double kArray = params::MAC_ROWS * params::MAC_COLS;
 
 constexpr uint64_t kBeatBytes = params::AXI_DW / 8;  // bytes per AXI beat
 
-json results_json(const Options& o, const Workload& w, const Outcome& oc) {
+json results_json(const Options& o, const Workload& w, const Outcome& oc, const std::string& mode) {
   const RunResult& r = oc.r;
-  uint64_t gmacs = 0;
-  for (const auto& g : w.golden) gmacs += g.work.total_macs();
+  uint64_t gmacs = 0, gadds = 0;
+  for (const auto& g : w.golden) {
+    gmacs += g.work.total_macs();
+    gadds += g.work.prediction_additions;
+  }
   json j;
   j["pass"] = oc.fail.empty();
   j["failure"] = oc.fail;
   j["model"] = {{"source", w.model.source}, {"n", w.n}, {"d", w.model.d_model}, {"heads", w.model.n_heads},
-                {"ffn", w.model.d_ffn}, {"layers", w.model.layers.size()}, {"mode", o.mode_s}};
+                {"ffn", w.model.d_ffn}, {"layers", w.model.layers.size()}, {"mode", mode}};
+  j["workload"] = j["model"];  // "model" is the verilated model's name below
   j["memory"] = {{"read_latency", o.latency}, {"write_latency", o.write_latency}, {"bandwidth", o.bandwidth},
                  {"backpressure", o.backpressure}, {"seed", o.seed}, {"outstanding", o.outstanding}};
   j["schedule"] = o.serial ? "serial" : "overlap";
@@ -323,6 +368,7 @@ json results_json(const Options& o, const Workload& w, const Outcome& oc) {
   j["sim_cycles"] = r.sim_cycles;
   j["macs_rtl"] = r.macs;
   j["macs_golden"] = gmacs;
+  j["prediction_additions"] = gadds;
   j["utilisation"] = r.cycles ? static_cast<double>(gmacs) / (static_cast<double>(r.cycles) * kArray) : 0;
   j["rd_stall"] = r.rd_stall;
   j["wr_stall"] = r.wr_stall;
@@ -358,21 +404,23 @@ json results_json(const Options& o, const Workload& w, const Outcome& oc) {
   return j;
 }
 
-void print_workload(const Options& o, const Workload& w, const Outcome& oc) {
+void print_workload(const Options& o, const Workload& w, const Outcome& oc, const std::string& mode) {
   fmt::print("esact-sim: {} | N={} D={} H={} F={} layers={} | {} | latency {} bw {} backpressure {} seed {}\n",
              w.model.source.empty() ? (o.synthetic.empty() ? o.model_dir : o.synthetic) : w.model.source, w.n,
-             w.model.d_model, w.model.n_heads, w.model.d_ffn, w.model.layers.size(), o.mode_s, o.latency, o.bandwidth,
+             w.model.d_model, w.model.n_heads, w.model.d_ffn, w.model.layers.size(), mode, o.latency, o.bandwidth,
              o.backpressure, o.seed);
   if (!oc.fault_note.empty()) fmt::print("fault: {}\n", oc.fault_note);
 }
 
-void print_header(const Options& o, const Workload& w, const Outcome& oc) {
-  if (!o.quiet) print_workload(o, w, oc);
+// `label` prefixes the PASS/FAIL line ("dense: " and "spls: " under --compare).
+void print_header(const Options& o, const Workload& w, const Outcome& oc, const std::string& mode,
+                  const std::string& label = "") {
+  if (!o.quiet) print_workload(o, w, oc, mode);
   if (oc.fail.empty())
-    fmt::print("PASS: all {} output bytes of {} layer(s) equal the golden model\n",
+    fmt::print("{}PASS: all {} output bytes of {} layer(s) equal the golden model\n", label,
                w.img->act_bytes() * w.model.layers.size(), w.model.layers.size());
   else
-    fmt::print("FAIL: {}\n", oc.fail);
+    fmt::print("{}FAIL: {}\n", label, oc.fail);
 }
 
 void print_details(const json& j) {
@@ -428,19 +476,13 @@ void trace_products(const Options& o, const std::string& trace_tmp, OutputSet& o
   if (!o.quiet) fmt::print("activity: OpenSTA commands in {}\n", o.activity_path);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"esact-sim: run the ESACT RTL (verilated esact_top) on a model and compare with the golden model"};
-  Options o;
-  add_options(app, o);
-  if (const int rc = cli::parse(app, argc, argv, kTool); rc >= 0) return rc;
+// One run (--mode dense or spls), optionally with a fault, a trace and toggle counts.
+int run_single(const Options& o) {
   const Mode mode = o.mode_s == "spls" ? Mode::Spls : Mode::Dense;
   Workload w;
   OutputSet out;  // every output is staged, then committed at the end
   std::string trace_tmp;
   if (const int rc = cli::guarded(kTool, cli::kBadInput, [&] {
-        validate(o, app);
         // Reserve the outputs now: an unwritable path fails in seconds, not after the run.
         if (!o.json_path.empty()) out.reserve(o.json_path);
         if (!o.trace_path.empty()) trace_tmp = out.reserve(o.trace_path).string();
@@ -451,8 +493,8 @@ int main(int argc, char** argv) {
     return rc;
 
   const Outcome oc = simulate(o, w, mode, trace_tmp);
-  json j = results_json(o, w, oc);
-  print_header(o, w, oc);
+  json j = results_json(o, w, oc, o.mode_s);
+  print_header(o, w, oc, o.mode_s);
   if (!o.quiet) print_details(j);
   const int rc = cli::guarded(kTool, cli::kFailed, [&] {
     if (!o.trace_path.empty()) trace_products(o, trace_tmp, out, j);
@@ -462,4 +504,57 @@ int main(int argc, char** argv) {
   });
   if (rc) return rc;
   return oc.fail.empty() ? cli::kOk : cli::kFailed;
+}
+
+// --compare: the dense and the SPLS run of one workload on this (the SPLS)
+// model, each against its golden chain; the kept line last.
+int run_compare(const Options& o) {
+  Workload wd, ws;
+  OutputSet out;
+  if (const int rc = cli::guarded(kTool, cli::kBadInput, [&] {
+        if (!o.json_path.empty()) out.reserve(o.json_path);
+        wd = load(o, Mode::Dense);
+        ws = load(o, Mode::Spls);
+      }))
+    return rc;
+
+  const Outcome od = simulate(o, wd, Mode::Dense, "");
+  const Outcome os = simulate(o, ws, Mode::Spls, "");
+  const json c = compare_json(results_json(o, wd, od, "dense"), results_json(o, ws, os, "spls"));
+  print_header(o, wd, od, "dense", "dense: ");
+  if (!o.quiet) print_details(c["dense"]);
+  print_header(o, ws, os, "spls", "spls: ");
+  if (!o.quiet) {
+    print_details(c["spls"]);
+    print_compare_table(c);
+  }
+  const bool pass = c["pass"].get<bool>();
+  if (pass)
+    fmt::print("{}\n", c["kept_line"].get<std::string>());
+  else
+    fmt::print("FAIL: --compare: the {} run failed, no kept figure\n", od.fail.empty() ? "SPLS" : "dense");
+  const int rc = cli::guarded(kTool, cli::kFailed, [&] {
+    if (!o.json_path.empty()) out.write_text(o.json_path, c.dump(2) + "\n");
+    check_stdout();
+    out.commit();
+  });
+  if (rc) return rc;
+  return pass ? cli::kOk : cli::kFailed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"esact-sim: run the ESACT RTL (verilated esact_top) on a model and compare with the golden model"};
+  Options o;
+  add_options(app, o);
+  if (const int rc = cli::parse(app, argc, argv, kTool); rc >= 0) return rc;
+  if (const int rc = cli::guarded(kTool, cli::kBadInput, [&] {
+        validate(o, app);
+#ifdef ESACT_SIM_SPLS_PEER
+        if (needs_spls_model(o)) exec_spls_peer(argv);
+#endif
+      }))
+    return rc;
+  return o.compare ? run_compare(o) : run_single(o);
 }
