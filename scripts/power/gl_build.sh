@@ -27,12 +27,14 @@ t0=$(date +%s)
 # (reading traces), since the gate-level model itself is built without tracing.
 srcs=("$root/sim/src/harness.cpp" "$root/sim/src/fst_tools.cpp" "$root/sim/src/esact_sim_main.cpp" "$root/sim/src/compare.cpp"
       "$vinc/gtkwave/fstapi.c" "$vinc/gtkwave/lz4.c" "$vinc/gtkwave/fastlz.c")
-# -O1 on the model's generated code: it compiles several times faster than -O3
-# at a small cost in run speed (docs/power.md, measured).
+# -O1 on the model's generated C++ (-CFLAGS): it compiles several times faster
+# than -O3 at a small cost in run speed.  Never Verilator's own -O1: it turns
+# every -f optimisation back on, -fconst-bit-op-tree included, when it comes
+# after -fno-const-bit-op-tree (found by the CTest power_gl_replay).
 verilator --cc --exe --build -j "$jobs" --top-module esact_top --prefix Vesact_gl -Mdir "$dir/obj" \
   -Wno-fatal -Wno-lint -Wno-style -Wno-MULTIDRIVEN -fno-const-bit-op-tree \
   --x-assign unique --x-initial unique --coverage-toggle --coverage-underscore --coverage-max-width 1000000 \
-  --output-split 20000 -O1 \
+  --output-split 20000 \
   -CFLAGS "-std=c++20 -O1 -I$root/sim/include -I$root/golden/include -I$build/generated -I$vinc/gtkwave -DFST_CONFIG_INCLUDE='\"fst_config.h\"' -DESACT_VTOP=Vesact_gl -DESACT_NO_TRACE -DESACT_TOGGLE_COVERAGE -DESACT_VTOP_HEADER='\"Vesact_gl.h\"'" \
   -LDFLAGS "$build/sim/libesact_axi_mem.a $build/golden/libesact_golden.a -lfmt -lz -lpthread" \
   -o esact-sim-gl \

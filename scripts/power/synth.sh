@@ -8,7 +8,11 @@
 # build.
 #
 #   scripts/power/synth.sh OUT_DIR
-#   LIBERTY=<file.lib[.gz]>  cell library (scripts/power/liberty.sh picks the default)
+#   LIBERTY=<file.lib[.gz]>  cell library (scripts/power/liberty.sh picks the default);
+#                            "generic": Yosys' own gates, no Liberty, no ABC delay target
+#                            (seconds, not minutes: the netlist of the gate-level check
+#                            scripts/power/gl_check.sh; written as expressions, so cells.v
+#                            is only a comment)
 #   PARAMS="N=V ..."         esact_top parameter overrides; "pkg" = the esact_pkg sizes
 #   PERIOD_NS=<ns>           ABC delay target (default 5)
 #   TOP=<module>             the top (default esact_top; a unit such as esact_mac_array
@@ -28,16 +32,13 @@ period=${PERIOD_NS:-5}
 params=${PARAMS:-pkg}
 top=${TOP:-esact_top}
 [[ "$top" =~ ^esact_[a-z0-9_]+$ ]] || { echo "power/synth: TOP must be an esact_ module name, got '$top'" >&2; exit 2; }
-LIBERTY=$("$here/liberty.sh")
+generic=0
+if [[ "${LIBERTY:-}" == generic ]]; then generic=1; else LIBERTY=$("$here/liberty.sh"); fi
 command -v yosys >/dev/null || { echo "power/synth: yosys not found (scripts/setup.sh installs it)" >&2; exit 2; }
 [[ "$period" =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "power/synth: PERIOD_NS must be a number, got '$period'" >&2; exit 2; }
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-lib="$out/cells.lib"
-if [[ "$LIBERTY" == *.gz ]]; then gzip -dc "$LIBERTY" > "$lib"; else cp "$LIBERTY" "$lib"; fi
-echo "$LIBERTY" > "$out/liberty_source"
-
 chparam=""
 if [[ "$params" != pkg ]]; then
   for kv in $params; do
@@ -46,13 +47,27 @@ if [[ "$params" != pkg ]]; then
   done
   chparam="chparam$chparam $top;"
 fi
-case "$(head -c 4000 "$lib" | grep -o 'library *( *[A-Za-z0-9_]*' | head -1)" in
-  *sky130*) driver=sky130_fd_sc_hd__buf_1 ;;
-  *osu018*|*osu*) driver=BUFX2 ;;
-  *)        driver=BUF_X1 ;;
-esac
-printf 'set_driving_cell %s\nset_load 0.005\n' "$driver" > "$out/abc.constr"
-period_ps=$(awk -v p="$period" 'BEGIN {printf "%d", p * 1000}')
+if ((generic)); then
+  [[ "$top" != esact_top ]] || { echo "power/synth: LIBERTY=generic is for a unit TOP" >&2; exit 2; }
+  echo generic > "$out/liberty_source"
+  # Yosys' internal gates, written as expressions: no cell models needed.
+  map="flatten; opt_clean -purge; tee -q -o $out/stat.txt stat"
+  write="write_verilog -noattr $out/netlist.v"
+else
+  lib="$out/cells.lib"
+  if [[ "$LIBERTY" == *.gz ]]; then gzip -dc "$LIBERTY" > "$lib"; else cp "$LIBERTY" "$lib"; fi
+  echo "$LIBERTY" > "$out/liberty_source"
+  case "$(head -c 4000 "$lib" | grep -o 'library *( *[A-Za-z0-9_]*' | head -1)" in
+    *sky130*) driver=sky130_fd_sc_hd__buf_1 ;;
+    *osu018*|*osu*) driver=BUFX2 ;;
+    *)        driver=BUF_X1 ;;
+  esac
+  printf 'set_driving_cell %s\nset_load 0.005\n' "$driver" > "$out/abc.constr"
+  period_ps=$(awk -v p="$period" 'BEGIN {printf "%d", p * 1000}')
+  map="dfflibmap -liberty $lib; abc -D $period_ps -constr $out/abc.constr -liberty $lib; opt_clean; \
+    flatten; opt_clean -purge; tee -q -o $out/stat.txt stat -liberty $lib"
+  write="write_verilog -noattr -noexpr $out/netlist.v"
+fi
 
 cd "$root"
 if [[ "$top" == esact_top ]]; then
@@ -73,14 +88,14 @@ else
 fi
 t0=$(date +%s)
 yosys -q -l "$out/yosys.log" -p "$reads; $chparam hierarchy -check -top $top; \
-  synth -top $top; dfflibmap -liberty $lib; \
-  abc -D $period_ps -constr $out/abc.constr -liberty $lib; opt_clean; \
-  flatten; opt_clean -purge; \
-  tee -q -o $out/stat.txt stat -liberty $lib; \
-  tee -q -o $out/srams.txt select -list t:esact_sram t:esact_spls_mem; \
-  write_verilog -noattr -noexpr $out/netlist.v" >/dev/null
+  synth -top $top; $map; \
+  tee -q -o $out/srams.txt select -list t:esact_sram t:esact_spls_mem; $write" >/dev/null
 t1=$(date +%s)
-# Simulation models of the library cells (functions from the Liberty file).
-yosys -q -p "read_liberty -ignore_miss_func $lib; write_verilog -noattr $out/cells.v" >/dev/null
+if ((generic)); then
+  echo "// LIBERTY=generic: the netlist is written as expressions, no cell models" > "$out/cells.v"
+else
+  # Simulation models of the library cells (functions from the Liberty file).
+  yosys -q -p "read_liberty -ignore_miss_func $lib; write_verilog -noattr $out/cells.v" >/dev/null
+fi
 echo $((t1 - t0)) > "$out/synth_seconds"
 echo "power/synth: $(sed -nE 's/^ +Number of cells: +([0-9]+).*/\1/p' "$out/stat.txt" | tail -1) cells, $((t1 - t0)) s -> $out/netlist.v" >&2

@@ -5,11 +5,14 @@
 # unit's port traffic from an FST trace of the RTL run and compares its outputs
 # with the RTL's every cycle (docs/power.md).  Per-net toggle counting on
 # (--coverage-toggle); -fno-const-bit-op-tree as in gl_build.sh (Verilator
-# 5.006 mis-simulates Yosys gate netlists without it).  The model's C++ is
+# 5.006 mis-simulates Yosys gate netlists without it; and no Verilator -O<n> after
+# it, which turns it back on).  The model's C++ is
 # compiled at -O0: at Verilator's default -Os the 32k-cell MAC array rows took
 # ~20 s of CPU per file here (about 100 files); a replay window is short.
 #
 #   scripts/power/unit_build.sh NETLIST_DIR   -> NETLIST_DIR/obj/esact-unit-replay
+#   COVERAGE=0   no toggle coverage: a replay that only compares the netlist with
+#                the RTL (the CTest power_gl_replay; the C++ is about 3x smaller)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -38,10 +41,17 @@ for name, direction, width, lo, vec in ports:
 EOF
 cmp -s "$dir/gen/unit_ports.hpp.new" "$dir/gen/unit_ports.hpp" \
   && rm "$dir/gen/unit_ports.hpp.new" || mv "$dir/gen/unit_ports.hpp.new" "$dir/gen/unit_ports.hpp"
+objcache=$(command -v ccache || true)  # the runtime and driver files compile once
+cov=(--coverage-toggle --coverage-underscore --coverage-max-width 1000000)
+case "${COVERAGE:-1}" in
+  1) ;;
+  0) cov=() ;;
+  *) echo "power/unit_build: COVERAGE must be 0 or 1, got '$COVERAGE'" >&2; exit 2 ;;
+esac
 vflags=(--cc --exe --build -j "${JOBS:-2}" --top-module "$top" --prefix Vunit_gl -Mdir "$dir/obj"
   -Wno-fatal -Wno-lint -Wno-style -Wno-MULTIDRIVEN -fno-const-bit-op-tree
-  --x-assign unique --x-initial unique --coverage-toggle --coverage-underscore --coverage-max-width 1000000
-  --output-split 20000 -O1 -MAKEFLAGS "OPT_FAST=-O0 OPT_SLOW=-O0"
+  --x-assign unique --x-initial unique "${cov[@]}"
+  --output-split 20000 -MAKEFLAGS "OPT_FAST=-O0 OPT_SLOW=-O0 OBJCACHE=$objcache"
   -CFLAGS "-std=c++20 -I$dir/gen -I$vinc/gtkwave -DFST_CONFIG_INCLUDE='\"fst_config.h\"'" -LDFLAGS "-lz -lpthread"
   -o esact-unit-replay)
 vsrc=("$dir/netlist.v" "$dir/cells.v" "$root/sim/src/unit_replay.cpp"
@@ -52,7 +62,7 @@ stamp=$( (cat "$dir/netlist.v" "$dir/cells.v"; printf '%s\n' "${vflags[@]}" "${v
 t0=$(date +%s)
 if [[ -f "$dir/obj/Vunit_gl.mk" && "$(cat "$dir/obj/model_stamp" 2>/dev/null)" == "$stamp" ]]; then
   how="driver only (model unchanged)"
-  make -C "$dir/obj" -f Vunit_gl.mk -j "${JOBS:-2}" OPT_FAST=-O0 OPT_SLOW=-O0 esact-unit-replay > "$dir/unit_build.log" 2>&1 \
+  make -C "$dir/obj" -f Vunit_gl.mk -j "${JOBS:-2}" OPT_FAST=-O0 OPT_SLOW=-O0 OBJCACHE="$objcache" esact-unit-replay > "$dir/unit_build.log" 2>&1 \
     || { tail -30 "$dir/unit_build.log" >&2; echo "power/unit_build: failed, see $dir/unit_build.log" >&2; exit 1; }
 else
   how="verilated and compiled"

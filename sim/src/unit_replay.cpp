@@ -44,7 +44,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -53,7 +55,9 @@
 #include "Vunit_gl.h"
 #include "gtkwave/fstapi.h"
 #include "verilated.h"
+#if VM_COVERAGE
 #include "verilated_cov.h"
+#endif
 
 namespace {
 
@@ -176,6 +180,7 @@ struct Replay {
   std::vector<Window> windows;  ///< closed windows (their toggles are in PREFIX.<k>.dat)
   Window cur;                   ///< the open window
   std::string error;
+  std::set<size_t> distinct;  ///< hashes of the distinct output values compared (note_outputs)
 
   explicit Replay(Options opt) : o(std::move(opt)), ports(unit_ports()), trace_width(ports.size(), 0) {
     for (size_t i = 0; i < ports.size(); ++i) {
@@ -263,11 +268,26 @@ struct Replay {
     }
   }
 
+  // Toggle counts exist in a model built with --coverage-toggle; a model built
+  // without (scripts/power/unit_build.sh COVERAGE=0: the check only) counts none.
+  void zero_toggles() {
+#if VM_COVERAGE
+    ctx.coveragep()->zero();
+#endif
+  }
+  void write_toggles(const std::string& file) {
+#if VM_COVERAGE
+    if (!o.toggles.empty()) ctx.coveragep()->write(file.c_str());
+#else
+    (void)file;
+#endif
+    zero_toggles();
+  }
+
   // The toggles of the open window go to PREFIX.<k>.dat; counting restarts.
   void close_window() {
     if (!cur.cycles) return;
-    ctx.coveragep()->write((o.toggles + "." + std::to_string(windows.size()) + ".dat").c_str());
-    ctx.coveragep()->zero();
+    write_toggles(o.toggles + "." + std::to_string(windows.size()) + ".dat");
     windows.push_back(cur);
     cur = Window{};
   }
@@ -310,6 +330,18 @@ struct Replay {
       return;
     }
     ++compared;
+    note_outputs();
+  }
+
+  // The distinct output values compared (up to kDistinctMax): a check that
+  // saw only a few values proves little, so the summary names the count.
+  static constexpr size_t kDistinctMax = 1u << 16;
+  void note_outputs() {
+    if (distinct.size() >= kDistinctMax) return;
+    std::string v;
+    for (const auto& p : ports)
+      if (!p.input) v += p.value;
+    distinct.insert(std::hash<std::string>{}(v));
   }
 
   // A clocked unit: the inputs staged at clk low, one rising edge.  Returns
@@ -338,7 +370,7 @@ struct Replay {
     // count toggles from the next cycle.
     synced = true;
     sync_cycle = cycles_replayed;
-    ctx.coveragep()->zero();
+    zero_toggles();
     return true;
   }
 
@@ -397,8 +429,11 @@ Options parse(int argc, char** argv) {
     }
   }
   if (o.slice < -1) usage_error("--slice must be >= 0");
-  if (o.fst.empty() || o.scope.empty() || o.toggles.empty())
-    usage_error("usage: --fst FILE --scope TOP.a.b --toggles PREFIX [--sync-port PORT [--sync-also PORT] | --clock-signal TOP.clk] "
+#if !VM_COVERAGE
+  if (!o.toggles.empty()) usage_error("--toggles: this replay simulator was built without toggle coverage (COVERAGE=0)");
+#endif
+  if (o.fst.empty() || o.scope.empty())
+    usage_error("usage: --fst FILE --scope TOP.a.b [--toggles PREFIX] [--sync-port PORT [--sync-also PORT] | --clock-signal TOP.clk] "
                 "[--phase-signal TOP.x.phase] [--slice K] [--inject-mismatch N]");
   return o;
 }
@@ -419,6 +454,8 @@ void print_summary(const Replay& r, const Options& o) {
                 static_cast<unsigned long long>(r.compared), static_cast<unsigned long long>(r.cycles_counted),
                 r.windows.size());
   }
+  std::printf("%zu%s distinct output values compared\n", r.distinct.size(),
+              r.distinct.size() >= Replay::kDistinctMax ? " or more" : "");
 }
 
 }  // namespace
@@ -437,7 +474,7 @@ int main(int argc, char** argv) {
     if (!r.synced) throw std::runtime_error("--sync-port " + o.sync_port + " never high in the window: nothing counted");
     r.close_window();
     if (r.windows.empty()) throw std::runtime_error("no cycle counted in the window");
-    r.write_windows();
+    if (!o.toggles.empty()) r.write_windows();
     print_summary(r, o);
     r.m->final();
   } catch (const std::exception& e) {

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# CTest power_gl_replay: gate-level re-simulation as a check of synthesis
+# (issue 12).  A unit's synthesized netlist is driven by the power flow's own
+# replay harness (sim/src/unit_replay.cpp, as in `make power-unit`) with the
+# port traffic of an RTL run of esact_top, and every output must equal the
+# RTL's in every cycle, so a Yosys misreading of the RTL (or a simulator
+# misreading of the netlist) fails the test:
+#
+#   1. esact-sim (RTL, golden-checked) runs a small dense layer, traced whole.
+#   2. scripts/power/synth.sh TOP=esact_requant LIBERTY=generic: Yosys 0.23's
+#      full `synth` (frontend, proc, opt, techmap, ABC) of the requantizer of
+#      rtl/, Yosys' own gates (no Liberty: seconds instead of minutes).
+#   3. scripts/power/unit_build.sh COVERAGE=0: its replay simulator.
+#   4. The 16 requantizers of the GEMM epilogue (g_epi[c].u_rq) replayed: every
+#      output equal to the RTL's, and at least MIN_DISTINCT distinct output
+#      values compared per column (a window of idle inputs proves nothing).
+#   5. The check must be able to fail: (a) one flipped output bit
+#      (--inject-mismatch) and (b) a Yosys misreading: the requantizer as it was
+#      before commit 2ad6adb (`shifted < -PW'(128)`, which Yosys 0.23 read as
+#      true for in-range values), synthesized and replayed the same way, must
+#      both be reported as a mismatch.
+#
+#   scripts/power/gl_check.sh BUILD_DIR        (outputs in BUILD_DIR/power/gl_check)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=$(cd "${1:?usage: gl_check.sh BUILD_DIR}" && pwd)
+out=$build/power/gl_check
+sim=$build/sim/esact-sim
+workload=(--synthetic "n=4,d=32,heads=2,ffn=32,layers=1,seed=3")
+min_distinct=${MIN_DISTINCT:-8}
+cols=$(sed -nE 's/.*localparam int unsigned MAC_COLS *= *([0-9]+);.*/\1/p' "$root/rtl/pkg/esact_pkg.sv")
+[[ -x $sim ]] || { echo "gl_check: $sim missing (build esact-sim first)" >&2; exit 2; }
+[[ "$cols" =~ ^[0-9]+$ ]] || { echo "gl_check: MAC_COLS not found in rtl/pkg/esact_pkg.sv" >&2; exit 2; }
+mkdir -p "$out"
+log() { echo "gl_check: $*"; }
+fail() { echo "gl_check: FAIL: $*" >&2; exit 1; }
+t0=$(date +%s)
+
+# 1. The RTL run, whole run traced.
+"$sim" "${workload[@]}" --trace "$out/rtl.fst" > "$out/rtl.txt" 2>&1 \
+  || { cat "$out/rtl.txt" >&2; fail "the RTL run failed"; }
+t1=$(date +%s)
+
+# Netlist + replay simulator of esact_requant (optionally from another file).
+build_replay() {  # dir [unit_src]
+  TOP=esact_requant LIBERTY=generic UNIT_SRC=${2:-} "$here/synth.sh" "$1" 2>&1
+  COVERAGE=0 "$here/unit_build.sh" "$1" 2>&1
+}
+replay() {  # dir column [extra options]
+  local dir=$1 c=$2; shift 2
+  "$dir/obj/esact-unit-replay" --fst "$out/rtl.fst" --scope "TOP.esact_top.u_gemm.g_epi[$c].u_rq" \
+    --clock-signal TOP.esact_top.clk_i "$@"
+}
+
+# 2-4. The requantizer of rtl/: every column bit-exact, enough distinct outputs.
+build_replay "$out/requant"
+t2=$(date +%s)
+for ((c = 0; c < cols; c++)); do
+  r=$(replay "$out/requant" "$c" 2>&1) || { echo "$r" >&2; fail "column $c: the netlist differs from the RTL"; }
+  n=$(sed -nE 's/^([0-9]+).* distinct output values compared$/\1/p' <<< "$r")
+  [[ -n "$n" && "$n" -ge "$min_distinct" ]] \
+    || { echo "$r" >&2; fail "column $c: only ${n:-?} distinct outputs compared (< $min_distinct): the window exercises too little"; }
+  log "column $c: $(head -1 <<< "$r" | sed 's/^replayed //'); $n distinct outputs"
+done
+
+# 5a. A flipped output bit must be caught.
+if r=$(replay "$out/requant" 0 --inject-mismatch 100 2>&1); then
+  fail "an injected mismatch was not caught: $r"
+fi
+grep -q "differs from the RTL" <<< "$r" || fail "injected mismatch: unexpected failure: $r"
+log "injected mismatch caught: ${r#esact-unit-replay: }"
+
+# 5b. The old requantizer (Yosys misread it) must be caught.
+mkdir -p "$out/requant-misread"
+old=$out/requant-misread/esact_requant.sv
+sed "s/shifted < PW'(-128)/shifted < -PW'(128)/" "$root/rtl/common/esact_requant.sv" > "$old"
+[[ $(diff "$root/rtl/common/esact_requant.sv" "$old" | grep -c '^>') == 1 ]] \
+  || fail "rtl/common/esact_requant.sv has no 'shifted < PW'(-128)' any more: update the misread reproducer"
+build_replay "$out/requant-misread" "$old"
+if r=$(replay "$out/requant-misread" 0 2>&1); then
+  fail "the netlist of the misread requantizer matched the RTL: the check cannot catch a misreading: $r"
+fi
+grep -q "differs from the RTL" <<< "$r" || fail "misread requantizer: unexpected failure: $r"
+log "misread requantizer caught: ${r#esact-unit-replay: }"
+t3=$(date +%s)
+log "PASS: $cols requantizer netlists equal to the RTL in every cycle; both misreadings caught" \
+  "(RTL run $((t1 - t0)) s, synthesis + replay build $((t2 - t1)) s, replays + misread check $((t3 - t2)) s)"
