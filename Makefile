@@ -8,7 +8,7 @@ CTEST_ARGS ?=
 # scripts/setup.sh installs the Debian packages that are missing (a no-op, well under a
 # second, when everything is there).
 
-.PHONY: all setup configure build sim sim-big bench-layer test lint synth asic power power-unit power-layer clean help
+.PHONY: all setup configure build sim sim-big sim-spls-bert bench-layer test lint synth asic power power-unit power-layer clean help
 
 all: build
 
@@ -30,6 +30,13 @@ sim: build
 ## sim-big: make sim plus the BERT-base layer at n = 512 (N_MAX)
 sim-big: build
 	scripts/run_sim.sh $(BUILD_DIR) --big
+
+## sim-spls-bert: build the SPLS model at the BERT-base shape (N_MAX = 128, D_MAX = 768; opt-in, not in make test) and run --compare on one BERT-base layer (SPLS_BERT_SIMILARITY=0.9; docs/spls-rtl.md)
+SPLS_BERT_SIMILARITY ?= 0.9
+sim-spls-bert: configure
+	cmake -S . -B $(BUILD_DIR) -DESACT_SPLS_BERT=ON
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target esact-sim-spls-bert
+	$(BUILD_DIR)/sim/esact-sim-spls-bert --compare --synthetic n=128,d=768,heads=12,ffn=3072,layers=1,seed=9,similarity=$(SPLS_BERT_SIMILARITY)
 
 ## bench-layer: per-phase table of the BERT-base layer at the default memory, read latency 64 and 2 outstanding bursts
 bench-layer: build

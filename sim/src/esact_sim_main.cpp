@@ -54,7 +54,10 @@ using json = nlohmann::json;
 namespace {
 
 #ifdef ESACT_SIM_SPLS
-constexpr const char* kTool = "esact-sim-spls";
+#ifndef ESACT_SIM_TOOL
+#define ESACT_SIM_TOOL "esact-sim-spls"
+#endif
+constexpr const char* kTool = ESACT_SIM_TOOL;
 constexpr bool kSplsModel = true;
 constexpr int kModelNMax = ESACT_SIM_N_MAX;
 constexpr int kModelDMax = ESACT_SIM_D_MAX;
@@ -88,7 +91,8 @@ void add_options(CLI::App& app, Options& o) {
       app.add_option("--synthetic", o.synthetic, "synthetic model and input, e.g. n=16,d=64,heads=4,ffn=128,layers=1,seed=7");
   om->excludes(osyn);
   app.add_option("--sequence", o.sequence, "which sequence of a batched input (default 0)")->check(esact::cli::kNonNegative);
-  auto* omode = app.add_option("--mode", o.mode_s, "dense or spls")->check(CLI::IsMember({"dense", "spls"}));
+  auto* omode = app.add_option("--mode", o.mode_s, "dense or spls (SPLS runs on the SPLS model, esact-sim-spls)")
+                    ->check(CLI::IsMember({"dense", "spls"}));
   app.add_option("--seed", o.seed, "seed of the memory's back-pressure and of Verilator's X initialisation")
       ->check(esact::cli::kNonNegative);
   app.add_option("--latency", o.latency, "read latency in cycles (AR accepted -> first R beat)")->check(CLI::Range(1u, 100000u));
@@ -178,7 +182,15 @@ void exec_spls_peer(char** argv) {
 void check_model_fits(const Model& m, int n) {
 #ifdef ESACT_SIM_SPLS
   const auto limit = [](const char* what, int v, const char* name, int max) {
-    return fmt::format("{} = {} is over {} = {} of the SPLS model {} (sim/CMakeLists.txt)", what, v, name, max, kTool);
+#ifdef ESACT_SIM_BIGGER
+    const std::string bigger =
+        fmt::format("; {} (make sim-spls-bert) is the SPLS model with N_MAX = {}, D_MAX = {}", ESACT_SIM_BIGGER,
+                    ESACT_SIM_BIGGER_N_MAX, ESACT_SIM_BIGGER_D_MAX);
+#else
+    const std::string bigger;
+#endif
+    return fmt::format("{} = {} is over {} = {} of the SPLS model {} (sim/CMakeLists.txt){}", what, v, name, max, kTool,
+                       bigger);
   };
   if (n > kModelNMax) throw std::invalid_argument(limit("n (tokens)", n, "N_MAX", kModelNMax));
   if (m.d_model > kModelDMax) throw std::invalid_argument(limit("d (model width)", m.d_model, "D_MAX", kModelDMax));
