@@ -46,6 +46,7 @@ module esact_csr #(
   // performance events (counted while busy)
   input  esact_types_pkg::phase_e              phase_i,
   input  logic [15:0]                       mac_inc_i,
+  input  logic [15:0]                       xmac_inc_i,   // MACs the array executed (whole tiles)
   input  logic                              rd_stall_i,
   input  logic                              wr_stall_i,
   input  logic                              rd_beat_i,    // an R beat taken from the memory
@@ -61,7 +62,7 @@ module esact_csr #(
   logic [7:0]  err_code_q;
   logic [31:0] err_info_q;
   logic [31:0] desc_base_q, n_layers_q, n_tokens_q, mode_q, scratch_base_q, scratch_size_q;
-  logic [63:0] cycles_q, macs_q;
+  logic [63:0] cycles_q, macs_q, xmacs_q;
   logic [31:0] rd_stall_q, wr_stall_q;
   logic [31:0] phase_q [esact_pkg::PH_COUNT];
   logic [31:0] ph_rd_q [esact_pkg::PH_COUNT];   // R beats per phase
@@ -137,6 +138,7 @@ module esact_csr #(
     if (!rst_ni) begin
       cycles_q   <= '0;
       macs_q     <= '0;
+      xmacs_q    <= '0;
       rd_stall_q <= '0;
       wr_stall_q <= '0;
       for (int unsigned p = 0; p < esact_pkg::PH_COUNT; p++) phase_q[p] <= '0;
@@ -145,6 +147,7 @@ module esact_csr #(
     end else if (start_o) begin
       cycles_q   <= '0;
       macs_q     <= '0;
+      xmacs_q    <= '0;
       rd_stall_q <= '0;
       wr_stall_q <= '0;
       for (int unsigned p = 0; p < esact_pkg::PH_COUNT; p++) phase_q[p] <= '0;
@@ -153,6 +156,7 @@ module esact_csr #(
     end else if (busy_i) begin
       cycles_q   <= cycles_q + 64'd1;
       macs_q     <= macs_q + 64'(mac_inc_i);
+      xmacs_q    <= xmacs_q + 64'(xmac_inc_i);
       rd_stall_q <= rd_stall_q + 32'(rd_stall_i);
       wr_stall_q <= wr_stall_q + 32'(wr_stall_i);
       phase_q[phase_i] <= phase_q[phase_i] + 32'd1;
@@ -181,6 +185,8 @@ module esact_csr #(
       esact_pkg::CSR_CYCLES_HI:    rd_val = cycles_q[63:32];
       esact_pkg::CSR_MACS_LO:      rd_val = macs_q[31:0];
       esact_pkg::CSR_MACS_HI:      rd_val = macs_q[63:32];
+      esact_pkg::CSR_XMACS_LO:     rd_val = xmacs_q[31:0];
+      esact_pkg::CSR_XMACS_HI:     rd_val = xmacs_q[63:32];
       esact_pkg::CSR_RD_STALL:     rd_val = rd_stall_q;
       esact_pkg::CSR_WR_STALL:     rd_val = wr_stall_q;
       default: begin

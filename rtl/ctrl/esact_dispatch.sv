@@ -26,6 +26,16 @@
 // are the front end's to check): err_o with the record's index and the
 // offending word.  done_o rises when every command of the list has been
 // issued, finished and written.
+//
+// SPLS leader rows (CMD_H_LROWS, GEMM and softmax, SPLS_EN only): the
+// command covers the leader ordinals r0 .. r0 + m - 1 (r0 = CMD_X1[15:0]);
+// its rows become m' = clamp(L - r0, 0, m), where L is the leader count of
+// the list's PREDICT (held from its done).  Such a command must wait for
+// that PREDICT (PRED wait count = PREDs issued so far, nonzero), else it is
+// bad (CMD_WAIT1).  A command with m' = 0 is not handed to its unit: it
+// counts as finished the cycle after its issue.  CMD_H_GATHER (with
+// CMD_H_LROWS; on a softmax only with CMD_H_MASK) tells the unit to read A
+// rows (GEMM) or mask rows (softmax) through the leader list.
 module esact_dispatch #(
   parameter int unsigned AW    = esact_pkg::AXI_AW,
   parameter int unsigned N_MAX = esact_pkg::N_MAX,
@@ -70,6 +80,7 @@ module esact_dispatch #(
   output logic          p_valid_o,
   input  logic          p_busy_i,
   input  logic          p_done_i,
+  input  logic [15:0]   p_lcount_i,   // leaders of the PREDICT that is done (valid at p_done_i)
   output esact_types_pkg::pred_cmd_t p_cmd_o,
   output logic [15:0]   p_idx_o,      // index of the last PRED command issued
   // status
@@ -117,7 +128,15 @@ module esact_dispatch #(
   logic [CW-1:0] wait_c [NU];
   esact_types_pkg::rq_t rq;
   logic [15:0] m, k, n;
+  logic        lrows, gather;
+  logic [15:0] r0, m_eff;
+  logic [15:0] lcnt_q;                     // leader count of the list's PREDICT
   assign hdr       = w[esact_types_pkg::CMD_HDR];
+  assign lrows     = hdr[esact_types_pkg::CMD_H_LROWS];
+  assign gather    = hdr[esact_types_pkg::CMD_H_GATHER];
+  assign r0        = w[esact_types_pkg::CMD_X1][15:0];
+  // Leader rows: m' = clamp(L - r0, 0, m).
+  assign m_eff     = !lrows ? m : ((lcnt_q <= r0) ? 16'd0 : (((lcnt_q - r0) < m) ? (lcnt_q - r0) : m));
   assign op_raw    = hdr[esact_types_pkg::CMD_H_OP +: 4];
   assign ph_raw    = hdr[esact_types_pkg::CMD_H_PH +: 4];
   assign epi_raw   = hdr[esact_types_pkg::CMD_H_EPI +: 2];
@@ -141,13 +160,15 @@ module esact_dispatch #(
     dg.trans = hdr[esact_types_pkg::CMD_H_TRANS];
     dg.bias = AW'(w[esact_types_pkg::CMD_ADDR2]);  dg.bias_en = hdr[esact_types_pkg::CMD_H_BIAS];
     dg.out = AW'(w[esact_types_pkg::CMD_ADDR3]);   dg.ldo = w[esact_types_pkg::CMD_LD2];
-    dg.m = m; dg.k = k; dg.n = n;
+    dg.m = m_eff; dg.k = k; dg.n = n;
+    dg.gather = gather; dg.r0 = r0;
     dg.epi = to_epi(epi_raw);
     dg.gelu = AW'(w[esact_types_pkg::CMD_ADDR4]);
     dg.rq = rq;
     ds.in = AW'(w[esact_types_pkg::CMD_ADDR0]);    ds.in_stride = w[esact_types_pkg::CMD_LD0];
     ds.out = AW'(w[esact_types_pkg::CMD_ADDR3]);   ds.out_stride = w[esact_types_pkg::CMD_LD2];
-    ds.rows = m; ds.n = n; ds.rq = rq;
+    ds.rows = m_eff; ds.n = n; ds.rq = rq;
+    ds.gather = gather; ds.r0 = r0;
     ds.mask_en = hdr[esact_types_pkg::CMD_H_MASK];
     ds.mask = AW'(w[esact_types_pkg::CMD_ADDR1]);  ds.mask_stride = w[esact_types_pkg::CMD_LD1];
     dl.mode_ln = hdr[esact_types_pkg::CMD_H_LNMODE]; dl.in2_en = hdr[esact_types_pkg::CMD_H_IN2];
@@ -174,11 +195,12 @@ module esact_dispatch #(
   logic [31:0]   pend_need_q [NU];           // B responses that acknowledge it
   logic [CW-1:0] pend_cnt_q [NU];            // done count it makes written
   logic [NU-1:0] busy, done_in, slot_q;
+  logic [NU-1:0] zdone_q;                    // a command with no rows (m' = 0) finishes
   logic [15:0]   popped_q, count_q;
   esact_types_pkg::phase_e ph_q [NU];
   esact_types_pkg::phase_e last_ph_q;
   assign busy    = {p_busy_i, l_busy_i, s_busy_i, g_busy_i};
-  assign done_in = {p_done_i, l_done_i, s_done_i, g_done_i};
+  assign done_in = {p_done_i, l_done_i, s_done_i, g_done_i} | zdone_q;
 
   // ---- Check the head -------------------------------------------------------
   logic       bad;
@@ -201,14 +223,18 @@ module esact_dispatch #(
     // front end (ERR_KNOB), only the record's format here.  The SPLS flags
     // (softmax mask, LN leader table) only on their unit and with SPLS_EN.
     if (!unit_ok || ph_raw == 4'(esact_types_pkg::PH_DESC) || ph_raw > 4'(esact_types_pkg::PH_LN2) ||
-        hdr[31:16] != '0 || (op_raw == 4'(esact_types_pkg::OP_GEMM) && epi_raw == 2'd3) ||
+        hdr[31:18] != '0 || (op_raw == 4'(esact_types_pkg::OP_GEMM) && epi_raw == 2'd3) ||
         (unit == 2'(UP) && hdr[13:8] != '0) ||
         (hdr[esact_types_pkg::CMD_H_MASK] && (unit != 2'(US) || SPLS_EN == 0)) ||
-        (hdr[esact_types_pkg::CMD_H_LEAD] && (unit != 2'(UL) || SPLS_EN == 0))) begin
+        (hdr[esact_types_pkg::CMD_H_LEAD] && (unit != 2'(UL) || SPLS_EN == 0)) ||
+        (lrows && ((unit != 2'(UG) && unit != 2'(US)) || SPLS_EN == 0)) ||
+        (gather && (!lrows || (unit == 2'(US) && !hdr[esact_types_pkg::CMD_H_MASK])))) begin
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_HDR);
     end else if (wait_c[UG] > issued_q[UG] || wait_c[US] > issued_q[US]) begin
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_WAIT0);
-    end else if (wait_c[UL] > issued_q[UL] || wait_c[UP] > issued_q[UP]) begin
+    end else if (wait_c[UL] > issued_q[UL] || wait_c[UP] > issued_q[UP] ||
+                 (lrows && (wait_c[UP] == '0 || wait_c[UP] != issued_q[UP]))) begin
+      // (leader rows: L is the count of the PREDICT the command waits for)
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_WAIT1);
     end else if (unit == 2'(UP) && w[esact_types_pkg::CMD_RQ] != '0) begin
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_RQ);
@@ -221,13 +247,15 @@ module esact_dispatch #(
     end else if (n == '0 || (unit == 2'(US) && 32'(n) > N_MAX) || (unit == 2'(UL) && 32'(n) > D_MAX) ||
                  w[esact_types_pkg::CMD_N][31:16] != '0) begin
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_N);
+    end else if (lrows && w[esact_types_pkg::CMD_X1][31:16] != '0) begin
+      bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_X1);
     end
   end
 
   logic waits_met, slot_free, issue;
   assign waits_met = written_q[UG] >= wait_c[UG] && written_q[US] >= wait_c[US] &&
                      written_q[UL] >= wait_c[UL] && written_q[UP] >= wait_c[UP];
-  assign slot_free = !slot_q[unit] && !busy[unit];
+  assign slot_free = !slot_q[unit] && !busy[unit] && !zdone_q[unit];
   assign issue     = cmd_valid_i && !bad && waits_met && slot_free && !err_o;
   assign cmd_ready_o = issue;
 
@@ -259,6 +287,7 @@ module esact_dispatch #(
       aw_q <= '0; b_q <= '0; pend_q <= '0;
       slot_q <= '0; popped_q <= '0; count_q <= '0; last_ph_q <= esact_types_pkg::PH_DESC;
       err_o <= 1'b0; err_idx_o <= '0; err_word_o <= '0; p_idx_o <= '0;
+      zdone_q <= '0; lcnt_q <= '0;
     end else if (start_i || abort_i) begin
       for (int unsigned u = 0; u < NU; u++) begin
         issued_q[u] <= '0; done_q[u] <= '0; written_q[u] <= '0;
@@ -266,6 +295,7 @@ module esact_dispatch #(
       aw_q <= '0; b_q <= '0; pend_q <= '0;
       slot_q <= '0; popped_q <= '0; count_q <= abort_i ? '0 : count_i;
       err_o <= 1'b0;
+      zdone_q <= '0; lcnt_q <= '0;
     end else begin
       aw_q <= aw_q + 32'(aw_hs_i);
       b_q  <= b_q + 32'(b_hs_i);
@@ -281,8 +311,12 @@ module esact_dispatch #(
         end
       end
       slot_q <= slot_q & ~take;
+      zdone_q <= '0;
+      if (p_done_i) lcnt_q <= p_lcount_i;
       if (issue) begin
-        slot_q[unit] <= 1'b1;
+        // A command with no leader rows left finishes at once (next cycle).
+        if (m_eff == '0) zdone_q[unit] <= 1'b1;
+        else             slot_q[unit] <= 1'b1;
         issued_q[unit] <= issued_q[unit] + CW'(1);
         ph_q[unit] <= to_phase(ph_raw);
         last_ph_q <= to_phase(ph_raw);
@@ -309,7 +343,7 @@ module esact_dispatch #(
 
   // ---- Status ---------------------------------------------------------------
   logic [NU-1:0] active;
-  assign active = slot_q | busy;
+  assign active = slot_q | busy | zdone_q;
   always_comb begin
     if (active[UG])      phase_o = ph_q[UG];
     else if (active[US]) phase_o = ph_q[US];
@@ -333,6 +367,14 @@ module esact_dispatch #(
     else $error("esact_dispatch: a unit finished (or wrote) more commands than it was given");
   a_no_issue_bad: assert property (@(posedge clk_i) disable iff (!rst_ni) issue |-> !bad)
     else $error("esact_dispatch: a bad command was issued");
+  // A command finished without its unit (m' = 0) never meets a real done of
+  // that unit, and a unit with rows to do never gets m' = 0.
+  a_zdone_alone: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                  (zdone_q & ({p_done_i, l_done_i, s_done_i, g_done_i} | busy | slot_q)) == '0)
+    else $error("esact_dispatch: a zero-row command overlaps its unit's work");
+  a_slot_rows: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                (!g_valid_o || g_cmd_o.m != '0) && (!s_valid_o || s_cmd_o.rows != '0))
+    else $error("esact_dispatch: a unit was offered a command with no rows");
 `endif
 
 endmodule

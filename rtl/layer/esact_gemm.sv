@@ -28,10 +28,13 @@
 //   of the data), while the array computes the next tile.
 //
 // MACS (mac_inc_o) counts only the cells that do useful work (partial tiles
-// are masked).  SPLS plugs in here: a row map (leader rows) selects which A
-// rows a block gathers, and a per-head key set selects the B columns of
-// Q K^T / rows of A.V (docs/layer-rtl.md).  Requires MC * 8 == DW (one B row
-// segment per beat) and MR, MC powers of two.
+// are masked); xmac_inc_o counts every cell of an issued tile (MR x MC per
+// array cycle, padding included).  SPLS gather (gather_i): A row r is read
+// at a_addr + row_i * lda, where row_i = list[row_idx_o] is the leader list's
+// entry for ordinal row_idx_o = r0_i + r (looked up combinationally in
+// esact_top), so the GEMM runs on the leader rows only and writes its output
+// compact (row r = the leader of ordinal r0 + r).  Requires MC * 8 == DW (one
+// B row segment per beat) and MR, MC powers of two.
 module esact_gemm #(
   parameter int unsigned MR = esact_pkg::MAC_ROWS,
   parameter int unsigned MC = esact_pkg::MAC_COLS,
@@ -61,9 +64,14 @@ module esact_gemm #(
   input  logic [15:0]   rq_m_i,
   input  logic [5:0]    rq_s_i,
   input  logic [AW-1:0] gelu_addr_i,
+  input  logic          gather_i,     // SPLS: A rows through the leader list
+  input  logic [15:0]   r0_i,         // first leader ordinal of A row 0
+  output logic [15:0]   row_idx_o,    // leader list lookup: ordinal ...
+  input  logic [15:0]   row_i,        // ... and its row (combinational)
   output logic          busy_o,
   output logic          done_o,
   output logic [15:0]   mac_inc_o,
+  output logic [15:0]   xmac_inc_o,
   output logic          rd_req_valid_o,
   input  logic          rd_req_ready_i,
   output logic [AW-1:0] rd_req_addr_o,
@@ -390,7 +398,7 @@ module esact_gemm #(
         // r % MR at words (r / MR) * kw...
         if (l_ri_q < l_rows) begin
           rd_req_valid_o = 1'b1;
-          rd_req_addr_o  = l_arow_q;
+          rd_req_addr_o  = gather_i ? (a_addr_i + AW'(32'(row_i) * lda_i)) : l_arow_q;
           rd_req_len_o   = LW'(k_i);
           if (rd_req_ready_i) begin
             l_ri_d = l_ri_q + 16'd1;
@@ -554,6 +562,8 @@ module esact_gemm #(
 
   assign busy_o        = (top_q != T_IDLE);
   assign mac_inc_o     = s1_q ? 16'(32'(meta1_q.rows) * 32'(meta1_q.cols)) : 16'd0;
+  assign xmac_inc_o    = s1_q ? 16'(MR * MC) : 16'd0;
+  assign row_idx_o     = r0_i + l_i0_q + l_ri_q;   // the A row the loader requests
   assign wr_req_addr_o = e_addr_q;
   assign wr_req_len_o  = LW'(32'(sh_meta_q.cols) * 32'(esz));
   assign wr_data_o     = (epi_i == esact_types_pkg::EPI_RAW) ? vrow[(32'(e_w_q) % (MC / IPB)) * DW +: DW] :

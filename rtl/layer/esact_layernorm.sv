@@ -18,8 +18,10 @@
 // So a LayerNorm row costs about max(2 d / 16 + 4, d / 4 + 3) cycles instead of
 // their sum plus the read latency and the statistics.
 // SPLS row reuse (SPLS = 1 and lead_en_i): the leader table (uint32 per row,
-// source row in bits 15:0) is read once into a buffer, and row r's in2 is
-// read at in2 + src(r) * stride: a follower adds its leader's Z (or Z2).
+// the ordinal of the row's leader in bits 30:16) is read once into a buffer,
+// and row r's in2 is read at in2 + ord(r) * stride: in2 holds one row per
+// leader (compact, computed on the leader rows only) and a follower adds its
+// leader's Z (or Z2).
 module esact_layernorm #(
   parameter int unsigned N_MAX = esact_pkg::N_MAX,
   parameter int unsigned SPLS  = 0,                 // 1: lead_en_i is honoured
@@ -98,7 +100,7 @@ module esact_layernorm #(
   rqs_e          rq_z_q, rq_z_d;
   logic          lead_on;                     // this command reads in2 through the leader table
   logic          l_we, l_re;                  // leader buffer
-  logic [15:0]   l_src;                       // source row of row rq_row (read the cycle before)
+  logic [15:0]   l_src;                       // leader ordinal of row rq_row (read the cycle before)
   assign lead_on = (SPLS != 0) && lead_en_i && in2_en_i;
   logic [AW-1:0] rq_in1_q, rq_in1_d, rq_in2_q, rq_in2_d;
 
@@ -164,7 +166,7 @@ module esact_layernorm #(
       if (!rst_ni) l_sel_q <= '0;
       else if (l_re) l_sel_q <= 16'(32'(rq_row_q) % LPB);
     end
-    assign l_src = l_rdata[32'(l_sel_q) * 32 +: 16];
+    assign l_src = {1'b0, l_rdata[32'(l_sel_q) * 32 + 16 +: 15]};   // the leader's ordinal
     logic unused_lead;
     assign unused_lead = ^l_rdata;
   end else begin : g_nolead

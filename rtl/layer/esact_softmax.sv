@@ -19,6 +19,9 @@
 // scores, held in a row register and stored as one select bit per score
 // beside the score bank; keys outside J are out of m and sum (e = 0, so
 // p = 0), as the golden model's softmax_row over the selected keys.
+// SPLS leader rows (gather_i): score row r belongs to the leader of ordinal
+// r0_i + r, whose mask is read at mask_addr + row_i * mask_stride, where
+// row_i = list[row_idx_o] is the leader list's entry (esact_top).
 module esact_softmax #(
   parameter int unsigned N_MAX = esact_pkg::N_MAX,
   parameter int unsigned SPLS  = 0,                 // 1: mask_en_i is honoured (SPLS masks)
@@ -41,6 +44,10 @@ module esact_softmax #(
   input  logic          mask_en_i,    // SPLS: read a mask row before each score row
   input  logic [AW-1:0] mask_addr_i,
   input  logic [31:0]   mask_stride_i,
+  input  logic          gather_i,     // SPLS: mask rows through the leader list
+  input  logic [15:0]   r0_i,         // first leader ordinal of score row 0
+  output logic [15:0]   row_idx_o,    // leader list lookup: ordinal ...
+  input  logic [15:0]   row_i,        // ... and its row (combinational)
   output logic          busy_o,
   output logic          done_o,
   // read port
@@ -470,7 +477,10 @@ module esact_softmax #(
 `endif
 
   assign busy_o          = (top_q != T_IDLE);
-  assign rd_req_addr_o   = (mask_on && !rq_m_q) ? mq_addr_q : rq_addr_q;
+  assign row_idx_o       = r0_i + rq_q;
+  assign rd_req_addr_o   = (mask_on && !rq_m_q) ?
+                           (gather_i ? (mask_addr_i + AW'(32'(row_i) * mask_stride_i)) : mq_addr_q) :
+                           rq_addr_q;
   assign rd_req_len_o    = (mask_on && !rq_m_q) ? LW'((32'(n_i) + 32'd7) / 8) : LW'(32'(n_i) * 4);
   assign wr_req_addr_o   = o_out_q;
   assign wr_req_len_o    = LW'(n_i);

@@ -82,6 +82,8 @@ package esact_pkg;
   localparam int unsigned CSR_MACS_HI = 268;
   localparam int unsigned CSR_RD_STALL = 272;    // cycles a read waits on memory
   localparam int unsigned CSR_WR_STALL = 276;    // cycles a write waits on memory
+  localparam int unsigned CSR_XMACS_LO = 280;    // MACs the array executed (whole tiles, padding included)
+  localparam int unsigned CSR_XMACS_HI = 284;
   localparam int unsigned CSR_PHASE_CYCLES = 288;  // + 4 * PH_*: cycles per phase
   localparam int unsigned CSR_PHASE_RD_BEATS = 352;  // + 4 * PH_*: AXI R beats per phase
   localparam int unsigned CSR_PHASE_WR_BEATS = 416;  // + 4 * PH_*: AXI W beats per phase

@@ -114,7 +114,7 @@ package esact_types_pkg;
   localparam int unsigned CMD_LD1 = 12;        // GEMM ldb, softmax mask row stride, PRED ldw (row stride of Wk^T and Wq^T)
   localparam int unsigned CMD_LD2 = 13;        // GEMM ldo, softmax out row stride, PRED mask row stride
   localparam int unsigned CMD_X0 = 14;         // PRED: [15:0] heads, [31:16] window W; LN: leader table (CMD_H_LEAD)
-  localparam int unsigned CMD_X1 = 15;         // PRED: threshold T
+  localparam int unsigned CMD_X1 = 15;         // PRED: threshold T; GEMM / softmax with CMD_H_LROWS: [15:0] first leader ordinal r0
   // Header bits (word CMD_HDR).
   localparam int unsigned CMD_H_OP = 0;        // [3:0] cmd_op_e
   localparam int unsigned CMD_H_PH = 4;        // [7:4] phase_e (counted in that phase)
@@ -124,7 +124,9 @@ package esact_types_pkg;
   localparam int unsigned CMD_H_LNMODE = 12;   // LN: 1 LayerNorm, 0 saturating add
   localparam int unsigned CMD_H_IN2 = 13;      // LN: second input enable
   localparam int unsigned CMD_H_MASK = 14;     // softmax: per-key select bits (SPLS masks) at CMD_ADDR1
-  localparam int unsigned CMD_H_LEAD = 15;     // LN: in2 row i read at row lead[i] (SPLS leader table at CMD_X0)
+  localparam int unsigned CMD_H_LEAD = 15;     // LN: in2 row i read at row ord(i) (SPLS leader table at CMD_X0)
+  localparam int unsigned CMD_H_LROWS = 16;    // GEMM / softmax: leader rows r0.. : m = clamp(L - r0, 0, m), L from PREDICT
+  localparam int unsigned CMD_H_GATHER = 17;   // with CMD_H_LROWS: GEMM A row / softmax mask row r read at row list[r0 + r]
 
   // ---------------------------------------------------------------------------
   // Unit commands (what esact_dispatch hands to a unit over valid/ready; held
@@ -152,6 +154,8 @@ package esact_types_pkg;
     epi_e          epi;
     logic [CMD_AW-1:0] gelu;     // GELU table int8 [256]
     rq_t           rq;
+    logic          gather;       // SPLS: A row r at a + list[r0 + r] * lda (the leader list)
+    logic [15:0]   r0;           // first leader ordinal (gather)
   } gemm_cmd_t;
 
   typedef struct packed {
@@ -165,6 +169,8 @@ package esact_types_pkg;
     logic          mask_en;      // SPLS: keys whose mask bit is 0 are out of max and sum, p = 0
     logic [CMD_AW-1:0] mask;     // mask of row r at mask + r * mask_stride, bit j of byte j/8 = key j
     logic [31:0]   mask_stride;
+    logic          gather;       // SPLS: mask of row r at mask + list[r0 + r] * mask_stride
+    logic [15:0]   r0;           // first leader ordinal (gather)
   } sm_cmd_t;
 
   typedef struct packed {
@@ -179,8 +185,8 @@ package esact_types_pkg;
     logic [CMD_AW-1:0] gamma;    // int16 [d]
     logic [CMD_AW-1:0] beta;     // int32 [d]
     rq_t           rq;
-    logic          lead_en;      // SPLS row reuse: in2 row r read at in2 + src(r) * stride
-    logic [CMD_AW-1:0] lead;     // leader table: uint32 [rows], src(r) = bits 15:0 of entry r
+    logic          lead_en;      // SPLS row reuse: in2 row r read at in2 + ord(r) * stride (compact)
+    logic [CMD_AW-1:0] lead;     // leader table: uint32 [rows], ord(r) = bits 30:16 of entry r
   } ln_cmd_t;
 
   // SPLS prediction (esact_predict): the layer's attention input A and the

@@ -24,9 +24,15 @@
 // Writes: every mask beat of esact_spls becomes one write request of ceil(n /
 // 8) bytes at mask + (i * heads + h) * ldm (bit j = key j, bits >= n are 0);
 // every decision one 4-byte write at lead + 4 i of the entry
-// {follower, 15'b0, 16-bit source row} (source row = the leader's row for a
-// follower, i for a leader: the row whose attention / FFN result row i
-// uses).  The two streams share the write port one request at a time.
+// {follower, 15-bit ordinal, 16-bit source row} (source row = the leader's
+// row for a follower, i for a leader: the row whose attention / FFN result
+// row i uses; ordinal = that leader's index among the leaders in row order,
+// the row of the compact Z / Z2 the residual reads).  The two streams share
+// the write port one request at a time.  The decisions come in row order:
+// leader ordinals are handed out in that order (ord_q holds each row's
+// ordinal for its followers), and every leader's row is written to the
+// leader list (list_we_o: list[ordinal] = row, kept in esact_top); lcount_o
+// is the number of leaders (final at done_o, held until the next start).
 //
 // The knobs are checked by esact_spls (err_o bits: 0 n, 1 heads, 2 dh, 3
 // heads*dh > D_MAX, 4 k not in 1..n, 5 W > W_MAX); values wider than its
@@ -57,6 +63,11 @@ module esact_predict #(
   output logic          done_o,       // one cycle: masks and leader table handed to the write port
   output logic          err_o,        // one cycle: the front end rejected the command's knobs
   output logic [5:0]    err_bits_o,   // esact_spls err_o of the rejected command
+  // leader list (SPLS stage C)
+  output logic          list_we_o,    // a leader decision: list[list_ord_o] = list_row_o
+  output logic [15:0]   list_ord_o,
+  output logic [15:0]   list_row_o,
+  output logic [15:0]   lcount_o,     // leaders so far (all of them at done_o)
   // read port
   output logic          rd_req_valid_o,
   input  logic          rd_req_ready_i,
@@ -415,7 +426,31 @@ module esact_predict #(
   assign m_bytes     = LW'((32'(cfg_n) + 7) / 8);
   assign m_last_beat = MBT_W'((32'(m_bytes) + BB - 1) / BB - 1);
   assign m_wide      = (MBEATS*DW)'(m_mask);
-  assign l_entry     = {l_follower, 15'd0, (l_follower ? 16'(l_leader) : 16'(l_row))};
+  // Leader ordinals: a leader takes the next one, a follower its leader's.
+  logic [15:0] lcnt_q;
+  logic [14:0] l_ord;
+  logic [14:0] ord_q [N_MAX];
+  logic        l_take;
+  assign l_take      = l_valid && l_ready;
+  assign l_ord       = l_follower ? ord_q[l_leader] : lcnt_q[14:0];
+  assign l_entry     = {l_follower, l_ord, (l_follower ? 16'(l_leader) : 16'(l_row))};
+  assign list_we_o   = l_take && !l_follower;
+  assign list_ord_o  = lcnt_q;
+  assign list_row_o  = 16'(l_row);
+  assign lcount_o    = lcnt_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      lcnt_q <= '0;
+    end else if (abort_i || spls_start) begin
+      lcnt_q <= '0;
+    end else if (list_we_o) begin
+      lcnt_q <= lcnt_q + 16'd1;
+    end
+  end
+  // Ordinal of each leader row (a data array: written before a follower reads it).
+  always_ff @(posedge clk_i) begin
+    if (list_we_o) ord_q[l_row] <= lcnt_q[14:0];
+  end
   assign wr_last     = !wr_is_m_q || (wr_beat_q == m_last_beat);
 
   assign wr_req_valid_o  = (wr_q == WrReq);
@@ -488,6 +523,10 @@ module esact_predict #(
     .clk_i, .rst_ni, .flush_i(abort_i || abort_q), .valid_i(x_valid), .ready_i(x_ready),
     .data_i(rd_data_i[CH*8-1:0]));
   // The bank a group is requested into is free; the emitter reads a full bank.
+  // A follower's leader is an earlier leader row (its ordinal was handed out).
+  a_leader_before: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                    (l_valid && l_follower) |-> (l_leader < l_row && lcnt_q != '0))
+    else $error("esact_predict: a follower's leader is not an earlier row");
   a_bank_free: assert property (@(posedge clk_i) disable iff (!rst_ni)
                                 (bank_take != '0) |-> ((bank_take & (bank_busy_q | bank_full_q)) == '0))
     else $error("esact_predict: weight group requested into a busy bank");

@@ -103,7 +103,7 @@ module esact_top #(
   logic [31:0] err_info;
   logic [31:0] desc_base, n_layers, n_tokens, mode, scratch_base, scratch_size;
   esact_types_pkg::phase_e phase;
-  logic [15:0] mac_inc;
+  logic [15:0] mac_inc, xmac_inc;
   logic        rd_stall, wr_stall;
 
   esact_csr #(.CSR_AW(CSR_AW)) u_csr (
@@ -115,7 +115,7 @@ module esact_top #(
     .start_o(start), .desc_base_o(desc_base), .n_layers_o(n_layers), .n_tokens_o(n_tokens),
     .mode_o(mode), .scratch_base_o(scratch_base), .scratch_size_o(scratch_size),
     .busy_i(busy), .done_set_i(done_set), .err_set_i(err_set), .err_code_i(err_code),
-    .err_info_i(err_info), .phase_i(phase), .mac_inc_i(mac_inc), .rd_stall_i(rd_stall),
+    .err_info_i(err_info), .phase_i(phase), .mac_inc_i(mac_inc), .xmac_inc_i(xmac_inc), .rd_stall_i(rd_stall),
     .wr_stall_i(wr_stall), .rd_beat_i(m_axi_rvalid && m_axi_rready),
     .wr_beat_i(m_axi_wvalid && m_axi_wready), .irq_o);
 
@@ -217,6 +217,10 @@ module esact_top #(
   esact_types_pkg::ln_cmd_t   l_cmd;
   logic          p_valid, p_busy, p_done;
   esact_types_pkg::pred_cmd_t p_cmd;
+  // SPLS leader list (stage C): PREDICT writes list[ordinal] = row of each
+  // leader; the GEMM (A row gather) and the softmax (mask gather) look rows up.
+  logic          list_we;
+  logic [15:0]   list_ord, list_row, lcount, g_row_idx, g_row, s_row_idx, s_row;
 
   esact_dispatch #(.AW(AW), .N_MAX(N_MAX), .D_MAX(D_MAX), .KC(GEMM_KC), .SPLS_EN(SPLS_EN)) u_dispatch (
     .clk_i, .rst_ni, .start_i(list_start), .abort_i(abort), .count_i(list_count),
@@ -226,7 +230,8 @@ module esact_top #(
     .g_valid_o(g_valid), .g_busy_i(g_busy), .g_done_i(g_done), .g_cmd_o(g_cmd),
     .s_valid_o(s_valid), .s_busy_i(s_busy), .s_done_i(s_done), .s_cmd_o(s_cmd),
     .l_valid_o(l_valid), .l_busy_i(l_busy), .l_done_i(l_done), .l_cmd_o(l_cmd),
-    .p_valid_o(p_valid), .p_busy_i(p_busy), .p_done_i(p_done), .p_cmd_o(p_cmd), .p_idx_o(p_idx),
+    .p_valid_o(p_valid), .p_busy_i(p_busy), .p_done_i(p_done), .p_lcount_i(lcount), .p_cmd_o(p_cmd),
+    .p_idx_o(p_idx),
     .phase_o(list_phase), .done_o(list_done), .err_o(list_err), .err_idx_o(list_err_idx),
     .err_word_o(list_err_word));
 
@@ -244,7 +249,9 @@ module esact_top #(
     .a_addr_i(g_cmd.a), .lda_i(g_cmd.lda), .b_addr_i(g_cmd.b), .ldb_i(g_cmd.ldb),
     .b_trans_i(g_cmd.trans), .bias_addr_i(g_cmd.bias), .bias_en_i(g_cmd.bias_en),
     .out_addr_i(g_cmd.out), .ldo_i(g_cmd.ldo), .m_i(g_cmd.m), .k_i(g_cmd.k), .n_i(g_cmd.n),
-    .epi_i(g_cmd.epi), .rq_m_i(g_cmd.rq.m), .rq_s_i(g_cmd.rq.s), .gelu_addr_i(g_cmd.gelu), .busy_o(g_busy), .done_o(g_done), .mac_inc_o(mac_inc),
+    .epi_i(g_cmd.epi), .rq_m_i(g_cmd.rq.m), .rq_s_i(g_cmd.rq.s), .gelu_addr_i(g_cmd.gelu),
+    .gather_i(g_cmd.gather), .r0_i(g_cmd.r0), .row_idx_o(g_row_idx), .row_i(g_row),
+    .busy_o(g_busy), .done_o(g_done), .mac_inc_o(mac_inc), .xmac_inc_o(xmac_inc),
     .rd_req_valid_o(p_rd_req_valid[PG]), .rd_req_ready_i(p_rd_req_ready[PG]),
     .rd_req_addr_o(p_rd_req_addr[PG*AW +: AW]), .rd_req_len_o(p_rd_req_len[PG*LW +: LW]),
     .rd_data_valid_i(p_rd_data_valid[PG]), .rd_data_ready_o(p_rd_data_ready[PG]),
@@ -259,7 +266,8 @@ module esact_top #(
     .in_addr_i(s_cmd.in), .in_stride_i(s_cmd.in_stride), .out_addr_i(s_cmd.out),
     .out_stride_i(s_cmd.out_stride), .rows_i(s_cmd.rows), .n_i(s_cmd.n), .m_i(s_cmd.rq.m),
     .s_i(s_cmd.rq.s), .mask_en_i(s_cmd.mask_en), .mask_addr_i(s_cmd.mask),
-    .mask_stride_i(s_cmd.mask_stride), .busy_o(s_busy), .done_o(s_done),
+    .mask_stride_i(s_cmd.mask_stride), .gather_i(s_cmd.gather), .r0_i(s_cmd.r0),
+    .row_idx_o(s_row_idx), .row_i(s_row), .busy_o(s_busy), .done_o(s_done),
     .rd_req_valid_o(p_rd_req_valid[PS]), .rd_req_ready_i(p_rd_req_ready[PS]),
     .rd_req_addr_o(p_rd_req_addr[PS*AW +: AW]), .rd_req_len_o(p_rd_req_len[PS*LW +: LW]),
     .rd_data_valid_i(p_rd_data_valid[PS]), .rd_data_ready_o(p_rd_data_ready[PS]),
@@ -289,6 +297,7 @@ module esact_top #(
     esact_predict #(.AW(AW), .DW(DW), .LW(LW), .N_MAX(N_MAX), .D_MAX(D_MAX)) u_predict (
       .clk_i, .rst_ni, .start_i(p_start), .abort_i(abort), .cmd_i(p_cmd), .busy_o(p_busy),
       .done_o(p_done), .err_o(p_err), .err_bits_o(p_err_bits),
+      .list_we_o(list_we), .list_ord_o(list_ord), .list_row_o(list_row), .lcount_o(lcount),
       .rd_req_valid_o(p_rd_req_valid[PP]), .rd_req_ready_i(p_rd_req_ready[PP]),
       .rd_req_addr_o(p_rd_req_addr[PP*AW +: AW]), .rd_req_len_o(p_rd_req_len[PP*LW +: LW]),
       .rd_data_valid_i(p_rd_data_valid[PP]), .rd_data_ready_o(p_rd_data_ready[PP]),
@@ -297,12 +306,29 @@ module esact_top #(
       .wr_req_addr_o(p_wr_req_addr[PP*AW +: AW]), .wr_req_len_o(p_wr_req_len[PP*LW +: LW]),
       .wr_data_valid_o(p_wr_data_valid[PP]), .wr_data_ready_i(p_wr_data_ready[PP]),
       .wr_data_o(p_wr_data[PP*DW +: DW]));
+    // The leader list: N_MAX rows in flops, two combinational read ports
+    // (an ordinal >= N_MAX reads 0; the dispatcher never lets one through).
+    localparam int unsigned LRW = (N_MAX > 1) ? $clog2(N_MAX) : 1;
+    logic [LRW-1:0] list_q [N_MAX];
+    always_ff @(posedge clk_i) begin
+      if (list_we && 32'(list_ord) < N_MAX) list_q[LRW'(list_ord)] <= LRW'(list_row);
+    end
+    assign g_row = (32'(g_row_idx) < N_MAX) ? 16'(list_q[LRW'(g_row_idx)]) : '0;
+    assign s_row = (32'(s_row_idx) < N_MAX) ? 16'(list_q[LRW'(s_row_idx)]) : '0;
+    logic unused_list;
+    assign unused_list = ^list_row;   // rows fit LRW bits
   end else begin : gen_no_pred
     // The dispatcher rejects OP_PRED (ERR_CMD) and the sequencer MODE = 1 (ERR_MODE).
     assign p_busy = 1'b0;
     assign p_done = 1'b0;
     assign p_err = 1'b0;
     assign p_err_bits = '0;
+    assign lcount = '0;
+    assign list_we = 1'b0;
+    assign list_ord = '0;
+    assign list_row = '0;
+    assign g_row = '0;
+    assign s_row = '0;
     assign p_rd_req_valid[PP] = 1'b0;
     assign p_rd_req_addr[PP*AW +: AW] = '0;
     assign p_rd_req_len[PP*LW +: LW] = '0;
@@ -313,7 +339,7 @@ module esact_top #(
     assign p_wr_data_valid[PP] = 1'b0;
     assign p_wr_data[PP*DW +: DW] = '0;
     logic unused_no_pred;
-    assign unused_no_pred = ^{p_start, p_cmd};
+    assign unused_no_pred = ^{p_start, p_cmd, list_we, list_ord, list_row, g_row_idx, s_row_idx};
   end
 
   // The control port reads only (descriptors, commands).

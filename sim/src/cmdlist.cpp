@@ -55,12 +55,20 @@ class LayerCompiler {
     const uint32_t attn_in = pre_ ? a_slot : w_[P::DESC_X_ADDR];
     const std::vector<Token> in_deps = have_in ? std::vector<Token>{in} : std::vector<Token>{};
     if (spls_) pred_ = predict(attn_in, in_deps);
-    gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WQ, P::DESC_BQ, scr(l_.q), d_, P::EPI_RQ, P::RQ_Q, in_deps);
+    // SPLS: Q, the attention, O and Z on the leader rows only, compact; K
+    // and V (all tokens) come first in the list, so that they run beside
+    // PREDICT (every leader-row command waits for it).
+    const Rows lead = spls_ ? Rows::Leaders : Rows::All, compact = spls_ ? Rows::Compact : Rows::All;
+    auto gemm_q = [&] {
+      return gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WQ, P::DESC_BQ, scr(l_.q), d_, P::EPI_RQ, P::RQ_Q, in_deps, lead);
+    };
+    if (!spls_) gemm_q();
     gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WK, P::DESC_BK, scr(l_.k), d_, P::EPI_RQ, P::RQ_K, in_deps);
-    const Token v = gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WV, P::DESC_BV, scr(l_.v), d_, P::EPI_RQ, P::RQ_V,
-                           in_deps);
-    const Token av = attention(v);
-    const Token wo = gemm_w(P::PH_WO, scr(l_.o), d_, P::DESC_WO, P::DESC_BO, scr(l_.z), d_, P::EPI_RQ, P::RQ_O, {av});
+    Token qkv = gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WV, P::DESC_BV, scr(l_.v), d_, P::EPI_RQ, P::RQ_V, in_deps);
+    if (spls_) qkv = gemm_q();
+    const Token av = attention(qkv);  // (the last of the three GEMMs: all of Q, K, V written)
+    const Token wo =
+        gemm_w(P::PH_WO, scr(l_.o), d_, P::DESC_WO, P::DESC_BO, scr(l_.z), d_, P::EPI_RQ, P::RQ_O, {av}, compact);
     // SPLS row reuse: a follower adds its leader's Z (and, with ffn_reuse, Z2).
     const Token res1 = ln(P::PH_LN1, !pre_, w_[P::DESC_X_ADDR], scr(l_.z), scr(l_.h), P::DESC_LN1_G, P::RQ_LN1,
                           spls_deps({wo}), spls_);
@@ -70,11 +78,12 @@ class LayerCompiler {
       ffn_dep = ln(P::PH_LN2, true, scr(l_.h), std::nullopt, scr(l_.q), P::DESC_LN2_G, P::RQ_LN2, {res1});
       ffn_in = scr(l_.q);
     }
-    const Token f1 = gemm_w(P::PH_FFN1, ffn_in, d_, P::DESC_W1, P::DESC_B1, scr(l_.g), f_, P::EPI_GELU, P::RQ_FFN1,
-                            {ffn_dep});
-    const Token f2 = gemm_w(P::PH_FFN2, scr(l_.g), f_, P::DESC_W2, P::DESC_B2, scr(l_.z2), d_, P::EPI_RQ, P::RQ_FFN2,
-                            {f1});
+    // ffn_reuse: the FFN on the leader rows only (G, Z2 compact).
     const bool ffn_reuse = spls_ && w_[P::DESC_FFN_REUSE] != 0;
+    const Token f1 = gemm_w(P::PH_FFN1, ffn_in, d_, P::DESC_W1, P::DESC_B1, scr(l_.g), f_, P::EPI_GELU, P::RQ_FFN1,
+                            {ffn_dep}, ffn_reuse ? Rows::Leaders : Rows::All);
+    const Token f2 = gemm_w(P::PH_FFN2, scr(l_.g), f_, P::DESC_W2, P::DESC_B2, scr(l_.z2), d_, P::EPI_RQ, P::RQ_FFN2,
+                            {f1}, ffn_reuse ? Rows::Compact : Rows::All);
     ln(P::PH_LN2, !pre_, scr(l_.h), scr(l_.z2), w_[P::DESC_Y_ADDR], P::DESC_LN2_G, P::RQ_LN2, spls_deps({f2, res1}),
        ffn_reuse);
     return std::move(list_);
@@ -93,9 +102,17 @@ class LayerCompiler {
   }
 
   // A GEMM with a weight matrix of the descriptor (output-major, B^T rows).
+  // rows: Rows::Leaders runs on the leader rows only (gathered through the
+  // leader list, output compact), Rows::Compact on rows already compact.
+  enum class Rows { All, Leaders, Compact };
   Token gemm_w(unsigned ph, uint32_t a, uint32_t k, unsigned wword, unsigned bword, uint32_t out, uint32_t ncols,
-               unsigned epi, unsigned pair, std::vector<Token> deps) {
+               unsigned epi, unsigned pair, std::vector<Token> deps, Rows rows = Rows::All) {
     Command c;
+    if (rows != Rows::All) {
+      c.lrows = true;
+      c.gather = rows == Rows::Leaders;
+      deps = spls_deps(std::move(deps));
+    }
     c.op = P::OP_GEMM;
     c.phase = ph;
     c.epi = epi;
@@ -138,6 +155,13 @@ class LayerCompiler {
   Token attention(Token v);
   Token predict(uint32_t a, std::vector<Token> deps);
 
+  // SPLS: the command's rows are the leader ordinals r0.. (compact rows).
+  void leader_rows(Command& c, uint32_t r0) const {
+    if (!spls_) return;
+    c.lrows = true;
+    c.x[1] = r0;
+  }
+
   const std::array<uint32_t, P::DESC_WORDS>& w_;
   uint32_t n_, d_ = 0, f_ = 0, dh_ = 0, heads_ = 0;
   bool pre_ = false;
@@ -159,7 +183,7 @@ class LayerCompiler {
 // emitted as QK0 SM0 QK1 AV0 SM1 QK2 AV1 SM2 ... so that, in list order,
 // the softmax of block b runs beside the GEMM's AV(b-1) and QK(b+1).  The
 // serial schedule emits QK0 SM0 AV0 QK1 ... (each waiting for the previous).
-Token LayerCompiler::attention(Token v) {
+Token LayerCompiler::attention(Token v) {  // v: Q, K and V are written
   struct Blk {
     uint32_t rows, qoff, hoff, r0, head;
   };
@@ -181,7 +205,8 @@ Token LayerCompiler::attention(Token v) {
     c.n = n_;
     c.addr = {scr(l_.q) + blks[b].qoff, scr(l_.k) + blks[b].hoff, w_[P::DESC_BQ], scr(l_.s[b % 2]), w_[P::DESC_GELU]};
     c.ld = {d_, d_, 4 * n_};
-    qk[b] = b >= 2 ? push(c, {v, sm[b - 2]}) : push(c, {v});
+    leader_rows(c, blks[b].r0);
+    qk[b] = b >= 2 ? push(c, spls_deps({v, sm[b - 2]})) : push(c, spls_deps({v}));
   };
   auto emit_sm = [&](size_t b) {
     Command c;
@@ -193,9 +218,12 @@ Token LayerCompiler::attention(Token v) {
     c.addr = {scr(l_.s[b % 2]), 0, 0, scr(l_.p[b % 2]), 0};
     c.ld = {4 * n_, 0, n_};
     if (spls_) {
-      // SPLS: row r of head h keeps the keys of its mask (r, h).
+      // SPLS: score row r is the leader of ordinal r0 + r; it keeps the keys
+      // of its mask (list[r0 + r], h).
       c.mask_en = true;
-      c.addr[1] = scr(l_.mask + (uint64_t{blks[b].r0} * heads_ + blks[b].head) * l_.mask_ld);
+      c.gather = true;
+      leader_rows(c, blks[b].r0);
+      c.addr[1] = scr(l_.mask + uint64_t{blks[b].head} * l_.mask_ld);
       c.ld[1] = field(uint64_t{heads_} * l_.mask_ld, 32, "mask stride");
     }
     sm[b] = b >= 2 ? push(c, spls_deps({qk[b], av[b - 2]})) : push(c, spls_deps({qk[b]}));
@@ -211,7 +239,8 @@ Token LayerCompiler::attention(Token v) {
     c.n = dh_;
     c.addr = {scr(l_.p[b % 2]), scr(l_.v) + blks[b].hoff, w_[P::DESC_BQ], scr(l_.o) + blks[b].qoff, w_[P::DESC_GELU]};
     c.ld = {n_, d_, d_};
-    av[b] = push(c, {sm[b], v});
+    leader_rows(c, blks[b].r0);
+    av[b] = push(c, spls_deps({sm[b], v}));
   };
   if (sched_ == Schedule::Serial) {
     for (size_t b = 0; b < nb; ++b) {
@@ -253,8 +282,24 @@ Token LayerCompiler::predict(uint32_t a, std::vector<Token> deps) {
 
 }  // namespace
 
-uint32_t leader_entry(int i, int32_t leader) {
-  return leader < 0 ? static_cast<uint32_t>(i) : (0x80000000u | static_cast<uint32_t>(leader));
+uint32_t leader_entry(int i, int32_t leader, uint32_t ordinal) {
+  const uint32_t ord = field(ordinal, 15, "leader ordinal") << 16;
+  return leader < 0 ? (ord | static_cast<uint32_t>(i)) : (0x80000000u | ord | static_cast<uint32_t>(leader));
+}
+
+std::vector<uint32_t> leader_table(const std::vector<int32_t>& leader) {
+  std::vector<uint32_t> ord(leader.size()), out(leader.size());
+  uint32_t next = 0;
+  for (size_t i = 0; i < leader.size(); ++i) {
+    if (leader[i] < 0) {
+      ord[i] = next++;
+    } else if (static_cast<size_t>(leader[i]) >= i || leader[leader[i]] >= 0) {
+      throw std::invalid_argument(fmt::format("leader table: row {}'s leader {} is not an earlier leader", i, leader[i]));
+    }
+    const size_t src = leader[i] < 0 ? i : static_cast<size_t>(leader[i]);
+    out[i] = leader_entry(static_cast<int>(i), leader[i], ord[src]);
+  }
+  return out;
 }
 
 ScratchLayout scratch_layout(int n, int d, int f, int spls_heads) {
@@ -317,7 +362,8 @@ std::array<uint32_t, P::CMD_WORDS> encode_command(const Command& c) {
                   field(c.epi, 2, "epi") << P::CMD_H_EPI | uint32_t{c.trans} << P::CMD_H_TRANS |
                   uint32_t{c.bias_en} << P::CMD_H_BIAS | uint32_t{c.ln_mode} << P::CMD_H_LNMODE |
                   uint32_t{c.in2_en} << P::CMD_H_IN2 | uint32_t{c.mask_en} << P::CMD_H_MASK |
-                  uint32_t{c.lead_en} << P::CMD_H_LEAD;
+                  uint32_t{c.lead_en} << P::CMD_H_LEAD | uint32_t{c.lrows} << P::CMD_H_LROWS |
+                  uint32_t{c.gather} << P::CMD_H_GATHER;
   r[P::CMD_WAIT0] = field(c.wait[0], P::CMD_WAIT_W, "GEMM wait") | field(c.wait[1], P::CMD_WAIT_W, "softmax wait") << 16;
   r[P::CMD_WAIT1] = field(c.wait[2], P::CMD_WAIT_W, "LayerNorm wait") | field(c.wait[3], P::CMD_WAIT_W, "PRED wait") << 16;
   r[P::CMD_RQ] = field(c.rq.m, 16, "rq M") | field(c.rq.s, 6, "rq S") << 16;

@@ -413,6 +413,7 @@ RunResult Harness::wait(uint64_t timeout) {
   r.err_info = csr_read(params::CSR_ERR_INFO);
   r.cycles = csr_read(params::CSR_CYCLES_LO) | (uint64_t{csr_read(params::CSR_CYCLES_HI)} << 32);
   r.macs = csr_read(params::CSR_MACS_LO) | (uint64_t{csr_read(params::CSR_MACS_HI)} << 32);
+  r.xmacs = csr_read(params::CSR_XMACS_LO) | (uint64_t{csr_read(params::CSR_XMACS_HI)} << 32);
   r.rd_stall = csr_read(params::CSR_RD_STALL);
   r.wr_stall = csr_read(params::CSR_WR_STALL);
   for (unsigned ph = 0; ph < params::PH_COUNT; ++ph) {

@@ -128,13 +128,15 @@ module tb_unit_dp #(
   logic [LW-1:0] g_rql, g_wql, s_rql, s_wql, l_rql, l_wql;
   logic [DW-1:0] g_wd, s_wd, l_wd;
   logic          g_busy, s_busy, l_busy;
+  logic [15:0]   g_row_idx, s_row_idx, g_xmac;   // SPLS leader-list lookups (unused here)
 
   esact_gemm #(.MR(MR), .MC(16), .DW(DW), .AW(32), .KC(KC), .AB(AB), .LW(LW)) u_gemm (
     .clk_i, .rst_ni, .start_i(g_start_i), .abort_i, .a_addr_i(g_a_i), .lda_i(g_lda_i),
     .b_addr_i(g_b_i), .ldb_i(g_ldb_i), .b_trans_i(g_trans_i), .bias_addr_i(g_bias_i),
     .bias_en_i(g_bias_en_i), .out_addr_i(g_out_i), .ldo_i(g_ldo_i), .m_i(g_m_i), .k_i(g_k_i),
-    .n_i(g_n_i), .epi_i(g_epi_i), .rq_m_i, .rq_s_i, .gelu_addr_i(g_gelu_i), .busy_o(g_busy),
-    .done_o(g_done_o), .mac_inc_o(g_mac_inc_o),
+    .n_i(g_n_i), .epi_i(g_epi_i), .rq_m_i, .rq_s_i, .gelu_addr_i(g_gelu_i), .gather_i(1'b0), .r0_i('0),
+    .row_idx_o(g_row_idx), .row_i('0), .busy_o(g_busy),
+    .done_o(g_done_o), .mac_inc_o(g_mac_inc_o), .xmac_inc_o(g_xmac),
     .rd_req_valid_o(g_rqv), .rd_req_ready_i(rd_req_ready && unit_i == 2'd1), .rd_req_addr_o(g_rqa),
     .rd_req_len_o(g_rql), .rd_data_valid_i(rd_data_valid && unit_i == 2'd1), .rd_data_ready_o(g_rdr),
     .rd_data_i(rd_data), .wr_req_valid_o(g_wqv), .wr_req_ready_i(wr_req_ready && unit_i == 2'd1),
@@ -145,7 +147,7 @@ module tb_unit_dp #(
     .clk_i, .rst_ni, .start_i(s_start_i), .abort_i, .in_addr_i(s_in_i), .in_stride_i(s_in_stride_i),
     .out_addr_i(s_out_i), .out_stride_i(s_out_stride_i), .rows_i(s_rows_i), .n_i(s_n_i),
     .m_i(rq_m_i), .s_i(rq_s_i), .mask_en_i(1'b0), .mask_addr_i('0), .mask_stride_i('0),
-    .busy_o(s_busy), .done_o(s_done_o),
+    .gather_i(1'b0), .r0_i('0), .row_idx_o(s_row_idx), .row_i('0), .busy_o(s_busy), .done_o(s_done_o),
     .rd_req_valid_o(s_rqv), .rd_req_ready_i(rd_req_ready && unit_i == 2'd2), .rd_req_addr_o(s_rqa),
     .rd_req_len_o(s_rql), .rd_data_valid_i(rd_data_valid && unit_i == 2'd2), .rd_data_ready_o(s_rdr),
     .rd_data_i(rd_data), .wr_req_valid_o(s_wqv), .wr_req_ready_i(wr_req_ready && unit_i == 2'd2),
@@ -181,6 +183,6 @@ module tb_unit_dp #(
   end
 
   logic unused_tb;
-  assign unused_tb = ^{rd_last, rd_stall, wr_stall, g_busy, s_busy, l_busy};
+  assign unused_tb = ^{rd_last, rd_stall, wr_stall, g_busy, s_busy, l_busy, g_row_idx, s_row_idx, g_xmac};
 
 endmodule

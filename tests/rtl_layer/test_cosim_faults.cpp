@@ -149,7 +149,8 @@ TEST_CASE("cosim faults: a bad command ends the run with ERR_CMD naming the laye
       {sm, P::CMD_HDR, (hdr_sm & ~0xf0u)},                         // phase PH_DESC
       {sm, P::CMD_HDR, hdr_sm | 1u << P::CMD_H_MASK},              // SPLS masks: vesact_top has SPLS_EN = 0
       {sm, P::CMD_HDR, hdr_sm | 1u << P::CMD_H_LEAD},              // the LN's leader-table bit on a softmax
-      {sm, P::CMD_HDR, hdr_sm | 1u << 16},                         // a reserved header bit
+      {sm, P::CMD_HDR, hdr_sm | 1u << P::CMD_H_LROWS},             // SPLS leader rows: vesact_top has SPLS_EN = 0
+      {sm, P::CMD_HDR, hdr_sm | 1u << 18},                         // a reserved header bit
       {sm, P::CMD_WAIT0, 0x0fffu},                                 // waits for GEMM commands never issued
       {last, P::CMD_WAIT1, 0x0100u},                               // waits for LayerNorm commands never issued
       {sm, P::CMD_RQ, (48u << 16) | 1u},                           // S = 48

@@ -8,6 +8,10 @@
 // out of max and sum, p = 0) and the residual / LayerNorm steps read a
 // follower's Z (and Z2 with ffn_reuse) at its leader's row, so every output
 // byte equals the golden SPLS layer (Y compared with run_model(..., Spls)).
+// Stage C: Q, the attention, Wo (and with ffn_reuse the FFN) run on the
+// leader rows only (the dispatcher's m' = clamp(L - r0, 0, m), A and mask
+// rows gathered through the leader list, outputs compact); the MAC counter
+// shows the skipped work (useful_macs below).
 #include "test_cosim_util.hpp"
 
 #include <cstring>
@@ -48,10 +52,8 @@ PredictImage expected_prediction(const esact::LayerResult& g, const esact::sim::
       for (size_t j = 0; j < n; ++j)
         if (g.masks[(h * n + i) * n + j]) e.masks[(i * heads + h) * l.mask_ld + j / 8] |= uint8_t(1u << (j % 8));
   e.lead.resize(4 * n);
-  for (size_t i = 0; i < n; ++i) {
-    const uint32_t v = esact::sim::leader_entry(static_cast<int>(i), g.leader[i]);
-    std::memcpy(&e.lead[4 * i], &v, 4);
-  }
+  const std::vector<uint32_t> table = esact::sim::leader_table(g.leader);
+  std::memcpy(e.lead.data(), table.data(), 4 * n);
   (void)row;
   return e;
 }
@@ -88,12 +90,31 @@ unsigned pred_index(const esact::sim::MemoryImage& img, int layer) {
   return 0;
 }
 
-// A run in SPLS mode: clean finish, every output equal to the golden SPLS layer, prediction exact.
+// The MACs the array does useful work for in an SPLS list (stage C): Q, the
+// attention (every key: masked keys are computed with p = 0) and Wo on the
+// |L| leader rows, K and V on all N tokens, the FFN on |L| rows with
+// ffn_reuse, else on N.
+uint64_t useful_macs(const cosim::Workload& w) {
+  uint64_t s = 0;
+  for (size_t i = 0; i < w.golden.size(); ++i) {
+    const auto& g = w.golden[i];
+    const uint64_t n = static_cast<uint64_t>(g.n), d = static_cast<uint64_t>(g.d), f = static_cast<uint64_t>(g.f);
+    const uint64_t l = static_cast<uint64_t>(g.leaders());
+    const uint64_t rows_ffn = w.model.layers[i].spls.ffn_reuse ? l : n;
+    s += l * d * d + 2 * n * d * d + 2 * l * n * d + l * d * d + 2 * rows_ffn * d * f;
+  }
+  return s;
+}
+
+// A run in SPLS mode: clean finish, every output equal to the golden SPLS
+// layer, prediction exact, the MAC counter = the work on the leader rows.
 void run_spls(Harness& h, cosim::Workload& w, esact::sim::RunResult* out = nullptr) {
   esact::sim::RunResult r;
   const auto mm = cosim::run_and_compare(h, w, Mode::Spls, kTimeout, &r);
   INFO(mm.str());
   CHECK_FALSE(mm.any);
+  CHECK(r.macs == useful_macs(w));
+  CHECK(r.xmacs >= r.macs);
   const auto g = golden_prediction(w);
   const std::string d = diff_prediction(h.mem(), *w.img, g);
   INFO(d);
@@ -194,6 +215,56 @@ TEST_CASE("cosim spls: knobs the front end rejects end the run with ERR_KNOB nam
     CHECK(r.problem().find("ERR_KNOB") != std::string::npos);
     MESSAGE(r.problem());
     w.img->set_cmd_word(1, pi, c.word, saved);
+  }
+  run_spls(h, w);
+}
+
+TEST_CASE("cosim spls: bad leader-rows commands end with ERR_CMD naming the command and word, then an exact run") {
+  auto w = cosim::make_workload("n=12,d=32,heads=2,ffn=32,layers=2,seed=19,similarity=0.9,k=4,window=2,threshold=3",
+                                Mode::Spls, spls_opts());
+  Harness h(cosim::config_for(*w.img, 0.2, 10, 13));
+  const auto& cmds = w.img->commands(1).commands();
+  auto find = [&](auto pred) {
+    for (unsigned i = 0; i < cmds.size(); ++i)
+      if (pred(cmds[i])) return i;
+    FAIL("no such command in the list");
+    return 0u;
+  };
+  const unsigned q = find([](const esact::sim::Command& c) { return c.op == P::OP_GEMM && c.gather; });
+  const unsigned kq = find([](const esact::sim::Command& c) { return c.op == P::OP_GEMM && !c.lrows; });
+  const unsigned sm = find([](const esact::sim::Command& c) { return c.op == P::OP_SM && c.lrows; });
+  const unsigned ln = find([](const esact::sim::Command& c) { return c.op == P::OP_LN; });
+  const unsigned qk = find([](const esact::sim::Command& c) { return c.phase == P::PH_QK; });
+  const uint32_t hq = w.img->cmd_word(1, q, P::CMD_HDR), hk = w.img->cmd_word(1, kq, P::CMD_HDR);
+  const uint32_t hs = w.img->cmd_word(1, sm, P::CMD_HDR), hl = w.img->cmd_word(1, ln, P::CMD_HDR);
+  struct Case {
+    unsigned cmd, word;
+    uint32_t value;
+  };
+  const Case cases[] = {
+      {q, P::CMD_WAIT1, w.img->cmd_word(1, q, P::CMD_WAIT1) & 0xffffu},  // leader rows without waiting for PREDICT
+      {kq, P::CMD_HDR, hk | 1u << P::CMD_H_GATHER},                       // gather without leader rows
+      {ln, P::CMD_HDR, hl | 1u << P::CMD_H_LROWS},                        // leader rows on a LayerNorm
+      {sm, P::CMD_HDR, hs & ~(1u << P::CMD_H_MASK)},                      // softmax gather without masks
+      {q, P::CMD_HDR, hq | 1u << 18},                                     // a reserved header bit
+      {qk, P::CMD_X1, w.img->cmd_word(1, qk, P::CMD_X1) | 1u << 16},      // r0 wider than 16 bits
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.cmd);
+    CAPTURE(c.word);
+    const uint32_t saved = w.img->cmd_word(1, c.cmd, c.word);
+    REQUIRE(saved != c.value);
+    w.img->set_cmd_word(1, c.cmd, c.word, c.value);
+    w.img->load(h.mem());
+    h.configure(*w.img, Mode::Spls);
+    h.start();
+    const auto r = h.wait(kTimeout);
+    INFO(r.problem());
+    REQUIRE(r.finished);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.err_code == P::ERR_CMD);
+    CHECK(r.err_info == (c.cmd << 16 | c.word << 8 | 1u));
+    w.img->set_cmd_word(1, c.cmd, c.word, saved);
   }
   run_spls(h, w);
 }

@@ -26,8 +26,11 @@ namespace esact::sim {
 /// attention writes O), the top-k masks, mask (row i, head h) at
 /// mask + (i * heads + h) * mask_ld (ceil(N/8) bytes, bit j of byte j/8 =
 /// key j, bits >= N zero; mask_ld = ceil(N/8) rounded up to 16), and the
-/// leader table, uint32 [N]: bit 31 follower, [15:0] the row whose results
-/// row i takes (its leader, or i for a leader).
+/// leader table, uint32 [N]: bit 31 follower, [30:16] the ordinal of that
+/// leader among the leaders in row order (the row of the compact Z / Z2 the
+/// residual reads), [15:0] the row whose results row i takes (its leader, or
+/// i for a leader).  In SPLS, Q, O, Z (and with ffn_reuse G, Z2) are compact:
+/// row r of the slot is the leader of ordinal r.
 /// `need` is what the descriptor's DESC_SCR_NEED says (ERR_SCRATCH above
 /// SCRATCH_SIZE).
 struct ScratchLayout {
@@ -38,8 +41,10 @@ struct ScratchLayout {
 ScratchLayout scratch_layout(int n, int d, int f, int spls_heads = 0);
 
 /// Leader-table entry of row i (scratch layout above) from the golden model's
-/// leader[i] (-1: leader).
-uint32_t leader_entry(int i, int32_t leader);
+/// leader[i] (-1: leader) and the ordinal of row i's leader.
+uint32_t leader_entry(int i, int32_t leader, uint32_t ordinal);
+/// The whole leader table from the golden model's leader[] (-1: leader).
+std::vector<uint32_t> leader_table(const std::vector<int32_t>& leader);
 
 /// How the compiler orders attention.
 enum class Schedule {
@@ -56,11 +61,13 @@ struct Command {
   bool trans = false, bias_en = false, ln_mode = false, in2_en = false;
   bool mask_en = false;  ///< softmax: SPLS masks at addr[1], row stride ld[1] (CMD_H_MASK)
   bool lead_en = false;  ///< LN: in2 rows through the leader table at x[0] (CMD_H_LEAD)
+  bool lrows = false;    ///< GEMM / softmax: leader ordinals x[1].. : m' = clamp(L - x[1], 0, m) (CMD_H_LROWS)
+  bool gather = false;   ///< with lrows: A rows (GEMM) / mask rows (softmax) through the leader list (CMD_H_GATHER)
   Requant rq{};
   uint32_t m = 0, k = 0, n = 0;
   std::array<uint32_t, 5> addr{};   ///< CMD_ADDR0..4
   std::array<uint32_t, 3> ld{};     ///< CMD_LD0..2
-  std::array<uint32_t, 2> x{};      ///< CMD_X0..1 (PRED: heads | W << 16, T; LN with lead_en: x[0] = table)
+  std::array<uint32_t, 2> x{};      ///< CMD_X0..1 (PRED: heads | W << 16, T; LN with lead_en: x[0] = table; lrows: x[1] = r0)
   std::array<uint32_t, params::CMD_UNITS> wait{};
 };
 

@@ -60,6 +60,7 @@ struct RunResult {
   uint64_t cycles = 0;       ///< CSR_CYCLES
   uint64_t sim_cycles = 0;   ///< cycles the harness clocked from START to the end
   uint64_t macs = 0;         ///< CSR_MACS
+  uint64_t xmacs = 0;        ///< CSR_XMACS: MACs the array executed (whole tiles, padding included)
   uint32_t rd_stall = 0, wr_stall = 0;
   std::array<uint32_t, params::PH_COUNT> phase_cycles{};
   std::array<uint32_t, params::PH_COUNT> phase_rd_beats{}, phase_wr_beats{};  ///< AXI R / W beats per phase
