@@ -87,8 +87,8 @@ models:
 	$(PY3) scripts/models/train_digits.py --out models/digits_vit --float-dir $(BUILD_DIR)/models
 	$(PY3) scripts/models/train_fortunes.py --out models/fortunes_bert --float-dir $(BUILD_DIR)/models
 ## model-langid: train the larger text encoder (language of 128-word passages; N=128 D=128 H=4 F=256, 6 post-LN layers) into $(BUILD_DIR)/models/langid_bert (docs/models.md)
-##   then publish_model.py: models/langid_bert = weights, manifest (with LANGID_KNOBS, chosen on the val
-##   split: docs/models.md), record and a 4-sequence sample of the test split
+##   then publish_model.py: models/langid_bert = weights, manifest (LANGID_KNOBS on every layer), record and a
+##   4-sequence sample of the test split; then calibrate.py: per-layer knobs chosen on val (LANGID_CAL_OPTS, docs/models.md)
 LANGID_KNOBS ?= k=16,window=8,threshold=16,ffn_reuse=on
 model-langid: configure
 	scripts/setup.sh --with-models
@@ -96,16 +96,27 @@ model-langid: configure
 	cmake --build $(BUILD_DIR) --target esact-eval -j $(JOBS)
 	$(PY3) scripts/models/publish_model.py $(BUILD_DIR)/models/langid_bert models/langid_bert --sample 4 \
 	  --eval $(BUILD_DIR)/golden/esact-eval --knobs $(LANGID_KNOBS)
-## eval: SPLS sweep of models/ through the golden model (esact-eval): docs/img/spls_sweep.png, docs/models_sweep.md
+	$(PY3) scripts/models/calibrate.py --eval $(BUILD_DIR)/golden/esact-eval --model models/langid_bert --budget $(BUDGET) \
+	  --splits-dir $(BUILD_DIR)/models $(LANGID_CAL_OPTS)
+## eval: SPLS sweep of models/ through the golden model (esact-eval): docs/img/spls_sweep.png, docs/models_sweep.md,
+##   the result tables of docs/models.md; langid_bert's full splits from $(BUILD_DIR)/models/langid_bert (make model-langid);
+##   the uniform grid on the first EVAL_GRID_SEQS sequences of each split, EVAL_OPTS=--quick for the 15-setting grid
+EVAL_GRID_SEQS ?= 500
+EVAL_OPTS ?=
 eval: configure
 	cmake --build $(BUILD_DIR) --target esact-eval -j $(JOBS)
-	$(PY3) scripts/models/sweep.py --eval $(BUILD_DIR)/golden/esact-eval --out $(BUILD_DIR)/models
+	$(PY3) scripts/models/sweep.py --eval $(BUILD_DIR)/golden/esact-eval --out $(BUILD_DIR)/models \
+	  --grid-max-seqs $(EVAL_GRID_SEQS) $(EVAL_OPTS)
 ## calibrate: per-layer SPLS knobs chosen on each model's val split within BUDGET points (default 1), written into the manifests
+##   (langid_bert: LANGID_CAL_OPTS, on the first 300 sequences of its val split in $(BUILD_DIR)/models/langid_bert; docs/models.md)
 BUDGET ?= 1.0
+LANGID_CAL_OPTS ?= --quick --max-seqs 300 --no-sensitivity --upgrades 2 --rounds 4
 calibrate: configure
 	cmake --build $(BUILD_DIR) --target esact-eval -j $(JOBS)
 	for m in digits_vit fortunes_bert; do \
 	  $(PY3) scripts/models/calibrate.py --eval $(BUILD_DIR)/golden/esact-eval --model models/$$m --budget $(BUDGET) || exit 1; done
+	$(PY3) scripts/models/calibrate.py --eval $(BUILD_DIR)/golden/esact-eval --model models/langid_bert --budget $(BUDGET) \
+	  --splits-dir $(BUILD_DIR)/models $(LANGID_CAL_OPTS)
 ## finetune: SPLS-aware fine-tuning with the calibrated knobs, re-quantized into $(BUILD_DIR)/models/*_ft (after make models)
 FT_EPOCHS ?= 3
 finetune: configure
