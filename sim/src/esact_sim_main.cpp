@@ -379,6 +379,7 @@ json results_json(const Options& o, const Workload& w, const Outcome& oc, const 
   j["cycles"] = r.cycles;
   j["sim_cycles"] = r.sim_cycles;
   j["macs_rtl"] = r.macs;
+  j["xmacs_rtl"] = r.xmacs;  // CSR_XMACS: every cell of every array cycle (tile padding included)
   j["macs_golden"] = gmacs;
   j["prediction_additions"] = gadds;
   j["utilisation"] = r.cycles ? static_cast<double>(gmacs) / (static_cast<double>(r.cycles) * kArray) : 0;
