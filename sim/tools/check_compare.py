@@ -72,6 +72,8 @@ def check(last, c, expect_kept):
         need(c[name + "_macs_rtl"] == run["macs_rtl"], name + ": the RTL MAC counter")
         need((phases["predict"]["cycles"] > 0) == (name == "spls"), name + ": PREDICT phase cycles")
     need(c["spls_prediction_additions"] > 0, "no prediction additions in the SPLS run")
+    for name in ("dense", "spls"):  # the executed-MAC counter (tile padding included) bounds the useful one
+        need(c[name + "_xmacs_rtl"] == c[name]["xmacs_rtl"] >= c[name + "_macs_rtl"], name + ": executed MACs")
 
 
 def damaged(c):
