@@ -16,8 +16,7 @@
 # Variables (environment or make):
 #   WORKLOAD="--synthetic ..."   esact-sim options (default: the small dense layer)
 #   UNITS="mac_array"            units replayed (scripts/power/unit_power.sh's table: mac_array,
-#                                requant; requant needs UNIT_SRC until esact_requant.sv is fixed,
-#                                docs/power.md)
+#                                requant, layernorm, softmax; docs/power.md)
 #   WINDOW=1000 LEAD=3200        cycles per phase window, and before them (synchronisation:
 #                                more than the largest K of the layer; layer.py windows)
 #   LIBERTY, PERIOD_NS, ROWS, SLICES  as for make power-unit (SLICES: some instances only,

@@ -12,7 +12,8 @@
 #                            "generic": Yosys' own gates, no Liberty, no ABC delay target
 #                            (seconds, not minutes: the netlist of the gate-level check
 #                            scripts/power/gl_check.sh; written as expressions, so cells.v
-#                            is only a comment)
+#                            is only a comment); with ABC=0 no ABC at all (`synth -noabc`:
+#                            a bigger netlist, but minutes less for units of 50k+ gates)
 #   PARAMS="N=V ..."         esact_top parameter overrides; "pkg" = the esact_pkg sizes
 #   PERIOD_NS=<ns>           ABC delay target (default 5)
 #   TOP=<module>             the top (default esact_top; a unit such as esact_mac_array
@@ -52,6 +53,7 @@ if ((generic)); then
   echo generic > "$out/liberty_source"
   # Yosys' internal gates, written as expressions: no cell models needed.
   map="flatten; opt_clean -purge; tee -q -o $out/stat.txt stat"
+  noabc=""; if [[ "${ABC:-1}" == 0 ]]; then noabc=-noabc; fi
   write="write_verilog -noattr $out/netlist.v"
 else
   lib="$out/cells.lib"
@@ -73,11 +75,12 @@ cd "$root"
 if [[ "$top" == esact_top ]]; then
   reads=$(scripts/rtl_files.sh --yosys --lib esact_sram --lib esact_spls_mem)
 else
-  # A unit: the packages, the unit's own file and UNIT_FILES (its submodules'
-  # files, paths as in rtl/files.txt), not the whole design (reading all of
-  # rtl/ alone costs about a CPU minute here).
+  # A unit: the packages, the black boxes (esact_sram: modelled separately),
+  # the unit's own file and UNIT_FILES (its submodules' files, paths as in
+  # rtl/files.txt), not the whole design (reading all of rtl/ alone costs about
+  # a CPU minute here).
   reads=$(scripts/rtl_files.sh --yosys --lib esact_sram --lib esact_spls_mem | sed 's/; */\n/g' | \
-    grep -E "rtl/pkg/|/$top\.sv\$$(for f in ${UNIT_FILES:-}; do printf '|%s$' "$f"; done)" | paste -sd ';' | sed 's/;/; /g')
+    grep -E "rtl/pkg/| -lib |/$top\.sv\$$(for f in ${UNIT_FILES:-}; do printf '|%s$' "$f"; done)" | paste -sd ';' | sed 's/;/; /g')
   grep -q "/$top\.sv" <<< "$reads" || { echo "power/synth: rtl/files.txt has no $top.sv" >&2; exit 2; }
   rm -f "$out/unit_src"
   if [[ -n "${UNIT_SRC:-}" ]]; then
@@ -88,7 +91,7 @@ else
 fi
 t0=$(date +%s)
 yosys -q -l "$out/yosys.log" -p "$reads; $chparam hierarchy -check -top $top; \
-  synth -top $top; $map; \
+  synth ${noabc:-} -top $top; $map; \
   tee -q -o $out/srams.txt select -list t:esact_sram t:esact_spls_mem; $write" >/dev/null
 t1=$(date +%s)
 if ((generic)); then

@@ -17,7 +17,7 @@
 #   6. scripts/power/layer.py             the instances summed: the whole unit's power per phase
 #
 # Variables (environment or make):
-#   UNIT=mac_array|requant      the unit (table below)
+#   UNIT=mac_array|requant|layernorm|softmax   the unit (table below)
 #   ROWS=2                      MAC array rows synthesized; the netlist replays every ROWS-row
 #                               slice of the package's MAC_ROWS rows in turn (SLICES picks some)
 #   SLICES="0 3"                instances to replay (default: all, i.e. the whole unit)
@@ -59,7 +59,20 @@ case "$unit" in
     # The 16 requantizers of the GEMM epilogue (combinational): one netlist, each column's traffic.
     top=esact_requant; label="GEMM requantizers"; params=pkg; count=$mc; rows=0
     replay_opts() { echo "--scope TOP.esact_top.u_gemm.g_epi[$1].u_rq --clock-signal TOP.esact_top.clk_i"; } ;;
-  *) echo "power-unit: UNIT must be mac_array or requant, got '$unit'" >&2; exit 2 ;;
+  layernorm|softmax)
+    # Memory-to-memory row units with FSMs and esact_sram buffers: reset, then
+    # synchronised at the first cycle in which the RTL's unit is idle; the
+    # buffers are behavioural esact_sram fed the same writes; payloads compared
+    # while their valid is high (unit_replay.cpp).  SPLS=1 as in esact_top.
+    count=1; rows=0; params="SPLS=1"
+    if [[ $unit == layernorm ]]; then
+      top=esact_layernorm; label="LayerNorm"
+      unit_files="rtl/common/esact_isqrt.sv rtl/common/esact_div.sv rtl/common/esact_requant.sv"
+    else
+      top=esact_softmax; label="softmax"; unit_files="rtl/common/esact_div.sv rtl/layer/esact_exp2_rom.sv"
+    fi
+    replay_opts() { echo "--scope TOP.esact_top.u_$unit --reset-port rst_ni --sync-idle busy_o --compare valid"; } ;;
+  *) echo "power-unit: UNIT must be mac_array, requant, layernorm or softmax, got '$unit'" >&2; exit 2 ;;
 esac
 slices=${SLICES:-$(seq -s ' ' 0 $((count - 1)))}
 for s in $slices; do
@@ -85,12 +98,13 @@ net=$(cd "$net" && pwd); out=$(cd "$out" && pwd)
 log() { echo "power-unit: $*" >&2; }
 t0=$(date +%s)
 
-sstamp=$( (cat rtl/pkg/*.sv "${src:-rtl/$(grep -E "/$top\.sv$" rtl/files.txt)}"; echo "$params $lib $period${src:+ $src}") | sha256sum | cut -c1-16)
+sstamp=$( (cat rtl/pkg/*.sv "${src:-rtl/$(grep -E "/$top\.sv$" rtl/files.txt)}" ${unit_files:-}; echo "$params $lib $period${src:+ $src}") | sha256sum | cut -c1-16)
 if [[ -f "$net/netlist.v" && "$(cat "$net/synth_stamp" 2>/dev/null)" == "$sstamp" ]]; then
   log "netlist of $top unchanged (same RTL, parameters, library, period): reusing $net/netlist.v"
 else
   rm -f "$net/synth_stamp"
-  TOP=$top LIBERTY=$lib PARAMS="$params" PERIOD_NS=$period UNIT_SRC=$src nice -n 10 "$here/synth.sh" "$net"
+  TOP=$top LIBERTY=$lib PARAMS="$params" PERIOD_NS=$period UNIT_SRC=$src UNIT_FILES="${unit_files:-}" \
+    nice -n 10 "$here/synth.sh" "$net"
   echo "$sstamp" > "$net/synth_stamp"
 fi
 t1=$(date +%s)

@@ -26,6 +26,21 @@
 // (TOP.esact_top.clk_i) so that every cycle is seen, also those in which none
 // of the unit's ports changes.
 //
+// A unit whose state cannot be loaded by one input (softmax, LayerNorm: FSMs,
+// counters, esact_sram buffers) is synchronised by reset instead: with
+// --reset-port rst_ni the netlist is held in reset for its first kResetCycles
+// replayed cycles (whatever the trace says), and --sync-idle busy_o starts the
+// comparison at the first cycle after that in which the RTL's unit is idle
+// (busy_o low): both are then in the idle state of the same FSMs.  Registers
+// without reset (datapath, buffer contents) may still differ from the RTL's;
+// they are written before they are used by a command, and any that were not
+// would show up as a mismatch.  The buffers are the behavioural esact_sram (the
+// netlist keeps them as black boxes), fed the same writes as the RTL's.
+// With --compare valid, an output P_o or P_<x>_o that has a P_valid_o beside it
+// (a payload) is compared only in the cycles in which the RTL's P_valid_o is
+// high: what it carries otherwise is not defined by the interface (e.g. the
+// stale data of an idle write port, which the reset netlist does not hold).
+//
 // Toggle windows: with --phase-signal, a new window starts whenever the
 // phase of esact_top changes (one PREFIX.<k>.dat per window), so a trace window
 // that spans a phase boundary gives one power figure per phase.
@@ -127,8 +142,9 @@ void set_clock(Vunit_gl& m, bool high) {
 }
 
 // The first output port whose model value differs from the trace ("" if none),
-// with both values and the inputs when the ports are short enough to read.
-std::string first_mismatch(const Vunit_gl& m, const std::vector<Port>& ports) {
+// with both values and the inputs when the ports are short enough to read;
+// ports with skip[i] set are not compared in this cycle.
+std::string first_mismatch(const Vunit_gl& m, const std::vector<Port>& ports, const std::vector<bool>& skip) {
   size_t i = 0;
   auto detail = [&](const std::string& name, const std::string& got) {
     if (got.size() > 64) return name;
@@ -138,7 +154,7 @@ std::string first_mismatch(const Vunit_gl& m, const std::vector<Port>& ports) {
     return d + ")";
   };
 #define X(name, width, is_input) \
-  if (!is_input && get_bits(m.name, width) != ports[i].value) return detail(#name, get_bits(m.name, width)); \
+  if (!is_input && !skip[i] && get_bits(m.name, width) != ports[i].value) return detail(#name, get_bits(m.name, width)); \
   ++i;
 #include "unit_ports.hpp"
 #undef X
@@ -149,6 +165,9 @@ std::string first_mismatch(const Vunit_gl& m, const std::vector<Port>& ports) {
 
 struct Options {
   std::string fst, scope, sync_port, sync_also, toggles, phase_signal, clock_signal;
+  std::string reset_port;   ///< active-low reset held low in the first kResetCycles replayed cycles
+  std::string sync_idle;    ///< sync at the first cycle after the reset with this RTL output low
+  bool compare_valid = false;  ///< --compare valid: payloads only while their P_valid_o is high
   long slice = -1;         ///< a port narrower than its traced signal takes slice K of it (-1: widths must match)
   uint64_t inject_at = 0;  ///< flip bit 0 of the RTL's first output in the Nth compared cycle (self-check)
 };
@@ -167,7 +186,9 @@ struct Replay {
   std::vector<size_t> trace_width;                     ///< bits of each port's signal in the trace
   fstHandle phase_h = 0, clock_h = 0;
   unsigned phase = 0;
-  size_t sync_i = SIZE_MAX, also_i = SIZE_MAX, clk_i = SIZE_MAX;
+  size_t sync_i = SIZE_MAX, also_i = SIZE_MAX, clk_i = SIZE_MAX, reset_i = SIZE_MAX, idle_i = SIZE_MAX;
+  static constexpr uint64_t kResetCycles = 2;
+  std::vector<size_t> guard;  ///< per port: index of its P_valid_o (--compare valid), else SIZE_MAX
   VerilatedContext ctx;
   std::unique_ptr<Vunit_gl> m;
   uint64_t t_prev = UINT64_MAX;
@@ -188,22 +209,64 @@ struct Replay {
       if (ports[i].name == o.sync_also) also_i = i;
       if (ports[i].name == "clk_i") clk_i = i;
     }
+    for (size_t i = 0; i < ports.size(); ++i) {
+      if (ports[i].name == o.reset_port) reset_i = i;
+      if (ports[i].name == o.sync_idle) idle_i = i;
+    }
+    check_sync_options();
+    guard = payload_guards();
     if (clk_i == SIZE_MAX && !o.sync_port.empty())
       throw std::runtime_error("the unit has no clk_i port: a combinational unit takes no --sync-port");
     if (clk_i == SIZE_MAX && o.clock_signal.empty())
       throw std::runtime_error("a combinational unit needs --clock-signal (the traced clock, to see every cycle)");
-    if (clk_i != SIZE_MAX && o.sync_port.empty())
-      throw std::runtime_error("a clocked unit needs --sync-port (the input whose high cycle makes its state the RTL's)");
+    if (clk_i != SIZE_MAX && o.sync_port.empty() == o.sync_idle.empty())
+      throw std::runtime_error("a clocked unit needs one of --sync-port (the input whose high cycle makes its state "
+                               "the RTL's) and --sync-idle (with --reset-port)");
     if (!o.sync_port.empty() && (sync_i == SIZE_MAX || ports[sync_i].width != 1 || !ports[sync_i].input))
       throw std::runtime_error("--sync-port " + o.sync_port + " is not a 1-bit input of the unit");
     if (!o.sync_also.empty() && (also_i == SIZE_MAX || ports[also_i].width != 1 || !ports[also_i].input))
       throw std::runtime_error("--sync-also " + o.sync_also + " is not a 1-bit input of the unit");
-    synced = o.sync_port.empty();
+    synced = o.sync_port.empty() && o.sync_idle.empty();
     ctx.randReset(0);
     m = std::make_unique<Vunit_gl>(&ctx, "TOP");
   }
 
   bool clocked() const { return clk_i != SIZE_MAX; }
+
+  void check_sync_options() const {
+    if (!o.reset_port.empty() && (reset_i == SIZE_MAX || ports[reset_i].width != 1 || !ports[reset_i].input))
+      throw std::runtime_error("--reset-port " + o.reset_port + " is not a 1-bit input of the unit");
+    if (!o.sync_idle.empty() && (idle_i == SIZE_MAX || ports[idle_i].width != 1 || ports[idle_i].input))
+      throw std::runtime_error("--sync-idle " + o.sync_idle + " is not a 1-bit output of the unit");
+    if (!o.sync_idle.empty() && o.reset_port.empty())
+      throw std::runtime_error("--sync-idle needs --reset-port (the idle state is the reset state)");
+  }
+
+  // --compare valid: the payload outputs of every P_valid_o (P_o, P_<x>_o).
+  std::vector<size_t> payload_guards() const {
+    std::vector<size_t> g(ports.size(), SIZE_MAX);
+    if (!o.compare_valid) return g;
+    const std::string suffix = "_valid_o";
+    for (size_t v = 0; v < ports.size(); ++v) {
+      const std::string& n = ports[v].name;
+      if (ports[v].input || n.size() <= suffix.size() || n.compare(n.size() - suffix.size(), suffix.size(), suffix))
+        continue;
+      const std::string p = n.substr(0, n.size() - suffix.size());
+      for (size_t i = 0; i < ports.size(); ++i) {
+        const std::string& m = ports[i].name;
+        const bool payload = m == p + "_o" || (m.rfind(p + "_", 0) == 0 && m.size() > 2 &&
+                                               m.compare(m.size() - 2, 2, "_o") == 0 && m != n && m != p + "_ready_o");
+        if (!ports[i].input && payload) g[i] = v;
+      }
+    }
+    return g;
+  }
+
+  std::vector<bool> skipped_now() const {
+    std::vector<bool> skip(ports.size(), false);
+    for (size_t i = 0; i < ports.size(); ++i) skip[i] = guard[i] != SIZE_MAX && ports[guard[i]].value == "0";
+    return skip;
+  }
 
   void map_var(const std::string& scope, std::string name, fstHandle handle, size_t tw) {
     name = name.substr(0, name.find(' '));  // Verilator writes vectors as "name [hi:lo]"
@@ -323,7 +386,7 @@ struct Replay {
           break;
         }
     }
-    const std::string bad = first_mismatch(*m, ports);
+    const std::string bad = first_mismatch(*m, ports, skipped_now());
     if (!bad.empty()) {
       error = "cycle " + std::to_string(t / 2) + " (trace time " + std::to_string(t) + "): output " + bad +
               " of the netlist differs from the RTL";
@@ -349,7 +412,11 @@ struct Replay {
   bool clock_edge() {
     if (!have_low) return false;  // the window starts after a rising edge
     have_low = false;
-    const bool sync_now = low[sync_i] == "1" && (also_i == SIZE_MAX || low[also_i] == "1");
+    const bool in_reset = reset_i != SIZE_MAX && cycles_replayed < kResetCycles;
+    if (in_reset) low[reset_i] = "0";
+    const bool sync_now = in_reset ? false
+                          : sync_i != SIZE_MAX ? low[sync_i] == "1" && (also_i == SIZE_MAX || low[also_i] == "1")
+                                               : low[idle_i] == "0";
     if (synced) begin_counted_cycle(low_phase);
     std::vector<std::string> after;
     for (auto& p : ports) after.push_back(p.value);
@@ -362,7 +429,8 @@ struct Replay {
     for (size_t i = 0; i < ports.size(); ++i) ports[i].value = after[i];
     ++cycles_replayed;
     if (synced) {
-      if (low[also_i == SIZE_MAX ? sync_i : also_i] == "1") ++active_cycles;
+      const size_t act = also_i != SIZE_MAX ? also_i : sync_i;
+      if (act != SIZE_MAX ? low[act] == "1" : low[idle_i] == "1") ++active_cycles;
       return true;
     }
     if (!sync_now) return false;
@@ -418,6 +486,12 @@ Options parse(int argc, char** argv) {
       else if (a == "--scope") o.scope = v;
       else if (a == "--sync-port") o.sync_port = v;
       else if (a == "--sync-also") o.sync_also = v;
+      else if (a == "--reset-port") o.reset_port = v;
+      else if (a == "--sync-idle") o.sync_idle = v;
+      else if (a == "--compare") {
+        if (v != "all" && v != "valid") usage_error("--compare takes all or valid, got '" + v + "'");
+        o.compare_valid = v == "valid";
+      }
       else if (a == "--toggles") o.toggles = v;
       else if (a == "--phase-signal") o.phase_signal = v;
       else if (a == "--clock-signal") o.clock_signal = v;
@@ -434,13 +508,14 @@ Options parse(int argc, char** argv) {
 #endif
   if (o.fst.empty() || o.scope.empty())
     usage_error("usage: --fst FILE --scope TOP.a.b [--toggles PREFIX] [--sync-port PORT [--sync-also PORT] | --clock-signal TOP.clk] "
-                "[--phase-signal TOP.x.phase] [--slice K] [--inject-mismatch N]");
+                "[--reset-port RST --sync-idle BUSY] [--compare all|valid] [--phase-signal TOP.x.phase] [--slice K] "
+                "[--inject-mismatch N]");
   return o;
 }
 
 void print_summary(const Replay& r, const Options& o) {
   if (r.clocked()) {
-    const std::string& act = o.sync_also.empty() ? o.sync_port : o.sync_also;
+    const std::string act = !o.sync_also.empty() ? o.sync_also : !o.sync_port.empty() ? o.sync_port : o.sync_idle;
     std::printf("replayed %llu cycles of %s; synchronised after %llu; outputs equal to the RTL's in all %llu "
                 "compared cycles\ntoggles counted over %llu cycles in %zu windows, %llu cycles with %s high\n",
                 static_cast<unsigned long long>(r.cycles_replayed), o.scope.c_str(),
@@ -471,7 +546,9 @@ int main(int argc, char** argv) {
     if (r.t_prev != UINT64_MAX) r.settle(r.t_prev);
     fstReaderClose(fst);
     if (!r.error.empty()) throw std::runtime_error(r.error);
-    if (!r.synced) throw std::runtime_error("--sync-port " + o.sync_port + " never high in the window: nothing counted");
+    if (!r.synced)
+      throw std::runtime_error(o.sync_idle.empty() ? "--sync-port " + o.sync_port + " never high in the window: nothing counted"
+                                                   : "--sync-idle " + o.sync_idle + " never low in the window: nothing counted");
     r.close_window();
     if (r.windows.empty()) throw std::runtime_error("no cycle counted in the window");
     if (!o.toggles.empty()) r.write_windows();
