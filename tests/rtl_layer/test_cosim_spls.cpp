@@ -122,6 +122,21 @@ void run_spls(Harness& h, cosim::Workload& w, esact::sim::RunResult* out = nullp
   CHECK(r.phase_cycles[P::PH_PREDICT] > 0);
   if (out) *out = r;
 }
+/// Run layer 1's list with command `cmd`'s word `word` set to `value` (the
+/// other words as compiled), then put the word back; the run must finish.
+esact::sim::RunResult run_with_word(Harness& h, cosim::Workload& w, unsigned cmd, unsigned word, uint32_t value) {
+  const uint32_t saved = w.img->cmd_word(1, cmd, word);
+  w.img->set_cmd_word(1, cmd, word, value);
+  w.img->load(h.mem());
+  h.configure(*w.img, Mode::Spls);
+  h.start();
+  const auto r = h.wait(kTimeout);
+  w.img->set_cmd_word(1, cmd, word, saved);
+  INFO(r.problem());
+  REQUIRE(r.finished);
+  CHECK_FALSE(r.timed_out);
+  return r;
+}
 }  // namespace
 
 TEST_CASE("cosim spls: PREDICT writes the golden masks and leader table (sizes, similarity, knobs, stalls)") {
@@ -199,22 +214,14 @@ TEST_CASE("cosim spls: knobs the front end rejects end the run with ERR_KNOB nam
   for (const auto& c : cases) {
     CAPTURE(c.word);
     CAPTURE(c.value);
-    const uint32_t saved = w.img->cmd_word(1, pi, c.word);
-    w.img->set_cmd_word(1, pi, c.word, c.value);
-    w.img->load(h.mem());
-    h.configure(*w.img, Mode::Spls);
-    h.start();
-    const auto r = h.wait(kTimeout);
+    const auto r = run_with_word(h, w, pi, c.word, c.value);
     INFO(r.problem());
-    REQUIRE(r.finished);
-    CHECK_FALSE(r.timed_out);
     CHECK(r.err_code == P::ERR_KNOB);
     CHECK((r.err_info & 0xffu) == 1u);                   // layer 1
     CHECK(((r.err_info >> 8) & 0xffu) == (0x80u | c.bits));
     CHECK((r.err_info >> 16) == pi);
     CHECK(r.problem().find("ERR_KNOB") != std::string::npos);
     MESSAGE(r.problem());
-    w.img->set_cmd_word(1, pi, c.word, saved);
   }
   run_spls(h, w);
 }
@@ -252,19 +259,11 @@ TEST_CASE("cosim spls: bad leader-rows commands end with ERR_CMD naming the comm
   for (const auto& c : cases) {
     CAPTURE(c.cmd);
     CAPTURE(c.word);
-    const uint32_t saved = w.img->cmd_word(1, c.cmd, c.word);
-    REQUIRE(saved != c.value);
-    w.img->set_cmd_word(1, c.cmd, c.word, c.value);
-    w.img->load(h.mem());
-    h.configure(*w.img, Mode::Spls);
-    h.start();
-    const auto r = h.wait(kTimeout);
+    REQUIRE(w.img->cmd_word(1, c.cmd, c.word) != c.value);
+    const auto r = run_with_word(h, w, c.cmd, c.word, c.value);
     INFO(r.problem());
-    REQUIRE(r.finished);
-    CHECK_FALSE(r.timed_out);
     CHECK(r.err_code == P::ERR_CMD);
     CHECK(r.err_info == (c.cmd << 16 | c.word << 8 | 1u));
-    w.img->set_cmd_word(1, c.cmd, c.word, saved);
   }
   run_spls(h, w);
 }
