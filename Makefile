@@ -8,7 +8,7 @@ CTEST_ARGS ?=
 # scripts/setup.sh installs the Debian packages that are missing (a no-op, well under a
 # second, when everything is there).
 
-.PHONY: all setup configure build sim sim-big sim-spls-bert bench-layer test lint synth asic power power-unit power-layer clean help
+.PHONY: all setup configure build sim sim-big sim-spls-bert bench-layer test lint synth asic power power-unit power-layer power-compare clean help
 
 all: build
 
@@ -67,10 +67,14 @@ power-unit: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target esact-sim
 	BUILD_DIR=$(BUILD_DIR) scripts/power/unit_power.sh
 
-## power-layer: energy of a layer per unit (replayed units x phase cycles + SRAMs), pJ/MAC, TOPS/W (WORKLOAD=, MODE=, UNITS=, SLICES=, LIBERTY=, PERIOD_NS=, WINDOW=; docs/power.md)
+## power-layer: energy of a layer per unit (replayed units x phase cycles + SRAMs), pJ/MAC, TOPS/W (WORKLOAD=, MODE=, SIM=, UNITS=, SLICES=, LIBERTY=, PERIOD_NS=, WINDOW=, LEAD=; docs/power.md)
 power-layer: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target esact-sim
 	BUILD_DIR=$(BUILD_DIR) scripts/power/layer_power.sh
+
+## power-compare: dense vs SPLS energy of two power-layer runs of one workload (DENSE_DIR=, SPLS_DIR=, COMPARE_ARGS=; docs/power.md)
+power-compare:
+	/usr/bin/python3 scripts/power/layer.py compare --dense $(DENSE_DIR) --spls $(SPLS_DIR) --out $(SPLS_DIR)/compare $(COMPARE_ARGS)
 
 clean:
 	rm -rf $(BUILD_DIR)

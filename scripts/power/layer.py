@@ -97,6 +97,24 @@ def unit_power(spec, period_s):
                    "window_cycles": window["cycles"], "window_energy_j": window["energy_j"] * period_s}
 
 
+def take_phase_as(units, spec):
+    """LABEL:PHASE=FROM: the unit's power in PHASE (not replayed) is its power in FROM."""
+    try:
+        label, rest = spec.rsplit(":", 1)
+        phase, src = rest.split("=")
+    except ValueError:
+        power.fail(f"--phase-as {spec!r} is not LABEL:PHASE=FROM")
+    u = units.get(label)
+    if u is None:
+        return  # that unit is not in this report
+    if phase in u["phases"]:
+        power.fail(f"--phase-as {spec!r}: {label} has a measurement of {phase}")
+    if src not in u["phases"]:
+        power.fail(f"--phase-as {spec!r}: {label} has no measurement of {src} to take")
+    u["phases"][phase] = dict(u["phases"][src], taken_from=src)
+    u.setdefault("phases_taken_from", {})[phase] = src
+
+
 def cmd_report(a):
     per = a.period_ns * 1e-9
     run, phases = phase_table(a.rtl_json)
@@ -104,6 +122,8 @@ def cmd_report(a):
     total_cycles = run["cycles"]
     macs = run["macs_golden"]
     units = dict(unit_power(s, per) for s in a.unit)
+    for spec in a.phase_as or []:
+        take_phase_as(units, spec)
     rep = {"label": a.label, "rtl_json": a.rtl_json, "period_ns": a.period_ns, "cycles": total_cycles,
            "phase_cycles": cycles, "macs_golden": macs, "units": {}, "energy_j": 0.0}
     for label, u in units.items():
@@ -116,22 +136,29 @@ def cmd_report(a):
         rep["energy_j"] += u["energy_j"]
     if a.sram_table:
         sr = power.sram_energy(a.rtl_json, a.sram_table, a.liberty or next(iter(units.values()))["liberty"],
-                               total_cycles * per)
+                               total_cycles * per, a.extra_srams, a.sram_bank_bits)
         by = collections.defaultdict(float)
         for inst in sr["instances"]:
             by[inst["unit"]] += inst["energy_j"]
         rep["srams"] = {"technology": sr["technology"], "source": sr["source"], "instances": len(sr["instances"]),
                         "reads": sum(i["reads"] for i in sr["instances"]),
                         "writes": sum(i["writes"] for i in sr["instances"]),
-                        "energy_j_by_unit": dict(by), "energy_j": sum(by.values())}
+                        "energy_j_by_unit": dict(by), "energy_j": sum(by.values()), "bank_bits": a.sram_bank_bits,
+                        "counted_from_trace": sorted(i["instance"] for i in sr["instances"]
+                                                     if i["counted_by"] == "trace")}
         rep["energy_j"] += rep["srams"]["energy_j"]
     rep["unmeasured_bound_j"] = sum(u["unmeasured_bound_j"] for u in rep["units"].values())
     # pJ/MAC and TOPS/W only when every unit covers (almost) the whole run: a
     # window of one phase divided by the layer's MACs would mean nothing.
     worst = max((sum(u["unmeasured_phase_cycles"].values()) for u in rep["units"].values()), default=0)
+    # Executed MACs: CSR_XMACS, every cell of every array cycle (tile padding and
+    # masked keys included), what the array really did.
+    rep["macs_executed"] = run.get("xmacs_rtl", 0)
     if macs and rep["energy_j"] and worst <= 0.01 * total_cycles:
         rep["pj_per_mac"] = rep["energy_j"] / macs * 1e12
         rep["tops_per_w"] = 2 * macs / rep["energy_j"] / 1e12
+        if rep["macs_executed"]:
+            rep["tops_per_w_executed"] = 2 * rep["macs_executed"] / rep["energy_j"] / 1e12
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "report.json"), "w") as f:
         json.dump(rep, f, indent=1)
@@ -142,12 +169,144 @@ def cmd_report(a):
     print(text, end="")
 
 
+def mode_summary(d, floors, ff_w):
+    """One make power-layer output: energy per unit (replayed units, SRAMs per
+    owner, clock-pin floors), MACs, the PREDICT phase's share."""
+    r = json.load(open(os.path.join(d, "report.json")))
+    run = json.load(open(r["rtl_json"]))
+    per = r["period_ns"] * 1e-9
+    rows = {label: u["energy_j"] for label, u in r["units"].items()}
+    for owner, e in r.get("srams", {}).get("energy_j_by_unit", {}).items():
+        rows[f"SRAM {owner}"] = e
+    floor_rows = {f"floor: {label} ({bits} flip-flops x {ff_w * 1e6:.3f} uW)": bits * ff_w * r["cycles"] * per
+                  for label, bits in floors}
+    pred_cycles = r["phase_cycles"].get("predict", 0)
+    units_in_predict = sum(u["energy_j_by_phase"].get("predict", 0.0) for u in r["units"].values())
+    fe_sram = r.get("srams", {}).get("energy_j_by_unit", {}).get("SPLS front end", 0.0)
+    fe_floor = sum(e for k, e in floor_rows.items() if "front end" in k)
+    measured = r["energy_j"]
+    total = measured + sum(floor_rows.values())
+    return {"dir": d, "mode": run["workload"]["mode"], "workload": {k: v for k, v in run["workload"].items()
+                                                                       if k != "mode"},
+            "model": run["model"], "period_ns": r["period_ns"], "liberty": next(iter(r["units"].values()))["liberty"],
+            "sram_bank_bits": r.get("srams", {}).get("bank_bits"),
+            "cycles": r["cycles"], "phase_cycles": r["phase_cycles"], "macs_golden": run["macs_golden"],
+            "macs_executed": run.get("xmacs_rtl", 0), "prediction_additions": run.get("prediction_additions", 0),
+            "energy_j_by_row": rows, "floor_j_by_row": floor_rows, "measured_j": measured, "with_floors_j": total,
+            "unmeasured_bound_j": r["unmeasured_bound_j"], "complete": "pj_per_mac" in r,
+            "phases_taken_from": {l: u["phases_taken_from"] for l, u in r["units"].items()
+                                  if u.get("phases_taken_from")},
+            "predict": {"cycles": pred_cycles, "units_in_predict_phase_j": units_in_predict,
+                        "front_end_srams_j": fe_sram, "front_end_floor_j": fe_floor,
+                        "share_of_measured": (units_in_predict + fe_sram) / measured if measured else 0.0,
+                        "share_with_floors": (units_in_predict + fe_sram + fe_floor) / total if total else 0.0}}
+
+
+def cmd_compare(a):
+    """Dense vs SPLS on the same workload and hardware (issue 13): energy per
+    unit, ratio, pJ per golden MAC, TOPS/W effective (2 x the dense run's MACs /
+    energy) and on executed MACs, the prediction's share."""
+    floors = []
+    for f in a.floor:
+        try:
+            label, bits = f.rsplit("=", 1)
+            floors.append((label, int(bits)))
+        except ValueError:
+            power.fail(f"--floor {f!r} is not LABEL=BITS")
+    ff_w = a.ff_uw * 1e-6
+    m = {"dense": mode_summary(a.dense, floors, ff_w), "spls": mode_summary(a.spls, floors, ff_w)}
+    d, s = m["dense"], m["spls"]
+    if d["mode"] != "dense" or s["mode"] != "spls":
+        power.fail(f"compare: --dense is a {d['mode']} run, --spls a {s['mode']} run")
+    for k in ("workload", "model", "period_ns", "liberty", "sram_bank_bits"):
+        if d[k] != s[k]:
+            power.fail(f"compare: the two runs differ in {k}: {d[k]} vs {s[k]} (same workload, model, clock, "
+                       f"library needed)")
+    if set(d["energy_j_by_row"]) - set(s["energy_j_by_row"]) - {"SRAM SPLS front end"}:
+        power.fail(f"compare: units measured in the dense run only: "
+                   f"{sorted(set(d['energy_j_by_row']) - set(s['energy_j_by_row']))}")
+    dense_macs = d["macs_golden"]
+    for x in m.values():
+        for key, e in (("measured", x["measured_j"]), ("with_floors", x["with_floors_j"])):
+            x[key] = {"energy_j": e,
+                      "pj_per_golden_mac": e / x["macs_golden"] * 1e12,
+                      "pj_per_dense_equivalent_mac": e / dense_macs * 1e12,
+                      "tops_per_w_effective": 2 * dense_macs / e / 1e12,
+                      "tops_per_w_executed": 2 * x["macs_executed"] / e / 1e12 if x["macs_executed"] else None}
+    rep = {"dense": d, "spls": s, "dense_equivalent_macs": dense_macs, "ff_uw": a.ff_uw,
+           "ratio_measured": s["measured_j"] / d["measured_j"], "ratio_with_floors": s["with_floors_j"] / d["with_floors_j"],
+           "cycle_ratio": s["cycles"] / d["cycles"], "mac_ratio": s["macs_golden"] / d["macs_golden"]}
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "compare.json"), "w") as f:
+        json.dump(rep, f, indent=1)
+    text = compare_text(rep)
+    with open(os.path.join(a.out, "compare.txt"), "w") as f:
+        f.write(text)
+    print(text, end="")
+
+
+def compare_text(r):
+    d, s = r["dense"], r["spls"]
+    w = d["workload"]
+    L = [f"dense vs SPLS energy: {w.get('source') or ''} n={w['n']} d={w['d']} heads={w['heads']} ffn={w['ffn']} "
+         f"layers={w['layers']}, model {d['model']}, {os.path.basename(d['liberty'])}, {d['period_ns']} ns"
+         + (f"; SRAMs wider than {d['sram_bank_bits']} bits as banks of {d['sram_bank_bits']}-bit macros"
+            if d["sram_bank_bits"] else ""),
+         f"cycles dense {d['cycles']} spls {s['cycles']} (x{r['cycle_ratio']:.3f}); golden MACs dense "
+         f"{d['macs_golden']} spls {s['macs_golden']} (x{r['mac_ratio']:.3f}); executed MACs dense "
+         f"{d['macs_executed']} spls {s['macs_executed']}", "",
+         f"{'unit':<58} {'dense nJ':>12} {'spls nJ':>12} {'spls/dense':>10}"]
+    rows = list(dict.fromkeys(list(d["energy_j_by_row"]) + list(s["energy_j_by_row"])))
+
+    def line(label, a, b):
+        ratio = f"{b / a:>10.3f}" if a else f"{'-':>10}"
+        return f"{label:<58} {a * 1e9:>12.3f} {b * 1e9:>12.3f} {ratio}"
+    for k in rows:
+        L.append(line(k, d["energy_j_by_row"].get(k, 0.0), s["energy_j_by_row"].get(k, 0.0)))
+    L.append(line("measured (units replayed at gate level + SRAMs)", d["measured_j"], s["measured_j"]))
+    for k in d["floor_j_by_row"]:
+        L.append(line(k, d["floor_j_by_row"][k], s["floor_j_by_row"][k]))
+    if d["floor_j_by_row"]:
+        L.append(line("measured + floors", d["with_floors_j"], s["with_floors_j"]))
+    L.append("")
+    for key, name in (("measured", "measured"), ("with_floors", "measured + floors")):
+        if key == "with_floors" and not d["floor_j_by_row"]:
+            continue
+        for x in (d, s):
+            v = x[key]
+            ex = (f", {v['tops_per_w_executed']:.3f} TOPS/W on {x['macs_executed']} executed MACs"
+                  if v["tops_per_w_executed"] else "")
+            L.append(f"{x['mode']:<5} {name}: {v['energy_j'] * 1e9:.3f} nJ = {v['pj_per_golden_mac']:.3f} pJ per "
+                     f"golden MAC ({x['macs_golden']}), {v['pj_per_dense_equivalent_mac']:.3f} pJ per dense-equivalent "
+                     f"MAC; {v['tops_per_w_effective']:.3f} TOPS/W effective (2 x {r['dense_equivalent_macs']} "
+                     f"dense MACs / energy){ex}")
+    p = s["predict"]
+    L += ["", f"prediction (SPLS run): PREDICT phase {p['cycles']} cycles ({100 * p['cycles'] / s['cycles']:.2f}% of "
+          f"the run); replayed units in that phase {p['units_in_predict_phase_j'] * 1e9:.3f} nJ, front end SRAMs "
+          f"{p['front_end_srams_j'] * 1e9:.3f} nJ (whole run): {100 * p['share_of_measured']:.2f}% of the measured "
+          f"energy" + (f"; with the front end's flip-flop floor {p['front_end_floor_j'] * 1e9:.3f} nJ: "
+                       f"{100 * p['share_with_floors']:.2f}% of measured + floors" if p["front_end_floor_j"] else ""),
+          f"ratio SPLS / dense: measured {r['ratio_measured']:.3f}"
+          + (f", measured + floors {r['ratio_with_floors']:.3f}" if d["floor_j_by_row"] else "")]
+    for x in (d, s):
+        for label, t in x["phases_taken_from"].items():
+            L.append(f"{x['mode']}: {label}: phases not replayed, power taken from: {t}")
+        if not x["complete"]:
+            L.append(f"{x['mode']}: phases of more than 1% of the run not measured for some unit "
+                     f"(bound {x['unmeasured_bound_j'] * 1e9:.3f} nJ): see its report.txt")
+    L.append("excluded: clock tree, wires, glitches (zero-delay toggles: a lower bound), off-chip memory, every "
+             "unit not listed (floors: clock pins only, a lower bound for that unit)")
+    return "\n".join(L) + "\n"
+
+
 def report_text(r):
     L = [f"energy per unit: {r['label']}",
          f"RTL run {r['rtl_json']}: {r['cycles']} cycles, {r['macs_golden']} MACs, clock {r['period_ns']} ns",
          f"energy (measured units + SRAMs): {r['energy_j'] * 1e9:.3f} nJ"
          + (f" = {r['pj_per_mac']:.3f} pJ/MAC, {r['tops_per_w']:.3f} TOPS/W (2 x MACs / energy)"
             if "pj_per_mac" in r else "")
+         + (f"; {r['tops_per_w_executed']:.3f} TOPS/W on the {r['macs_executed']} executed MACs"
+            if "tops_per_w_executed" in r else "")
          + (" (phases not measured for some unit: see below; their energy is not in this figure)"
             if r["unmeasured_bound_j"] > 0 else "")
          + ("" if "pj_per_mac" in r else "; no pJ/MAC or TOPS/W: phases of more than 1% of the run "
@@ -162,7 +321,11 @@ def report_text(r):
     if "srams" in r:
         s = r["srams"]
         L.append(f"{'SRAMs (CACTI x counts)':<28} {s['energy_j'] * 1e9:>11.3f} {s['instances']:>10}  "
-                 f"{s['reads']} reads, {s['writes']} writes, {s['technology']}")
+                 f"{s['reads']} reads, {s['writes']} writes, {s['technology']}"
+                 + (f"; {len(s['counted_from_trace'])} counted from a trace of the run"
+                    if s.get("counted_from_trace") else "")
+                 + (f"; memories wider than {s['bank_bits']} bits as banks of {s['bank_bits']}-bit macros"
+                    if s.get("bank_bits") else ""))
         for u, e in sorted(s["energy_j_by_unit"].items(), key=lambda x: -x[1]):
             L.append(f"  SRAM {u:<23} {e * 1e9:>11.3f}")
     L += ["", "power per phase (mW, whole unit) x RTL cycles of the phase:"]
@@ -180,6 +343,9 @@ def report_text(r):
             L.append(f"{label}: phases not measured {u['unmeasured_phase_cycles']} = {c} cycles "
                      f"({100 * c / r['cycles']:.2f}% of the run), not in its energy; at most "
                      f"{u['unmeasured_bound_j'] * 1e9:.3f} nJ (those cycles x its largest measured power)")
+        for p, src in u.get("phases_taken_from", {}).items():
+            L.append(f"{label}: {p} not replayed, its power taken as that of {src} "
+                     f"({r['phase_cycles'].get(p, 0)} cycles)")
         bad = [p for p, v in u["phases"].items() if not v["units_sum_equals_design_power"]]
         L.append(f"{label}: per-cell sum equals OpenSTA design_power in every window: "
                  f"{'yes' if not bad else 'NO ' + str(bad)}")
@@ -232,8 +398,21 @@ def main():
     r.add_argument("--sram-table")
     r.add_argument("--liberty")
     r.add_argument("--label", default="")
+    r.add_argument("--extra-srams", help="more memories and their counts (fst_mem_access.cpp's JSON)")
+    r.add_argument("--sram-bank-bits", type=int,
+                   help="model a memory wider than this as banks of macros this wide (a sensitivity)")
+    r.add_argument("--phase-as", action="append",
+                   help="LABEL:PHASE=FROM: a phase the unit could not replay takes its power in FROM")
+    c = sub.add_parser("compare")
+    c.add_argument("--dense", required=True, help="make power-layer MODE=dense output directory")
+    c.add_argument("--spls", required=True, help="make power-layer MODE=spls output directory (same workload)")
+    c.add_argument("--out", required=True)
+    c.add_argument("--floor", action="append", default=[],
+                   help="LABEL=BITS: a unit not replayed, as a clock-pin floor of BITS flip-flops")
+    c.add_argument("--ff-uw", type=float, default=2.485,
+                   help="clock-pin power per flip-flop (uW) for --floor (docs/power.md, session 7)")
     a = ap.parse_args()
-    (cmd_windows if a.cmd == "windows" else cmd_report)(a)
+    {"windows": cmd_windows, "report": cmd_report, "compare": cmd_compare}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@
 #   5. layer.py report               power per unit per phase x the run's phase cycles,
 #                                    + SRAMs (CACTI table x counts): energy per unit,
 #                                    pJ/MAC, TOPS/W; report.txt, report.json, report.png
+#   (model with the SPLS front end)  one more run traced whole: the read/write counts of the
+#                                    front end's esact_spls_mem memories (fst_mem_access.cpp),
+#                                    which have no counters of their own, for the SRAM energy
 #
 # Variables (environment or make):
 #   WORKLOAD="--synthetic ..."   esact-sim options (default: the small dense layer)
@@ -21,9 +24,20 @@
 #                                more than the largest K of the layer; layer.py windows)
 #   LIBERTY, PERIOD_NS, ROWS, SLICES  as for make power-unit (SLICES: some instances only,
 #                                the unit's power scaled from them)
-#   MODE=dense|spls              appended to WORKLOAD as --mode (spls: when SPLS runs in esact_top)
+#   MODE=dense|spls              appended to WORKLOAD as --mode
+#   SIM=<esact-sim binary>       the RTL simulator (default BUILD_DIR/sim/esact-sim, which hands
+#                                --mode spls to esact-sim-spls; SIM=build/sim/esact-sim-spls runs
+#                                both modes on the SPLS model, so that dense and SPLS are the same
+#                                hardware; esact-sim-spls-bert for the BERT-base shape)
+#   FE_SRAMS=auto|0|1            count the front end's memory accesses from a whole-run trace
+#                                (auto: when the model has the SPLS front end)
+#   SRAM_BANK_BITS=128           model memories wider than that as banks of macros that wide
+#                                (CACTI's one wide macro costs far more per bit; a sensitivity)
 #   SKIP_TRACES=1                reuse the RTL run and traces of an earlier run in POWER_DIR
-#                                (to add a unit: the report covers every unit measured there)
+#                                (to add a unit: the report covers every unit measured there;
+#                                UNITS=none: no replay, only the report)
+#   REPORT_DIR=<dir>             where report.* go (default POWER_DIR; e.g. POWER_DIR/bank128
+#                                for a SRAM_BANK_BITS=128 report beside the default one)
 #   BUILD_DIR=build  POWER_DIR=<dir>
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,20 +50,48 @@ units=${UNITS:-mac_array}
 window=${WINDOW:-1000}
 lead=${LEAD:-3200}
 period=${PERIOD_NS:-5}
+sim=${SIM:-$build/sim/esact-sim}
 py=/usr/bin/python3
 case "$mode" in
   dense) ;;
   spls) workload="$workload --mode spls" ;;
   *) echo "power-layer: MODE must be dense or spls, got '$mode'" >&2; exit 2 ;;
 esac
-[[ -x "$build/sim/esact-sim" ]] || { echo "power-layer: $build/sim/esact-sim missing (make build)" >&2; exit 2; }
+[[ -x "$sim" ]] || { echo "power-layer: the simulator $sim is missing (make build; SIM=...)" >&2; exit 2; }
+case "${FE_SRAMS:-auto}" in auto|0|1) ;; *) echo "power-layer: FE_SRAMS must be auto, 0 or 1, got '$FE_SRAMS'" >&2; exit 2 ;; esac
 lib=$("$here/liberty.sh")
 libtag=$(basename "$lib"); libtag=${libtag%%.*}; libtag=${libtag%%_*}
 tag=$(echo "$workload" | sed -E 's/--synthetic //; s/[^A-Za-z0-9=,]+/_/g; s/,seed=[0-9]+//; s/layers=1,?//; s/,+$//; s/,/_/g')
-out=${POWER_DIR:-$build/power/layer-$mode-$tag-$libtag}
+simtag=""; [[ -n "${SIM:-}" ]] && simtag=$(basename "$sim" | sed "s/^esact-sim-*/-/; s/^-$//")
+out=${POWER_DIR:-$build/power/layer-$mode$simtag-$tag-$libtag}
 mkdir -p "$out/traces"
 out=$(cd "$out" && pwd)
 log() { echo "power-layer: $*" >&2; }
+cycles_of() { $py -c 'import json,sys; print(json.load(open(sys.argv[1]))["cycles"])' "$1"; }
+same_cycles() { [[ "$(cycles_of "$out/rtl.json")" == "$(cycles_of "$1")" ]]; }
+# The SPLS front end's memories (esact_spls_mem) count nothing themselves: one
+# more run, traced whole, gives their read/write cycles (fst_mem_access.sh).
+front_end_srams() {
+  rm -f "$out/fe_srams.json"
+  local fe=${FE_SRAMS:-auto}
+  if [[ $fe == auto ]]; then
+    $py -c 'import json,sys; sys.exit(0 if "spls" in json.load(open(sys.argv[1]))["model"].lower() else 1)' "$out/rtl.json" \
+      && fe=1 || fe=0
+  fi
+  [[ $fe == 1 ]] || return 0
+  local f=$out/traces/front_end.fst
+  # shellcheck disable=SC2086
+  "$sim" $workload --json "$out/traces/front_end.json" --trace "$f" > "$out/traces/front_end.txt" 2>&1 \
+    || { cat "$out/traces/front_end.txt" >&2; log "the traced RTL run (front end) failed"; exit 1; }
+  same_cycles "$out/traces/front_end.json" || { log "the traced run (front end) took a different number of cycles"; exit 1; }
+  "$here/fst_mem_access.sh" "$build" "$f" > "$out/fe_srams.json"
+  rm -f "$f"
+  log "memories without counters, counted from the trace: $($py -c '
+import json, sys
+own = {s["instance"] for s in json.load(open(sys.argv[2]))["srams"]}
+s = [x for x in json.load(open(sys.argv[1]))["srams"] if x["instance"] not in own]
+print(len(s), "instances,", sum(x["reads"] for x in s), "reads,", sum(x["writes"] for x in s), "writes")' "$out/fe_srams.json" "$out/rtl.json")"
+}
 t0=$(date +%s)
 
 if [[ "${SKIP_TRACES:-0}" == 1 && -f "$out/rtl.json" && -f "$out/windows.txt" ]]; then
@@ -57,41 +99,62 @@ if [[ "${SKIP_TRACES:-0}" == 1 && -f "$out/rtl.json" && -f "$out/windows.txt" ]]
   fsts=(); while read -r ph _; do fsts+=("$out/traces/$ph.fst"); done < "$out/windows.txt"
 else
   # shellcheck disable=SC2086
-  "$build/sim/esact-sim" $workload --json "$out/rtl.json" > "$out/rtl.txt" 2>&1 \
+  "$sim" $workload --json "$out/rtl.json" > "$out/rtl.txt" 2>&1 \
     || { cat "$out/rtl.txt" >&2; log "the RTL run failed"; exit 1; }
   $py "$here/layer.py" windows --rtl-json "$out/rtl.json" --window "$window" --lead "$lead" > "$out/windows.txt"
   fsts=()
   while read -r ph start len; do
     f=$out/traces/$ph.fst
     # shellcheck disable=SC2086
-    "$build/sim/esact-sim" $workload --json "$out/traces/$ph.json" --trace "$f" \
+    "$sim" $workload --json "$out/traces/$ph.json" --trace "$f" \
       --trace-start "$start" --trace-end $((start + len - 1)) > "$out/traces/$ph.txt" 2>&1 \
       || { cat "$out/traces/$ph.txt" >&2; log "the traced RTL run ($ph) failed"; exit 1; }
-    cmp -s <($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["cycles"])' "$out/rtl.json") \
-           <($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["cycles"])' "$out/traces/$ph.json") \
-      || { log "the traced run ($ph) took a different number of cycles than the untraced one"; exit 1; }
+    same_cycles "$out/traces/$ph.json" || { log "the traced run ($ph) took a different number of cycles than the untraced one"; exit 1; }
     fsts+=("$f")
   done < "$out/windows.txt"
+  front_end_srams
 fi
 t1=$(date +%s)
 log "$(wc -l < "$out/windows.txt") windows traced in $((t1 - t0)) s"
 
+# The MAC array synchronises on a first_i && en_i edge, and none comes before
+# the layer's first GEMM: its windows of the phases before it (desc, PREDICT at
+# the start of an SPLS layer) are not replayed; its power there is taken as in
+# ln1 (idle too, en_i low: clock pins and leakage), said so in the report.
+units_arg=$units; [[ $units == none ]] && units=""
 for u in $units; do
-  UNIT=$u FSTS="${fsts[*]}" RTL_JSON=$out/rtl.json POWER_DIR=$out/$u LIBERTY=$lib PERIOD_NS=$period \
-    BUILD_DIR=$build "$here/unit_power.sh"
+  ufsts=()
+  for f in "${fsts[@]}"; do
+    case "$u:$(basename "$f" .fst)" in
+      mac_array:desc|mac_array:predict) ;;
+      *) ufsts+=("$f") ;;
+    esac
+  done
+  UNIT=$u FSTS="${ufsts[*]}" RTL_JSON=$out/rtl.json POWER_DIR=$out/$u LIBERTY=$lib PERIOD_NS=$period \
+    BUILD_DIR=$build SIM="$sim" "$here/unit_power.sh"
 done
 # Every unit measured for this run so far (also by earlier calls with SKIP_TRACES=1).
 specs=()
-for r in "$out"/*/report.json; do
+for u in mac_array requant softmax layernorm; do  # unit_power.sh's units
+  r=$out/$u/report.json; [[ -f $r ]] || continue
   specs+=(--unit "$($py -c 'import json,sys; r=json.load(open(sys.argv[1])); (l,u),=r["units"].items(); print(l + "=" + str(u["instances"]) + "=" + ":".join(u["dirs"]))' "$r")")
 done
+phase_as=()
+if [[ -f $out/mac_array/report.json ]]; then
+  for f in "${fsts[@]}"; do
+    case "$(basename "$f" .fst)" in desc|predict) phase_as+=(--phase-as "MAC array:$(basename "$f" .fst)=ln1") ;; esac
+  done
+fi
+fe_opt=(); [[ -f "$out/fe_srams.json" ]] && fe_opt=(--extra-srams "$out/fe_srams.json")
+[[ -n "${SRAM_BANK_BITS:-}" ]] && fe_opt+=(--sram-bank-bits "$SRAM_BANK_BITS")
 t2=$(date +%s)
-$py "$here/layer.py" report --rtl-json "$out/rtl.json" --period-ns "$period" --out "$out" "${specs[@]}" \
-  --sram-table data/power/sram_energy.json --liberty "$lib" \
+rep=${REPORT_DIR:-$out}
+$py "$here/layer.py" report --rtl-json "$out/rtl.json" --period-ns "$period" --out "$rep" "${specs[@]}" \
+  --sram-table data/power/sram_energy.json --liberty "$lib" ${fe_opt[@]+"${fe_opt[@]}"} ${phase_as[@]+"${phase_as[@]}"} \
   --label "$mode layer ($workload), $(basename "$lib"), ${period} ns: units replayed at gate level, SRAMs from CACTI"
 t3=$(date +%s)
 {
-  echo "command: make power-layer WORKLOAD='$workload' MODE=$mode UNITS='$units'${SLICES:+ SLICES='$SLICES'} LIBERTY=$(basename "$lib") PERIOD_NS=$period WINDOW=$window LEAD=$lead"
+  echo "command: make power-layer WORKLOAD='${workload% --mode spls}' MODE=$mode${SIM:+ SIM=$SIM}${SRAM_BANK_BITS:+ SRAM_BANK_BITS=$SRAM_BANK_BITS} UNITS='$units_arg'${SLICES:+ SLICES='$SLICES'} LIBERTY=$(basename "$lib") PERIOD_NS=$period WINDOW=$window LEAD=$lead"
   echo "runtime: RTL runs + traces $((t1 - t0)) s, units (synthesis, builds, replays, OpenSTA) $((t2 - t1)) s, report $((t3 - t2)) s, total $((t3 - t0)) s"
-} | tee -a "$out/report.txt" >&2
-log "report: $out/report.txt, $out/report.json, $out/report.png"
+} | tee -a "$rep/report.txt" >&2
+log "report: $rep/report.txt, $rep/report.json, $rep/report.png"

@@ -44,6 +44,8 @@ UNITS = [
     ("u_softmax", "softmax"),
     ("u_layernorm", "LayerNorm"),
     ("u_spls", "SPLS front end"),
+    ("u_predict", "SPLS front end"),
+    ("gen_pred.u_predict", "SPLS front end"),
     ("u_seq", "sequencer"),
     ("u_cmd_fetch", "command-list fetch"),
     ("u_dispatch", "command dispatch"),
@@ -412,25 +414,47 @@ def tech_of(liberty):
     return None
 
 
-def sram_energy(run_json, table_json, liberty, seconds):
-    """Energy of every esact_sram instance: reads x E_read + writes x E_write + leakage x time."""
+def sram_energy(run_json, table_json, liberty, seconds, extra_json=None, bank_bits=None):
+    """Energy of every esact_sram instance: reads x E_read + writes x E_write + leakage x time.
+    extra_json: more memories with their counts ("srams" of scripts/power/fst_mem_access.cpp:
+    the SPLS front end's esact_spls_mem, counted from a trace of the same run).
+    bank_bits: a memory wider than that is modelled as ceil(width / bank_bits) macros of
+    bank_bits x depth, all accessed together (CACTI's energy per access grows faster than
+    the width for one wide macro: a sensitivity, docs/power.md)."""
     run = json.load(open(run_json))
     table = json.load(open(table_json))
     tech = tech_of(liberty)
     entries = {(e["width"], e["depth"]): e for e in table.get("technologies", {}).get(tech, {}).get("entries", [])}
     out = {"table": table_json, "technology": tech, "source": table.get("source", ""), "instances": [],
            "missing": []}
-    for s in run.get("srams", []):
+    srams = [dict(s, counted_by="RTL counters") for s in run.get("srams", [])]
+    if extra_json:
+        # The trace also holds the esact_sram instances, which count themselves:
+        # their trace counts must equal the RTL counters (a check of the counting).
+        own = {s["instance"]: s for s in srams}
+        for s in json.load(open(extra_json))["srams"]:
+            o = own.get(s["instance"])
+            if o is None:
+                srams.append(dict(s, counted_by="trace"))
+            elif any(o[k] != s[k] for k in ("width", "depth", "reads", "writes")):
+                fail(f"{extra_json}: {s['instance']} counted from the trace {s} differs from the RTL's counters {o}")
+    out["bank_bits"] = bank_bits
+    for s in srams:
         # Gate-level model: the instance names are the netlist's escaped ones, mangled.
         s = dict(s, instance=_MANGLE.sub(lambda m: chr(int(m.group(1), 16)), s["instance"]).strip().lstrip("\\"))
-        e = entries.get((s["width"], s["depth"]))
+        banks, width = 1, s["width"]
+        if bank_bits and width > bank_bits:
+            banks, width = -(-width // bank_bits), bank_bits
+        e = entries.get((width, s["depth"]))
         if e is None:
-            out["missing"].append(f"{s['instance']} ({s['width']} x {s['depth']})")
+            out["missing"].append(f"{s['instance']} ({width} x {s['depth']})")
             continue
-        energy = (s["reads"] * e["read_pj"] + s["writes"] * e["write_pj"]) * 1e-12 + e["leakage_mw"] * 1e-3 * seconds
+        energy = banks * ((s["reads"] * e["read_pj"] + s["writes"] * e["write_pj"]) * 1e-12
+                          + e["leakage_mw"] * 1e-3 * seconds)
         out["instances"].append({"instance": s["instance"], "unit": unit_of(s["instance"], UNITS),
                                  "width": s["width"], "depth": s["depth"], "reads": s["reads"],
-                                 "writes": s["writes"], "energy_j": energy})
+                                 "writes": s["writes"], "counted_by": s["counted_by"], "banks": banks,
+                                 "energy_j": energy})
     if out["missing"]:
         fail(f"SRAM geometries not in {table_json} for {tech}: {', '.join(out['missing'])} "
              f"(scripts/power/sram_table.py adds them)")

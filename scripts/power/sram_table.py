@@ -150,6 +150,8 @@ def main():
     ap.add_argument("--cacti", required=True, help="the cacti binary (built outside this repository)")
     ap.add_argument("--geometries", nargs="+", required=True, help="WIDTHxDEPTH (bits x words)")
     ap.add_argument("--out", default="data/power/sram_energy.json")
+    ap.add_argument("--add", action="store_true",
+                    help="keep the rows of --out and run CACTI only for the geometries it lacks")
     a = ap.parse_args()
     geoms = []
     for g in a.geometries:
@@ -158,6 +160,11 @@ def main():
             sys.exit(f"sram_table.py: geometry '{g}' is not WIDTHxDEPTH")
         geoms.append((int(m.group(1)), int(m.group(2))))
     geoms = sorted(set(geoms))
+    old = json.load(open(a.out)) if a.add else None
+    if old:
+        have = {(e["width"], e["depth"]) for e in old["technologies"]["nangate45"]["entries"]}
+        geoms = [g for g in geoms if g not in have]
+        print(f"sram_table.py: --add: {len(have)} geometries kept, {len(geoms)} new", file=sys.stderr)
     n45, n90 = [], []
     for w, d in geoms:
         e45 = run_cacti(a.cacti, w, d, 0.045)
@@ -183,6 +190,12 @@ def main():
                                    for e in n90]},
         },
     }
+    if old:
+        if old["configuration"] != CFG:
+            sys.exit("sram_table.py: --add: the CACTI configuration of " + a.out + " differs from this script's")
+        for tech, t in table["technologies"].items():
+            t["entries"] = sorted(old["technologies"][tech]["entries"] + t["entries"],
+                                  key=lambda e: (e["width"], e["depth"]))
     os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(table, f, indent=1)

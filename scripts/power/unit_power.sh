@@ -27,6 +27,8 @@
 #                               covers the default window)
 #   WINDOW_START=3000 WINDOW=4000  traced RTL cycles [start, start + window)
 #   FSTS="a.fst b.fst"          replay these traces instead (RTL_JSON: their run's esact-sim --json)
+#   SIM=<esact-sim binary>      the RTL simulator of that run (default BUILD_DIR/sim/esact-sim;
+#                               build/sim/esact-sim-spls: the model with the SPLS front end)
 #   UNIT_SRC=<file.sv>          synthesize the unit from this file instead of rtl/ (a proposed
 #                               change; the replay still compares with the RTL run's outputs)
 #   BUILD_DIR=build  NETLIST_DIR=<dir> (netlist + replay simulator)  POWER_DIR=<dir> (this run)
@@ -116,10 +118,11 @@ if [[ -n "${FSTS:-}" ]]; then
   fsts=$FSTS; rtl_json=${RTL_JSON:?FSTS needs RTL_JSON (the esact-sim --json of the traced run)}
   wdesc="traces $(for f in $fsts; do basename "$f" .fst; done | paste -sd ' ')"
 else
-  [[ -x "$build/sim/esact-sim" ]] || { echo "power-unit: $build/sim/esact-sim missing (make build)" >&2; exit 2; }
+  sim=${SIM:-$build/sim/esact-sim}
+  [[ -x "$sim" ]] || { echo "power-unit: the simulator $sim is missing (make build; SIM=...)" >&2; exit 2; }
   rm -f "$out/rtl.fst"
   # shellcheck disable=SC2086
-  "$build/sim/esact-sim" $workload --json "$out/rtl.json" --trace "$out/rtl.fst" \
+  "$sim" $workload --json "$out/rtl.json" --trace "$out/rtl.fst" \
     --trace-start "$wstart" --trace-end $((wstart + window - 1)) > "$out/rtl.txt" 2>&1 \
     || { cat "$out/rtl.txt" >&2; log "the RTL run failed"; exit 1; }
   fsts=$out/rtl.fst; rtl_json=$out/rtl.json; wdesc="cycles $wstart+$window"
@@ -148,7 +151,7 @@ $py "$here/layer.py" report --rtl-json "$rtl_json" --period-ns "$period" --out "
   --label "$label, $(echo $slices | wc -w) of $count instances, $(basename "$lib"), $wdesc"
 t5=$(date +%s)
 {
-  echo "command: make power-unit UNIT=$unit ROWS=$rows SLICES='$slices' LIBERTY=$(basename "$lib") PERIOD_NS=$period WORKLOAD='$workload' WINDOW_START=$wstart WINDOW=$window"
+  echo "command: make power-unit UNIT=$unit${SIM:+ SIM=$SIM} ROWS=$rows SLICES='$slices' LIBERTY=$(basename "$lib") PERIOD_NS=$period WORKLOAD='$workload' WINDOW_START=$wstart WINDOW=$window"
   echo "runtime: synthesis $((t1 - t0)) s, replay build $((t2 - t1)) s, RTL run + trace $((t3 - t2)) s, replays + OpenSTA $((t4 - t3)) s, report $((t5 - t4)) s"
 } | tee -a "$out/report.txt" >&2
 [[ -n "${FSTS:-}" ]] || rm -f "$out/rtl.fst"
