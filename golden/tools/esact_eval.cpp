@@ -31,6 +31,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "esact/classify.hpp"
 #include "esact/cli.hpp"
 #include "esact/float_ref.hpp"
 #include "esact/io.hpp"
@@ -74,48 +75,6 @@ void add(WorkCounts& a, const WorkCounts& b) {
   a.prediction_additions += b.prediction_additions;
   a.weight_bytes += b.weight_bytes;
   a.activation_bytes += b.activation_bytes;
-}
-
-/// Classify the last layer's int8 output on the host: dequantize, pool, linear head.
-int classify(const esact::Model& m, std::span<const int8_t> y, int n) {
-  const esact::Classifier& c = *m.classifier;
-  const int d = m.d_model;
-  const double s = esact::output_scale(m.layers.back());
-  std::vector<double> pooled(static_cast<size_t>(d), 0.0);
-  if (c.pool_mean) {
-    for (int i = 0; i < n; ++i)
-      for (int j = 0; j < d; ++j) pooled[j] += y[static_cast<size_t>(i) * d + j];
-    for (double& p : pooled) p = p * s / n;
-  } else {
-    for (int j = 0; j < d; ++j) pooled[j] = y[j] * s;
-  }
-  int best = 0;
-  double best_v = 0;
-  for (int cl = 0; cl < c.classes; ++cl) {
-    double v = c.bias[cl];
-    for (int j = 0; j < d; ++j) v += pooled[j] * c.weight[static_cast<size_t>(j) * c.classes + cl];
-    if (cl == 0 || v > best_v) best_v = v, best = cl;
-  }
-  return best;
-}
-
-/// The same on real-valued outputs (float reference).
-int classify_real(const esact::Model& m, const std::vector<double>& y, int n) {
-  const esact::Classifier& c = *m.classifier;
-  const int d = m.d_model;
-  std::vector<double> pooled(static_cast<size_t>(d), 0.0);
-  for (int i = 0; i < (c.pool_mean ? n : 1); ++i)
-    for (int j = 0; j < d; ++j) pooled[j] += y[static_cast<size_t>(i) * d + j];
-  if (c.pool_mean)
-    for (double& p : pooled) p /= n;
-  int best = 0;
-  double best_v = 0;
-  for (int cl = 0; cl < c.classes; ++cl) {
-    double v = c.bias[cl];
-    for (int j = 0; j < d; ++j) v += pooled[j] * c.weight[static_cast<size_t>(j) * c.classes + cl];
-    if (cl == 0 || v > best_v) best_v = v, best = cl;
-  }
-  return best;
 }
 
 double reduction(uint64_t dense, uint64_t spls) {
@@ -331,13 +290,13 @@ Evaluation evaluate(const Options& o, const Prepared& p) {
     const auto x = p.in.sequence(b);
     const int label = (*p.in.labels)[static_cast<size_t>(b)];
     const auto dr = esact::run_model(model, x, n, esact::Mode::Dense);
-    const int pd = classify(model, dr.back().y, n);
+    const int pd = esact::classify(model, dr.back().y, n);
     if (!o.dense_out.empty()) ev.dense_y.insert(ev.dense_y.end(), dr.back().y.begin(), dr.back().y.end());
     ev.dense_correct += pd == label;
-    if (o.with_float) ev.float_correct += classify_real(model, esact::float_model(model, x, n).back(), n) == label;
+    if (o.with_float) ev.float_correct += esact::classify_real(model, esact::float_model(model, x, n).back(), n) == label;
     for (size_t si = 0; si < p.settings.size(); ++si) {
       const auto sr = esact::run_model(p.models[si], x, n, esact::Mode::Spls);
-      const int ps = classify(model, sr.back().y, n);
+      const int ps = esact::classify(model, sr.back().y, n);
       ev.res[si].correct += ps == label;
       ev.res[si].agree += ps == pd;
       accumulate(ev.res[si], dr, sr, n);

@@ -4,6 +4,7 @@
 //   esact-sim --synthetic "n=16,d=64,heads=4,ffn=128,layers=1,seed=7" [options]
 //   esact-sim --mode spls --synthetic "...,similarity=0.9" [options]
 //   esact-sim --compare --synthetic "...,similarity=0.9" [options]
+//   esact-sim [--compare] --model DIR --input SPLIT --sequences all|A-B [options]
 //
 // esact-sim runs the dense model (vesact_top, built without the SPLS front
 // end: the fast one).  esact-sim-spls is the same program on the SPLS model
@@ -15,6 +16,12 @@
 // workload twice on the SPLS model, dense and SPLS, each against its golden
 // layer chain, and ends with the kept line (esact/sim/compare.hpp):
 //   kept K: cycles dense Cd spls Cs (-X%), MACs dense Md spls Ms (-Y%)
+//
+// --sequences runs a range of the sequences of a batched input, each against
+// the golden model, and reports the sums (cycles, MACs, phases) and, for a
+// model with a classifier and a labelled input, the RTL's accuracy beside the
+// golden model's (the classifier of esact/classify.hpp applied to each run's
+// last-layer output); with --compare the kept line is over the sums.
 //
 // Prints PASS/FAIL with the first mismatch (layer, tensor, row, column, cycle),
 // cycles per phase, MAC-array utilisation, memory stalls and simulation speed.
@@ -29,6 +36,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -36,6 +44,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "esact/classify.hpp"
 #include "esact/cli.hpp"
 #include "esact/io.hpp"
 #include "esact/layer.hpp"
@@ -71,14 +80,14 @@ constexpr double kMinBandwidth = 0.01;
 constexpr double kMaxBackpressure = 0.95;
 
 struct Options {
-  std::string model_dir, input_path, synthetic, mode_s = "dense", json_path, trace_path, activity_path;
+  std::string model_dir, input_path, synthetic, mode_s = "dense", json_path, trace_path, activity_path, sequences;
   uint64_t seed = 1, timeout = 200'000'000, trace_start = 0, trace_end = UINT64_MAX, scratch = 0;
   unsigned latency = 16, write_latency = 4, outstanding = 8;
   double backpressure = 0.0, bandwidth = 1.0, toggle_fj = 1.0;
   int sequence = 0;
   std::string fault = "none";
   double fault_at = 0.5;
-  bool progress = false, quiet = false, serial = false, compare = false;
+  bool progress = false, quiet = false, serial = false, compare = false, accuracy = false;
   uint64_t toggle_window = 0;  ///< gate-level power flow (scripts/power): toggle windows
   std::string toggle_prefix = "toggles";
 };
@@ -90,7 +99,15 @@ void add_options(CLI::App& app, Options& o) {
   auto* osyn =
       app.add_option("--synthetic", o.synthetic, "synthetic model and input, e.g. n=16,d=64,heads=4,ffn=128,layers=1,seed=7");
   om->excludes(osyn);
-  app.add_option("--sequence", o.sequence, "which sequence of a batched input (default 0)")->check(esact::cli::kNonNegative);
+  auto* oseq = app.add_option("--sequence", o.sequence, "which sequence of a batched input (default 0)")
+                   ->check(esact::cli::kNonNegative);
+  auto* oseqs = app.add_option("--sequences", o.sequences,
+                               "run sequences of a batched input, each against the golden model, and sum: all, A or "
+                               "A-B (0-based, inclusive)")
+                    ->excludes(oseq);
+  app.add_flag("--accuracy", o.accuracy,
+               "with --sequences: require the classification accuracy (a model with a classifier, a labelled input)")
+      ->needs(oseqs);
   auto* omode = app.add_option("--mode", o.mode_s, "dense or spls (SPLS runs on the SPLS model, esact-sim-spls)")
                     ->check(CLI::IsMember({"dense", "spls"}));
   app.add_option("--seed", o.seed, "seed of the memory's back-pressure and of Verilator's X initialisation")
@@ -126,6 +143,7 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("--quiet", o.quiet, "only the PASS/FAIL line");
   app.add_flag("--serial", o.serial,
                "compile the command lists serially (one unit at a time) instead of overlapping attention");
+  oseqs->excludes(ofault)->excludes(otrace)->excludes(owin);
   app.add_flag("--compare", o.compare,
                "run dense and SPLS on the same workload and SPLS model, each against its golden chain; the last "
                "line is 'kept K: cycles dense Cd spls Cs (..%), MACs dense Md spls Ms (..%)'")
@@ -152,8 +170,8 @@ void validate(const Options& o, const CLI::App& app) {
     throw UsageError(fmt::format("--fault-at {} must be inside (0, 1)", o.fault_at));
   if (o.synthetic.empty() && (o.model_dir.empty() || o.input_path.empty()))
     throw UsageError("give --model DIR and --input FILE, or --synthetic SPEC");
-  if (!o.synthetic.empty() && (app.count("--input") || app.count("--sequence")))
-    throw UsageError("--synthetic brings its own input: --input/--sequence are for --model");
+  if (!o.synthetic.empty() && (app.count("--input") || app.count("--sequence") || app.count("--sequences")))
+    throw UsageError("--synthetic brings its own input: --input/--sequence/--sequences are for --model");
 #ifndef ESACT_SIM_SPLS_PEER
   if (needs_spls_model(o) && !kSplsModel)
     throw UsageError("--mode spls needs the model with the SPLS front end: run esact-sim-spls (same options)");
@@ -208,25 +226,34 @@ struct Workload {
   std::vector<LayerResult> golden;
 };
 
-// Model, input, memory image and the golden run: every problem here is bad input (exit 2).
-Workload load(const Options& o, Mode mode) {
-  Workload w;
+// The model and its input sequences (--model/--input or --synthetic).
+struct Source {
+  Model model;
+  Inputs in;
+};
+
+// Every problem here is bad input (exit 2).
+Source load_source(const Options& o) {
+  Source src;
   if (!o.synthetic.empty()) {
     auto syn = make_synthetic(o.synthetic);
-    w.model = std::move(syn.model);
-    const auto s = syn.inputs.sequence(0);
-    w.x.assign(s.begin(), s.end());
-    w.n = syn.inputs.n;
+    src.model = std::move(syn.model);
+    src.in = std::move(syn.inputs);
   } else {
-    w.model = load_model(o.model_dir);
-    const Inputs in = load_inputs(o.input_path, w.model);
-    if (o.sequence >= in.batch)
-      throw cli::UsageError(fmt::format("--sequence {} but {} holds {} sequence(s)", o.sequence, o.input_path, in.batch));
-    const auto s = in.sequence(o.sequence);
-    w.x.assign(s.begin(), s.end());
-    w.n = in.n;
+    src.model = load_model(o.model_dir);
+    src.in = load_inputs(o.input_path, src.model);
   }
-  check_model_fits(w.model, w.n);
+  check_model_fits(src.model, src.in.n);
+  return src;
+}
+
+// Sequence `seq` of the source: memory image and golden run (bad input: exit 2).
+Workload make_workload(const Options& o, const Source& src, int seq, Mode mode) {
+  Workload w;
+  w.model = src.model;
+  const auto s = src.in.sequence(seq);
+  w.x.assign(s.begin(), s.end());
+  w.n = src.in.n;
   ImageOptions io;
   io.scratch_size = o.scratch;
   io.schedule = o.serial ? Schedule::Serial : Schedule::Overlap;
@@ -234,6 +261,14 @@ Workload load(const Options& o, Mode mode) {
   w.img = std::make_unique<MemoryImage>(w.model, w.x, w.n, io);
   w.golden = run_model(w.model, w.x, w.n, mode);
   return w;
+}
+
+// The workload of one run (--sequence B of the input; a synthetic input has one).
+Workload load(const Options& o, Mode mode) {
+  const Source src = load_source(o);
+  if (o.sequence >= src.in.batch)
+    throw cli::UsageError(fmt::format("--sequence {} but {} holds {} sequence(s)", o.sequence, o.input_path, src.in.batch));
+  return make_workload(o, src, o.sequence, mode);
 }
 
 HarnessConfig harness_config(const Options& o, const MemoryImage& img, const std::string& trace_file) {
@@ -261,6 +296,7 @@ struct Outcome {
   Mismatch mm;
   std::string fail, fault_note;
   std::vector<SramAccesses> srams;  ///< esact_sram read/write counts (docs/power.md)
+  std::vector<int8_t> y;            ///< the RTL's last-layer output (when the run ended without error)
 };
 
 // The injected fault's run: "" when the accelerator reacted as it must, else the problem.
@@ -320,6 +356,9 @@ Outcome simulate(const Options& o, const Workload& w, Mode mode, const std::stri
       w.img->load(h.mem());
       oc.r = h.run(*w.img, mode, o.timeout);
       if (oc.r.ok()) {
+        oc.y.resize(w.img->act_bytes());
+        h.mem().read(w.img->act_addr(w.img->n_layers()),
+                     std::span<uint8_t>(reinterpret_cast<uint8_t*>(oc.y.data()), oc.y.size()));
         oc.mm = compare_outputs(h.mem(), *w.img, w.golden);
         if (oc.mm.any) oc.fail = oc.mm.str() + scratch_diagnosis(h.mem(), w);
       } else {
@@ -555,6 +594,235 @@ int run_compare(const Options& o) {
   return pass ? cli::kOk : cli::kFailed;
 }
 
+// ---- --sequences: a range of a batched input, summed ----
+
+struct SeqRange {
+  int first = 0, last = 0;  ///< inclusive
+  int count() const { return last - first + 1; }
+};
+
+// "all", "A" or "A-B" (0-based, inclusive) against the input's batch.
+SeqRange parse_sequences(const std::string& spec, int batch, const std::string& input) {
+  const auto bad = [&] {
+    return cli::UsageError(fmt::format("--sequences '{}': expected all, A or A-B (0-based sequence numbers, A <= B)", spec));
+  };
+  if (spec == "all") return {0, batch - 1};
+  const auto number = [&](std::string_view t) {
+    int v = 0;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec != std::errc() || end != t.data() + t.size() || v < 0) throw bad();
+    return v;
+  };
+  const size_t dash = spec.find('-');
+  SeqRange r;
+  r.first = number(std::string_view(spec).substr(0, dash));
+  r.last = dash == std::string::npos ? r.first : number(std::string_view(spec).substr(dash + 1));
+  if (r.last < r.first) throw bad();
+  if (r.last >= batch)
+    throw cli::UsageError(fmt::format("--sequences {}: {} holds {} sequence(s), numbered 0..{}", spec, input, batch,
+                                      batch - 1));
+  return r;
+}
+
+// True when the runs can be classified (a classifier and labels in range);
+// --accuracy makes their absence an error.
+bool accuracy_available(const Options& o, const Source& src) {
+  if (!src.model.classifier || !src.in.labels) {
+    if (o.accuracy)
+      throw cli::UsageError(src.model.classifier
+                                ? fmt::format("--accuracy: {} has no labels (a folder with inputs.json and labels)",
+                                              o.input_path)
+                                : fmt::format("--accuracy: the model {} has no classifier", o.model_dir));
+    return false;
+  }
+  for (int b = 0; b < src.in.batch; ++b) {
+    const int32_t l = (*src.in.labels)[static_cast<size_t>(b)];
+    if (l < 0 || l >= src.model.classifier->classes)
+      throw cli::UsageError(fmt::format("{}: label of sequence {} is {}, outside 0..{}", o.input_path, b, l,
+                                        src.model.classifier->classes - 1));
+  }
+  return true;
+}
+
+// Add one run's counters to `sum` (the first run is copied; the ratios are
+// recomputed by finish_sum()).
+void add_run(json& sum, const json& run) {
+  if (sum.is_null()) {
+    sum = run;
+    return;
+  }
+  const auto add = [](json& a, const json& b) {
+    a = a.is_number_float() ? json(a.get<double>() + b.get<double>()) : json(a.get<uint64_t>() + b.get<uint64_t>());
+  };
+  for (const char* k : {"cycles", "sim_cycles", "macs_rtl", "xmacs_rtl", "macs_golden", "prediction_additions",
+                        "rd_stall", "wr_stall", "wall_seconds", "bytes_read", "bytes_written"})
+    add(sum[k], run.at(k));
+  for (auto& [k, v] : sum["axi"].items()) add(v, run.at("axi").at(k));
+  for (size_t i = 0; i < sum["phases"].size(); ++i)
+    for (const char* k : {"cycles", "golden_macs", "bytes_read", "bytes_written"})
+      add(sum["phases"][i][k], run.at("phases").at(i).at(k));
+  for (size_t i = 0; i < sum["srams"].size(); ++i)
+    for (const char* k : {"reads", "writes"}) add(sum["srams"][i][k], run.at("srams").at(i).at(k));
+  if (!run.at("pass").get<bool>() && sum["pass"].get<bool>()) {
+    for (const char* k : {"pass", "failure", "status", "err_code", "err_info"}) sum[k] = run.at(k);
+    if (run.contains("mismatch")) sum["mismatch"] = run["mismatch"];
+  }
+}
+
+// Utilisation and speed of the sums.
+void finish_sum(json& sum, const SeqRange& r) {
+  if (sum.is_null()) return;
+  const auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+  sum["utilisation"] = ratio(sum["macs_golden"].get<double>(), sum["cycles"].get<double>() * kArray);
+  for (auto& ph : sum["phases"])
+    ph["utilisation"] = ratio(ph["golden_macs"].get<double>(), ph["cycles"].get<double>() * kArray);
+  sum["sim_cycles_per_second"] = ratio(sum["sim_cycles"].get<double>(), sum["wall_seconds"].get<double>());
+  sum["workload"]["sequences"] = r.count();
+}
+
+// One mode's part of a --sequences run.
+struct ModeTally {
+  Mode mode;
+  std::string name;
+  json sum;  ///< summed esact-sim JSON (null before the first run)
+  uint64_t rtl_correct = 0, golden_correct = 0;
+};
+
+// Sequence `seq` in one mode: run, check, classify, add to the tally.  Returns
+// the per-sequence record ("" in `fail` when it passed).
+json run_one_sequence(const Options& o, const Source& src, int seq, bool labelled, ModeTally& t, std::string& fail) {
+  const Workload w = make_workload(o, src, seq, t.mode);
+  const Outcome oc = simulate(o, w, t.mode, "");
+  const json j = results_json(o, w, oc, t.name);
+  add_run(t.sum, j);
+  json rec = {{"pass", oc.fail.empty()}, {"cycles", j["cycles"]}, {"macs_golden", j["macs_golden"]}};
+  fail = oc.fail;
+  if (!fail.empty() || !labelled) return rec;
+  const int label = (*src.in.labels)[static_cast<size_t>(seq)];
+  const int rtl = classify(src.model, oc.y, w.n), golden = classify(src.model, w.golden.back().y, w.n);
+  t.rtl_correct += rtl == label;
+  t.golden_correct += golden == label;
+  rec["class_rtl"] = rtl;
+  rec["class_golden"] = golden;
+  return rec;
+}
+
+json accuracy_json(const std::vector<ModeTally>& modes, bool labelled, const SeqRange& r) {
+  json a = {{"labelled", labelled}, {"sequences", r.count()}};
+  if (!labelled) return a;
+  for (const auto& t : modes)
+    a[t.name] = {{"rtl_correct", t.rtl_correct}, {"golden_correct", t.golden_correct},
+                 {"rtl", static_cast<double>(t.rtl_correct) / r.count()},
+                 {"golden", static_cast<double>(t.golden_correct) / r.count()}};
+  return a;
+}
+
+void print_sequence_line(const json& rec, const std::vector<ModeTally>& modes) {
+  std::string line = fmt::format("sequence {}", rec["sequence"].get<int>());
+  if (rec.contains("label")) line += fmt::format(" label {}", rec["label"].get<int>());
+  for (const auto& t : modes) {
+    if (!rec.contains(t.name)) break;
+    const json& m = rec[t.name];
+    line += fmt::format(" | {} {} {} cycles", t.name, m["pass"].get<bool>() ? "PASS" : "FAIL", m["cycles"].get<uint64_t>());
+    if (m.contains("class_rtl"))
+      line += fmt::format(" class rtl {} golden {}", m["class_rtl"].get<int>(), m["class_golden"].get<int>());
+  }
+  fmt::print("{}\n", line);
+  std::fflush(stdout);  // a long run's log shows its progress
+}
+
+void print_sequences_summary(const Options& o, const Source& src, const SeqRange& r, const std::vector<ModeTally>& modes,
+                             const json& acc) {
+  const Model& m = src.model;
+  fmt::print("esact-sim: {} | {} sequences {}..{} of {} | N={} D={} H={} F={} layers={} | latency {} bw {} "
+             "backpressure {} seed {}\n",
+             m.source, o.input_path, r.first, r.last, src.in.batch, src.in.n, m.d_model, m.n_heads, m.d_ffn,
+             m.layers.size(), o.latency, o.bandwidth, o.backpressure, o.seed);
+  for (const auto& t : modes) {
+    fmt::print("{}: PASS: all {} output bytes of {} layer(s) of {} sequence(s) equal the golden model\n", t.name,
+               static_cast<uint64_t>(src.in.n) * m.d_model * m.layers.size() * r.count(), m.layers.size(), r.count());
+    if (!o.quiet) {
+      fmt::print("{}: summed over the {} sequences:\n", t.name, r.count());
+      print_details(t.sum);
+    }
+  }
+  if (!acc["labelled"].get<bool>()) {
+    fmt::print("accuracy: n/a ({})\n", m.classifier ? "the input has no labels" : "the model has no classifier");
+    return;
+  }
+  for (const auto& t : modes) {
+    const json& a = acc[t.name];
+    fmt::print("{} accuracy over {} sequences: rtl {:.4f} ({}/{}), golden {:.4f} ({}/{})\n", t.name, r.count(),
+               a["rtl"].get<double>(), t.rtl_correct, r.count(), a["golden"].get<double>(), t.golden_correct,
+               r.count());
+  }
+}
+
+// --sequences: every sequence of the range in dense or SPLS mode, or both
+// (--compare), each against the golden model; stops at the first failure.
+int run_sequences(const Options& o) {
+  Source src;
+  SeqRange r;
+  bool labelled = false;
+  OutputSet out;
+  if (const int rc = cli::guarded(kTool, cli::kBadInput, [&] {
+        if (!o.json_path.empty()) out.reserve(o.json_path);
+        src = load_source(o);
+        r = parse_sequences(o.sequences, src.in.batch, o.input_path);
+        labelled = accuracy_available(o, src);
+      }))
+    return rc;
+  std::vector<ModeTally> modes;
+  if (o.compare || o.mode_s == "dense") modes.push_back({Mode::Dense, "dense", json(), 0, 0});
+  if (o.compare || o.mode_s == "spls") modes.push_back({Mode::Spls, "spls", json(), 0, 0});
+
+  json per_sequence = json::array();
+  std::string fail;
+  for (int seq = r.first; seq <= r.last && fail.empty(); ++seq) {
+    json rec = {{"sequence", seq}};
+    if (labelled) rec["label"] = (*src.in.labels)[static_cast<size_t>(seq)];
+    for (auto& t : modes) {
+      std::string f;
+      if (const int rc = cli::guarded(kTool, cli::kBadInput, [&] { rec[t.name] = run_one_sequence(o, src, seq, labelled, t, f); }))
+        return rc;
+      if (!f.empty()) {
+        fail = fmt::format("sequence {}: {}: {}", seq, t.name, f);
+        break;
+      }
+    }
+    per_sequence.push_back(rec);
+    print_sequence_line(rec, modes);
+  }
+  for (auto& t : modes) finish_sum(t.sum, r);
+  const json acc = accuracy_json(modes, labelled, r);
+  json c;
+  if (!fail.empty()) {  // the runs so far, by mode (a mode may have none)
+    c = {{"pass", false}, {"failure", fail}};
+    for (const auto& t : modes) c[t.name] = t.sum;
+  } else {
+    c = o.compare ? compare_json(modes[0].sum, modes[1].sum) : modes[0].sum;
+  }
+  c["sequences"] = {{"first", r.first}, {"last", r.last}, {"count", r.count()}, {"input", o.input_path}};
+  c["accuracy"] = acc;
+  c["per_sequence"] = per_sequence;
+  if (fail.empty()) {
+    print_sequences_summary(o, src, r, modes, acc);
+    if (o.compare) {
+      if (!o.quiet) print_compare_table(c);
+      fmt::print("{}\n", c["kept_line"].get<std::string>());
+    }
+  } else {
+    fmt::print("FAIL: {}\n", fail);
+  }
+  const int rc = cli::guarded(kTool, cli::kFailed, [&] {
+    if (!o.json_path.empty()) out.write_text(o.json_path, c.dump(2) + "\n");
+    check_stdout();
+    out.commit();
+  });
+  if (rc) return rc;
+  return fail.empty() ? cli::kOk : cli::kFailed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -569,5 +837,6 @@ int main(int argc, char** argv) {
 #endif
       }))
     return rc;
+  if (!o.sequences.empty()) return run_sequences(o);
   return o.compare ? run_compare(o) : run_single(o);
 }
