@@ -36,6 +36,14 @@
 // counts as finished the cycle after its issue.  CMD_H_GATHER (with
 // CMD_H_LROWS; on a softmax only with CMD_H_MASK) tells the unit to read A
 // rows (GEMM) or mask rows (softmax) through the leader list.
+//
+// SPLS key rows (CMD_H_MASK on a GEMM, SPLS_EN only; K or V of one head, not
+// with CMD_H_LROWS or a GELU epilogue): if the list's PREDICT is done and
+// written when the command issues, the GEMM runs on the keys of U (g_kvs_o:
+// the union of the L leaders' masks at CMD_ADDR4 + list[o] * CMD_X1[15:0],
+// g_lcnt_o = L), else on all m rows.  Either is exact (the attention reads
+// only keys of U); the choice lets the K / V commands that run beside
+// PREDICT keep it hidden and the ones after it skip the unused keys.
 module esact_dispatch #(
   parameter int unsigned AW    = esact_pkg::AXI_AW,
   parameter int unsigned N_MAX = esact_pkg::N_MAX,
@@ -66,6 +74,8 @@ module esact_dispatch #(
   input  logic          g_busy_i,     // ready = !busy
   input  logic          g_done_i,
   output esact_types_pkg::gemm_cmd_t g_cmd_o,
+  output logic          g_kvs_o,      // SPLS key rows: the GEMM's rows are the keys of U
+  output logic [15:0]   g_lcnt_o,     // ... the leader count L (masks to read)
   // softmax
   output logic          s_valid_o,
   input  logic          s_busy_i,
@@ -131,6 +141,8 @@ module esact_dispatch #(
   logic        lrows, gather;
   logic [15:0] r0, m_eff;
   logic [15:0] lcnt_q;                     // leader count of the list's PREDICT
+  logic        kvs;                        // a GEMM with key rows ...
+  logic        pred_written;               // ... runs on U once the list's PREDICT is written
   assign hdr       = w[esact_types_pkg::CMD_HDR];
   assign lrows     = hdr[esact_types_pkg::CMD_H_LROWS];
   assign gather    = hdr[esact_types_pkg::CMD_H_GATHER];
@@ -225,7 +237,8 @@ module esact_dispatch #(
     if (!unit_ok || ph_raw == 4'(esact_types_pkg::PH_DESC) || ph_raw > 4'(esact_types_pkg::PH_LN2) ||
         hdr[31:18] != '0 || (op_raw == 4'(esact_types_pkg::OP_GEMM) && epi_raw == 2'd3) ||
         (unit == 2'(UP) && hdr[13:8] != '0) ||
-        (hdr[esact_types_pkg::CMD_H_MASK] && (unit != 2'(US) || SPLS_EN == 0)) ||
+        (hdr[esact_types_pkg::CMD_H_MASK] && ((unit != 2'(US) && unit != 2'(UG)) || SPLS_EN == 0)) ||
+        (kvs && (lrows || epi_raw == 2'(esact_types_pkg::EPI_GELU))) ||
         (hdr[esact_types_pkg::CMD_H_LEAD] && (unit != 2'(UL) || SPLS_EN == 0)) ||
         (lrows && ((unit != 2'(UG) && unit != 2'(US)) || SPLS_EN == 0)) ||
         (gather && (!lrows || (unit == 2'(US) && !hdr[esact_types_pkg::CMD_H_MASK])))) begin
@@ -247,10 +260,12 @@ module esact_dispatch #(
     end else if (n == '0 || (unit == 2'(US) && 32'(n) > N_MAX) || (unit == 2'(UL) && 32'(n) > D_MAX) ||
                  w[esact_types_pkg::CMD_N][31:16] != '0) begin
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_N);
-    end else if (lrows && w[esact_types_pkg::CMD_X1][31:16] != '0) begin
+    end else if ((lrows || kvs) && w[esact_types_pkg::CMD_X1][31:16] != '0) begin
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_X1);
     end
   end
+
+  assign kvs = hdr[esact_types_pkg::CMD_H_MASK] && op_raw == 4'(esact_types_pkg::OP_GEMM);
 
   logic waits_met, slot_free, issue;
   assign waits_met = written_q[UG] >= wait_c[UG] && written_q[US] >= wait_c[US] &&
@@ -329,8 +344,15 @@ module esact_dispatch #(
     end
   end
 
+  // The list's PREDICT is done and its masks and list written.
+  assign pred_written = issued_q[UP] != '0 && written_q[UP] == issued_q[UP] && !slot_q[UP] && !p_busy_i;
+
   always_ff @(posedge clk_i) begin
-    if (issue && unit == 2'(UG)) g_cmd_o <= dg;
+    if (issue && unit == 2'(UG)) begin
+      g_cmd_o  <= dg;
+      g_kvs_o  <= kvs && pred_written;
+      g_lcnt_o <= lcnt_q;
+    end
     if (issue && unit == 2'(US)) s_cmd_o <= ds;
     if (issue && unit == 2'(UL)) l_cmd_o <= dl;
     if (issue && unit == 2'(UP)) p_cmd_o <= dp;

@@ -33,7 +33,14 @@
 // at a_addr + row_i * lda, where row_i = list[row_idx_o] is the leader list's
 // entry for ordinal row_idx_o = r0_i + r (looked up combinationally in
 // esact_top), so the GEMM runs on the leader rows only and writes its output
-// compact (row r = the leader of ordinal r0 + r).  Requires MC * 8 == DW (one
+// compact (row r = the leader of ordinal r0 + r).  SPLS key rows (kvs_i, SPLS
+// = 1; K and V of one head): before the run the loader reads the masks of the
+// L leaders (mask row of leader ordinal o at mask_addr_i + list[o] *
+// mask_stride_i, ceil(m_i / 8) bytes) and ORs them into U (N_MAX bits), the
+// keys the head's leaders select; the run then has |U| rows: A row r is
+// token t_r, the r-th key of U in increasing order (read at a_addr + t_r *
+// lda), and its output row is written at out_addr + t_r * ldo (scattered;
+// rows of tokens outside U are not written).  Requires MC * 8 == DW (one
 // B row segment per beat) and MR, MC powers of two.
 module esact_gemm #(
   parameter int unsigned MR = esact_pkg::MAC_ROWS,
@@ -42,7 +49,9 @@ module esact_gemm #(
   parameter int unsigned AW = esact_pkg::AXI_AW,
   parameter int unsigned KC = esact_pkg::F_MAX,   // maximum k (bytes per B lane and bank)
   parameter int unsigned AB = 8192,               // A buffer bytes per lane (>= KC)
-  parameter int unsigned LW = esact_types_pkg::REQ_LEN_W
+  parameter int unsigned LW = esact_types_pkg::REQ_LEN_W,
+  parameter int unsigned SPLS  = 0,                // 1: kvs_i is honoured (SPLS key rows)
+  parameter int unsigned N_MAX = esact_pkg::N_MAX  // SPLS: tokens (mask bits, key rows)
 ) (
   input  logic          clk_i,
   input  logic          rst_ni,
@@ -68,6 +77,10 @@ module esact_gemm #(
   input  logic [15:0]   r0_i,         // first leader ordinal of A row 0
   output logic [15:0]   row_idx_o,    // leader list lookup: ordinal ...
   input  logic [15:0]   row_i,        // ... and its row (combinational)
+  input  logic          kvs_i,        // SPLS: rows = the keys of U (see above)
+  input  logic [AW-1:0] mask_addr_i,  // SPLS key rows: the head's mask of leader row 0
+  input  logic [15:0]   mask_stride_i,  // ... bytes between two rows' masks
+  input  logic [15:0]   lcnt_i,       // ... leaders L (masks to read)
   output logic          busy_o,
   output logic          done_o,
   output logic [15:0]   mac_inc_o,
@@ -106,8 +119,9 @@ module esact_gemm #(
   assign kw  = (k_i + 16'(BB - 1)) >> BBW;
   assign esz = (epi_i == esact_types_pkg::EPI_RAW) ? 3'd4 : 3'd1;
 
-  typedef enum logic [1:0] { T_IDLE, T_INIT, T_RUN, T_DONE } top_e;
+  typedef enum logic [2:0] { T_IDLE, T_INIT, T_RUN, T_DONE, T_UMASK, T_UCNT } top_e;
   top_e top_q, top_d;
+  logic [15:0] m_q, m_d;                    // rows of this run (m_i, or |U| with kvs)
   logic [15:0] blk_q, blk_d;                // rows per row block (a multiple of MR)
   logic [31:0] bacc_q, bacc_d;              // words per A lane the block uses
 
@@ -132,13 +146,48 @@ module esact_gemm #(
 
   logic [15:0] l_rows, l_cols, l_nb, l_nreq, l_beats;
   logic        l_ri_bias, l_ci_bias;
-  assign l_rows    = ((m_i - l_i0_q) > blk_q) ? blk_q : (m_i - l_i0_q);
+  assign l_rows    = ((m_q - l_i0_q) > blk_q) ? blk_q : (m_q - l_i0_q);
   assign l_cols    = ((n_i - l_c0_q) > 16'(MC)) ? 16'(MC) : (n_i - l_c0_q);
   assign l_nb      = b_trans_i ? l_cols : k_i;                 // B requests of a column tile
   assign l_nreq    = l_nb + (bias_en_i ? 16'd1 : 16'd0);
   assign l_ri_bias = l_ri_q == l_nb;
   assign l_ci_bias = l_ci_q == l_nb;
   assign l_beats   = l_ci_bias ? ((l_cols * 16'd4 + 16'(BB - 1)) >> BBW) : (b_trans_i ? kw : 16'd1);
+
+  // ---------------------------------------------------------------------------
+  // SPLS key rows (kvs): U = OR of the leaders' masks, then the rows are U's keys
+  // ---------------------------------------------------------------------------
+  localparam int unsigned UB = (N_MAX + DW - 1) / DW;     // mask beats per row, at most
+  localparam int unsigned TW = (N_MAX > 1) ? $clog2(N_MAX) : 1;
+  logic          kvs_on;
+  logic [UB*DW-1:0] u_q, u_d;                // U, bit t = token t
+  logic [15:0]   u_rq_q, u_rq_d;             // masks requested
+  logic [15:0]   u_got_q, u_got_d;           // masks received
+  logic [15:0]   u_bt_q, u_bt_d;             // beat of the mask being received
+  logic [15:0]   u_nmb;                      // beats per mask
+  logic [15:0]   u_cnt;                      // |U|
+  logic [15:0]   tok_q, tok_d;               // token of the next A row requested
+  logic [15:0]   tok_from, tok_next;         // first key of U at or after tok_from (N_MAX: none)
+  logic [15:0]   e_tok;                      // token of the epilogue's row e_rq
+  logic          tok_we;                     // A row l_i0 + l_ri is token tok_q
+  assign kvs_on = (SPLS != 0) && kvs_i;
+  assign u_nmb  = (m_i + 16'(DW - 1)) / 16'(DW);
+  always_comb begin
+    u_cnt = '0;
+    for (int unsigned t = 0; t < N_MAX; t++) u_cnt = u_cnt + 16'(u_q[t] && t < 32'(m_i));
+  end
+  assign tok_from = (top_q == T_UCNT) ? 16'd0 : (tok_q + 16'd1);
+  logic tok_found;
+  always_comb begin
+    tok_next = 16'(N_MAX);
+    tok_found = 1'b0;
+    for (int unsigned t = 0; t < N_MAX; t++) begin
+      if (!tok_found && u_q[t] && t >= 32'(tok_from) && t < 32'(m_i)) begin
+        tok_next = 16'(t);
+        tok_found = 1'b1;
+      end
+    end
+  end
 
   // ---------------------------------------------------------------------------
   // Compute
@@ -151,8 +200,8 @@ module esact_gemm #(
   logic [AW-1:0] c_oblk_q, c_oblk_d, c_orow_q, c_orow_d;
   logic [15:0]   c_rows, c_cols, c_bend;
   logic          c_last_rt;
-  assign c_bend    = ((m_i - c_i0_q) > blk_q) ? (c_i0_q + blk_q) : m_i;   // end row of the block
-  assign c_rows    = ((m_i - c_row_q) > 16'(MR)) ? 16'(MR) : (m_i - c_row_q);
+  assign c_bend    = ((m_q - c_i0_q) > blk_q) ? (c_i0_q + blk_q) : m_q;   // end row of the block
+  assign c_rows    = ((m_q - c_row_q) > 16'(MR)) ? 16'(MR) : (m_q - c_row_q);
   assign c_cols    = ((n_i - c_c0_q) > 16'(MC)) ? 16'(MC) : (n_i - c_c0_q);
   assign c_last_rt = 32'(c_row_q) + MR >= 32'(c_bend);
 
@@ -160,7 +209,8 @@ module esact_gemm #(
   typedef struct packed {
     logic [15:0]   rows;
     logic [15:0]   cols;
-    logic [AW-1:0] oaddr;
+    logic [AW-1:0] oaddr;      // kvs: the column offset only (rows are scattered)
+    logic [15:0]   row;        // first row of the tile
     logic          bank;
     logic          rel;        // last row tile of its column tile: frees the bank
   } meta_t;
@@ -181,6 +231,22 @@ module esact_gemm #(
   logic [AW-1:0] e_addr_q, e_addr_d;
   logic [15:0]   e_obeats;
   assign e_obeats = (epi_i == esact_types_pkg::EPI_RAW) ? ((sh_meta_q.cols * 16'd4 + 16'(BB - 1)) >> BBW) : 16'd1;
+
+  // The token of every A row, for the epilogue's scattered writes.
+  if (SPLS != 0) begin : g_ktab
+    logic [TW-1:0] ttab_q [N_MAX];
+    logic [15:0]   t_wr, t_rd;
+    assign t_wr = l_i0_q + l_ri_q;
+    assign t_rd = sh_meta_q.row + e_rq_q;
+    always_ff @(posedge clk_i) begin
+      if (tok_we && 32'(t_wr) < N_MAX) ttab_q[TW'(t_wr)] <= TW'(tok_q);
+    end
+    assign e_tok = (32'(t_rd) < N_MAX) ? 16'(ttab_q[TW'(t_rd)]) : '0;
+  end else begin : g_no_ktab
+    assign e_tok = '0;
+    logic unused_ktab;
+    assign unused_ktab = ^{tok_we, mask_addr_i, mask_stride_i, lcnt_i};
+  end
 
   // ---------------------------------------------------------------------------
   // Operand buffers: A (one SRAM per array row, row tile t at words t * kw..)
@@ -255,12 +321,14 @@ module esact_gemm #(
 
   assign meta0.rows  = c_rows;
   assign meta0.cols  = c_cols;
-  assign meta0.oaddr = c_orow_q + AW'(32'(c_c0_q) * 32'(esz));
+  assign meta0.oaddr = (kvs_on ? out_addr_i : c_orow_q) + AW'(32'(c_c0_q) * 32'(esz));
+  assign meta0.row   = c_row_q;
   assign meta0.bank  = c_bank_q;
   assign meta0.rel   = c_last_rt;
 
   always_comb begin
-    top_d = top_q; blk_d = blk_q; bacc_d = bacc_q;
+    top_d = top_q; blk_d = blk_q; bacc_d = bacc_q; m_d = m_q;
+    u_d = u_q; u_rq_d = u_rq_q; u_got_d = u_got_q; u_bt_d = u_bt_q; tok_d = tok_q; tok_we = 1'b0;
     a_valid_d = a_valid_q; a_rows_d = a_rows_q; bank_full_d = bank_full_q;
     bias_d = bias_q; gelu_d = gelu_q;
     l_st_d = l_st_q; l_i0_d = l_i0_q; l_c0_d = l_c0_q; l_bank_d = l_bank_q; l_apend_d = l_apend_q;
@@ -286,12 +354,42 @@ module esact_gemm #(
       T_IDLE: begin
         if (start_i) begin
           blk_d = 16'(MR); bacc_d = 32'(kw);
+          m_d = m_i;
           top_d = T_INIT;
+          if (kvs_on) begin
+            u_d = '0; u_rq_d = '0; u_got_d = '0; u_bt_d = '0;
+            top_d = (lcnt_i == '0) ? T_UCNT : T_UMASK;
+          end
         end
+      end
+      T_UMASK: begin
+        // The leaders' masks (ordinal u_rq -> row list[u_rq]), ORed into U.
+        if (u_rq_q < lcnt_i) begin
+          rd_req_valid_o = 1'b1;
+          rd_req_addr_o  = mask_addr_i + AW'(32'(row_i) * 32'(mask_stride_i));
+          rd_req_len_o   = LW'((32'(m_i) + 32'd7) / 8);
+          if (rd_req_ready_i) u_rq_d = u_rq_q + 16'd1;
+        end
+        rd_data_ready_o = 1'b1;
+        if (rd_data_valid_i) begin
+          u_d[32'(u_bt_q) * DW +: DW] = u_q[32'(u_bt_q) * DW +: DW] | rd_data_i;
+          u_bt_d = u_bt_q + 16'd1;
+          if (u_bt_q + 16'd1 == u_nmb) begin
+            u_bt_d = '0;
+            u_got_d = u_got_q + 16'd1;
+            if (u_got_q + 16'd1 == lcnt_i) top_d = T_UCNT;
+          end
+        end
+      end
+      T_UCNT: begin
+        // |U| rows, the first of them token tok_next (no key: nothing to do).
+        m_d = u_cnt;
+        tok_d = tok_next;
+        top_d = (u_cnt == '0) ? T_DONE : T_INIT;
       end
       T_INIT: begin
         // As many row tiles per block as the A buffer holds (at most all of m).
-        if (32'(blk_q) < 32'(m_i) && bacc_q + 32'(kw) <= AD) begin
+        if (32'(blk_q) < 32'(m_q) && bacc_q + 32'(kw) <= AD) begin
           blk_d = blk_q + 16'(MR);
           bacc_d = bacc_q + 32'(kw);
         end else begin
@@ -383,7 +481,7 @@ module esact_gemm #(
           l_c0_d = l_c0_q + 16'(MC);
           l_bcol_d = l_bcol_q + (b_trans_i ? AW'(32'(MC) * ldb_i) : AW'(MC));
           l_st_d = L_BWAIT;
-        end else if (32'(l_i0_q) + 32'(blk_q) < 32'(m_i)) begin
+        end else if (32'(l_i0_q) + 32'(blk_q) < 32'(m_q)) begin
           l_i0_d = l_i0_q + blk_q;
           l_c0_d = '0;
           l_bcol_d = b_addr_i;
@@ -398,11 +496,16 @@ module esact_gemm #(
         // r % MR at words (r / MR) * kw...
         if (l_ri_q < l_rows) begin
           rd_req_valid_o = 1'b1;
-          rd_req_addr_o  = gather_i ? (a_addr_i + AW'(32'(row_i) * lda_i)) : l_arow_q;
+          rd_req_addr_o  = gather_i ? (a_addr_i + AW'(32'(row_i) * lda_i)) :
+                           (kvs_on ? (a_addr_i + AW'(32'(tok_q) * lda_i)) : l_arow_q);
           rd_req_len_o   = LW'(k_i);
           if (rd_req_ready_i) begin
             l_ri_d = l_ri_q + 16'd1;
             l_arow_d = l_arow_q + AW'(lda_i);
+            if (kvs_on) begin
+              tok_we = 1'b1;
+              tok_d = tok_next;
+            end
           end
         end
         rd_data_ready_o = 1'b1;
@@ -481,7 +584,7 @@ module esact_gemm #(
               end else begin
                 a_valid_d = 1'b0;             // the loader may overwrite A
                 c_c0_d = '0;
-                if (32'(c_bend) < 32'(m_i)) begin
+                if (32'(c_bend) < 32'(m_q)) begin
                   c_i0_d = c_bend; c_row_d = c_bend;
                   c_oblk_d = c_oblk_q + AW'(32'(blk_q) * ldo_i);
                   c_orow_d = c_oblk_q + AW'(32'(blk_q) * ldo_i);
@@ -526,7 +629,8 @@ module esact_gemm #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      top_q <= T_IDLE; blk_q <= '0; bacc_q <= '0;
+      top_q <= T_IDLE; blk_q <= '0; bacc_q <= '0; m_q <= '0;
+      u_q <= '0; u_rq_q <= '0; u_got_q <= '0; u_bt_q <= '0; tok_q <= '0;
       a_valid_q <= 1'b0; a_rows_q <= '0; bank_full_q <= '0;
       bias_q <= '0; gelu_q <= '0;
       l_st_q <= L_IDLE; l_i0_q <= '0; l_c0_q <= '0; l_bank_q <= 1'b0; l_apend_q <= 1'b0;
@@ -539,7 +643,8 @@ module esact_gemm #(
       shd_full_q <= 1'b0; sh_meta_q <= '0;
       e_rq_q <= '0; e_row_q <= '0; e_w_q <= '0; e_addr_q <= '0;
     end else begin
-      top_q <= top_d; blk_q <= blk_d; bacc_q <= bacc_d;
+      top_q <= top_d; blk_q <= blk_d; bacc_q <= bacc_d; m_q <= m_d;
+      u_q <= u_d; u_rq_q <= u_rq_d; u_got_q <= u_got_d; u_bt_q <= u_bt_d; tok_q <= tok_d;
       a_valid_q <= a_valid_d; a_rows_q <= a_rows_d; bank_full_q <= bank_full_d;
       bias_q <= bias_d; gelu_q <= gelu_d;
       l_st_q <= l_st_d; l_i0_q <= l_i0_d; l_c0_q <= l_c0_d; l_bank_q <= l_bank_d; l_apend_q <= l_apend_d;
@@ -563,8 +668,9 @@ module esact_gemm #(
   assign busy_o        = (top_q != T_IDLE);
   assign mac_inc_o     = s1_q ? 16'(32'(meta1_q.rows) * 32'(meta1_q.cols)) : 16'd0;
   assign xmac_inc_o    = s1_q ? 16'(MR * MC) : 16'd0;
-  assign row_idx_o     = r0_i + l_i0_q + l_ri_q;   // the A row the loader requests
-  assign wr_req_addr_o = e_addr_q;
+  // The A row the loader requests (kvs: the leader whose mask is requested).
+  assign row_idx_o     = (top_q == T_UMASK) ? u_rq_q : (r0_i + l_i0_q + l_ri_q);
+  assign wr_req_addr_o = kvs_on ? (sh_meta_q.oaddr + AW'(32'(e_tok) * ldo_i)) : e_addr_q;
   assign wr_req_len_o  = LW'(32'(sh_meta_q.cols) * 32'(esz));
   assign wr_data_o     = (epi_i == esact_types_pkg::EPI_RAW) ? vrow[(32'(e_w_q) % (MC / IPB)) * DW +: DW] :
                          ((epi_i == esact_types_pkg::EPI_GELU) ? DW'(grow) : DW'(qrow));
@@ -573,6 +679,13 @@ module esact_gemm #(
   // A finished tile is never overwritten before it is captured.
   assert property (@(posedge clk_i) disable iff (!rst_ni) (res_q && shd_full_q) |-> !(s1_q && first1_q))
     else $error("esact_gemm: accumulators reused before capture");
+  // SPLS key rows: every A row is a key of U below m (tok_next never runs out).
+  a_kvs_tok: assert property (@(posedge clk_i) disable iff (!rst_ni) tok_we |-> (32'(tok_q) < 32'(m_i)))
+    else $error("esact_gemm: key row token %0d is not a key of U below m = %0d", tok_q, m_i);
+  // A mask beat only while masks are outstanding.
+  a_kvs_mask: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                               (top_q == T_UMASK && rd_data_valid_i) |-> (u_got_q < u_rq_q))
+    else $error("esact_gemm: a mask beat with no mask request outstanding");
   // k fits the B buffer, and one row tile of it fits the A buffer.
   assert property (@(posedge clk_i) disable iff (!rst_ni) (start_i && top_q == T_IDLE) |-> (32'(k_i) <= KC))
     else $error("esact_gemm: k = %0d exceeds KC = %0d", k_i, KC);

@@ -221,6 +221,8 @@ module esact_top #(
   // leader; the GEMM (A row gather) and the softmax (mask gather) look rows up.
   logic          list_we;
   logic [15:0]   list_ord, list_row, lcount, g_row_idx, g_row, s_row_idx, s_row;
+  logic          g_kvs;                  // SPLS key rows (K / V of one head on the keys of U)
+  logic [15:0]   g_lcnt;
 
   esact_dispatch #(.AW(AW), .N_MAX(N_MAX), .D_MAX(D_MAX), .KC(GEMM_KC), .SPLS_EN(SPLS_EN)) u_dispatch (
     .clk_i, .rst_ni, .start_i(list_start), .abort_i(abort), .count_i(list_count),
@@ -228,6 +230,7 @@ module esact_top #(
     .aw_hs_i(m_axi_awvalid && m_axi_awready), .b_hs_i(m_axi_bvalid && m_axi_bready),
     .wr_idle_i(wr_idle), .rd_idle_i(rd_idle),
     .g_valid_o(g_valid), .g_busy_i(g_busy), .g_done_i(g_done), .g_cmd_o(g_cmd),
+    .g_kvs_o(g_kvs), .g_lcnt_o(g_lcnt),
     .s_valid_o(s_valid), .s_busy_i(s_busy), .s_done_i(s_done), .s_cmd_o(s_cmd),
     .l_valid_o(l_valid), .l_busy_i(l_busy), .l_done_i(l_done), .l_cmd_o(l_cmd),
     .p_valid_o(p_valid), .p_busy_i(p_busy), .p_done_i(p_done), .p_lcount_i(lcount), .p_cmd_o(p_cmd),
@@ -244,13 +247,17 @@ module esact_top #(
 
   // Units.
 
-  esact_gemm #(.MR(MAC_ROWS), .MC(MAC_COLS), .DW(DW), .AW(AW), .KC(GEMM_KC), .AB(GEMM_AB), .LW(LW)) u_gemm (
+  // SPLS key rows: the head's masks at CMD_ADDR4 (the GELU table's word, no
+  // GELU epilogue then), their stride in CMD_X1[15:0] (r0's word, no leader rows).
+  esact_gemm #(.MR(MAC_ROWS), .MC(MAC_COLS), .DW(DW), .AW(AW), .KC(GEMM_KC), .AB(GEMM_AB), .LW(LW),
+               .SPLS(SPLS_EN), .N_MAX(N_MAX)) u_gemm (
     .clk_i, .rst_ni, .start_i(g_start), .abort_i(abort),
     .a_addr_i(g_cmd.a), .lda_i(g_cmd.lda), .b_addr_i(g_cmd.b), .ldb_i(g_cmd.ldb),
     .b_trans_i(g_cmd.trans), .bias_addr_i(g_cmd.bias), .bias_en_i(g_cmd.bias_en),
     .out_addr_i(g_cmd.out), .ldo_i(g_cmd.ldo), .m_i(g_cmd.m), .k_i(g_cmd.k), .n_i(g_cmd.n),
     .epi_i(g_cmd.epi), .rq_m_i(g_cmd.rq.m), .rq_s_i(g_cmd.rq.s), .gelu_addr_i(g_cmd.gelu),
     .gather_i(g_cmd.gather), .r0_i(g_cmd.r0), .row_idx_o(g_row_idx), .row_i(g_row),
+    .kvs_i(g_kvs), .mask_addr_i(g_cmd.gelu), .mask_stride_i(g_cmd.r0), .lcnt_i(g_lcnt),
     .busy_o(g_busy), .done_o(g_done), .mac_inc_o(mac_inc), .xmac_inc_o(xmac_inc),
     .rd_req_valid_o(p_rd_req_valid[PG]), .rd_req_ready_i(p_rd_req_ready[PG]),
     .rd_req_addr_o(p_rd_req_addr[PG*AW +: AW]), .rd_req_len_o(p_rd_req_len[PG*LW +: LW]),
@@ -449,7 +456,7 @@ module esact_top #(
     .data_i({rec, rec_idx}));
   // A unit's command stays put while the unit runs (it reads it throughout).
   a_gemm_cmd_stable: assert property (@(posedge clk_i) disable iff (!rst_ni)
-                                      (g_busy && $past(g_busy)) |-> $stable(g_cmd))
+                                      (g_busy && $past(g_busy)) |-> $stable({g_cmd, g_kvs, g_lcnt}))
     else $error("esact_top: GEMM command changed while the GEMM runs");
   a_sm_cmd_stable: assert property (@(posedge clk_i) disable iff (!rst_ni)
                                     (s_busy && $past(s_busy)) |-> $stable(s_cmd))

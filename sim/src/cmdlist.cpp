@@ -56,16 +56,24 @@ class LayerCompiler {
     const std::vector<Token> in_deps = have_in ? std::vector<Token>{in} : std::vector<Token>{};
     if (spls_) pred_ = predict(attn_in, in_deps);
     // SPLS: Q, the attention, O and Z on the leader rows only, compact; K
-    // and V (all tokens) come first in the list, so that they run beside
-    // PREDICT (every leader-row command waits for it).
+    // and V come first in the list, one command per head with key rows
+    // (CMD_H_MASK): those issued while PREDICT runs work on all tokens beside
+    // it, the later ones on the keys of U_h only (every leader-row command
+    // waits for PREDICT).
     const Rows lead = spls_ ? Rows::Leaders : Rows::All, compact = spls_ ? Rows::Compact : Rows::All;
     auto gemm_q = [&] {
       return gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WQ, P::DESC_BQ, scr(l_.q), d_, P::EPI_RQ, P::RQ_Q, in_deps, lead);
     };
-    if (!spls_) gemm_q();
-    gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WK, P::DESC_BK, scr(l_.k), d_, P::EPI_RQ, P::RQ_K, in_deps);
-    Token qkv = gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WV, P::DESC_BV, scr(l_.v), d_, P::EPI_RQ, P::RQ_V, in_deps);
-    if (spls_) qkv = gemm_q();
+    Token qkv;
+    if (spls_) {
+      kv_heads(attn_in, P::DESC_WK, P::DESC_BK, scr(l_.k), P::RQ_K, in_deps);
+      kv_heads(attn_in, P::DESC_WV, P::DESC_BV, scr(l_.v), P::RQ_V, in_deps);
+      qkv = gemm_q();
+    } else {
+      gemm_q();
+      gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WK, P::DESC_BK, scr(l_.k), d_, P::EPI_RQ, P::RQ_K, in_deps);
+      qkv = gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WV, P::DESC_BV, scr(l_.v), d_, P::EPI_RQ, P::RQ_V, in_deps);
+    }
     const Token av = attention(qkv);  // (the last of the three GEMMs: all of Q, K, V written)
     const Token wo =
         gemm_w(P::PH_WO, scr(l_.o), d_, P::DESC_WO, P::DESC_BO, scr(l_.z), d_, P::EPI_RQ, P::RQ_O, {av}, compact);
@@ -125,6 +133,30 @@ class LayerCompiler {
     c.addr = {a, w_[wword], w_[bword], out, w_[P::DESC_GELU]};
     c.ld = {k, k, ncols};
     return push(c, deps);
+  }
+
+  // SPLS: K or V, one GEMM per head h over the head's Dh output columns with
+  // key rows: the head's masks at mask + h * mask_ld, stride heads * mask_ld
+  // (CMD_ADDR4, CMD_X1).  Rows scattered into the N x D matrix at out.
+  void kv_heads(uint32_t a, unsigned wword, unsigned bword, uint32_t out, unsigned pair, const std::vector<Token>& deps) {
+    for (uint32_t h = 0; h < heads_; ++h) {
+      Command c;
+      c.op = P::OP_GEMM;
+      c.phase = P::PH_QKV;
+      c.epi = P::EPI_RQ;
+      c.trans = true;
+      c.bias_en = true;
+      c.mask_en = true;
+      c.rq = rq(pair);
+      c.m = n_;
+      c.k = d_;
+      c.n = dh_;
+      c.addr = {a, a32(uint64_t{w_[wword]} + uint64_t{h} * dh_ * d_), a32(uint64_t{w_[bword]} + uint64_t{h} * dh_ * 4),
+                out + h * dh_, scr(l_.mask + uint64_t{h} * l_.mask_ld)};
+      c.ld = {d_, d_, d_};
+      c.x[1] = field(uint64_t{heads_} * l_.mask_ld, 16, "mask stride");
+      push(c, deps);
+    }
   }
 
   // SPLS: a command reading the masks or the leader table also waits for PREDICT.

@@ -11,10 +11,13 @@
 // Stage C: Q, the attention, Wo (and with ffn_reuse the FFN) run on the
 // leader rows only (the dispatcher's m' = clamp(L - r0, 0, m), A and mask
 // rows gathered through the leader list, outputs compact); the MAC counter
-// shows the skipped work (useful_macs below).
+// shows the skipped work (useful_macs below).  Key rows: K and V run as one
+// GEMM per head; the ones issued after PREDICT is written run on the keys of
+// U_h (the union of the head's leader masks) only, rows scattered.
 #include "test_cosim_util.hpp"
 
 #include <cstring>
+#include <numeric>
 
 using esact::Mode;
 using esact::sim::Harness;
@@ -90,30 +93,65 @@ unsigned pred_index(const esact::sim::MemoryImage& img, int layer) {
   return 0;
 }
 
-// The MACs the array does useful work for in an SPLS list (stage C): Q, the
-// attention (every key: masked keys are computed with p = 0) and Wo on the
-// |L| leader rows, K and V on all N tokens, the FFN on |L| rows with
-// ffn_reuse, else on N.
-uint64_t useful_macs(const cosim::Workload& w) {
-  uint64_t s = 0;
-  for (size_t i = 0; i < w.golden.size(); ++i) {
-    const auto& g = w.golden[i];
-    const uint64_t n = static_cast<uint64_t>(g.n), d = static_cast<uint64_t>(g.d), f = static_cast<uint64_t>(g.f);
-    const uint64_t l = static_cast<uint64_t>(g.leaders());
-    const uint64_t rows_ffn = w.model.layers[i].spls.ffn_reuse ? l : n;
-    s += l * d * d + 2 * n * d * d + 2 * l * n * d + l * d * d + 2 * rows_ffn * d * f;
+// |U_h| of every head of a layer: the keys some leader's mask selects.
+std::vector<uint64_t> key_set_sizes(const esact::LayerResult& g) {
+  const size_t n = static_cast<size_t>(g.n);
+  std::vector<uint64_t> u(static_cast<size_t>(g.heads), 0);
+  for (size_t h = 0; h < u.size(); ++h)
+    for (size_t j = 0; j < n; ++j)
+      for (size_t i = 0; i < n; ++i)
+        if (g.leader[i] < 0 && g.masks[(h * n + i) * n + j]) {
+          ++u[h];
+          break;
+        }
+  return u;
+}
+
+// The MACs the array does useful work for in layer i of an SPLS list, when
+// the first s of its 2H key-row commands (K heads, then V heads) ran on all
+// N tokens (issued while PREDICT ran) and the others on U_h: Q, the attention
+// (every key: masked keys are computed with p = 0) and Wo on the |L| leader
+// rows, the FFN on |L| rows with ffn_reuse, else on N.
+uint64_t useful_macs(const cosim::Workload& w, size_t i, size_t s) {
+  const auto& g = w.golden[i];
+  const uint64_t n = static_cast<uint64_t>(g.n), d = static_cast<uint64_t>(g.d), f = static_cast<uint64_t>(g.f);
+  const uint64_t l = static_cast<uint64_t>(g.leaders()), dh = d / static_cast<uint64_t>(g.heads);
+  const uint64_t rows_ffn = w.model.layers[i].spls.ffn_reuse ? l : n;
+  const auto u = key_set_sizes(g);
+  uint64_t kv = 0;
+  for (size_t c = 0; c < 2 * u.size(); ++c) kv += (c < s ? n : u[c % u.size()]) * dh * d;
+  return l * d * d + kv + 2 * l * n * d + l * d * d + 2 * rows_ffn * d * f;
+}
+
+// The per-layer counts s of key-row commands on all tokens that explain the
+// MAC counter exactly (empty if none does).
+std::vector<size_t> key_row_splits(const cosim::Workload& w, uint64_t macs) {
+  const size_t layers = w.golden.size(), opts = 2 * static_cast<size_t>(w.model.n_heads) + 1;
+  std::vector<size_t> s(layers, 0);
+  for (;;) {
+    uint64_t sum = 0;
+    for (size_t i = 0; i < layers; ++i) sum += useful_macs(w, i, s[i]);
+    if (sum == macs) return s;
+    size_t i = 0;
+    while (i < layers && ++s[i] == opts) s[i++] = 0;
+    if (i == layers) return {};
   }
-  return s;
 }
 
 // A run in SPLS mode: clean finish, every output equal to the golden SPLS
-// layer, prediction exact, the MAC counter = the work on the leader rows.
-void run_spls(Harness& h, cosim::Workload& w, esact::sim::RunResult* out = nullptr) {
+// layer, prediction exact, the MAC counter = the work on the leader rows and
+// on the key rows (some split per layer; `splits` gets it).
+void run_spls(Harness& h, cosim::Workload& w, esact::sim::RunResult* out = nullptr,
+              std::vector<size_t>* splits = nullptr) {
   esact::sim::RunResult r;
   const auto mm = cosim::run_and_compare(h, w, Mode::Spls, kTimeout, &r);
   INFO(mm.str());
   CHECK_FALSE(mm.any);
-  CHECK(r.macs == useful_macs(w));
+  const auto s = key_row_splits(w, r.macs);
+  INFO("MACS " << r.macs << " (layer 0 with every key row on N tokens: "
+                << useful_macs(w, 0, 2 * static_cast<size_t>(w.model.n_heads)) << ")");
+  CHECK_FALSE(s.empty());
+  if (splits) *splits = s;
   CHECK(r.xmacs >= r.macs);
   const auto g = golden_prediction(w);
   const std::string d = diff_prediction(h.mem(), *w.img, g);
@@ -171,6 +209,34 @@ TEST_CASE("cosim spls: PREDICT writes the golden masks and leader table (sizes, 
     CHECK(dense.back().y != w.golden.back().y);
     MESSAGE(fmt::format("{}: {} cycles, PREDICT alone {} cycles, {} followers", c.spec, r.cycles,
                         r.phase_cycles[P::PH_PREDICT], g.n - g.leaders()));
+  }
+}
+
+TEST_CASE("cosim spls: K and V after PREDICT run on the keys of U_h only, rows scattered, exact") {
+  // Every key-row command (K or V of one head) made to wait for the list's
+  // PREDICT: each runs on U_h (masks read, rows gathered and scattered), the
+  // other K / V rows keep what scratch held (0xa5 fill, then layer 0's), and
+  // the attention, which reads only keys of U_h, stays exact.
+  auto w = cosim::make_workload("n=16,d=32,heads=2,ffn=32,layers=2,seed=53,similarity=0.9,k=3,window=4,threshold=3",
+                                Mode::Spls, spls_opts());
+  unsigned patched = 0;
+  for (int layer = 0; layer < 2; ++layer) {
+    const auto& cmds = w.img->commands(layer).commands();
+    for (unsigned i = 0; i < cmds.size(); ++i)
+      if (cmds[i].op == P::OP_GEMM && cmds[i].mask_en) {
+        w.img->set_cmd_word(layer, i, P::CMD_WAIT1, w.img->cmd_word(layer, i, P::CMD_WAIT1) | 1u << 16);
+        ++patched;
+      }
+  }
+  REQUIRE(patched == 2 * 2 * 2);  // K and V of 2 heads in 2 layers
+  Harness h(cosim::config_for(*w.img, 0.2, 10, 21));
+  std::vector<size_t> splits;
+  run_spls(h, w, nullptr, &splits);
+  CHECK(splits == std::vector<size_t>{0, 0});
+  // U_h leaves keys out in both layers, so rows were skipped and scattered.
+  for (const auto& g : w.golden) {
+    const auto u = key_set_sizes(g);
+    CHECK(std::accumulate(u.begin(), u.end(), uint64_t{0}) < static_cast<uint64_t>(g.n * g.heads));
   }
 }
 
