@@ -29,8 +29,8 @@ uint32_t field(uint64_t v, unsigned bits, const char* name) {
 class LayerCompiler {
  public:
   LayerCompiler(const std::array<uint32_t, P::DESC_WORDS>& desc, int n, uint64_t scratch_base, Schedule sched,
-                bool spls)
-      : w_(desc), n_(static_cast<uint32_t>(n)), sched_(sched), spls_(spls) {
+                bool spls, bool key_rows)
+      : w_(desc), n_(static_cast<uint32_t>(n)), sched_(sched), spls_(spls), key_rows_(spls && key_rows) {
     d_ = w_[P::DESC_D];
     f_ = w_[P::DESC_F];
     if (n < 1 || d_ == 0 || f_ == 0 || w_[P::DESC_H] == 0 || d_ % w_[P::DESC_H] != 0)
@@ -56,24 +56,21 @@ class LayerCompiler {
     const std::vector<Token> in_deps = have_in ? std::vector<Token>{in} : std::vector<Token>{};
     if (spls_) pred_ = predict(attn_in, in_deps);
     // SPLS: Q, the attention, O and Z on the leader rows only, compact; K
-    // and V come first in the list, one command per head with key rows
-    // (CMD_H_MASK): those issued while PREDICT runs work on all tokens beside
-    // it, the later ones on the keys of U_h only (every leader-row command
-    // waits for PREDICT).
+    // and V (all tokens) come first in the list, so that they run beside
+    // PREDICT (every leader-row command waits for it).  key_rows: V as one
+    // command per head with key rows (CMD_H_MASK): those issued while PREDICT
+    // runs work on all tokens beside it, the later ones on the keys of U_h.
     const Rows lead = spls_ ? Rows::Leaders : Rows::All, compact = spls_ ? Rows::Compact : Rows::All;
     auto gemm_q = [&] {
       return gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WQ, P::DESC_BQ, scr(l_.q), d_, P::EPI_RQ, P::RQ_Q, in_deps, lead);
     };
-    Token qkv;
-    if (spls_) {
-      kv_heads(attn_in, P::DESC_WK, P::DESC_BK, scr(l_.k), P::RQ_K, in_deps);
-      kv_heads(attn_in, P::DESC_WV, P::DESC_BV, scr(l_.v), P::RQ_V, in_deps);
-      qkv = gemm_q();
-    } else {
-      gemm_q();
-      gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WK, P::DESC_BK, scr(l_.k), d_, P::EPI_RQ, P::RQ_K, in_deps);
+    if (!spls_) gemm_q();
+    Token qkv = gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WK, P::DESC_BK, scr(l_.k), d_, P::EPI_RQ, P::RQ_K, in_deps);
+    if (key_rows_)
+      key_row_heads(attn_in, P::DESC_WV, P::DESC_BV, scr(l_.v), P::RQ_V, in_deps);
+    else
       qkv = gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WV, P::DESC_BV, scr(l_.v), d_, P::EPI_RQ, P::RQ_V, in_deps);
-    }
+    if (spls_) qkv = gemm_q();
     const Token av = attention(qkv);  // (the last of the three GEMMs: all of Q, K, V written)
     const Token wo =
         gemm_w(P::PH_WO, scr(l_.o), d_, P::DESC_WO, P::DESC_BO, scr(l_.z), d_, P::EPI_RQ, P::RQ_O, {av}, compact);
@@ -135,10 +132,10 @@ class LayerCompiler {
     return push(c, deps);
   }
 
-  // SPLS: K or V, one GEMM per head h over the head's Dh output columns with
-  // key rows: the head's masks at mask + h * mask_ld, stride heads * mask_ld
+  // SPLS key rows: K or V as one GEMM per head h over the head's Dh output
+  // columns: the head's masks at mask + h * mask_ld, stride heads * mask_ld
   // (CMD_ADDR4, CMD_X1).  Rows scattered into the N x D matrix at out.
-  void kv_heads(uint32_t a, unsigned wword, unsigned bword, uint32_t out, unsigned pair, const std::vector<Token>& deps) {
+  void key_row_heads(uint32_t a, unsigned wword, unsigned bword, uint32_t out, unsigned pair, const std::vector<Token>& deps) {
     for (uint32_t h = 0; h < heads_; ++h) {
       Command c;
       c.op = P::OP_GEMM;
@@ -198,7 +195,7 @@ class LayerCompiler {
   uint32_t n_, d_ = 0, f_ = 0, dh_ = 0, heads_ = 0;
   bool pre_ = false;
   Schedule sched_;
-  bool spls_ = false;
+  bool spls_ = false, key_rows_ = false;
   Token pred_{};
   ScratchLayout l_;
   uint64_t sb_ = 0;
@@ -411,8 +408,8 @@ std::array<uint32_t, P::CMD_WORDS> encode_command(const Command& c) {
 }
 
 CommandList compile_layer(const std::array<uint32_t, P::DESC_WORDS>& desc, int n, uint64_t scratch_base,
-                          Schedule schedule, bool spls) {
-  return LayerCompiler(desc, n, scratch_base, schedule, spls).run();
+                          Schedule schedule, bool spls, bool key_rows) {
+  return LayerCompiler(desc, n, scratch_base, schedule, spls, key_rows).run();
 }
 
 }  // namespace esact::sim

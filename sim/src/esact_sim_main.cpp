@@ -87,7 +87,7 @@ struct Options {
   int sequence = 0;
   std::string fault = "none";
   double fault_at = 0.5;
-  bool progress = false, quiet = false, serial = false, compare = false, accuracy = false;
+  bool progress = false, quiet = false, serial = false, compare = false, accuracy = false, key_rows = false;
   uint64_t toggle_window = 0;  ///< gate-level power flow (scripts/power): toggle windows
   std::string toggle_prefix = "toggles";
 };
@@ -141,6 +141,8 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--toggle-prefix", o.toggle_prefix, "file prefix of --toggle-window (default toggles)");
   app.add_flag("--progress", o.progress, "progress line on stderr (default: when stderr is a terminal)");
   app.add_flag("--quiet", o.quiet, "only the PASS/FAIL line");
+  app.add_flag("--key-rows", o.key_rows,
+               "SPLS: V as one GEMM per head; the heads issued after PREDICT run on the keys of U_h only");
   app.add_flag("--serial", o.serial,
                "compile the command lists serially (one unit at a time) instead of overlapping attention");
   oseqs->excludes(ofault)->excludes(otrace)->excludes(owin);
@@ -258,6 +260,7 @@ Workload make_workload(const Options& o, const Source& src, int seq, Mode mode) 
   io.scratch_size = o.scratch;
   io.schedule = o.serial ? Schedule::Serial : Schedule::Overlap;
   io.spls = mode == Mode::Spls;
+  io.key_rows = o.key_rows;
   w.img = std::make_unique<MemoryImage>(w.model, w.x, w.n, io);
   w.golden = run_model(w.model, w.x, w.n, mode);
   return w;
@@ -411,6 +414,7 @@ json results_json(const Options& o, const Workload& w, const Outcome& oc, const 
   j["memory"] = {{"read_latency", o.latency}, {"write_latency", o.write_latency}, {"bandwidth", o.bandwidth},
                  {"backpressure", o.backpressure}, {"seed", o.seed}, {"outstanding", o.outstanding}};
   j["schedule"] = o.serial ? "serial" : "overlap";
+  j["key_rows"] = o.key_rows;
   j["fault"] = {{"kind", o.fault}, {"at", o.fault_at}, {"note", oc.fault_note}};
   j["status"] = r.status;
   j["err_code"] = r.err_code;

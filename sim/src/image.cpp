@@ -135,13 +135,13 @@ MemoryImage::Desc MemoryImage::pack_layer(const Model& model, int l) {
 // compiled once the scratch base is known.  Then the descriptors are written.
 void MemoryImage::compile_lists(std::vector<Desc>& descs, int n, const ImageOptions& opt) {
   for (int l = 0; l < n_layers_; ++l) {
-    const size_t count = compile_layer(descs[static_cast<size_t>(l)], n, 0, opt.schedule, opt.spls).commands().size();
+    const size_t count = compile_layer(descs[static_cast<size_t>(l)], n, 0, opt.schedule, opt.spls, opt.key_rows).commands().size();
     list_addr_.push_back(alloc(fmt::format("layer {} commands", l), l, count * 4 * params::CMD_WORDS));
   }
   scratch_base_ = base_ + align_up(bytes_.size(), 4096);
   for (int l = 0; l < n_layers_; ++l) {
     Desc& w = descs[static_cast<size_t>(l)];
-    lists_.push_back(compile_layer(w, n, scratch_base_, opt.schedule, opt.spls));
+    lists_.push_back(compile_layer(w, n, scratch_base_, opt.schedule, opt.spls, opt.key_rows));
     const std::vector<uint32_t> words = lists_.back().encode();
     put(list_addr_[static_cast<size_t>(l)], words.data(), words.size() * 4);
     const ScratchLayout sl = scratch_layout(n, static_cast<int>(w[params::DESC_D]), static_cast<int>(w[params::DESC_F]),

@@ -11,9 +11,10 @@
 // Stage C: Q, the attention, Wo (and with ffn_reuse the FFN) run on the
 // leader rows only (the dispatcher's m' = clamp(L - r0, 0, m), A and mask
 // rows gathered through the leader list, outputs compact); the MAC counter
-// shows the skipped work (useful_macs below).  Key rows: K and V run as one
-// GEMM per head; the ones issued after PREDICT is written run on the keys of
-// U_h (the union of the head's leader masks) only, rows scattered.
+// shows the skipped work (useful_macs below).  Key rows (ImageOptions::
+// key_rows): V runs as one GEMM per head; the heads issued after PREDICT is
+// written run on the keys of U_h (the union of the head's leader masks) only,
+// rows gathered and scattered.
 #include "test_cosim_util.hpp"
 
 #include <cstring>
@@ -26,9 +27,10 @@ namespace P = esact::params;
 namespace {
 constexpr uint64_t kTimeout = 1'000'000;  // every run here takes < 20,000 cycles
 
-esact::sim::ImageOptions spls_opts() {
+esact::sim::ImageOptions spls_opts(bool key_rows = false) {
   esact::sim::ImageOptions o;
   o.spls = true;
+  o.key_rows = key_rows;
   return o;
 }
 
@@ -108,25 +110,26 @@ std::vector<uint64_t> key_set_sizes(const esact::LayerResult& g) {
 }
 
 // The MACs the array does useful work for in layer i of an SPLS list, when
-// the first s of its 2H key-row commands (K heads, then V heads) ran on all
-// N tokens (issued while PREDICT ran) and the others on U_h: Q, the attention
-// (every key: masked keys are computed with p = 0) and Wo on the |L| leader
-// rows, the FFN on |L| rows with ffn_reuse, else on N.
+// the first s of its V heads ran on all N tokens (without key rows: s = H;
+// with them, the heads issued while PREDICT ran) and the others on U_h: Q,
+// the attention (every key: masked keys are computed with p = 0) and Wo on
+// the |L| leader rows, K on all N tokens, the FFN on |L| rows with
+// ffn_reuse, else on N.
 uint64_t useful_macs(const cosim::Workload& w, size_t i, size_t s) {
   const auto& g = w.golden[i];
   const uint64_t n = static_cast<uint64_t>(g.n), d = static_cast<uint64_t>(g.d), f = static_cast<uint64_t>(g.f);
   const uint64_t l = static_cast<uint64_t>(g.leaders()), dh = d / static_cast<uint64_t>(g.heads);
   const uint64_t rows_ffn = w.model.layers[i].spls.ffn_reuse ? l : n;
   const auto u = key_set_sizes(g);
-  uint64_t kv = 0;
-  for (size_t c = 0; c < 2 * u.size(); ++c) kv += (c < s ? n : u[c % u.size()]) * dh * d;
+  uint64_t kv = n * d * d;
+  for (size_t h = 0; h < u.size(); ++h) kv += (h < s ? n : u[h]) * dh * d;
   return l * d * d + kv + 2 * l * n * d + l * d * d + 2 * rows_ffn * d * f;
 }
 
-// The per-layer counts s of key-row commands on all tokens that explain the
-// MAC counter exactly (empty if none does).
+// The per-layer counts s of V heads on all tokens that explain the MAC
+// counter exactly (empty if none does).
 std::vector<size_t> key_row_splits(const cosim::Workload& w, uint64_t macs) {
-  const size_t layers = w.golden.size(), opts = 2 * static_cast<size_t>(w.model.n_heads) + 1;
+  const size_t layers = w.golden.size(), opts = static_cast<size_t>(w.model.n_heads) + 1;
   std::vector<size_t> s(layers, 0);
   for (;;) {
     uint64_t sum = 0;
@@ -140,18 +143,24 @@ std::vector<size_t> key_row_splits(const cosim::Workload& w, uint64_t macs) {
 
 // A run in SPLS mode: clean finish, every output equal to the golden SPLS
 // layer, prediction exact, the MAC counter = the work on the leader rows and
-// on the key rows (some split per layer; `splits` gets it).
+// (with key rows) on U_h for the V heads after PREDICT (`splits` gets the
+// per-layer count of V heads on all tokens that explains it).
 void run_spls(Harness& h, cosim::Workload& w, esact::sim::RunResult* out = nullptr,
               std::vector<size_t>* splits = nullptr) {
   esact::sim::RunResult r;
   const auto mm = cosim::run_and_compare(h, w, Mode::Spls, kTimeout, &r);
   INFO(mm.str());
   CHECK_FALSE(mm.any);
-  const auto s = key_row_splits(w, r.macs);
-  INFO("MACS " << r.macs << " (layer 0 with every key row on N tokens: "
-                << useful_macs(w, 0, 2 * static_cast<size_t>(w.model.n_heads)) << ")");
-  CHECK_FALSE(s.empty());
-  if (splits) *splits = s;
+  const size_t heads = static_cast<size_t>(w.model.n_heads);
+  if (splits) {
+    *splits = key_row_splits(w, r.macs);
+    INFO("MACS " << r.macs << ", with every V head on N tokens " << useful_macs(w, 0, heads) << " in layer 0");
+    CHECK_FALSE(splits->empty());
+  } else {
+    uint64_t all = 0;  // no key rows: V on all N tokens
+    for (size_t i = 0; i < w.golden.size(); ++i) all += useful_macs(w, i, heads);
+    CHECK(r.macs == all);
+  }
   CHECK(r.xmacs >= r.macs);
   const auto g = golden_prediction(w);
   const std::string d = diff_prediction(h.mem(), *w.img, g);
@@ -212,13 +221,13 @@ TEST_CASE("cosim spls: PREDICT writes the golden masks and leader table (sizes, 
   }
 }
 
-TEST_CASE("cosim spls: K and V after PREDICT run on the keys of U_h only, rows scattered, exact") {
-  // Every key-row command (K or V of one head) made to wait for the list's
+TEST_CASE("cosim spls: V heads after PREDICT run on the keys of U_h only, rows scattered, exact") {
+  // Key rows, and every V head's command made to wait for the list's
   // PREDICT: each runs on U_h (masks read, rows gathered and scattered), the
-  // other K / V rows keep what scratch held (0xa5 fill, then layer 0's), and
-  // the attention, which reads only keys of U_h, stays exact.
+  // other V rows keep what scratch held (0xa5 fill, then layer 0's), and the
+  // attention, which reads only keys of U_h, stays exact.
   auto w = cosim::make_workload("n=16,d=32,heads=2,ffn=32,layers=2,seed=53,similarity=0.9,k=3,window=4,threshold=3",
-                                Mode::Spls, spls_opts());
+                                Mode::Spls, spls_opts(true));
   unsigned patched = 0;
   for (int layer = 0; layer < 2; ++layer) {
     const auto& cmds = w.img->commands(layer).commands();
@@ -228,11 +237,17 @@ TEST_CASE("cosim spls: K and V after PREDICT run on the keys of U_h only, rows s
         ++patched;
       }
   }
-  REQUIRE(patched == 2 * 2 * 2);  // K and V of 2 heads in 2 layers
+  REQUIRE(patched == 2 * 2);  // V of 2 heads in 2 layers
   Harness h(cosim::config_for(*w.img, 0.2, 10, 21));
   std::vector<size_t> splits;
   run_spls(h, w, nullptr, &splits);
   CHECK(splits == std::vector<size_t>{0, 0});
+  // The same list as compiled: at this size PREDICT outlasts K and V, so
+  // every V head issues before PREDICT is written and runs on all N tokens.
+  auto w2 = cosim::make_workload("n=16,d=32,heads=2,ffn=32,layers=2,seed=53,similarity=0.9,k=3,window=4,threshold=3",
+                                 Mode::Spls, spls_opts(true));
+  run_spls(h, w2, nullptr, &splits);
+  CHECK_FALSE(splits.empty());
   // U_h leaves keys out in both layers, so rows were skipped and scattered.
   for (const auto& g : w.golden) {
     const auto u = key_set_sizes(g);
@@ -321,6 +336,9 @@ TEST_CASE("cosim spls: bad leader-rows commands end with ERR_CMD naming the comm
       {sm, P::CMD_HDR, hs & ~(1u << P::CMD_H_MASK)},                      // softmax gather without masks
       {q, P::CMD_HDR, hq | 1u << 18},                                     // a reserved header bit
       {qk, P::CMD_X1, w.img->cmd_word(1, qk, P::CMD_X1) | 1u << 16},      // r0 wider than 16 bits
+      {q, P::CMD_HDR, hq | 1u << P::CMD_H_MASK},                          // key rows with leader rows
+      {kq, P::CMD_HDR, (hk & ~(3u << P::CMD_H_EPI)) | 1u << P::CMD_H_MASK | P::EPI_GELU << P::CMD_H_EPI},
+                                                                          // key rows with a GELU epilogue
   };
   for (const auto& c : cases) {
     CAPTURE(c.cmd);

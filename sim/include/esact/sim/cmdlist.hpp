@@ -98,7 +98,9 @@ std::array<uint32_t, params::CMD_WORDS> encode_command(const Command& c);
 /// weights, ...) for n tokens and the scratch region at scratch_base.  With
 /// spls, the list starts with PREDICT (after LN1 for pre-LN): the masks and
 /// the leader table into the SPLS scratch regions, beside the layer's work.
+/// key_rows (with spls): V as one GEMM per head with key rows (CMD_H_MASK):
+/// a head issued after PREDICT is written runs on the keys of U_h only.
 CommandList compile_layer(const std::array<uint32_t, params::DESC_WORDS>& desc, int n, uint64_t scratch_base,
-                          Schedule schedule, bool spls = false);
+                          Schedule schedule, bool spls = false, bool key_rows = false);
 
 }  // namespace esact::sim

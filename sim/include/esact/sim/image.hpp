@@ -32,6 +32,7 @@ struct ImageOptions {
   uint64_t guard = 4096;       ///< unused bytes after the image (inside the memory)
   Schedule schedule = Schedule::Overlap;  ///< how the layer compiler orders attention (cmdlist.hpp)
   bool spls = false;           ///< compile SPLS layers (PREDICT + the SPLS scratch regions; run with MODE = 1)
+  bool key_rows = false;       ///< SPLS: V per head on the keys of U_h once PREDICT is written (compile_layer)
 };
 
 /// The scratch size the packer gives a model: scratch_layout().need rounded up to 4 KiB.
