@@ -11,7 +11,9 @@
 //
 // A bad command (list_err_i), knobs the SPLS front end rejects (knob_err_i:
 // ERR_KNOB, ERR_INFO = command index << 16 | (0x80 | front-end error bits) << 8
-// | layer) or an AXI error response aborts the units,
+// | layer), a front-end sub-unit error (knob_err_i with bit 6 or 7: ERR_SPLS,
+// ERR_INFO = command index << 16 | (bit 0 top-k, bit 1 similarity) << 8 |
+// layer) or an AXI error response aborts the units,
 // drains the AXI engines and ends the run with ERR_CMD (ERR_INFO: command
 // index, word, layer) or ERR_AXI_READ / ERR_AXI_WRITE.  Every failure ends
 // the run with err_set_o, never a hang.
@@ -70,7 +72,7 @@ module esact_seq #(
   input  logic [7:0]    list_err_word_i,
   // the SPLS front end rejected a PRED command's knobs (ERR_KNOB)
   input  logic          knob_err_i,
-  input  logic [5:0]    knob_err_bits_i, // esact_spls err_o bits
+  input  logic [7:0]    knob_err_bits_i, // esact_spls err_o bits (7:6 sub-unit errors: ERR_SPLS)
   input  logic [15:0]   knob_err_idx_i   // the PRED command's index
 );
 
@@ -248,9 +250,14 @@ module esact_seq #(
           einfo_d = {list_err_idx_i, list_err_word_i, layer_q};
           cmd_abort_d = 1'b1;
           state_d = S_ABORT;
+        end else if (knob_err_i && knob_err_bits_i[7:6] != '0) begin
+          ecode_d = esact_types_pkg::ERR_SPLS;
+          einfo_d = {knob_err_idx_i, 6'd0, knob_err_bits_i[7:6], layer_q};
+          cmd_abort_d = 1'b1;
+          state_d = S_ABORT;
         end else if (knob_err_i) begin
           ecode_d = esact_types_pkg::ERR_KNOB;
-          einfo_d = {knob_err_idx_i, 2'b10, knob_err_bits_i, layer_q};
+          einfo_d = {knob_err_idx_i, 2'b10, knob_err_bits_i[5:0], layer_q};
           cmd_abort_d = 1'b1;
           state_d = S_ABORT;
         end else if (list_done_i) begin

@@ -69,7 +69,8 @@ package esact_types_pkg;
     ERR_AXI_READ   = 8'd9,  // SLVERR/DECERR on a read
     ERR_AXI_WRITE  = 8'd10,  // SLVERR/DECERR on a write
     ERR_MODE       = 8'd11,  // MODE not 0 or 1 (or SPLS not built in)
-    ERR_CMD        = 8'd12   // a bad command record (ERR_INFO: command index, word)
+    ERR_CMD        = 8'd12,  // a bad command record (ERR_INFO: command index, word)
+    ERR_SPLS       = 8'd13   // the SPLS front end's top-k / similarity unit stopped (ERR_INFO: PRED command, unit bits)
   } err_e;
 
   // ---------------------------------------------------------------------------

@@ -39,7 +39,9 @@
 // inputs are mapped to a rejected value (n, heads, dh, k: 0; W: all ones) or,
 // for T, to the largest one (any T > heads * k turns reuse off).  A rejected
 // command ends with err_o (one cycle) and err_bits_o instead of done_o, and
-// nothing is read or written.  abort_i drops everything and resets esact_spls
+// nothing is read or written.  A sub-unit error during the run (err_o bits 6
+// top-k, 7 similarity) ends it the same way; the sequencer then aborts, which
+// resets esact_spls (its top-k error is sticky until reset).  abort_i drops everything and resets esact_spls
 // (a registered copy of abort_i drives its reset for one cycle).
 module esact_predict #(
   parameter int unsigned AW     = esact_pkg::AXI_AW,
@@ -61,8 +63,8 @@ module esact_predict #(
   input  esact_types_pkg::pred_cmd_t cmd_i,  // stable while busy_o
   output logic          busy_o,
   output logic          done_o,       // one cycle: masks and leader table handed to the write port
-  output logic          err_o,        // one cycle: the front end rejected the command's knobs
-  output logic [5:0]    err_bits_o,   // esact_spls err_o of the rejected command
+  output logic          err_o,        // one cycle: the front end rejected the knobs or stopped (sub-unit error)
+  output logic [7:0]    err_bits_o,   // esact_spls err_o of the rejected command or failed run
   // leader list (SPLS stage C)
   output logic          list_we_o,    // a leader decision: list[list_ord_o] = list_row_o
   output logic [15:0]   list_ord_o,
@@ -109,7 +111,7 @@ module esact_predict #(
   typedef enum logic [1:0] {StIdle, StWait, StRun} state_e;
   state_e state_q;
   logic   spls_start, spls_busy, spls_done;
-  logic [5:0] spls_err;
+  logic [7:0] spls_err;
   logic   abort_q, spls_rst_n;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

@@ -17,7 +17,17 @@
 // back-pressure.
 //
 // err_o bits: 0 n not in 1..N_MAX, 1 heads not in 1..H_MAX, 2 dh not in
-// 1..DH_MAX, 3 heads*dh > D_MAX, 4 k not in 1..n, 5 window > W_MAX.
+// 1..DH_MAX, 3 heads*dh > D_MAX, 4 k not in 1..n, 5 window > W_MAX (the
+// configuration check: nothing is taken); 6 the top-k unit got a score row
+// longer than N_MAX, 7 the similarity unit got a row of more than H_MAX heads
+// or more than N_MAX rows (sub-unit errors, raised during the run: the run
+// ends at once with done_o, the streams are left as they are, and the unit
+// must be reset before the next run, since the top-k error is sticky until
+// reset; esact_predict does so).  Bits 6 and 7 cannot be raised by any
+// configuration that passes the check: they flag a front end whose internal
+// streams lost a row or head mark (an upset), which would otherwise give
+// wrong masks or a run that never ends.  Simulation builds can inject such a
+// loss (plusarg +esact_spls_fault=topk|simil, below).
 module esact_spls #(
   parameter int unsigned N_MAX  = esact_pkg::N_MAX,
   parameter int unsigned D_MAX  = esact_pkg::D_MAX,
@@ -48,7 +58,7 @@ module esact_spls #(
   input  logic [OV_W-1:0]    cfg_thresh_i,
   output logic               busy_o,
   output logic               done_o,
-  output logic [5:0]         err_o,
+  output logic [7:0]         err_o,
   // Token stream (CH int8 channels of one token per beat)
   input  logic               x_valid_i,
   output logic               x_ready_o,
@@ -83,11 +93,12 @@ module esact_spls #(
   logic [WIN_W-1:0] window_q;
   logic [OV_W-1:0]  thresh_q;
   logic [D_W-1:0]   dsum_q;
-  logic [5:0]       err_q;
+  logic [7:0]       err_q;
   logic             pred_start, simil_start, done_q;
 
   // Range checks (heads * dh is checked after StCheck's additions).
-  logic [5:0] range_err;
+  logic [7:0] range_err;
+  logic       topk_err, simil_err;
   always_comb begin
     range_err    = '0;
     range_err[0] = (n_q == '0) || (n_q > N_W'(N_MAX));
@@ -153,16 +164,24 @@ module esact_spls #(
           end
         end
         StRun: begin
-          // Done once the last decision and the last mask have both been taken.
-          if (l_last_fire) begin
-            ldone_q <= 1'b1;
-          end
-          if (m_last_fire) begin
-            mdone_q <= 1'b1;
-          end
-          if ((ldone_q || l_last_fire) && (mdone_q || m_last_fire)) begin
-            done_q  <= 1'b1;
-            state_q <= StIdle;
+          if (topk_err || simil_err) begin
+            // A sub-unit error ends the run at once.
+            err_q[6] <= topk_err;
+            err_q[7] <= simil_err;
+            done_q   <= 1'b1;
+            state_q  <= StIdle;
+          end else begin
+            // Done once the last decision and the last mask have both been taken.
+            if (l_last_fire) begin
+              ldone_q <= 1'b1;
+            end
+            if (m_last_fire) begin
+              mdone_q <= 1'b1;
+            end
+            if ((ldone_q || l_last_fire) && (mdone_q || m_last_fire)) begin
+              done_q  <= 1'b1;
+              state_q <= StIdle;
+            end
           end
         end
         default: state_q <= StIdle;
@@ -217,7 +236,7 @@ module esact_spls #(
     .s_last_o   (s_last)
   );
 
-  logic             t_valid, t_ready, topk_err;
+  logic             t_valid, t_ready, topk_last, simil_last;
   logic [N_MAX-1:0] t_mask;
 
   esact_topk #(
@@ -232,7 +251,7 @@ module esact_spls #(
     .in_ready_o  (s_ready),
     .in_scores_i (s_scores),
     .in_count_i  (s_count),
-    .in_last_i   (s_last),
+    .in_last_i   (topk_last),
     .out_valid_o (t_valid),
     .out_ready_i (t_ready),
     .out_mask_o  (t_mask),
@@ -290,7 +309,6 @@ module esact_spls #(
   // Local similarity
   // ---------------------------------------------------------------------------
   logic [OV_W-1:0] l_ov;
-  logic            simil_err;
 
   esact_simil #(
     .N_MAX (N_MAX),
@@ -305,7 +323,7 @@ module esact_spls #(
     .in_valid_i     (sim_valid),
     .in_ready_o     (sim_ready),
     .in_mask_i      (t_mask),
-    .in_last_i      (sim_last),
+    .in_last_i      (simil_last),
     .out_valid_o    (l_valid_o),
     .out_ready_i    (l_ready_i),
     .out_row_o      (l_row_o),
@@ -319,8 +337,42 @@ module esact_spls #(
   assign m_last_fire = m_valid_o && m_ready_i && sim_last && (N_W'(mrow_q) == n_q - 1'b1);
 
   // Status the top level does not use: the score tags, the sub-unit done/busy
-  // and the sub-unit overflow errors (impossible after the configuration check).
+  // and the best overlap.
   logic unused_status;
-  assign unused_status = ^{s_row, s_head, pred_busy, pred_done, topk_err, simil_err, l_ov};
+  assign unused_status = ^{s_row, s_head, pred_busy, pred_done, l_ov};
+
+  // ---------------------------------------------------------------------------
+  // Fault injection (simulation only; docs/reliability.md).  The plusarg
+  // +esact_spls_fault=topk drops the row-end mark of the first score row the
+  // top-k unit takes (it then sees a row of 2n scores: its error when 2n >
+  // N_MAX), +esact_spls_fault=simil that of the first mask row the similarity
+  // unit takes (a row of 2 * heads heads: its error when 2 * heads > H_MAX).
+  // Once per simulation: the flag that records it is not reset, so the run
+  // after the error is a clean one.
+  // ---------------------------------------------------------------------------
+  logic drop_topk, drop_simil;
+`ifndef SYNTHESIS
+  string fault_name;
+  logic  fault_topk, fault_simil, fault_done_q;
+  initial begin
+    fault_name = "";
+    void'($value$plusargs("esact_spls_fault=%s", fault_name));
+    fault_topk   = (fault_name == "topk");
+    fault_simil  = (fault_name == "simil");
+    fault_done_q = 1'b0;
+  end
+  always @(posedge clk_i) begin
+    if ((drop_topk && s_valid && s_ready) || (drop_simil && sim_valid && sim_ready)) begin
+      fault_done_q <= 1'b1;
+    end
+  end
+  assign drop_topk  = fault_topk && !fault_done_q && s_last;
+  assign drop_simil = fault_simil && !fault_done_q && sim_last;
+`else
+  assign drop_topk  = 1'b0;
+  assign drop_simil = 1'b0;
+`endif
+  assign topk_last  = s_last && !drop_topk;
+  assign simil_last = sim_last && !drop_simil;
 
 endmodule

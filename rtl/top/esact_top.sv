@@ -174,7 +174,7 @@ module esact_top #(
   logic [LW-1:0] q_rd_req_len, f_rd_req_len;
 
   logic          p_err;
-  logic [5:0]    p_err_bits;
+  logic [7:0]    p_err_bits;
   logic [15:0]   p_idx;
 
   esact_seq #(.AW(AW), .DW(DW), .LW(LW), .N_MAX(N_MAX), .D_MAX(D_MAX), .SPLS_EN(SPLS_EN)) u_seq (

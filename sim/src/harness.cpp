@@ -63,6 +63,7 @@ std::string err_name(uint32_t code) {
     case params::ERR_AXI_WRITE: return "ERR_AXI_WRITE (error response on a write)";
     case params::ERR_MODE: return "ERR_MODE (MODE not 0/1 or SPLS not built in)";
     case params::ERR_CMD: return "ERR_CMD (a bad command record or command list)";
+    case params::ERR_SPLS: return "ERR_SPLS (the SPLS front end's top-k or similarity unit stopped)";
     default: return fmt::format("unknown error code {}", code);
   }
 }
@@ -116,6 +117,12 @@ std::string RunResult::problem() const {
                                              cmd, front_end_knobs(word & 0x3fu))
                                : fmt::format(": layer {}, descriptor word {}", layer, word);
         break;
+      case params::ERR_SPLS:
+        where = fmt::format(": layer {}, PRED command {}, {}", layer, cmd,
+                            word == 1u   ? "top-k unit: a score row longer than N_MAX"
+                            : word == 2u ? "similarity unit: more than H_MAX heads in a row or N_MAX rows"
+                                         : fmt::format("unit bits {:#x}", word));
+        break;
       case params::ERR_N_TOKENS:
       case params::ERR_N_LAYERS:
       case params::ERR_MODE: where = " (a CSR value)"; break;
@@ -164,6 +171,10 @@ struct Harness::Impl {
   explicit Impl(const HarnessConfig& c) : cfg(c), ctx(std::make_unique<VerilatedContext>()), mem(c.mem) {
     ctx->randReset(2);
     ctx->randSeed(static_cast<int>(c.verilator_seed & 0x7fffffff));
+    // The model's plusargs (always set: a $value$plusargs without them aborts).
+    std::vector<const char*> args{"esact-harness"};
+    for (const auto& a : c.plusargs) args.push_back(a.c_str());
+    ctx->commandArgs(static_cast<int>(args.size()), args.data());
     top = std::make_unique<ESACT_VTOP>(ctx.get(), "TOP");
     if (!c.trace_path.empty()) {
 #ifndef ESACT_NO_TRACE

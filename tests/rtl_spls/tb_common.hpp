@@ -22,6 +22,10 @@ inline uint32_t seed() {
 inline void init_verilator() {
   Verilated::randReset(2);
   Verilated::randSeed(static_cast<int>(seed() & 0x7fffffff));
+  // esact_spls reads a simulation-only plusarg (+esact_spls_fault, its fault
+  // injection); Verilator aborts a $value$plusargs before commandArgs: none here.
+  static const char* const argv[] = {"esact-rtl-spls-test"};
+  Verilated::commandArgs(1, argv);
 }
 
 /// Probability knobs of one stream's handshake (valid for inputs, ready for outputs).

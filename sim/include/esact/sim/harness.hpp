@@ -19,6 +19,9 @@ namespace esact::sim {
 struct HarnessConfig {
   AxiMemConfig mem;                  ///< base/size are set from the image by the caller
   uint64_t verilator_seed = 1;       ///< +verilator+seed: the unique X initial values
+  /// Plusargs for the model ("+name=value"), read by its initial blocks: the
+  /// SPLS front end's fault injection +esact_spls_fault=topk|simil (docs/reliability.md).
+  std::vector<std::string> plusargs;
   std::string trace_path;            ///< FST file; empty: no trace
   uint64_t trace_start = 0;          ///< first cycle dumped
   uint64_t trace_end = UINT64_MAX;   ///< last cycle dumped
