@@ -92,16 +92,21 @@ TEST_CASE("esact-sim: a passing run writes its outputs, a trace window after the
   CHECK(listing(d) == "r.json\nstderr.txt\nstdout.txt\n");
 }
 
-TEST_CASE("esact-sim: injected faults end with the right error, then the next run is exact") {
-  const fs::path d = fresh_dir("s_fault");
+namespace {
+// Each injected fault on the run of `args`: the run reacts as it must (the
+// fault note says what happened and how the run ended), then the next run is exact.
+void check_faults(const std::string& args, const fs::path& d) {
   struct Case {
     const char* fault;
     const char* note;
+    const char* outcome;  // in the JSON fault note
   };
-  for (const Case c : {Case{"slverr-read", "SLVERR on reads"}, Case{"slverr-write", "SLVERR on writes"},
-                       Case{"reset", "reset at cycle"}}) {
+  const Case cases[] = {{"slverr-read", "SLVERR on reads", "with ERR_AXI_READ"},
+                        {"slverr-write", "SLVERR on writes", "with ERR_AXI_WRITE"},
+                        {"reset", "reset at cycle", "(busy)"}};
+  for (const Case& c : cases) {
     CAPTURE(c.fault);
-    const CmdResult r = sim(kSpec + fmt::format(" --fault {} --fault-at 0.4 --json {}", c.fault, (d / "f.json").string()), d);
+    const CmdResult r = sim(args + fmt::format(" --fault {} --fault-at 0.4 --json {}", c.fault, (d / "f.json").string()), d);
     INFO(r.out);
     INFO(r.err);
     CHECK(r.code == 0);
@@ -109,6 +114,19 @@ TEST_CASE("esact-sim: injected faults end with the right error, then the next ru
     CHECK(r.out.find("PASS") != std::string::npos);
     const auto j = nlohmann::json::parse(esact::test::slurp(d / "f.json"));
     CHECK(j["fault"]["kind"] == c.fault);
+    CHECK(j["fault"]["note"].get<std::string>().find(c.outcome) != std::string::npos);
     CHECK(j["pass"] == true);
   }
+}
+}  // namespace
+
+TEST_CASE("esact-sim: injected faults end with the right error, then the next run is exact") {
+  check_faults(kSpec, fresh_dir("s_fault"));
+}
+
+TEST_CASE("esact-sim --mode spls: injected faults end with the right error, then the next run is exact") {
+  // esact-sim hands --mode spls to esact-sim-spls (the model with the front end).
+  check_faults("--mode spls --latency 3 --synthetic n=12,d=32,heads=2,ffn=32,layers=2,seed=6,similarity=0.9,k=4,"
+               "window=2,threshold=3",
+               fresh_dir("s_fault_spls"));
 }

@@ -439,3 +439,128 @@ TEST_CASE("cosim spls: a memory error on PREDICT's mask writes ends with ERR_AXI
   h.mem().clear_error_ranges();
   run_spls(h, w);
 }
+
+// ---------------------------------------------------------------------------
+// Faults in SPLS mode (issue 13): an AXI read error during PREDICT, a reset in
+// the middle of PREDICT or of a leader-row phase, the front end's sub-unit
+// errors (ERR_SPLS).  Each run ends with the named error (or an idle
+// accelerator after the reset) and the next run on the same harness is exact.
+// ---------------------------------------------------------------------------
+namespace {
+// Start a run and clock it until phase `ph` is the running one (its cycle
+// counter grew since the last poll) and has counted at least `into` cycles;
+// then reset the accelerator at once.  Returns the run's cycle of the reset,
+// 0 when the run ended first.
+uint64_t reset_in_phase(Harness& h, cosim::Workload& w, unsigned ph, uint32_t into) {
+  w.img->load(h.mem());
+  h.configure(*w.img, Mode::Spls);
+  h.start();
+  const uint32_t addr = P::CSR_PHASE_CYCLES + 4 * ph;
+  uint32_t prev = 0;
+  for (const uint64_t t0 = h.cycle(); h.cycle() - t0 < kTimeout;) {
+    h.step(8);
+    if ((h.csr_read(P::CSR_STATUS) & 1u) == 0) return 0;
+    const uint32_t c = h.csr_read(addr);
+    if (c > prev && c >= into) {
+      const uint64_t at = h.cycle() - t0;
+      h.reset(3);
+      return at;
+    }
+    prev = c;
+  }
+  return 0;
+}
+}  // namespace
+
+TEST_CASE("cosim spls: an error response on PREDICT's reads (A, Wk, Wq) ends with ERR_AXI_READ, then an exact run") {
+  // One layer: the Q GEMM and everything after it wait for PREDICT (the
+  // leader rows), so a run that ends before any QK / softmax cycle ended
+  // while PREDICT ran.  A (= X, post-LN) and Wk are read by the K/V GEMMs
+  // too, Wq only by PREDICT before the Q GEMM.
+  auto w = cosim::make_workload("n=16,d=32,heads=2,ffn=32,layers=1,seed=53,similarity=0.9,k=5,window=3,threshold=4",
+                                Mode::Spls, spls_opts());
+  Harness h(cosim::config_for(*w.img, 0.2, 10, 17));
+  struct Case {
+    std::string what;
+    uint64_t addr;
+  };
+  const uint64_t d = static_cast<uint64_t>(w.model.d_model);
+  const Case cases[] = {
+      {"A row 9", w.img->act_addr(0) + 9 * d},
+      {"Wk^T row 20", w.img->desc_word(0, P::DESC_WK) + 20 * d},
+      {"Wq^T row 3", w.img->desc_word(0, P::DESC_WQ) + 3 * d},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    h.mem().add_error_range(c.addr, 16, true, false);
+    w.img->load(h.mem());
+    h.configure(*w.img, Mode::Spls);
+    h.start();
+    const auto r = h.wait(kTimeout);
+    h.mem().clear_error_ranges();
+    INFO(r.problem());
+    REQUIRE(r.finished);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.axi_errors.empty());
+    CHECK(r.err_code == P::ERR_AXI_READ);
+    CHECK((r.err_info & 0xffu) == 0u);  // layer 0
+    CHECK(r.problem().find("ERR_AXI_READ") != std::string::npos);
+    for (const unsigned ph : {P::PH_QK, P::PH_SOFTMAX, P::PH_AV, P::PH_WO}) CHECK(r.phase_cycles[ph] == 0);
+    MESSAGE(fmt::format("{}: {} after {} cycles", c.what, r.problem(), r.cycles));
+  }
+  run_spls(h, w);
+}
+
+TEST_CASE("cosim spls: a reset in the middle of PREDICT or of a leader-row phase, then an exact run") {
+  // Leader rows everywhere after PREDICT: QK, softmax (mask gather), AV, Wo
+  // and (ffn_reuse) FFN1 / FFN2 run on the |L| leader rows.
+  auto w = cosim::make_workload("n=20,d=32,heads=2,ffn=48,layers=2,seed=59,similarity=0.9,k=5,window=3,threshold=4",
+                                Mode::Spls, spls_opts());
+  REQUIRE(w.golden.back().leaders() < w.n);
+  for (const unsigned ph : {P::PH_PREDICT, P::PH_QK, P::PH_SOFTMAX, P::PH_AV, P::PH_WO, P::PH_FFN1, P::PH_FFN2}) {
+    const std::string phase = esact::sim::phase_name(ph);
+    CAPTURE(phase);
+    Harness h(cosim::config_for(*w.img, 0.2, 10, 19 + ph));  // one accelerator per case
+    const uint64_t at = reset_in_phase(h, w, ph, 24);
+    REQUIRE(at > 0);
+    CHECK(h.csr_read(P::CSR_STATUS) == 0u);
+    CHECK(h.mem().errors().empty());
+    run_spls(h, w);
+    MESSAGE(fmt::format("reset in {} at cycle {}, then an exact run", phase, at));
+  }
+}
+
+TEST_CASE("cosim spls: a sub-unit error of the front end ends with ERR_SPLS naming the unit, then an exact run") {
+  // The injected fault (+esact_spls_fault, rtl/spls/esact_spls.sv) drops one
+  // row-end mark inside the front end: the top-k unit then sees a score row
+  // of 2n > N_MAX scores (n = 40, N_MAX = 64 in this model), the similarity
+  // unit a row of 2 * 9 > H_MAX heads.  Without the error path the run never
+  // ends (the front end waits for a row that never comes).
+  auto w = cosim::make_workload("n=40,d=72,heads=9,ffn=32,layers=2,seed=61,similarity=0.9,k=6,window=3,threshold=8",
+                                Mode::Spls, spls_opts());
+  REQUIRE(2 * w.model.n_heads > static_cast<int>(P::H_MAX));
+  struct Case {
+    const char* fault;
+    uint32_t unit;  // ERR_INFO[15:8]
+    const char* name;
+  };
+  for (const Case c : {Case{"topk", 1u, "top-k unit"}, Case{"simil", 2u, "similarity unit"}}) {
+    CAPTURE(c.fault);
+    auto hc = cosim::config_for(*w.img, 0.2, 10, 23);
+    hc.plusargs = {fmt::format("+esact_spls_fault={}", c.fault)};
+    Harness h(hc);
+    w.img->load(h.mem());
+    h.configure(*w.img, Mode::Spls);
+    h.start();
+    const auto r = h.wait(kTimeout);
+    INFO(r.problem());
+    REQUIRE(r.finished);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.err_code == P::ERR_SPLS);
+    CHECK(r.err_info == (pred_index(*w.img, 0) << 16 | c.unit << 8 | 0u));  // layer 0's PRED
+    CHECK(r.problem().find("ERR_SPLS") != std::string::npos);
+    CHECK(r.problem().find(c.name) != std::string::npos);
+    MESSAGE(r.problem());
+    run_spls(h, w);  // the fault is injected once per simulation
+  }
+}
