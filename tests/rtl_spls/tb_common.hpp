@@ -24,7 +24,7 @@ inline void init_verilator() {
   Verilated::randSeed(static_cast<int>(seed() & 0x7fffffff));
   // esact_spls reads a simulation-only plusarg (+esact_spls_fault, its fault
   // injection); Verilator aborts a $value$plusargs before commandArgs: none here.
-  static const char* const argv[] = {"esact-rtl-spls-test"};
+  static const char* argv[] = {"esact-rtl-spls-test"};
   Verilated::commandArgs(1, argv);
 }
 
