@@ -18,6 +18,7 @@
 #include "test_cosim_util.hpp"
 
 #include <cstring>
+#include <functional>
 #include <numeric>
 
 using esact::Mode;
@@ -169,19 +170,32 @@ void run_spls(Harness& h, cosim::Workload& w, esact::sim::RunResult* out = nullp
   CHECK(r.phase_cycles[P::PH_PREDICT] > 0);
   if (out) *out = r;
 }
+/// Load the image, configure SPLS mode, call `before_start` (CSR writes of the
+/// test), start and wait; the run must finish, not by the time-out.
+esact::sim::RunResult run_once(Harness& h, cosim::Workload& w, const std::function<void()>& before_start = [] {}) {
+  w.img->load(h.mem());
+  h.configure(*w.img, Mode::Spls);
+  before_start();
+  h.start();
+  const auto r = h.wait(kTimeout);
+  INFO(r.problem());
+  REQUIRE(r.finished);
+  CHECK_FALSE(r.timed_out);
+  return r;
+}
+/// The run ended with error `code`, and its problem text names it.
+void check_error(const esact::sim::RunResult& r, uint32_t code, const char* name) {
+  INFO(r.problem());
+  CHECK(r.err_code == code);
+  CHECK(r.problem().find(name) != std::string::npos);
+}
 /// Run layer 1's list with command `cmd`'s word `word` set to `value` (the
 /// other words as compiled), then put the word back; the run must finish.
 esact::sim::RunResult run_with_word(Harness& h, cosim::Workload& w, unsigned cmd, unsigned word, uint32_t value) {
   const uint32_t saved = w.img->cmd_word(1, cmd, word);
   w.img->set_cmd_word(1, cmd, word, value);
-  w.img->load(h.mem());
-  h.configure(*w.img, Mode::Spls);
-  h.start();
-  const auto r = h.wait(kTimeout);
+  const auto r = run_once(h, w);
   w.img->set_cmd_word(1, cmd, word, saved);
-  INFO(r.problem());
-  REQUIRE(r.finished);
-  CHECK_FALSE(r.timed_out);
   return r;
 }
 }  // namespace
@@ -405,16 +419,8 @@ TEST_CASE("cosim spls: scratch too small for the SPLS regions ends with ERR_SCRA
   REQUIRE(dense.need < sp.need);
   for (uint64_t size : {dense.need, sp.need - 1}) {
     CAPTURE(size);
-    w.img->load(h.mem());
-    h.configure(*w.img, Mode::Spls);
-    h.csr_write(P::CSR_SCRATCH_SIZE, static_cast<uint32_t>(size));
-    h.start();
-    const auto r = h.wait(kTimeout);
-    INFO(r.problem());
-    REQUIRE(r.finished);
-    CHECK_FALSE(r.timed_out);
-    CHECK(r.err_code == P::ERR_SCRATCH);
-    CHECK(r.problem().find("ERR_SCRATCH") != std::string::npos);
+    const auto r = run_once(h, w, [&] { h.csr_write(P::CSR_SCRATCH_SIZE, static_cast<uint32_t>(size)); });
+    check_error(r, P::ERR_SCRATCH, "ERR_SCRATCH");
   }
   run_spls(h, w);
 }
@@ -426,15 +432,8 @@ TEST_CASE("cosim spls: a memory error on PREDICT's mask writes ends with ERR_AXI
   Harness h(cosim::config_for(*w.img, 0.2, 10, 11));
   const auto l = esact::sim::scratch_layout(w.n, w.model.d_model, w.model.d_ffn, w.model.n_heads);
   h.mem().add_error_range(w.img->scratch_base() + l.mask + 5 * l.mask_ld, 1, false, true);
-  w.img->load(h.mem());
-  h.configure(*w.img, Mode::Spls);
-  h.start();
-  const auto r = h.wait(kTimeout);
-  INFO(r.problem());
-  REQUIRE(r.finished);
-  CHECK_FALSE(r.timed_out);
-  CHECK(r.err_code == P::ERR_AXI_WRITE);
-  CHECK(r.problem().find("ERR_AXI_WRITE") != std::string::npos);
+  const auto r = run_once(h, w);
+  check_error(r, P::ERR_AXI_WRITE, "ERR_AXI_WRITE");
   MESSAGE(r.problem());
   h.mem().clear_error_ranges();
   run_spls(h, w);
@@ -493,18 +492,12 @@ TEST_CASE("cosim spls: an error response on PREDICT's reads (A, Wk, Wq) ends wit
   for (const auto& c : cases) {
     CAPTURE(c.what);
     h.mem().add_error_range(c.addr, 16, true, false);
-    w.img->load(h.mem());
-    h.configure(*w.img, Mode::Spls);
-    h.start();
-    const auto r = h.wait(kTimeout);
+    const auto r = run_once(h, w);
     h.mem().clear_error_ranges();
     INFO(r.problem());
-    REQUIRE(r.finished);
-    CHECK_FALSE(r.timed_out);
     CHECK(r.axi_errors.empty());
-    CHECK(r.err_code == P::ERR_AXI_READ);
+    check_error(r, P::ERR_AXI_READ, "ERR_AXI_READ");
     CHECK((r.err_info & 0xffu) == 0u);  // layer 0
-    CHECK(r.problem().find("ERR_AXI_READ") != std::string::npos);
     for (const unsigned ph : {P::PH_QK, P::PH_SOFTMAX, P::PH_AV, P::PH_WO}) CHECK(r.phase_cycles[ph] == 0);
     MESSAGE(fmt::format("{}: {} after {} cycles", c.what, r.problem(), r.cycles));
   }
@@ -549,16 +542,10 @@ TEST_CASE("cosim spls: a sub-unit error of the front end ends with ERR_SPLS nami
     auto hc = cosim::config_for(*w.img, 0.2, 10, 23);
     hc.plusargs = {fmt::format("+esact_spls_fault={}", c.fault)};
     Harness h(hc);
-    w.img->load(h.mem());
-    h.configure(*w.img, Mode::Spls);
-    h.start();
-    const auto r = h.wait(kTimeout);
+    const auto r = run_once(h, w);
     INFO(r.problem());
-    REQUIRE(r.finished);
-    CHECK_FALSE(r.timed_out);
-    CHECK(r.err_code == P::ERR_SPLS);
+    check_error(r, P::ERR_SPLS, "ERR_SPLS");
     CHECK(r.err_info == (pred_index(*w.img, 0) << 16 | c.unit << 8 | 0u));  // layer 0's PRED
-    CHECK(r.problem().find("ERR_SPLS") != std::string::npos);
     CHECK(r.problem().find(c.name) != std::string::npos);
     MESSAGE(r.problem());
     run_spls(h, w);  // the fault is injected once per simulation
