@@ -106,27 +106,42 @@ class LayerCompiler {
     return last_;
   }
 
+  // A GEMM command's operation: C (m x n) = A (m x k) B, epilogue epi with
+  // requantisation pair `pair`; the caller sets the addresses and strides.
+  Command gemm(unsigned ph, unsigned epi, unsigned pair, uint32_t m, uint32_t k, uint32_t n) const {
+    Command c;
+    c.op = P::OP_GEMM;
+    c.phase = ph;
+    c.epi = epi;
+    c.rq = rq(pair);
+    c.m = m;
+    c.k = k;
+    c.n = n;
+    return c;
+  }
+
+  // ... with a weight matrix of the descriptor (output-major: B^T rows) and
+  // its bias, over all N rows (the single GEMM builder of gemm_w and
+  // key_row_heads).
+  Command weight_gemm(unsigned ph, unsigned epi, unsigned pair, uint32_t k, uint32_t n) const {
+    Command c = gemm(ph, epi, pair, n_, k, n);
+    c.trans = true;
+    c.bias_en = true;
+    return c;
+  }
+
   // A GEMM with a weight matrix of the descriptor (output-major, B^T rows).
   // rows: Rows::Leaders runs on the leader rows only (gathered through the
   // leader list, output compact), Rows::Compact on rows already compact.
   enum class Rows { All, Leaders, Compact };
   Token gemm_w(unsigned ph, uint32_t a, uint32_t k, unsigned wword, unsigned bword, uint32_t out, uint32_t ncols,
                unsigned epi, unsigned pair, std::vector<Token> deps, Rows rows = Rows::All) {
-    Command c;
+    Command c = weight_gemm(ph, epi, pair, k, ncols);
     if (rows != Rows::All) {
       c.lrows = true;
       c.gather = rows == Rows::Leaders;
       deps = spls_deps(std::move(deps));
     }
-    c.op = P::OP_GEMM;
-    c.phase = ph;
-    c.epi = epi;
-    c.trans = true;
-    c.bias_en = true;
-    c.rq = rq(pair);
-    c.m = n_;
-    c.k = k;
-    c.n = ncols;
     c.addr = {a, w_[wword], w_[bword], out, w_[P::DESC_GELU]};
     c.ld = {k, k, ncols};
     return push(c, deps);
@@ -137,17 +152,8 @@ class LayerCompiler {
   // (CMD_ADDR4, CMD_X1).  Rows scattered into the N x D matrix at out.
   void key_row_heads(uint32_t a, unsigned wword, unsigned bword, uint32_t out, unsigned pair, const std::vector<Token>& deps) {
     for (uint32_t h = 0; h < heads_; ++h) {
-      Command c;
-      c.op = P::OP_GEMM;
-      c.phase = P::PH_QKV;
-      c.epi = P::EPI_RQ;
-      c.trans = true;
-      c.bias_en = true;
+      Command c = weight_gemm(P::PH_QKV, P::EPI_RQ, pair, d_, dh_);
       c.mask_en = true;
-      c.rq = rq(pair);
-      c.m = n_;
-      c.k = d_;
-      c.n = dh_;
       c.addr = {a, a32(uint64_t{w_[wword]} + uint64_t{h} * dh_ * d_), a32(uint64_t{w_[bword]} + uint64_t{h} * dh_ * 4),
                 out + h * dh_, scr(l_.mask + uint64_t{h} * l_.mask_ld)};
       c.ld = {d_, d_, d_};
@@ -223,15 +229,8 @@ Token LayerCompiler::attention(Token v) {  // v: Q, K and V are written
   const size_t nb = blks.size();
   std::vector<Token> qk(nb), sm(nb), av(nb);
   auto emit_qk = [&](size_t b) {
-    Command c;
-    c.op = P::OP_GEMM;
-    c.phase = P::PH_QK;
-    c.epi = P::EPI_RAW;
+    Command c = gemm(P::PH_QK, P::EPI_RAW, P::RQ_Q, blks[b].rows, dh_, n_);
     c.trans = true;
-    c.rq = rq(P::RQ_Q);
-    c.m = blks[b].rows;
-    c.k = dh_;
-    c.n = n_;
     c.addr = {scr(l_.q) + blks[b].qoff, scr(l_.k) + blks[b].hoff, w_[P::DESC_BQ], scr(l_.s[b % 2]), w_[P::DESC_GELU]};
     c.ld = {d_, d_, 4 * n_};
     leader_rows(c, blks[b].r0);
@@ -258,14 +257,7 @@ Token LayerCompiler::attention(Token v) {  // v: Q, K and V are written
     sm[b] = b >= 2 ? push(c, spls_deps({qk[b], av[b - 2]})) : push(c, spls_deps({qk[b]}));
   };
   auto emit_av = [&](size_t b) {
-    Command c;
-    c.op = P::OP_GEMM;
-    c.phase = P::PH_AV;
-    c.epi = P::EPI_RQ;
-    c.rq = rq(P::RQ_AV);
-    c.m = blks[b].rows;
-    c.k = n_;
-    c.n = dh_;
+    Command c = gemm(P::PH_AV, P::EPI_RQ, P::RQ_AV, blks[b].rows, n_, dh_);
     c.addr = {scr(l_.p[b % 2]), scr(l_.v) + blks[b].hoff, w_[P::DESC_BQ], scr(l_.o) + blks[b].qoff, w_[P::DESC_GELU]};
     c.ld = {n_, d_, d_};
     leader_rows(c, blks[b].r0);
