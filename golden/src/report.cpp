@@ -21,39 +21,9 @@ void add(Work& a, const Work& b) {
   a.macs += b.macs;
   a.exps += b.exps;
 }
-void add(WorkCounts& a, const WorkCounts& b) {
-  add(a.qkv, b.qkv);
-  add(a.qk, b.qk);
-  add(a.softmax, b.softmax);
-  add(a.av, b.av);
-  add(a.wo, b.wo);
-  add(a.ffn, b.ffn);
-  a.prediction_additions += b.prediction_additions;
-  a.weight_bytes += b.weight_bytes;
-  a.activation_bytes += b.activation_bytes;
-}
 
 nlohmann::json err_json(const ErrorStats& e) {
   return {{"max_abs", e.max_abs}, {"mean_abs", e.mean_abs}, {"cosine", e.cosine}, {"ref_rms", e.ref_rms}};
-}
-
-nlohmann::json work_json(const WorkCounts& d, const WorkCounts& s) {
-  nlohmann::json j;
-  auto comp = [&](const char* name, uint64_t dv, uint64_t sv) {
-    j[name] = {{"dense", dv}, {"spls", sv}, {"reduction", reduction(dv, sv)}};
-  };
-  comp("qkv", d.qkv.macs, s.qkv.macs);
-  comp("qk", d.qk.macs, s.qk.macs);
-  comp("av", d.av.macs, s.av.macs);
-  comp("wo", d.wo.macs, s.wo.macs);
-  comp("ffn", d.ffn.macs, s.ffn.macs);
-  comp("total", d.total_macs(), s.total_macs());
-  j["softmax_exps"] = {{"dense", d.softmax.exps}, {"spls", s.softmax.exps},
-                       {"reduction", reduction(d.softmax.exps, s.softmax.exps)}};
-  j["prediction_additions"] = s.prediction_additions;
-  j["weight_bytes"] = {{"dense", d.weight_bytes}, {"spls", s.weight_bytes}};
-  j["activation_bytes"] = {{"dense", d.activation_bytes}, {"spls", s.activation_bytes}};
-  return j;
 }
 
 std::string human(uint64_t v) {
@@ -67,6 +37,38 @@ std::string human(uint64_t v) {
 
 double reduction(uint64_t dense, uint64_t spls) {
   return dense == 0 ? 0.0 : 1.0 - static_cast<double>(spls) / static_cast<double>(dense);
+}
+
+void add(WorkCounts& a, const WorkCounts& b) {
+  add(a.qkv, b.qkv);
+  add(a.qk, b.qk);
+  add(a.softmax, b.softmax);
+  add(a.av, b.av);
+  add(a.wo, b.wo);
+  add(a.ffn, b.ffn);
+  a.prediction_additions += b.prediction_additions;
+  a.weight_bytes += b.weight_bytes;
+  a.activation_bytes += b.activation_bytes;
+}
+
+nlohmann::json work_json(const WorkCounts& d, const WorkCounts& s) {
+  nlohmann::json j;
+  auto comp = [&](const char* name, uint64_t dv, uint64_t sv) {
+    j[name] = {{"dense", dv}, {"spls", sv}, {"reduction", reduction(dv, sv)}};
+  };
+  comp("qkv", d.qkv.macs, s.qkv.macs);
+  comp("qk", d.qk.macs, s.qk.macs);
+  comp("av", d.av.macs, s.av.macs);
+  comp("wo", d.wo.macs, s.wo.macs);
+  comp("ffn", d.ffn.macs, s.ffn.macs);
+  comp("total", d.total_macs(), s.total_macs());
+  comp("softmax_exps", d.softmax.exps, s.softmax.exps);
+  j["prediction_additions"] = s.prediction_additions;
+  j["prediction_additions_per_dense_mac"] =
+      d.total_macs() ? static_cast<double>(s.prediction_additions) / static_cast<double>(d.total_macs()) : 0.0;
+  j["weight_bytes"] = {{"dense", d.weight_bytes}, {"spls", s.weight_bytes}};
+  j["activation_bytes"] = {{"dense", d.activation_bytes}, {"spls", s.activation_bytes}};
+  return j;
 }
 
 void apply_knobs(Model& model, const KnobOverride& o) {

@@ -41,9 +41,13 @@
 #include "esact/npy.hpp"
 #include "esact/outputs.hpp"
 #include "esact/params.hpp"
+#include "esact/report.hpp"
 
 namespace {
 
+using esact::add;
+using esact::reduction;
+using esact::work_json;
 using esact::WorkCounts;
 
 struct Setting {
@@ -64,22 +68,6 @@ struct Result {
   std::vector<LayerStats> layers;
   WorkCounts dense, spls;
 };
-
-void add(WorkCounts& a, const WorkCounts& b) {
-  a.qkv.macs += b.qkv.macs;
-  a.qk.macs += b.qk.macs;
-  a.av.macs += b.av.macs;
-  a.wo.macs += b.wo.macs;
-  a.ffn.macs += b.ffn.macs;
-  a.softmax.exps += b.softmax.exps;
-  a.prediction_additions += b.prediction_additions;
-  a.weight_bytes += b.weight_bytes;
-  a.activation_bytes += b.activation_bytes;
-}
-
-double reduction(uint64_t dense, uint64_t spls) {
-  return dense == 0 ? 0.0 : 1.0 - static_cast<double>(spls) / static_cast<double>(dense);
-}
 
 void check_knobs(const esact::SplsKnobs& s) {
   if (s.k < 1) throw std::invalid_argument(fmt::format("k = {} must be >= 1", s.k));
@@ -147,25 +135,6 @@ std::vector<Setting> read_settings(const std::string& path) {
     out.push_back(s);
   }
   return out;
-}
-
-nlohmann::json work_json(const WorkCounts& d, const WorkCounts& s) {
-  nlohmann::json j;
-  auto comp = [&](const char* name, uint64_t dm, uint64_t sm) {
-    j[name] = {{"dense_macs", dm}, {"spls_macs", sm}, {"reduction", reduction(dm, sm)}};
-  };
-  comp("qkv", d.qkv.macs, s.qkv.macs);
-  comp("qk", d.qk.macs, s.qk.macs);
-  comp("av", d.av.macs, s.av.macs);
-  comp("wo", d.wo.macs, s.wo.macs);
-  comp("ffn", d.ffn.macs, s.ffn.macs);
-  comp("total", d.total_macs(), s.total_macs());
-  j["softmax_exps"] = {{"dense", d.softmax.exps}, {"spls", s.softmax.exps}};
-  j["prediction_additions"] = s.prediction_additions;
-  j["prediction_additions_per_dense_mac"] =
-      d.total_macs() ? static_cast<double>(s.prediction_additions) / static_cast<double>(d.total_macs()) : 0.0;
-  j["bytes"] = {{"dense", d.weight_bytes + d.activation_bytes}, {"spls", s.weight_bytes + s.activation_bytes}};
-  return j;
 }
 
 constexpr const char* kTool = "esact-eval";

@@ -21,5 +21,5 @@ SOURCE = "docs/spls-rtl.md, Area per unit: ref_pred_lane 479 um^2 / ref_int8_mac
 def effective_reduction(setting: dict) -> float:
     """1 - (SPLS MACs + PRED_ADD_PER_MAC * prediction additions) / dense MACs, from an esact-eval setting."""
     w = setting["work"]
-    dense = w["total"]["dense_macs"]
-    return 1.0 - (w["total"]["spls_macs"] + PRED_ADD_PER_MAC * w["prediction_additions"]) / dense
+    dense = w["total"]["dense"]
+    return 1.0 - (w["total"]["spls"] + PRED_ADD_PER_MAC * w["prediction_additions"]) / dense

@@ -97,8 +97,12 @@ TEST_CASE("esact-golden: synthetic run writes a readable dump, JSON, model and i
   // JSON report fields.
   const json j = json::parse(std::ifstream(dir / "r.json"));
   for (const char* key : {"model", "input", "shape", "work", "layers", "error", "seconds"}) CHECK_MESSAGE(j.contains(key), key);
-  for (const char* key : {"qkv", "qk", "av", "wo", "ffn", "total", "softmax_exps", "prediction_additions"})
+  for (const char* key : {"qkv", "qk", "av", "wo", "ffn", "total", "softmax_exps", "prediction_additions",
+                          "prediction_additions_per_dense_mac", "weight_bytes", "activation_bytes"})
     CHECK_MESSAGE(j["work"].contains(key), key);
+  for (const char* key : {"qkv", "qk", "av", "wo", "ffn", "total", "softmax_exps"})  // esact::work_json, as esact-eval's
+    for (const char* field : {"dense", "spls", "reduction"})
+      CHECK_MESSAGE(j["work"][key].contains(field), fmt::format("{}.{}", key, field));
   CHECK(j["layers"].size() == 2);
   CHECK(j["layers"][0]["followers"].get<int>() == 12 - R.leaders());
   CHECK(j["work"]["prediction_additions"].get<uint64_t>() > 0);

@@ -26,6 +26,7 @@ try:
 except ImportError:
     print("SKIP: numpy is not installed (/usr/bin/python3)")
     sys.exit(77)
+import esact_cost  # noqa: E402
 import esact_intsim as ei  # noqa: E402
 import esact_quant as eq  # noqa: E402
 
@@ -107,6 +108,9 @@ def eval_json(exe, args, name):
 
 
 def check_spls_saves(name, s):
+    t = s["work"]["total"]
+    check(abs(s["reduction"] - (1 - t["spls"] / t["dense"])) < 1e-12 and abs(t["reduction"] - s["reduction"]) < 1e-12,
+          f"{name}: work.total {t} does not give the setting's reduction {s['reduction']}")
     check(s["reduction"] > 0.05, f"{name}: SPLS with the stored knobs saves only {s['reduction']:.3f} of the MACs")
     check(0 < s["follower_fraction"] < 1, f"{name}: follower fraction {s['follower_fraction']}")
 
@@ -126,6 +130,9 @@ def check_full_model(a, mdir, name, rec):
         check(s["correct"] == g["spls_correct"], f"{name}: SPLS correct {s['correct']} != recorded {g['spls_correct']}")
         check(abs(s["reduction"] - g["spls_reduction"]) < 1e-12,
               f"{name}: SPLS reduction {s['reduction']} != recorded {g['spls_reduction']}")
+        check(abs(esact_cost.effective_reduction(s) - g["spls_effective_reduction"]) < 1e-12,
+              f"{name}: effective reduction {esact_cost.effective_reduction(s)} (from the work JSON) != recorded "
+              f"{g['spls_effective_reduction']}")
         check(s["layer_knobs"] == rec["golden"]["model_knobs"],
               f"{name}: manifest knobs {s['layer_knobs']} != recorded {rec['golden']['model_knobs']}")
     check_val_split(a.eval, mdir, name, rec)

@@ -60,6 +60,16 @@ Report build_report(const Model& model, const Inputs& inputs, const ReportOption
 /// 1 - spls / dense (0 when dense is 0).
 double reduction(uint64_t dense, uint64_t spls);
 
+/// a += b, every counter.
+void add(WorkCounts& a, const WorkCounts& b);
+
+/// The work of a dense and an SPLS run as JSON (esact-golden's and esact-eval's
+/// "work"): per component qkv, qk, av, wo, ffn, total (MACs) and softmax_exps
+/// {dense, spls, reduction}; prediction_additions (SPLS) and
+/// prediction_additions_per_dense_mac; weight_bytes and activation_bytes
+/// {dense, spls}.
+nlohmann::json work_json(const WorkCounts& dense, const WorkCounts& spls);
+
 /// Human-readable text report.
 std::string format_report(const Report& r);
 /// The same as JSON.
