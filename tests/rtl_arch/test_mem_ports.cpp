@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <random>
@@ -62,6 +63,18 @@ struct Port {
   uint32_t write_len = 0;       // 0: random writes with gaps, else every write this long,
                                 // a request offered and every data beat valid in every cycle
   unsigned data_every = 0;      // with write_len: a new data beat only every this many cycles
+
+  // n reads of len bytes each (0: random lengths).
+  void reads(unsigned n, uint32_t len = 0) {
+    reads_left = n;
+    read_len = len;
+  }
+  // n writes of len bytes each (0: random), with len a data beat every `every` cycles (0: every cycle).
+  void writes(unsigned n, uint32_t len = 0, unsigned every = 0) {
+    writes_left = n;
+    write_len = len;
+    data_every = every;
+  }
 };
 
 struct Bench {
@@ -76,7 +89,9 @@ struct Bench {
   bool w_in_burst = false;          // a W burst has started and not ended
   unsigned w_gaps = 0;              // cycles inside a burst without a W beat offered
 
-  explicit Bench(const AxiMemConfig& cfg, uint32_t seed) : mem(cfg), rng(seed) {
+  // The bench's random stream from `seed`; the memory as cfg says (default:
+  // 1 MiB, read latency 16, no back-pressure).
+  explicit Bench(uint32_t seed, const AxiMemConfig& cfg = {}) : mem(cfg), rng(seed) {
     std::vector<uint8_t> init(kReadSize);
     for (auto& b : init) b = static_cast<uint8_t>(rng());
     mem.write(kReadBase, init);
@@ -211,6 +226,17 @@ struct Bench {
     return false;
   }
 
+  // The write regions hold exactly what the ports wrote (the shadow).
+  void check_writes() const {
+    std::vector<uint8_t> got(shadow.size());
+    mem.read(kWriteBase, got);
+    const auto bad = std::mismatch(got.begin(), got.end(), shadow.begin());
+    REQUIRE_MESSAGE(bad.first == got.end(), fmt::format("write region byte 0x{:x}: got {} want {}",
+                                                        kWriteBase + (bad.first - got.begin()),
+                                                        bad.first == got.end() ? 0 : *bad.first,
+                                                        bad.first == got.end() ? 0 : *bad.second));
+  }
+
   void run(uint64_t timeout) {
     while (busy() || !m.rd_idle_o || !m.wr_idle_o || !mem.idle()) {
       step();
@@ -219,6 +245,14 @@ struct Bench {
     }
   }
 };
+
+// Index of the last beat of `port` in v (0 if none).
+size_t last_beat(const std::vector<unsigned>& v, unsigned port) {
+  size_t last = 0;
+  for (size_t i = 0; i < v.size(); ++i)
+    if (v[i] == port) last = i;
+  return last;
+}
 
 // Number of times the port of consecutive read beats changes.
 unsigned switches(const std::vector<unsigned>& v) {
@@ -231,22 +265,13 @@ unsigned switches(const std::vector<unsigned>& v) {
 
 TEST_CASE("memory ports: three masters read and write at once, bytes exact, streams interleaved") {
   for (const double bp : {0.0, 0.3}) {
-    AxiMemConfig cfg;
-    cfg.size = 1u << 20;
-    cfg.backpressure = bp;
-    cfg.read_latency = 16;
-    cfg.seed = 5;
-    Bench b(cfg, 11);
+    Bench b(11, {.backpressure = bp, .seed = 5});
     for (auto& P : b.ports) {
-      P.reads_left = 60;
-      P.writes_left = 40;
+      P.reads(60);
+      P.writes(40);
     }
     b.run(400000);
-    std::vector<uint8_t> got(b.shadow.size());
-    b.mem.read(kWriteBase, got);
-    for (size_t k = 0; k < got.size(); ++k)
-      REQUIRE_MESSAGE(got[k] == b.shadow[k], fmt::format("write region byte 0x{:x}: got {} want {}", kWriteBase + k,
-                                                         got[k], b.shadow[k]));
+    b.check_writes();
     // Every port got data, and the ports' data interleaved (not one port after the other).
     unsigned per[kPorts] = {};
     for (unsigned p : b.beat_port) ++per[p];
@@ -259,11 +284,8 @@ TEST_CASE("memory ports: three masters read and write at once, bytes exact, stre
 
 TEST_CASE("memory ports: bursts are issued back to back up to the memory's outstanding limit") {
   // One port, long reads: the engine keeps the memory's 8 read bursts in flight.
-  AxiMemConfig cfg;
-  cfg.size = 1u << 20;
-  cfg.read_latency = 64;
-  Bench b(cfg, 3);
-  b.ports[0].reads_left = 32;
+  Bench b(3, {.read_latency = 64});
+  b.ports[0].reads(32);
   unsigned max_out = 0;
   uint64_t issued = 0, taken = 0;
   while (b.busy() || !b.m.rd_idle_o) {
@@ -274,7 +296,7 @@ TEST_CASE("memory ports: bursts are issued back to back up to the memory's outst
     b.step();
     REQUIRE(b.cycle < 200000);
   }
-  CHECK(max_out >= cfg.max_reads - 1);
+  CHECK(max_out >= b.mem.config().max_reads - 1);
 }
 
 TEST_CASE("memory ports: reads are shared by beats, not by requests") {
@@ -284,14 +306,9 @@ TEST_CASE("memory ports: reads are shared by beats, not by requests") {
   // beats in flight, both get a similar share while both stream (port 1's
   // share is bounded by the 16 requests the engine queues: 12 x 4 beats in
   // flight beside port 0's 2 x 32).
-  AxiMemConfig cfg;
-  cfg.size = 1u << 20;
-  cfg.read_latency = 16;
-  Bench b(cfg, 9);
-  b.ports[0].reads_left = 60;
-  b.ports[0].read_len = 32 * kBeat;
-  b.ports[1].reads_left = 150;
-  b.ports[1].read_len = 4 * kBeat;
+  Bench b(9);
+  b.ports[0].reads(60, 32 * kBeat);
+  b.ports[1].reads(150, 4 * kBeat);
   for (auto& P : b.ports) P.always_ready = true;
   b.run(200000);
   // While both stream: the first 600 beats (port 1 has 600 in all, port 0 1920).
@@ -309,22 +326,15 @@ TEST_CASE("memory ports: the priority port's reads go first, the others get the 
   // requesting: port 0 has at most CAP = 128 beats in flight, so after those
   // the priority port gets every read beat until it is done; then port 0
   // streams alone.
-  AxiMemConfig cfg;
-  cfg.size = 1u << 20;
-  cfg.read_latency = 16;
-  Bench b(cfg, 13);
-  b.ports[0].reads_left = 40;
-  b.ports[0].read_len = 32 * kBeat;
-  b.ports[2].reads_left = 300;
-  b.ports[2].read_len = kBeat;
+  Bench b(13);
+  b.ports[0].reads(40, 32 * kBeat);
+  b.ports[2].reads(300, kBeat);
   for (auto& P : b.ports) P.always_ready = true;
   b.run(200000);
   REQUIRE(b.beat_port.size() == 40 * 32 + 300);
   // The last of the priority port's 300 beats comes within the first 300 +
   // (RD_CAP + 32) beats (port 0's beats queued before it and in flight).
-  size_t last_prio = 0;
-  for (size_t i = 0; i < b.beat_port.size(); ++i)
-    if (b.beat_port[i] == 2) last_prio = i;
+  const size_t last_prio = last_beat(b.beat_port, 2);
   MESSAGE(fmt::format("priority port's last beat: {} of {}", last_prio + 1, b.beat_port.size()));
   CHECK(last_prio < 300 + esact::params::RD_CAP + 32);
 }
@@ -339,22 +349,13 @@ TEST_CASE("memory ports: the priority port's writes go first, the others' when i
   // robin would interleave them (4 of every 12 beats for port 2: its last
   // beat near the end).
   constexpr unsigned kRows = 150, kPrioBeats = 4, kOtherBeats = 8;
-  AxiMemConfig cfg;
-  cfg.size = 1u << 20;
-  cfg.read_latency = 16;
-  Bench b(cfg, 17);
-  b.ports[0].writes_left = kRows;
-  b.ports[0].write_len = kOtherBeats * kBeat;
-  b.ports[2].writes_left = kRows;
-  b.ports[2].write_len = kPrioBeats * kBeat;
+  Bench b(17);
+  b.ports[0].writes(kRows, kOtherBeats * kBeat);
+  b.ports[2].writes(kRows, kPrioBeats * kBeat);
   b.run(200000);
   REQUIRE(b.wbeat_port.size() == kRows * (kPrioBeats + kOtherBeats));
-  std::vector<uint8_t> got(b.shadow.size());
-  b.mem.read(kWriteBase, got);
-  REQUIRE(got == b.shadow);
-  size_t last_prio = 0;
-  for (size_t i = 0; i < b.wbeat_port.size(); ++i)
-    if (b.wbeat_port[i] == 2) last_prio = i;
+  b.check_writes();
+  const size_t last_prio = last_beat(b.wbeat_port, 2);
   MESSAGE(fmt::format("priority port's last write beat: {} of {}", last_prio + 1, b.wbeat_port.size()));
   CHECK(last_prio < kRows * kPrioBeats + (esact::params::WR_QD + 1) * kOtherBeats);
 }
@@ -367,18 +368,11 @@ TEST_CASE("memory ports: a port that makes its write data slowly never holds the
   // would stream as port 0 computes it (3 idle cycles per beat, with port
   // 1's rows waiting behind it).  With them a chunk reaches the engine with
   // its data in (its last beat valid at the port): no burst has a gap.
-  AxiMemConfig cfg;
-  cfg.size = 1u << 20;
-  Bench b(cfg, 19);
-  b.ports[0].writes_left = 40;
-  b.ports[0].write_len = 8 * kBeat;
-  b.ports[0].data_every = 4;
-  b.ports[1].writes_left = 100;
-  b.ports[1].write_len = 4 * kBeat;
+  Bench b(19);
+  b.ports[0].writes(40, 8 * kBeat, 4);
+  b.ports[1].writes(100, 4 * kBeat);
   b.run(200000);
-  std::vector<uint8_t> got(b.shadow.size());
-  b.mem.read(kWriteBase, got);
-  REQUIRE(got == b.shadow);
+  b.check_writes();
   REQUIRE(b.wbeat_port.size() == 40 * 8 + 100 * 4);
   MESSAGE(fmt::format("{} W beats in {} cycles, {} cycles inside a burst without a beat offered", b.wbeat_port.size(),
                       b.cycle, b.w_gaps));
@@ -386,13 +380,10 @@ TEST_CASE("memory ports: a port that makes its write data slowly never holds the
 }
 
 TEST_CASE("memory ports: abort in the middle drains, then the ports work again") {
-  AxiMemConfig cfg;
-  cfg.size = 1u << 20;
-  cfg.backpressure = 0.2;
-  Bench b(cfg, 7);
+  Bench b(7, {.backpressure = 0.2});
   for (auto& P : b.ports) {
-    P.reads_left = 20;
-    P.writes_left = 10;
+    P.reads(20);
+    P.writes(10);
   }
   for (int i = 0; i < 300; ++i) b.step();
   // Abort: the masters drop everything (as the units do) and the engines drain.
@@ -406,6 +397,6 @@ TEST_CASE("memory ports: abort in the middle drains, then the ports work again")
   REQUIRE(b.mem.errors().empty());
   // A clean round after the abort: reads exact (the write regions' shadow is
   // not compared: the aborted writes may have landed partly).
-  for (auto& P : b.ports) P.reads_left = 20;
+  for (auto& P : b.ports) P.reads(20);
   b.run(200000);
 }
