@@ -20,7 +20,7 @@
 //   {"trace": ..., "first_cycle": c0, "cycles": n, "srams": [{"instance", "width",
 //    "depth", "reads", "writes"}, ...]}   ("srams" entries as in esact-sim --json)
 //
-// Built by scripts/power/layer_power.sh with Verilator's copy of fstapi.
+// Built by scripts/power/fst_mem_access.sh with Verilator's copy of fstapi.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -29,7 +29,8 @@
 #include <string>
 #include <vector>
 
-#include "fstapi.h"
+#include "fst_hier.hpp"  // sim/src
+#include "gtkwave/fstapi.h"
 
 namespace {
 
@@ -59,19 +60,10 @@ struct Counter {
 
   void find_memories(void* fst) {
     std::map<std::string, std::map<std::string, fstHandle>> scopes;
-    std::vector<std::string> stack;
-    while (fstHier* h = fstReaderIterateHier(fst)) {
-      if (h->htyp == FST_HT_SCOPE) {
-        stack.emplace_back(h->u.scope.name);
-      } else if (h->htyp == FST_HT_UPSCOPE) {
-        if (!stack.empty()) stack.pop_back();
-      } else if (h->htyp == FST_HT_VAR) {
-        std::string scope;
-        for (const auto& s : stack) scope += (scope.empty() ? "" : ".") + s;
-        std::string name = h->u.var.name;
-        scopes[scope][name.substr(0, name.find(' '))] = h->u.var.handle;  // "name [hi:lo]" for vectors
-      }
-    }
+    esact::sim::for_each_fst_var(fst, [&](const std::string& scope, const auto& v) {
+      const std::string name = v.name;
+      scopes[scope][name.substr(0, name.find(' '))] = v.handle;  // "name [hi:lo]" for vectors
+    });
     for (auto& [scope, vars] : scopes) {
       const bool all = std::all_of(kPorts.begin(), kPorts.end(), [&](const std::string& p) { return vars.count(p); });
       if (!all || !vars.count("WIDTH") || !vars.count("DEPTH")) continue;

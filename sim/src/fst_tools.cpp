@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "esact/outputs.hpp"
+#include "fst_hier.hpp"
 #include "gtkwave/fstapi.h"
 
 namespace esact::sim {
@@ -29,23 +30,9 @@ struct Var {
 
 std::vector<Var> read_hier(void* ctx) {
   std::vector<Var> vars;
-  std::vector<std::string> stack;
-  while (fstHier* h = fstReaderIterateHier(ctx)) {
-    switch (h->htyp) {
-      case FST_HT_SCOPE: stack.emplace_back(h->u.scope.name); break;
-      case FST_HT_UPSCOPE:
-        if (!stack.empty()) stack.pop_back();
-        break;
-      case FST_HT_VAR: {
-        std::string path;
-        for (const auto& s : stack) path += (path.empty() ? "" : ".") + s;
-        vars.push_back({path, h->u.var.name, h->u.var.length, h->u.var.handle, h->u.var.is_alias != 0,
-                        h->u.var.typ == FST_VT_VCD_PARAMETER});
-        break;
-      }
-      default: break;
-    }
-  }
+  for_each_fst_var(ctx, [&](const std::string& scope, const auto& v) {
+    vars.push_back({scope, v.name, v.length, v.handle, v.is_alias != 0, v.typ == FST_VT_VCD_PARAMETER});
+  });
   return vars;
 }
 

@@ -68,6 +68,7 @@
 #include <vector>
 
 #include "Vunit_gl.h"
+#include "fst_hier.hpp"
 #include "gtkwave/fstapi.h"
 #include "verilated.h"
 #if VM_COVERAGE
@@ -290,18 +291,9 @@ struct Replay {
   }
 
   void map_signals(void* fst) {
-    std::vector<std::string> stack;
-    while (fstHier* h = fstReaderIterateHier(fst)) {
-      if (h->htyp == FST_HT_SCOPE) {
-        stack.emplace_back(h->u.scope.name);
-      } else if (h->htyp == FST_HT_UPSCOPE) {
-        if (!stack.empty()) stack.pop_back();
-      } else if (h->htyp == FST_HT_VAR) {
-        std::string scope;
-        for (const auto& s : stack) scope += (scope.empty() ? "" : ".") + s;
-        map_var(scope, h->u.var.name, h->u.var.handle, h->u.var.length);
-      }
-    }
+    esact::sim::for_each_fst_var(fst, [&](const std::string& scope, const auto& v) {
+      map_var(scope, v.name, v.handle, v.length);
+    });
     for (size_t i = 0; i < ports.size(); ++i)
       if (!trace_width[i]) throw std::runtime_error("port " + ports[i].name + " not found in scope " + o.scope + " of " + o.fst);
     if (!o.phase_signal.empty() && !phase_h) throw std::runtime_error(o.phase_signal + " not in the trace");
