@@ -159,13 +159,17 @@ def cmd_report(a):
         rep["tops_per_w"] = 2 * macs / rep["energy_j"] / 1e12
         if rep["macs_executed"]:
             rep["tops_per_w_executed"] = 2 * rep["macs_executed"] / rep["energy_j"] / 1e12
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "report.json"), "w") as f:
-        json.dump(rep, f, indent=1)
-    text = report_text(rep)
-    with open(os.path.join(a.out, "report.txt"), "w") as f:
-        f.write(text)
+    write_outputs(a.out, "report", rep, report_text(rep))
     plot(rep, os.path.join(a.out, "report.png"))
+
+
+def write_outputs(out, name, rep, text):
+    """OUT/NAME.json (the figures) and OUT/NAME.txt (the text, also printed)."""
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, name + ".json"), "w") as f:
+        json.dump(rep, f, indent=1)
+    with open(os.path.join(out, name + ".txt"), "w") as f:
+        f.write(text)
     print(text, end="")
 
 
@@ -236,13 +240,7 @@ def cmd_compare(a):
     rep = {"dense": d, "spls": s, "dense_equivalent_macs": dense_macs, "ff_uw": a.ff_uw,
            "ratio_measured": s["measured_j"] / d["measured_j"], "ratio_with_floors": s["with_floors_j"] / d["with_floors_j"],
            "cycle_ratio": s["cycles"] / d["cycles"], "mac_ratio": s["macs_golden"] / d["macs_golden"]}
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "compare.json"), "w") as f:
-        json.dump(rep, f, indent=1)
-    text = compare_text(rep)
-    with open(os.path.join(a.out, "compare.txt"), "w") as f:
-        f.write(text)
-    print(text, end="")
+    write_outputs(a.out, "compare", rep, compare_text(rep))
 
 
 def compare_text(r):
