@@ -46,4 +46,26 @@ module esact_spls_mem #(
     end
   end
 
+`ifndef SYNTHESIS
+  // Access counters for the power flow (docs/power.md, "SRAM energy"), the same
+  // as esact_sram's and under the same names, so that the host driver finds them
+  // in the simulator's public scope table (esact::sim::Harness::sram_accesses,
+  // esact-sim --json "srams"): cycles with a read / a write enable, and the
+  // geometry.  Simulation only: a synthesis flow substitutes a macro.
+  logic [63:0] sram_reads_q  /*verilator public_flat_rd*/;
+  logic [63:0] sram_writes_q /*verilator public_flat_rd*/;
+  logic [31:0] sram_width    /*verilator public_flat_rd*/;
+  logic [31:0] sram_depth    /*verilator public_flat_rd*/;
+  assign sram_width = WIDTH;
+  assign sram_depth = DEPTH;
+  initial begin
+    sram_reads_q = '0;
+    sram_writes_q = '0;
+  end
+  always_ff @(posedge clk_i) begin
+    if (re_i) sram_reads_q <= sram_reads_q + 64'd1;
+    if (we_i) sram_writes_q <= sram_writes_q + 64'd1;
+  end
+`endif
+
 endmodule

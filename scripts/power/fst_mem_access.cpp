@@ -1,26 +1,23 @@
-// Read/write counts of the SPLS front end's memories from an FST trace of an
-// esact-sim run (docs/power.md, "SPLS front end SRAMs").
+// Read/write counts of every 1R1W memory from an FST trace of an esact-sim run
+// (docs/power.md, "SRAM energy"): an independent count of what the memories'
+// own simulation-only counters count (esact_sram's and esact_spls_mem's, which
+// the harness reads: esact-sim --json "srams"); scripts/power/power.py requires
+// the two to be equal (CTest power_mem_counts; make power-layer FE_SRAMS=1).
 //
-// esact_sram counts its own accesses (simulation-only counters that the
-// harness reads: esact-sim --json "srams"); esact_spls_mem, the front end's
-// 1R1W memory, has no such counters, so its accesses are counted here from the
-// trace: for every scope of the trace with the ports of a 1R1W memory (clk_i,
-// we_i, waddr_i, wdata_i, wbe_i, re_i, raddr_i, rdata_o) and the parameters
-// WIDTH and DEPTH, the number of clock cycles with re_i = 1 and with we_i = 1.
-// That matches esact_spls_mem and esact_sram alike: the esact_sram counts must
-// equal its own counters (scripts/power/power.py checks it; they did in all 40
-// instances of the first SPLS run counted).  The harness dumps the clock-low state of cycle
-// c at time 2c (the inputs that the rising edge samples) and the state after
-// the edge at 2c + 1, so a cycle counts when the enable is 1 at its even time,
-// exactly like esact_sram's counters (`if (re_i) reads++` at posedge).  Only
-// the traced cycles are counted: trace the whole stretch of the run in which
-// the front end works.
+// For every scope of the trace with the ports of a 1R1W memory (clk_i, we_i,
+// waddr_i, wdata_i, wbe_i, re_i, raddr_i, rdata_o) and the parameters WIDTH
+// and DEPTH: the number of clock cycles with re_i = 1 and with we_i = 1.  The
+// harness dumps the clock-low state of cycle c at time 2c (the inputs that the
+// rising edge samples) and the state after the edge at 2c + 1, so a cycle
+// counts when the enable is 1 at its even time, exactly like the counters
+// (`if (re_i) sram_reads_q++` at posedge).  Only the traced cycles are counted:
+// a trace that misses part of the run gives smaller counts, and the check fails.
 //
 //   fst_mem_access TRACE.fst [--prefix TOP.esact_top.]  ->  JSON on stdout:
 //   {"trace": ..., "first_cycle": c0, "cycles": n, "srams": [{"instance", "width",
 //    "depth", "reads", "writes"}, ...]}   ("srams" entries as in esact-sim --json)
 //
-// Built by scripts/power/fst_mem_access.sh with Verilator's copy of fstapi.
+// Built by scripts/power/fst_tool.sh with Verilator's copy of fstapi.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>

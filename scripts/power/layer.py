@@ -3,20 +3,34 @@
 
 Two subcommands:
 
-  layer.py windows --rtl-json RUN.json --window W [--lead L]
-      Trace windows for a run, one per phase with cycles: "phase start length"
-      lines; each window is LEAD + W cycles.  Phase starts are the cumulative phase cycles in the order of
-      esact-sim's phase table (the order of a layer's command list); the replay
-      records which phases a window really held, so a wrong guess shows up as a
-      phase without a measurement, never as a mislabelled one.  The W cycles
-      are in the middle of a GEMM phase (golden MACs > 0), at the start of any
-      other phase; the LEAD cycles before them let a clocked unit synchronise
-      (the MAC array only on a first_i && en_i edge, once per output tile,
-      i.e. every K cycles: LEAD must exceed the largest K of the layer, 3072
-      for BERT-base's FFN2).  Counted cycles of the lead go to the phase they
-      were in.
-      Phases shorter than --min-share of the run get no window of their own
-      (the report lists them as not measured, with a bound).
+  layer.py windows --rtl-json RUN.json --timeline TIMELINE --window W [--lead L]
+      Trace windows for a run, one per phase with cycles: "phase start length
+      gemm_lead" lines; each window is LEAD + W cycles; gemm_lead = 1 if its
+      LEAD cycles hold cycles of a GEMM phase (where the MAC array can
+      synchronise; make power-layer does not replay the array on the others).  Windows are placed on the run's
+      own phase timeline (TIMELINE: scripts/power/fst_timeline.cpp's runs of
+      TOP.esact_top.phase, busy and start, from the same run traced with
+      --trace-only those signals; its cycles per phase must equal the RTL's
+      phase counters): the W cycles in the middle of the longest stretch of a
+      GEMM phase (golden MACs > 0), at the start of the longest stretch of
+      any other phase (LayerNorm, synchronised by reset at an idle point,
+      needs its window to begin before its first command; the softmax unit,
+      which works beside the attention GEMMs, would need a window before the
+      first attention command: not this one, whose W cycles hold the most
+      softmax-phase cycles for the other units); the
+      LEAD cycles before them let a clocked unit synchronise (the MAC array
+      only on a first_i && en_i edge, once per output tile, i.e. every K
+      cycles: LEAD must exceed the largest K of the layer, 3072 for BERT-base's
+      FFN2).  The replay records the phase of every cycle it counts, lead
+      included.  Phases shorter than --min-share of the run get no window of
+      their own (the report lists them as not measured, with a bound).
+
+  layer.py check-windows --windows WINDOWS --window W --timelines DIR
+      The check of the placement: each window's own trace (the run traced
+      again for that window) gives DIR/PHASE.timeline (fst_timeline of that
+      trace); the first of the window's W cycles must be a cycle of the named
+      phase, as the RTL ran it.  Prints per window the share of its W cycles
+      in that phase; fails naming the window and the phase it really held.
 
   layer.py report --rtl-json RUN.json --period-ns P --out DIR
                   --unit "LABEL=COUNT=DIR[:DIR...]" [--unit ...]
@@ -50,15 +64,87 @@ def phase_table(rtl_json):
     return run, [p for p in run["phases"]]
 
 
+def counted_runs(path):
+    """fst_timeline's runs (first_cycle cycles phase busy start) of the cycles that the
+    RTL's phase counters count (busy, after the START cycle, which zeroes them; busy is
+    undefined in reset): (phase name, first, cycles)."""
+    runs = []
+    for line in open(path):
+        if line.startswith("#") or not line.strip():
+            continue
+        try:
+            runs.append(tuple(int(x) for x in line.split()))
+        except ValueError:
+            power.fail(f"{path}: {line.strip()!r} is not 'first_cycle cycles phase busy start'")
+        if len(runs[-1]) != 5:
+            power.fail(f"{path}: {line.strip()!r} is not 'first_cycle cycles phase busy start'")
+    starts = [i for i, r in enumerate(runs) if r[4]]
+    for first, cycles, ph, busy, start in runs[starts[-1] + 1 if starts else 0:]:
+        if not busy:
+            continue
+        if ph >= len(power.PHASES):
+            power.fail(f"{path}: phase {ph} in cycles {first}-{first + cycles - 1} is no phase of {power.PHASES}")
+        yield power.PHASES[ph], first, cycles
+
+
+def read_timeline(path, run):
+    """The stretches of one phase [(phase, first_cycle, cycles)] of the run's timeline;
+    their sums per phase must equal the RTL's phase counters."""
+    counted = []
+    for ph, first, cycles in counted_runs(path):
+        if counted and counted[-1][0] == ph and sum(counted[-1][1:]) == first:
+            counted[-1][2] += cycles
+        else:
+            counted.append([ph, first, cycles])
+    sums = collections.Counter()
+    for ph, _, c in counted:
+        sums[ph] += c
+    rtl = {p["phase"]: p["cycles"] for p in run["phases"] if p["cycles"]}
+    if dict(sums) != rtl:
+        power.fail(f"{path}: cycles per phase {dict(sums)} differ from the RTL run's phase counters {rtl} "
+                   f"(a trace of another run, or not of the whole run?)")
+    return [tuple(x) for x in counted]
+
+
 def cmd_windows(a):
     run, phases = phase_table(a.rtl_json)
-    start = 0
+    stretches = read_timeline(a.timeline, run)
+    gemm = {p["phase"] for p in phases if p["golden_macs"] > 0}
     for p in phases:
         c = p["cycles"]
-        if c > a.min_share * run["cycles"]:
-            s = start + (c - a.window) // 2 if p["golden_macs"] > 0 and c > a.window else start
-            print(p["phase"], max(0, s - a.lead), a.window + min(s, a.lead))
-        start += c
+        if c <= a.min_share * run["cycles"]:
+            continue
+        first, n = max(((f, n) for ph, f, n in stretches if ph == p["phase"]), key=lambda x: x[1])
+        s = first + (n - a.window) // 2 if p["phase"] in gemm and n > a.window else first
+        lead0 = max(0, s - a.lead)
+        # Whether the lead holds GEMM cycles, in which the MAC array can synchronise.
+        gemm_lead = any(ph in gemm and first < s and first + n > lead0 for ph, first, n in stretches)
+        print(p["phase"], lead0, a.window + min(s, a.lead), int(gemm_lead))
+
+
+def cmd_check_windows(a):
+    bad = []
+    for line in open(a.windows):
+        ph, start, length = line.split()[:3]
+        start, length = int(start), int(length)
+        first = start + length - min(a.window, length)  # the W cycles after the lead
+        tl = os.path.join(a.timelines, ph + ".timeline")
+        own = collections.Counter()  # phase -> counted cycles of the W part
+        held = None  # phase of the first W cycle
+        for name, c0, n in counted_runs(tl):
+            lo, hi = max(c0, first), min(c0 + n, start + length)
+            if hi <= lo:
+                continue
+            own[name] += hi - lo
+            if c0 <= first < c0 + n:
+                held = name
+        share = own[ph] / sum(own.values()) if own else 0.0
+        print(f"{ph:<8} cycles {first}-{start + length - 1}: first cycle in {held}, {100 * share:.1f}% of the "
+              f"window's counted cycles in {ph}" + ("" if held == ph else "   <- WRONG PHASE"))
+        if held != ph:
+            bad.append(f"{ph} (cycles {first}-{start + length - 1} start in {held})")
+    if bad:
+        power.fail(f"{a.windows}: windows not in their named phase: {', '.join(bad)}")
 
 
 def read_instance(d):
@@ -384,10 +470,16 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     w = sub.add_parser("windows")
     w.add_argument("--rtl-json", required=True)
+    w.add_argument("--timeline", required=True,
+                   help="fst_timeline TRACE TOP.esact_top.phase TOP.esact_top.busy TOP.esact_top.start output")
     w.add_argument("--window", type=int, default=1000)
     w.add_argument("--lead", type=int, default=3200)
     w.add_argument("--min-share", type=float, default=0.005,
                    help="no window of its own for a phase shorter than this share of the run")
+    k = sub.add_parser("check-windows")
+    k.add_argument("--windows", required=True, help="layer.py windows output")
+    k.add_argument("--window", type=int, required=True, help="W, as given to layer.py windows")
+    k.add_argument("--timelines", required=True, help="directory of PHASE.timeline (fst_timeline of each window's trace)")
     r = sub.add_parser("report")
     r.add_argument("--rtl-json", required=True)
     r.add_argument("--period-ns", type=float, required=True)
@@ -410,7 +502,8 @@ def main():
     c.add_argument("--ff-uw", type=float, default=2.485,
                    help="clock-pin power per flip-flop (uW) for --floor (docs/power.md, session 7)")
     a = ap.parse_args()
-    {"windows": cmd_windows, "report": cmd_report, "compare": cmd_compare}[a.cmd](a)
+    {"windows": cmd_windows, "check-windows": cmd_check_windows, "report": cmd_report,
+     "compare": cmd_compare}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,12 @@
 # `make power-layer`: energy of one layer per unit (issue 12; docs/power.md).
 #
 #   1. esact-sim (RTL)               the workload once, golden-checked: phase cycles, MACs,
-#                                    read/write counts of every esact_sram
-#   2. layer.py windows              one trace window per phase (middle of a GEMM phase,
-#                                    start of any other phase; LEAD cycles before it)
+#                                    read/write counts of every memory (own counters),
+#                                    and its phase timeline (esact_top's phase, busy, start
+#                                    traced alone; fst_timeline.cpp)
+#   2. layer.py windows              one trace window per phase on that timeline (middle of
+#                                    the longest stretch of a GEMM phase, start of the first
+#                                    stretch of any other phase; LEAD cycles before it)
 #   3. esact-sim (RTL) per window    the same run with that window traced (FST)
 #   4. unit_power.sh per unit        every instance of the unit's netlist replayed on every
 #                                    window (outputs compared with the RTL's), OpenSTA per
@@ -12,9 +15,9 @@
 #   5. layer.py report               power per unit per phase x the run's phase cycles,
 #                                    + SRAMs (CACTI table x counts): energy per unit,
 #                                    pJ/MAC, TOPS/W; report.txt, report.json, report.png
-#   (model with the SPLS front end)  one more run traced whole: the read/write counts of the
-#                                    front end's esact_spls_mem memories (fst_mem_access.cpp),
-#                                    which have no counters of their own, for the SRAM energy
+#   (FE_SRAMS=1)                     one more run traced whole: every memory's read/write
+#                                    counts from the trace (fst_mem_access.cpp), which must
+#                                    equal the memories' own counters (a check; costly)
 #
 # Variables (environment or make):
 #   WORKLOAD="--synthetic ..."   esact-sim options (default: the small dense layer)
@@ -29,10 +32,11 @@
 #                                --mode spls to esact-sim-spls; SIM=build/sim/esact-sim-spls runs
 #                                both modes on the SPLS model, so that dense and SPLS are the same
 #                                hardware; esact-sim-spls-bert for the BERT-base shape)
-#   FE_SRAMS=auto|0|1            count the front end's memory accesses from a whole-run trace
-#                                (auto: when the model has the SPLS front end)
+#   FE_SRAMS=0|1                 1: check the memories' own access counters (esact_sram,
+#                                esact_spls_mem) against counts from a whole-run trace
 #   SRAM_BANK_BITS=128           model memories wider than that as banks of macros that wide
 #                                (CACTI's one wide macro costs far more per bit; a sensitivity)
+#   STEPS=windows                stop after the window traces and their check (CTest power_windows)
 #   SKIP_TRACES=1                reuse the RTL run and traces of an earlier run in POWER_DIR
 #                                (to add a unit: the report covers every unit measured there;
 #                                UNITS=none: no replay, only the report)
@@ -58,7 +62,7 @@ case "$mode" in
   *) echo "power-layer: MODE must be dense or spls, got '$mode'" >&2; exit 2 ;;
 esac
 [[ -x "$sim" ]] || { echo "power-layer: the simulator $sim is missing (make build; SIM=...)" >&2; exit 2; }
-case "${FE_SRAMS:-auto}" in auto|0|1) ;; *) echo "power-layer: FE_SRAMS must be auto, 0 or 1, got '$FE_SRAMS'" >&2; exit 2 ;; esac
+case "${FE_SRAMS:-0}" in 0|1) ;; *) echo "power-layer: FE_SRAMS must be 0 or 1, got '$FE_SRAMS'" >&2; exit 2 ;; esac
 lib=$("$here/liberty.sh")
 libtag=$(basename "$lib"); libtag=${libtag%%.*}; libtag=${libtag%%_*}
 tag=$(echo "$workload" | sed -E 's/--synthetic //; s/[^A-Za-z0-9=,]+/_/g; s/,seed=[0-9]+//; s/layers=1,?//; s/,+$//; s/,/_/g')
@@ -69,66 +73,78 @@ out=$(cd "$out" && pwd)
 log() { echo "power-layer: $*" >&2; }
 cycles_of() { $py -c 'import json,sys; print(json.load(open(sys.argv[1]))["cycles"])' "$1"; }
 same_cycles() { [[ "$(cycles_of "$out/rtl.json")" == "$(cycles_of "$1")" ]]; }
-# The SPLS front end's memories (esact_spls_mem) count nothing themselves: one
-# more run, traced whole, gives their read/write cycles (fst_mem_access.sh).
-front_end_srams() {
-  rm -f "$out/fe_srams.json"
-  local fe=${FE_SRAMS:-auto}
-  if [[ $fe == auto ]]; then
-    $py -c 'import json,sys; sys.exit(0 if "spls" in json.load(open(sys.argv[1]))["model"].lower() else 1)' "$out/rtl.json" \
-      && fe=1 || fe=0
-  fi
-  [[ $fe == 1 ]] || return 0
-  local f=$out/traces/front_end.fst
+# FE_SRAMS=1: one more run, traced whole; the read/write cycles of every memory
+# counted from the trace (fst_mem_access.cpp) must equal the memories' own
+# counters (power.py sram_energy checks it in the report).
+trace_count_srams() {
+  rm -f "$out/trace_srams.json"
+  [[ ${FE_SRAMS:-0} == 1 ]] || return 0
+  local f=$out/traces/memories.fst
   # shellcheck disable=SC2086
-  "$sim" $workload --json "$out/traces/front_end.json" --trace "$f" > "$out/traces/front_end.txt" 2>&1 \
-    || { cat "$out/traces/front_end.txt" >&2; log "the traced RTL run (front end) failed"; exit 1; }
-  same_cycles "$out/traces/front_end.json" || { log "the traced run (front end) took a different number of cycles"; exit 1; }
-  "$here/fst_mem_access.sh" "$build" "$f" > "$out/fe_srams.json"
+  "$sim" $workload --json "$out/traces/memories.json" --trace "$f" > "$out/traces/memories.txt" 2>&1 \
+    || { cat "$out/traces/memories.txt" >&2; log "the traced RTL run (all memories) failed"; exit 1; }
+  same_cycles "$out/traces/memories.json" || { log "the traced run (all memories) took a different number of cycles"; exit 1; }
+  "$here/fst_tool.sh" fst_mem_access "$build" "$f" > "$out/trace_srams.json"
   rm -f "$f"
-  log "memories without counters, counted from the trace: $($py -c '
+  log "memories counted from the trace: $($py -c '
 import json, sys
 own = {s["instance"] for s in json.load(open(sys.argv[2]))["srams"]}
-s = [x for x in json.load(open(sys.argv[1]))["srams"] if x["instance"] not in own]
-print(len(s), "instances,", sum(x["reads"] for x in s), "reads,", sum(x["writes"] for x in s), "writes")' "$out/fe_srams.json" "$out/rtl.json")"
+t = {s["instance"] for s in json.load(open(sys.argv[1]))["srams"]}
+print(len(t), "instances,", len(t - own), "without counters of their own")' "$out/trace_srams.json" "$out/rtl.json")"
 }
+# The phase timeline: esact_top's phase, and busy and start, without which the
+# CSR's phase counters do not count a cycle (layer.py counted_runs).
+phase_signals="TOP.esact_top.phase TOP.esact_top.busy TOP.esact_top.start"
 t0=$(date +%s)
 
 if [[ "${SKIP_TRACES:-0}" == 1 && -f "$out/rtl.json" && -f "$out/windows.txt" ]]; then
   log "SKIP_TRACES=1: reusing the RTL run and traces in $out"
   fsts=(); while read -r ph _; do fsts+=("$out/traces/$ph.fst"); done < "$out/windows.txt"
 else
+  # The run traces its phase timeline only (three signals of esact_top).
   # shellcheck disable=SC2086
-  "$sim" $workload --json "$out/rtl.json" > "$out/rtl.txt" 2>&1 \
+  "$sim" $workload --json "$out/rtl.json" --trace "$out/traces/phases.fst" \
+    $(printf -- '--trace-only %s ' $phase_signals) > "$out/rtl.txt" 2>&1 \
     || { cat "$out/rtl.txt" >&2; log "the RTL run failed"; exit 1; }
-  $py "$here/layer.py" windows --rtl-json "$out/rtl.json" --window "$window" --lead "$lead" > "$out/windows.txt"
+  # shellcheck disable=SC2086
+  "$here/fst_tool.sh" fst_timeline "$build" "$out/traces/phases.fst" $phase_signals > "$out/timeline.txt"
+  rm -f "$out/traces/phases.fst" "$out/traces/phases.fst.gtkw"
+  $py "$here/layer.py" windows --rtl-json "$out/rtl.json" --timeline "$out/timeline.txt" --window "$window" \
+    --lead "$lead" > "$out/windows.txt"
   fsts=()
-  while read -r ph start len; do
+  while read -r ph start len _; do
     f=$out/traces/$ph.fst
     # shellcheck disable=SC2086
     "$sim" $workload --json "$out/traces/$ph.json" --trace "$f" \
       --trace-start "$start" --trace-end $((start + len - 1)) > "$out/traces/$ph.txt" 2>&1 \
       || { cat "$out/traces/$ph.txt" >&2; log "the traced RTL run ($ph) failed"; exit 1; }
     same_cycles "$out/traces/$ph.json" || { log "the traced run ($ph) took a different number of cycles than the untraced one"; exit 1; }
+    # shellcheck disable=SC2086
+    "$here/fst_tool.sh" fst_timeline "$build" "$f" $phase_signals > "$out/traces/$ph.timeline"
     fsts+=("$f")
   done < "$out/windows.txt"
-  front_end_srams
+  # Each window's own trace must show it in its phase (layer.py check-windows).
+  $py "$here/layer.py" check-windows --windows "$out/windows.txt" --window "$window" --timelines "$out/traces" \
+    > "$out/windows_check.txt" || { cat "$out/windows_check.txt" >&2; exit 1; }
+  trace_count_srams
 fi
 t1=$(date +%s)
 log "$(wc -l < "$out/windows.txt") windows traced in $((t1 - t0)) s"
+[[ ${STEPS:-all} == windows ]] && { cat "$out/windows_check.txt" >&2; exit 0; }
 
-# The MAC array synchronises on a first_i && en_i edge, and none comes before
-# the layer's first GEMM: its windows of the phases before it (desc, PREDICT at
-# the start of an SPLS layer) are not replayed; its power there is taken as in
-# ln1 (idle too, en_i low: clock pins and leakage), said so in the report.
+# The MAC array synchronises on a first_i && en_i edge, i.e. in a GEMM phase:
+# a window whose lead holds no GEMM cycle (layer.py windows' last column: desc,
+# which comes before the first GEMM) is not replayed for it; its power there is
+# taken as in ln1 (idle too, en_i low: clock pins and leakage), said so in the
+# report.
+no_gemm_lead=$(awk '$4 == 0 { print $1 }' "$out/windows.txt")
 units_arg=$units; [[ $units == none ]] && units=""
 for u in $units; do
   ufsts=()
   for f in "${fsts[@]}"; do
-    case "$u:$(basename "$f" .fst)" in
-      mac_array:desc|mac_array:predict) ;;
-      *) ufsts+=("$f") ;;
-    esac
+    ph=$(basename "$f" .fst)
+    [[ $u == mac_array ]] && grep -qx "$ph" <<< "$no_gemm_lead" && continue
+    ufsts+=("$f")
   done
   UNIT=$u FSTS="${ufsts[*]}" RTL_JSON=$out/rtl.json POWER_DIR=$out/$u LIBERTY=$lib PERIOD_NS=$period \
     BUILD_DIR=$build SIM="$sim" "$here/unit_power.sh"
@@ -141,11 +157,9 @@ for u in mac_array requant softmax layernorm; do  # unit_power.sh's units
 done
 phase_as=()
 if [[ -f $out/mac_array/report.json ]]; then
-  for f in "${fsts[@]}"; do
-    case "$(basename "$f" .fst)" in desc|predict) phase_as+=(--phase-as "MAC array:$(basename "$f" .fst)=ln1") ;; esac
-  done
+  for ph in $no_gemm_lead; do phase_as+=(--phase-as "MAC array:$ph=ln1"); done
 fi
-fe_opt=(); [[ -f "$out/fe_srams.json" ]] && fe_opt=(--extra-srams "$out/fe_srams.json")
+fe_opt=(); [[ -f "$out/trace_srams.json" ]] && fe_opt=(--extra-srams "$out/trace_srams.json")
 [[ -n "${SRAM_BANK_BITS:-}" ]] && fe_opt+=(--sram-bank-bits "$SRAM_BANK_BITS")
 t2=$(date +%s)
 rep=${REPORT_DIR:-$out}

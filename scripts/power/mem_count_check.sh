@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# CTest power_mem_counts: the SPLS front end's memory accesses counted from a
-# trace (scripts/power/fst_mem_access.cpp), as `make power-layer` does for the
-# SRAM energy of a model with the front end (docs/power.md, "SRAM energy").
+# CTest power_mem_counts: the memories' own access counters (esact_sram and,
+# since session 9, the SPLS front end's esact_spls_mem: simulation-only
+# counters read by esact-sim --json "srams") checked against the accesses
+# counted independently from a trace of the run (scripts/power/fst_mem_access.cpp),
+# as `make power-layer FE_SRAMS=1` does (docs/power.md, "SRAM energy").
 #
 #   1. esact-sim-spls (RTL, golden-checked) runs a small SPLS layer, traced whole.
-#   2. fst_mem_access counts the read/write cycles of every memory in the trace.
-#   3. power.sram_energy (what layer.py report calls) requires the trace counts
-#      of the esact_sram instances to equal their own RTL counters; there must be
-#      MIN_FE front end memories (esact_spls_mem, no counters) with reads and
-#      writes, and every counted memory's geometry must be in the CACTI table.
+#   2. fst_mem_access counts the read/write cycles of every 1R1W memory in the trace.
+#   3. The trace must hold exactly the memories that count themselves, and
+#      power.sram_energy (what layer.py report calls) requires every trace count
+#      to equal the memory's own counters; at least MIN_FE of them must be the
+#      front end's, read and written; every geometry must be in the CACTI table.
 #   4. The check must be able to fail: the same run traced from cycle TRIM on
 #      only (a trace that misses accesses) must be refused by the same check.
 #
@@ -33,7 +35,7 @@ traced_run() {
   local name=$1; shift
   "$sim" "${workload[@]}" --json "$out/$name.json" --trace "$out/$name.fst" "$@" > "$out/$name.txt" 2>&1 \
     || { cat "$out/$name.txt" >&2; fail "the RTL run ($name) failed"; }
-  "$here/fst_mem_access.sh" "$build" "$out/$name.fst" > "$out/$name.mem.json"
+  "$here/fst_tool.sh" fst_mem_access "$build" "$out/$name.fst" > "$out/$name.mem.json"
   rm -f "$out/$name.fst" "$out/$name.fst.gtkw"
 }
 
@@ -48,19 +50,18 @@ run = json.load(open(run_json))
 if not run["pass"]:
     power.fail(f"{run_json}: the RTL run did not pass its golden check")
 own = {s["instance"] for s in run["srams"]}
-mems = json.load(open(mem_json))["srams"]
-checked = sum(1 for m in mems if m["instance"] in own)
-if checked != len(own):
-    power.fail(f"{len(own)} esact_sram instances in the run, {checked} of them found in the trace")
+traced = {m["instance"] for m in json.load(open(mem_json))["srams"]}
+if own != traced:
+    power.fail(f"memories counting themselves but not in the trace: {sorted(own - traced)}; in the trace but "
+               f"without counters: {sorted(traced - own)}")
 sr = power.sram_energy(run_json, table, "nangate45", run["cycles"] * 5e-9, mem_json)  # exits on a difference
-fe = [i for i in sr["instances"] if i["counted_by"] == "trace"]
+fe = [i for i in sr["instances"] if i["unit"] == "SPLS front end"]
 busy = [i for i in fe if i["reads"] > 0 and i["writes"] > 0]
 if len(busy) < min_fe:
-    power.fail(f"{len(busy)} memories without counters read and written in the trace, at least {min_fe} expected")
-print(f"{checked} esact_sram instances: trace counts equal their counters; {len(fe)} memories counted from the "
-      f"trace only ({len(busy)} read and written: {sum(i['reads'] for i in fe)} reads, "
-      f"{sum(i['writes'] for i in fe)} writes); {sr['technology']} SRAM energy "
-      f"{sum(i['energy_j'] for i in sr['instances']) * 1e9:.3f} nJ")
+    power.fail(f"{len(busy)} front end memories read and written, at least {min_fe} expected")
+print(f"{len(own)} memories: the trace counts equal their own counters, {len(fe)} of them the SPLS front end's "
+      f"({len(busy)} read and written: {sum(i['reads'] for i in fe)} reads, {sum(i['writes'] for i in fe)} "
+      f"writes); {sr['technology']} SRAM energy {sum(i['energy_j'] for i in sr['instances']) * 1e9:.3f} nJ")
 PY
 }
 

@@ -416,8 +416,9 @@ def tech_of(liberty):
 
 def sram_energy(run_json, table_json, liberty, seconds, extra_json=None, bank_bits=None):
     """Energy of every esact_sram instance: reads x E_read + writes x E_write + leakage x time.
-    extra_json: more memories with their counts ("srams" of scripts/power/fst_mem_access.cpp:
-    the SPLS front end's esact_spls_mem, counted from a trace of the same run).
+    extra_json: the memories counted from a trace of the same run ("srams" of
+    scripts/power/fst_mem_access.cpp): a memory that counts itself must have equal counts
+    there (the check of the counting); one that does not is added as counted from the trace.
     bank_bits: a memory wider than that is modelled as ceil(width / bank_bits) macros of
     bank_bits x depth, all accessed together (CACTI's energy per access grows faster than
     the width for one wide macro: a sensitivity, docs/power.md)."""

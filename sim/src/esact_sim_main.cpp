@@ -90,6 +90,7 @@ struct Options {
   bool progress = false, quiet = false, serial = false, compare = false, accuracy = false, key_rows = false;
   uint64_t toggle_window = 0;  ///< gate-level power flow (scripts/power): toggle windows
   std::string toggle_prefix = "toggles";
+  std::vector<std::string> trace_only;
 };
 
 void add_options(CLI::App& app, Options& o) {
@@ -131,6 +132,8 @@ void add_options(CLI::App& app, Options& o) {
   auto* otrace = app.add_option("--trace", o.trace_path, "write an FST trace (and FILE.gtkw, a GTKWave savefile)");
   app.add_option("--trace-start", o.trace_start, "first traced cycle")->check(esact::cli::kNonNegative);
   app.add_option("--trace-end", o.trace_end, "last traced cycle")->check(esact::cli::kNonNegative);
+  app.add_option("--trace-only", o.trace_only,
+                 "trace only this signal or scope and what is below it (TOP.esact_top.phase; repeatable)");
   app.add_option("--activity", o.activity_path,
                  "count toggles per unit from the trace (needs --trace) and write OpenSTA set_power_activity commands");
   app.add_option("--toggle-energy-fj", o.toggle_fj, "energy per bit toggle for the estimate (fJ, > 0)")
@@ -163,7 +166,8 @@ void validate(const Options& o, const CLI::App& app) {
   const bool window = app.count("--trace-start") || app.count("--trace-end");
   if (!o.activity_path.empty() && o.trace_path.empty())
     throw UsageError("--activity needs --trace FILE.fst (toggles are counted from the trace)");
-  if (window && o.trace_path.empty()) throw UsageError("--trace-start/--trace-end need --trace FILE.fst");
+  if ((window || !o.trace_only.empty()) && o.trace_path.empty())
+    throw UsageError("--trace-start/--trace-end/--trace-only need --trace FILE.fst");
   if (o.trace_end < o.trace_start)
     throw UsageError(fmt::format("--trace-end {} is before --trace-start {}: the trace window is empty", o.trace_end,
                                  o.trace_start));
@@ -288,6 +292,7 @@ HarnessConfig harness_config(const Options& o, const MemoryImage& img, const std
   hc.trace_path = trace_file;
   hc.trace_start = o.trace_start;
   hc.trace_end = o.trace_end;
+  hc.trace_only = o.trace_only;
   hc.toggle_window = o.toggle_window;
   hc.toggle_prefix = o.toggle_prefix;
   hc.progress = o.progress || isatty(2);

@@ -181,6 +181,15 @@ struct Harness::Impl {
       ctx->traceEverOn(true);
       fst = std::make_unique<VerilatedFstC>();
       top->trace(fst.get(), 99);
+      // --trace-only: Verilator's dumpvars (level 0 would mean "all" to it).  Verilator
+      // 5.006 sizes its table of enabled signals by the largest enabled code and then
+      // reads it for every code (VerilatedTrace::traceInit: reserve, not resize): a code
+      // beyond it reads garbage and, if that says enabled, emits to a null FST handle
+      // (a crash seen here).  The package parameters carry the largest codes (constants
+      // come last), so enabling them too sizes the table for every signal; they are
+      // constants, dumped once.
+      for (const auto& x : c.trace_only) fst->dumpvars(1 << 30, x);
+      if (!c.trace_only.empty()) fst->dumpvars(1 << 30, "TOP.esact_pkg");
       fst->open(c.trace_path.c_str());
 #else
       throw std::runtime_error(fmt::format("this model ({}) was built without tracing", model_name()));

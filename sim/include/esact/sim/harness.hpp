@@ -23,6 +23,9 @@ struct HarnessConfig {
   /// SPLS front end's fault injection +esact_spls_fault=topk|simil (docs/reliability.md).
   std::vector<std::string> plusargs;
   std::string trace_path;            ///< FST file; empty: no trace
+  /// Trace only these signals or scopes and everything below them ("TOP.esact_top.phase",
+  /// "TOP.esact_top.u_gemm"), as $dumpvars(0, X) would; empty: every signal.
+  std::vector<std::string> trace_only;
   uint64_t trace_start = 0;          ///< first cycle dumped
   uint64_t trace_end = UINT64_MAX;   ///< last cycle dumped
   bool progress = false;             ///< a progress line on stderr during run()
