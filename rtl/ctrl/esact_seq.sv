@@ -11,9 +11,9 @@
 //
 // A bad command (list_err_i), knobs the SPLS front end rejects (knob_err_i:
 // ERR_KNOB, ERR_INFO = command index << 16 | (0x80 | front-end error bits) << 8
-// | layer), a front-end sub-unit error (knob_err_i with bit 6 or 7: ERR_SPLS,
-// ERR_INFO = command index << 16 | (bit 0 top-k, bit 1 similarity) << 8 |
-// layer) or an AXI error response aborts the units,
+// | layer), a front-end run error (knob_err_i with bits 7:6 != 0: ERR_SPLS,
+// ERR_INFO = command index << 16 | (1 top-k, 2 similarity, 3 no progress) <<
+// 8 | layer) or an AXI error response aborts the units,
 // drains the AXI engines and ends the run with ERR_CMD (ERR_INFO: command
 // index, word, layer) or ERR_AXI_READ / ERR_AXI_WRITE.  Every failure ends
 // the run with err_set_o, never a hang.
@@ -72,7 +72,7 @@ module esact_seq #(
   input  logic [7:0]    list_err_word_i,
   // the SPLS front end rejected a PRED command's knobs (ERR_KNOB)
   input  logic          knob_err_i,
-  input  logic [7:0]    knob_err_bits_i, // esact_spls err_o bits (7:6 sub-unit errors: ERR_SPLS)
+  input  logic [7:0]    knob_err_bits_i, // esact_spls err_o bits (7:6 a run error code: ERR_SPLS)
   input  logic [15:0]   knob_err_idx_i   // the PRED command's index
 );
 

@@ -18,16 +18,32 @@
 //
 // err_o bits: 0 n not in 1..N_MAX, 1 heads not in 1..H_MAX, 2 dh not in
 // 1..DH_MAX, 3 heads*dh > D_MAX, 4 k not in 1..n, 5 window > W_MAX (the
-// configuration check: nothing is taken); 6 the top-k unit got a score row
-// longer than N_MAX, 7 the similarity unit got a row of more than H_MAX heads
-// or more than N_MAX rows (sub-unit errors, raised during the run: the run
-// ends at once with done_o, the streams are left as they are, and the unit
-// must be reset before the next run, since the top-k error is sticky until
-// reset; esact_predict does so).  Bits 6 and 7 cannot be raised by any
+// configuration check: nothing is taken); bits 7:6, an error raised during
+// the run (a code, not one bit each): 1 the top-k unit got a score row longer
+// than N_MAX, 2 the similarity unit got a row of more than H_MAX heads or
+// more than N_MAX rows, 3 no progress (the watchdog below).  Such an error
+// ends the run at once with done_o, the streams are left as they are, and the
+// unit must be reset before the next run, since the top-k error is sticky
+// until reset; esact_predict does so.  None of them can be raised by a
 // configuration that passes the check: they flag a front end whose internal
 // streams lost a row or head mark (an upset), which would otherwise give
 // wrong masks or a run that never ends.  Simulation builds can inject such a
 // loss (plusarg +esact_spls_fault=topk|simil, below).
+//
+// Watchdog (code 3): a mark lost below the sub-units' bounds (a row of 2n <=
+// N_MAX scores, of 2 * heads <= H_MAX heads) raises no sub-unit error, but the
+// run then waits forever for a mask or decision that never comes.  The
+// watchdog counts the cycles of a run in which no stream inside or at the
+// ports of this unit (x, w, scores, top-k out, m, similarity in, l) hands a
+// beat over and no port waits for the outside (x or w ready without valid, m
+// or l valid without ready: memory); a handshake clears it, a waiting cycle
+// holds it.  Without a lost mark every stretch between two handshakes is one
+// computation of a sub-unit plus waits for memory, and the longest
+// computation is the prediction array's: the last column-group pass of a
+// head, its Q conversion (ROWS + 1 sweeps over the head buffer) and the next
+// head's first pass, WD_LONGEST cycles below; WD_CYCLES = 4 * WD_LONGEST +
+// 1024 (docs/reliability.md).  Memory latency and back-pressure add only
+// waiting cycles, so no memory behaviour can reach the bound.
 module esact_spls #(
   parameter int unsigned N_MAX  = esact_pkg::N_MAX,
   parameter int unsigned D_MAX  = esact_pkg::D_MAX,
@@ -95,6 +111,7 @@ module esact_spls #(
   logic [D_W-1:0]   dsum_q;
   logic [7:0]       err_q;
   logic             pred_start, simil_start, done_q;
+  logic             wd_err;
 
   // Range checks (heads * dh is checked after StCheck's additions).
   logic [7:0] range_err;
@@ -164,10 +181,10 @@ module esact_spls #(
           end
         end
         StRun: begin
-          if (topk_err || simil_err) begin
-            // A sub-unit error ends the run at once.
-            err_q[6] <= topk_err;
-            err_q[7] <= simil_err;
+          if (topk_err || simil_err || wd_err) begin
+            // A sub-unit error or no progress ends the run at once (bits 7:6:
+            // 1 top-k, 2 similarity, 3 no progress; top-k first).
+            err_q[7:6] <= topk_err ? 2'd1 : (simil_err ? 2'd2 : 2'd3);
             done_q   <= 1'b1;
             state_q  <= StIdle;
           end else begin
@@ -336,6 +353,33 @@ module esact_spls #(
   assign l_last_fire = l_fire && (N_W'(l_row_o) == n_q - 1'b1);
   assign m_last_fire = m_valid_o && m_ready_i && sim_last && (N_W'(mrow_q) == n_q - 1'b1);
 
+  // ---------------------------------------------------------------------------
+  // Watchdog (no progress, err code 3; header)
+  // ---------------------------------------------------------------------------
+  localparam int unsigned WD_TB      = (N_MAX + ROWS - 1) / ROWS;     // token blocks
+  localparam int unsigned WD_QD      = (D_MAX + CH - 1) / CH;         // channel chunks of a pass
+  localparam int unsigned WD_GPH     = (DH_MAX + COLS - 1) / COLS;    // column groups of a head
+  localparam int unsigned WD_LONGEST = 2 * WD_TB * WD_QD + WD_TB * WD_GPH * (ROWS + 1);
+  localparam int unsigned WD_CYCLES  = 4 * WD_LONGEST + 1024;
+  localparam int unsigned WD_W       = $clog2(WD_CYCLES + 1);
+  logic            wd_progress, wd_wait;
+  logic [WD_W-1:0] wd_q;
+  assign wd_progress = (x_valid_i && x_ready_o) || (w_valid_i && w_ready_o) || (s_valid && s_ready) ||
+                       (t_valid && t_ready) || (sim_valid && sim_ready) || (m_valid_o && m_ready_i) ||
+                       l_fire;
+  assign wd_wait     = (x_ready_o && !x_valid_i) || (w_ready_o && !w_valid_i) ||
+                       (m_valid_o && !m_ready_i) || (l_valid_o && !l_ready_i);
+  assign wd_err      = (wd_q == WD_W'(WD_CYCLES));
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wd_q <= '0;
+    end else if (state_q != StRun || wd_progress || wd_err) begin
+      wd_q <= '0;
+    end else if (!wd_wait) begin
+      wd_q <= wd_q + 1'b1;
+    end
+  end
+
   // Status the top level does not use: the score tags, the sub-unit done/busy
   // and the best overlap.
   logic unused_status;
@@ -352,6 +396,12 @@ module esact_spls #(
   // ---------------------------------------------------------------------------
   logic drop_topk, drop_simil;
 `ifndef SYNTHESIS
+  // The watchdog fires only in a run, and ends it in the same cycle.
+  a_wd_run: assert property (@(posedge clk_i) disable iff (!rst_ni) wd_err |-> (state_q == StRun))
+    else $error("esact_spls: the watchdog fired outside a run");
+  a_wd_end: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                             (wd_err && !topk_err && !simil_err) |=> (done_q && err_q[7:6] == 2'd3))
+    else $error("esact_spls: no progress did not end the run with err_o code 3");
   string fault_name;
   logic  fault_topk, fault_simil, fault_done_q;
   initial begin

@@ -63,7 +63,7 @@ std::string err_name(uint32_t code) {
     case params::ERR_AXI_WRITE: return "ERR_AXI_WRITE (error response on a write)";
     case params::ERR_MODE: return "ERR_MODE (MODE not 0/1 or SPLS not built in)";
     case params::ERR_CMD: return "ERR_CMD (a bad command record or command list)";
-    case params::ERR_SPLS: return "ERR_SPLS (the SPLS front end's top-k or similarity unit stopped)";
+    case params::ERR_SPLS: return "ERR_SPLS (the SPLS front end stopped: top-k or similarity unit, or no progress)";
     default: return fmt::format("unknown error code {}", code);
   }
 }
@@ -121,6 +121,7 @@ std::string RunResult::problem() const {
         where = fmt::format(": layer {}, PRED command {}, {}", layer, cmd,
                             word == 1u   ? "top-k unit: a score row longer than N_MAX"
                             : word == 2u ? "similarity unit: more than H_MAX heads in a row or N_MAX rows"
+                            : word == 3u ? "no progress: no handshake in the front end while it did not wait for memory"
                                          : fmt::format("unit bits {:#x}", word));
         break;
       case params::ERR_N_TOKENS:
