@@ -27,7 +27,9 @@
 // cycles per phase, MAC-array utilisation, memory stalls and simulation speed.
 // --fault injects an SLVERR (read or write) or a reset in the middle of the run:
 // the accelerator must stop with the right error (or go idle after the reset)
-// and the next run must be bit-exact.
+// and the next run must be bit-exact.  The SLVERR read is on the last layer's
+// W1 (slverr-read) or, in SPLS mode, on its Wq^T, which only PREDICT reads
+// before the Q GEMM (slverr-read-predict); the SLVERR write on layer 0's output.
 // Exit status (esact/cli.hpp): 0 pass, 1 mismatch, RTL/AXI error or an output
 // that could not be written, 2 bad command line or input.
 #include <CLI/CLI.hpp>
@@ -124,8 +126,10 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--timeout", o.timeout, "cycles before the run is declared hung (>= 1)")->check(esact::cli::kPositive);
   app.add_option("--scratch", o.scratch, "scratch region size in bytes (default: generous, see docs/harness.md)")
       ->check(esact::cli::kNonNegative);
-  auto* ofault = app.add_option("--fault", o.fault, "inject a fault: none, slverr-read, slverr-write, reset")
-      ->check(CLI::IsMember({"none", "slverr-read", "slverr-write", "reset"}));
+  auto* ofault = app.add_option("--fault", o.fault,
+                                "inject a fault: none, slverr-read (W1), slverr-read-predict (Wq^T, read by PREDICT; "
+                                "--mode spls), slverr-write, reset")
+      ->check(CLI::IsMember({"none", "slverr-read", "slverr-read-predict", "slverr-write", "reset"}));
   app.add_option("--fault-at", o.fault_at, "where: fraction of the faulted region (SLVERR) or of the run (reset), (0, 1)")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--json", o.json_path, "write the results as JSON");
@@ -174,6 +178,8 @@ void validate(const Options& o, const CLI::App& app) {
   if (!std::isfinite(o.toggle_fj)) throw UsageError("--toggle-energy-fj must be finite");
   if (app.count("--fault-at") && !(o.fault_at > 0 && o.fault_at < 1))
     throw UsageError(fmt::format("--fault-at {} must be inside (0, 1)", o.fault_at));
+  if (o.fault == "slverr-read-predict" && o.mode_s != "spls")
+    throw UsageError("--fault slverr-read-predict needs --mode spls (only SPLS runs have a PREDICT)");
   if (o.synthetic.empty() && (o.model_dir.empty() || o.input_path.empty()))
     throw UsageError("give --model DIR and --input FILE, or --synthetic SPEC");
   if (!o.synthetic.empty() && (app.count("--input") || app.count("--sequence") || app.count("--sequences")))
@@ -328,10 +334,13 @@ std::string run_fault(const Options& o, const Workload& w, Harness& h, Mode mode
     if (!h.mem().errors().empty()) return "fault reset: AXI protocol error around the reset";
     return "";
   }
-  const bool read = o.fault == "slverr-read";
+  // The faulted region: W1 or Wq^T of the last layer (reads), layer 0's output (writes).
+  const bool predict = o.fault == "slverr-read-predict", read = predict || o.fault == "slverr-read";
   const int last = img.n_layers() - 1;
-  const uint64_t lo = read ? img.desc_word(last, P::DESC_W1) : img.act_addr(1);
-  const uint64_t len = read ? static_cast<uint64_t>(w.model.d_model) * static_cast<uint64_t>(w.model.d_ffn) : img.act_bytes();
+  const uint64_t d = static_cast<uint64_t>(w.model.d_model), f = static_cast<uint64_t>(w.model.d_ffn);
+  const uint64_t lo = predict ? img.desc_word(last, P::DESC_WQ) : read ? img.desc_word(last, P::DESC_W1) : img.act_addr(1);
+  const uint64_t len = predict ? d * d : read ? d * f : img.act_bytes();
+  const char* region = predict ? "Wq^T" : read ? "W1" : "Y";
   const uint64_t at = lo + (static_cast<uint64_t>(o.fault_at * static_cast<double>(len)) & ~uint64_t{15});
   img.load(h.mem());
   h.mem().add_error_range(at, 16, read, !read);
@@ -339,10 +348,14 @@ std::string run_fault(const Options& o, const Workload& w, Harness& h, Mode mode
   h.mem().clear_error_ranges();
   const uint32_t want = read ? P::ERR_AXI_READ : P::ERR_AXI_WRITE;
   note = fmt::format("SLVERR on {} of {:#x} ({} of layer {}), run ended after {} cycles with {}", read ? "reads" : "writes",
-                     at, read ? "W1" : "Y", read ? last : 0, r.sim_cycles, err_name(r.err_code));
+                     at, region, read ? last : 0, r.sim_cycles, err_name(r.err_code));
   if (r.timed_out || !r.finished) return fmt::format("fault {}: the accelerator did not stop: {}", o.fault, r.problem());
   if (r.err_code != want)
     return fmt::format("fault {}: error {} ({}), expected {}", o.fault, err_name(r.err_code), r.err_code, err_name(want));
+  const uint32_t layer = read ? static_cast<uint32_t>(last) : 0u;
+  if ((r.err_info & 0xffu) != layer)
+    return fmt::format("fault {}: the error names layer {} (ERR_INFO {:#x}), expected layer {}", o.fault,
+                       r.err_info & 0xffu, r.err_info, layer);
   return "";
 }
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "cli_run.hpp"
 
@@ -56,6 +57,7 @@ TEST_CASE("esact-sim: nonsense options are refused before the run") {
   rejected(sim(kSpec + " --backpressure 0.999", d), 2, "--backpressure");
   rejected(sim(kSpec + " --fault sometimes", d), 2, "--fault");
   rejected(sim(kSpec + " --fault reset --fault-at 1", d), 2, "--fault-at");
+  rejected(sim(kSpec + " --fault slverr-read-predict", d), 2, "--fault slverr-read-predict needs --mode spls");
   rejected(sim(kSpec + " --activity a.tcl", d), 2, "--activity needs --trace");
   rejected(sim("--no-such-option", d), 2, "--no-such-option");
   rejected(sim("--synthetic n=4,d=16,heads=2,ffn=16,heads=4", d), 2, "key 'heads' given twice");
@@ -93,17 +95,19 @@ TEST_CASE("esact-sim: a passing run writes its outputs, a trace window after the
 }
 
 namespace {
-// Each injected fault on the run of `args`: the run reacts as it must (the
+// Each injected fault on the run of `args` (in SPLS mode also the SLVERR on
+// PREDICT's reads of the last layer's Wq^T): the run reacts as it must (the
 // fault note says what happened and how the run ended), then the next run is exact.
-void check_faults(const std::string& args, const fs::path& d) {
+void check_faults(const std::string& args, const fs::path& d, bool spls = false) {
   struct Case {
     const char* fault;
     const char* note;
     const char* outcome;  // in the JSON fault note
   };
-  const Case cases[] = {{"slverr-read", "SLVERR on reads", "with ERR_AXI_READ"},
-                        {"slverr-write", "SLVERR on writes", "with ERR_AXI_WRITE"},
-                        {"reset", "reset at cycle", "(busy)"}};
+  std::vector<Case> cases = {{"slverr-read", "SLVERR on reads", "(W1 of layer 1), run ended after"},
+                             {"slverr-write", "SLVERR on writes", "with ERR_AXI_WRITE"},
+                             {"reset", "reset at cycle", "(busy)"}};
+  if (spls) cases.push_back({"slverr-read-predict", "(Wq^T of layer 1)", "with ERR_AXI_READ"});
   for (const Case& c : cases) {
     CAPTURE(c.fault);
     const CmdResult r = sim(args + fmt::format(" --fault {} --fault-at 0.4 --json {}", c.fault, (d / "f.json").string()), d);
@@ -128,5 +132,5 @@ TEST_CASE("esact-sim --mode spls: injected faults end with the right error, then
   // esact-sim hands --mode spls to esact-sim-spls (the model with the front end).
   check_faults("--mode spls --latency 3 --synthetic n=12,d=32,heads=2,ffn=32,layers=2,seed=6,similarity=0.9,k=4,"
                "window=2,threshold=3",
-               fresh_dir("s_fault_spls"));
+               fresh_dir("s_fault_spls"), true);
 }
