@@ -8,7 +8,7 @@ CTEST_ARGS ?=
 # scripts/setup.sh installs the Debian packages that are missing (a no-op, well under a
 # second, when everything is there).
 
-.PHONY: all setup configure build sim sim-big sim-spls-bert bench-layer test lint synth asic power power-unit power-layer power-compare clean help
+.PHONY: all setup configure build sim sim-big sim-spls-bert bench-layer test mutate lint synth asic power power-unit power-layer power-compare clean help
 
 all: build
 
@@ -45,6 +45,13 @@ bench-layer: build
 ## test: unit and co-simulation tests (what CI runs)
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+## mutate: can each SPLS fault test fail?  Each RTL mutation of scripts/mutations/spls_faults.txt built in a copy
+##   of the tree ($(BUILD_DIR)/mutate, -O1) and its test case run: killed / SURVIVED (MUTATE_ARGS=--only NAME,...;
+##   docs/reliability.md)
+MUTATE_ARGS ?=
+mutate:
+	nice -n 5 /usr/bin/python3 scripts/mutate.py --build-dir $(BUILD_DIR) --jobs $(JOBS) $(MUTATE_ARGS)
 
 ## lint: verilator --lint-only -Wall on every RTL top
 lint: | setup
