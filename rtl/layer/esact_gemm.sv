@@ -27,6 +27,24 @@
 //   parallel) and written, one write request per row (the requests run ahead
 //   of the data), while the array computes the next tile.
 //
+// Half-height tail tiles: when the last row tile of the run has t <= MR/2
+// rows (m mod MR in 1..MR/2), the block holding it processes the column
+// tiles in pairs (j, j+1): the full row tiles of j, then ONE split tile over
+// both, then the full row tiles of j+1.  In the split tile array rows
+// 0..MR/2-1 compute the t tail rows against column tile j (B bank of j) and
+// rows MR/2..MR-1 the same t rows (A lanes r and r - MR/2 carry the same
+// byte) against column tile j+1 (the other bank, read at the same time: one
+// SRAM per bank and array column); the epilogue writes shadow rows 0..t-1 as
+// (tail row, tile j) and rows MR/2..MR/2+t-1 as (tail row, tile j+1), the
+// bias of each from its bank.  The split tile frees bank j (the loader then
+// brings j+2 while j+1's full tiles run); j+1's last full tile frees its
+// bank (with no full tiles in the block the split tile frees both).  An odd
+// last column tile runs the tail as a normal tile.  So the tail costs k
+// cycles per two column tiles instead of per one.  When the row blocks are
+// smaller than m (long k), the first block is the short one, so that the
+// tail shares the last block with full row tiles (a block of the tail alone
+// would wait on the B stream, 2 column tiles per k cycles).
+//
 // MACS (mac_inc_o) counts only the cells that do useful work (partial tiles
 // are masked); xmac_inc_o counts every cell of an issued tile (MR x MC per
 // array cycle, padding included).  SPLS gather (gather_i): A row r is read
@@ -119,10 +137,18 @@ module esact_gemm #(
   assign kw  = (k_i + 16'(BB - 1)) >> BBW;
   assign esz = (epi_i == esact_types_pkg::EPI_RAW) ? 3'd4 : 3'd1;
 
-  typedef enum logic [2:0] { T_IDLE, T_INIT, T_RUN, T_DONE, T_UMASK, T_UCNT } top_e;
+  typedef enum logic [2:0] { T_IDLE, T_INIT, T_FBLK, T_RUN, T_DONE, T_UMASK, T_UCNT } top_e;
   top_e top_q, top_d;
   logic [15:0] m_q, m_d;                    // rows of this run (m_i, or |U| with kvs)
   logic [15:0] blk_q, blk_d;                // rows per row block (a multiple of MR)
+  logic [15:0] fblk_q, fblk_d;              // rows of the first row block (<= blk)
+  logic        go;                          // block sizes known: start the run
+  logic        hf;                          // the tail row tile has 1..MR/2 rows: split tiles
+  logic [15:0] tl;                          // first row of the tail row tile
+  logic [15:0] m_up;                        // m rounded up to a multiple of MR
+  assign hf   = (m_q[RW-1:0] != '0) && (32'(m_q[RW-1:0]) <= MR / 2);
+  assign tl   = {m_q[15:RW], RW'(0)};
+  assign m_up = (m_q[RW-1:0] != '0) ? (tl + 16'(MR)) : m_q;
   logic [31:0] bacc_q, bacc_d;              // words per A lane the block uses
 
   // Handshake flags between the processes.
@@ -146,7 +172,9 @@ module esact_gemm #(
 
   logic [15:0] l_rows, l_cols, l_nb, l_nreq, l_beats;
   logic        l_ri_bias, l_ci_bias;
-  assign l_rows    = ((m_q - l_i0_q) > blk_q) ? blk_q : (m_q - l_i0_q);
+  logic [15:0] l_blk;                               // rows of the loader's block
+  assign l_blk     = (l_i0_q == '0) ? fblk_q : blk_q;
+  assign l_rows    = ((m_q - l_i0_q) > l_blk) ? l_blk : (m_q - l_i0_q);
   assign l_cols    = ((n_i - l_c0_q) > 16'(MC)) ? 16'(MC) : (n_i - l_c0_q);
   assign l_nb      = b_trans_i ? l_cols : k_i;                 // B requests of a column tile
   assign l_nreq    = l_nb + (bias_en_i ? 16'd1 : 16'd0);
@@ -196,23 +224,36 @@ module esact_gemm #(
   cp_e           c_st_q, c_st_d;
   logic [15:0]   c_i0_q, c_i0_d, c_c0_q, c_c0_d, c_row_q, c_row_d, kk_q, kk_d;
   logic          c_bank_q, c_bank_d;
+  logic          c_ph_q, c_ph_d;              // 1: the second column tile of a split pair
   logic [ADW-1:0] c_abase_q, c_abase_d;
   logic [AW-1:0] c_oblk_q, c_oblk_d, c_orow_q, c_orow_d;
-  logic [15:0]   c_rows, c_cols, c_bend;
-  logic          c_last_rt;
-  assign c_bend    = ((m_q - c_i0_q) > blk_q) ? (c_i0_q + blk_q) : m_q;   // end row of the block
+  logic [15:0]   c_rows, c_cols, c_cols2, c_bend, c_blk, c_rend;
+  logic          c_last_rt, c_pair, c_split;
+  logic [31:0]   c_c2;                        // first column of the pair's second tile
+  assign c_blk     = (c_i0_q == '0) ? fblk_q : blk_q;
+  assign c_bend    = ((m_q - c_i0_q) > c_blk) ? (c_i0_q + c_blk) : m_q;   // end row of the block
   assign c_rows    = ((m_q - c_row_q) > 16'(MR)) ? 16'(MR) : (m_q - c_row_q);
   assign c_cols    = ((n_i - c_c0_q) > 16'(MC)) ? 16'(MC) : (n_i - c_c0_q);
-  assign c_last_rt = 32'(c_row_q) + MR >= 32'(c_bend);
+  assign c_c2      = 32'(c_c0_q) + MC;
+  // A pair (c0, c0 + MC) in the block holding a split-size tail; phase 0 runs
+  // up to the block's end (the tail is its split tile), phase 1 up to the tail.
+  assign c_pair    = hf && c_bend == m_q && c_c2 < 32'(n_i);
+  assign c_cols2   = c_pair ? (((32'(n_i) - c_c2) > MC) ? 16'(MC) : 16'(32'(n_i) - c_c2)) : '0;
+  assign c_rend    = c_ph_q ? tl : c_bend;
+  assign c_last_rt = 32'(c_row_q) + MR >= 32'(c_rend);
+  assign c_split   = !c_ph_q && c_pair && c_last_rt;
 
   // Tile metadata travelling with the pipeline: issue -> stage 1 -> result -> shadow.
   typedef struct packed {
     logic [15:0]   rows;
     logic [15:0]   cols;
+    logic [15:0]   cols2;      // split: columns of the second tile (array rows MR/2..)
     logic [AW-1:0] oaddr;      // kvs: the column offset only (rows are scattered)
     logic [15:0]   row;        // first row of the tile
     logic          bank;
-    logic          rel;        // last row tile of its column tile: frees the bank
+    logic          split;      // a split tile: column tiles of bank and !bank
+    logic          rel;        // last use of its bank's column tile: frees the bank
+    logic          rel2;       // split tile, no full row tiles: frees the other bank too
   } meta_t;
   meta_t         meta0, meta1_q, meta1_d, res_meta_q, res_meta_d, sh_meta_q, sh_meta_d;
   logic          s1_q, s1_d, first1_q, first1_d, last1_q, last1_d;
@@ -226,18 +267,27 @@ module esact_gemm #(
   // ---------------------------------------------------------------------------
   // The write requests of the shadow's rows (e_rq) run ahead of their data
   // (e_row, beat e_w), so that a pipelined write engine streams the rows
-  // back to back.
+  // back to back.  A split tile has 2 x rows output rows: requests and data
+  // 0..rows-1 are shadow rows 0.. (first column tile), rows.. are shadow rows
+  // MR/2.. (the second column tile, MC columns further right).
   logic [15:0]   e_rq_q, e_rq_d, e_row_q, e_row_d, e_w_q, e_w_d;
   logic [AW-1:0] e_addr_q, e_addr_d;
-  logic [15:0]   e_obeats;
-  assign e_obeats = (epi_i == esact_types_pkg::EPI_RAW) ? ((sh_meta_q.cols * 16'd4 + 16'(BB - 1)) >> BBW) : 16'd1;
+  logic [15:0]   e_obeats, e_rows, e_rqi, e_rowi, e_cols;
+  logic          e_rq2, e_row2;
+  assign e_rows   = sh_meta_q.split ? (sh_meta_q.rows << 1) : sh_meta_q.rows;
+  assign e_rq2    = sh_meta_q.split && e_rq_q >= sh_meta_q.rows;
+  assign e_row2   = sh_meta_q.split && e_row_q >= sh_meta_q.rows;
+  assign e_rqi    = e_rq2 ? (e_rq_q - sh_meta_q.rows) : e_rq_q;
+  assign e_rowi   = e_row2 ? (e_row_q - sh_meta_q.rows) : e_row_q;
+  assign e_cols   = e_row2 ? sh_meta_q.cols2 : sh_meta_q.cols;
+  assign e_obeats = (epi_i == esact_types_pkg::EPI_RAW) ? ((e_cols * 16'd4 + 16'(BB - 1)) >> BBW) : 16'd1;
 
   // The token of every A row, for the epilogue's scattered writes.
   if (SPLS != 0) begin : g_ktab
     logic [TW-1:0] ttab_q [N_MAX];
     logic [15:0]   t_wr, t_rd;
     assign t_wr = l_i0_q + l_ri_q;
-    assign t_rd = sh_meta_q.row + e_rq_q;
+    assign t_rd = sh_meta_q.row + e_rqi;
     always_ff @(posedge clk_i) begin
       if (tok_we && 32'(t_wr) < N_MAX) ttab_q[TW'(t_wr)] <= TW'(tok_q);
     end
@@ -245,24 +295,29 @@ module esact_gemm #(
   end else begin : g_no_ktab
     assign e_tok = '0;
     logic unused_ktab;
-    assign unused_ktab = ^{tok_we, mask_addr_i, mask_stride_i, lcnt_i};
+    assign unused_ktab = ^{tok_we, mask_addr_i, mask_stride_i, lcnt_i, e_rqi};
   end
 
   // ---------------------------------------------------------------------------
   // Operand buffers: A (one SRAM per array row, row tile t at words t * kw..)
-  // and B (one SRAM per array column, two banks).
+  // and B (two SRAMs per array column, one per bank, so that a split tile
+  // reads both banks in the same cycle).
   // ---------------------------------------------------------------------------
   logic [MR*DW-1:0] a_rdata;
-  logic [MC*DW-1:0] b_rdata;
+  logic [2*MC*DW-1:0] b_rdata;               // bank k at [k * MC * DW +: MC * DW]
   logic             buf_re;
   logic [ADW-1:0]   a_raddr;
-  logic [KWW:0]     b_raddr;
+  logic [KWW-1:0]   b_raddr;
+  logic [1:0]       b_re;
   logic             a_we, bt_we, bn_we;
 
   logic [ADW-1:0]   a_waddr;
   assign a_raddr = c_abase_q + ADW'(kk_q >> BBW);
   assign a_waddr = l_abase_q + ADW'(l_w_q);
-  assign b_raddr = {c_bank_q, KWW'(kk_q >> BBW)};
+  assign b_raddr = KWW'(kk_q >> BBW);
+  // The compute's bank; the other one too in a split tile.
+  assign b_re[0] = buf_re && (!c_bank_q || c_split);
+  assign b_re[1] = buf_re && (c_bank_q || c_split);
 
   for (genvar r = 0; r < MR; r++) begin : g_abuf
     esact_sram #(.WIDTH(DW), .DEPTH(AD)) u_sram (
@@ -271,37 +326,47 @@ module esact_gemm #(
   end
   for (genvar c = 0; c < MC; c++) begin : g_bbuf
     logic          we;
-    logic [KWW:0]  wa;
+    logic [KWW-1:0] wa;
     logic [DW-1:0] wd;
     logic [BB-1:0] be;
     assign we = (bt_we && l_ci_q == 16'(c)) || bn_we;
-    assign wa = {l_bank_q, bn_we ? KWW'(l_ci_q >> BBW) : KWW'(l_w_q)};
+    assign wa = bn_we ? KWW'(l_ci_q >> BBW) : KWW'(l_w_q);
     assign wd = bn_we ? {BB{rd_data_i[c*8 +: 8]}} : rd_data_i;
     assign be = bn_we ? (BB'(1) << l_ci_q[BBW-1:0]) : {BB{1'b1}};
-    esact_sram #(.WIDTH(DW), .DEPTH(2 * KW)) u_sram (
-      .clk_i, .we_i(we), .waddr_i(wa), .wdata_i(wd), .wbe_i(be),
-      .re_i(buf_re), .raddr_i(b_raddr), .rdata_o(b_rdata[c*DW +: DW]));
+    for (genvar k = 0; k < 2; k++) begin : g_bank
+      esact_sram #(.WIDTH(DW), .DEPTH(KW)) u_sram (
+        .clk_i, .we_i(we && l_bank_q == 1'(k)), .waddr_i(wa), .wdata_i(wd), .wbe_i(be),
+        .re_i(b_re[k]), .raddr_i(b_raddr), .rdata_o(b_rdata[k*MC*DW + c*DW +: DW]));
+    end
   end
 
-  // Operands of stage 1: byte kk1 of every lane's word.
+  // Operands of stage 1: byte kk1 of every lane's word.  A split tile: array
+  // rows MR/2.. take the A bytes of rows 0.. and the other bank's B (b_lo).
   logic [MR*8-1:0]     a_vec;
-  logic [MC*8-1:0]     b_vec;
+  logic [MC*8-1:0]     b_vec, b_oth, b_lo;
+  logic [MR*MC*8-1:0]  b_rows;
   logic [MR*MC*32-1:0] acc;
   for (genvar r = 0; r < MR; r++) begin : g_avec
-    assign a_vec[r*8 +: 8] = a_rdata[r*DW + 32'(kk1_q) * 8 +: 8];
+    localparam int unsigned RS = (r >= MR / 2) ? (r - MR / 2) : r;
+    assign a_vec[r*8 +: 8] = (meta1_q.split && r >= MR / 2) ? a_rdata[RS*DW + 32'(kk1_q) * 8 +: 8] :
+                                                               a_rdata[r*DW + 32'(kk1_q) * 8 +: 8];
   end
   for (genvar c = 0; c < MC; c++) begin : g_bvec
-    assign b_vec[c*8 +: 8] = b_rdata[c*DW + 32'(kk1_q) * 8 +: 8];
+    assign b_vec[c*8 +: 8] = b_rdata[32'(meta1_q.bank) * MC * DW + c*DW + 32'(kk1_q) * 8 +: 8];
+    assign b_oth[c*8 +: 8] = b_rdata[32'(!meta1_q.bank) * MC * DW + c*DW + 32'(kk1_q) * 8 +: 8];
   end
+  assign b_lo = meta1_q.split ? b_oth : b_vec;
+  assign b_rows = {{(MR / 2){b_lo}}, {(MR - MR / 2){b_vec}}};   // rows MR/2.. take b_lo
 
   esact_mac_array #(.MR(MR), .MC(MC)) u_mac (
-    .clk_i, .rst_ni, .en_i(s1_q), .first_i(first1_q), .a_i(a_vec), .b_i(b_vec), .acc_o(acc));
+    .clk_i, .rst_ni, .en_i(s1_q), .first_i(first1_q), .a_i(a_vec), .b_i(b_rows), .acc_o(acc));
 
-  // Epilogue of shadow row e_row_q: requantized, GELU.
+  // Epilogue of shadow row e_row_q (split, second half: row MR/2 + e_rowi):
+  // requantized, GELU.
   logic [MC*32-1:0] vrow;
   logic [MC*8-1:0]  qrow, grow;
   logic [RW-1:0]    er;
-  assign er = RW'(e_row_q);
+  assign er = e_row2 ? RW'(32'(e_rowi) + MR / 2) : RW'(e_row_q);
   for (genvar c = 0; c < MC; c++) begin : g_epi
     logic [7:0] q;
     assign vrow[c*32 +: 32] = shd_q[(32'(er) * MC + c) * 32 +: 32];
@@ -310,24 +375,43 @@ module esact_gemm #(
     assign grow[c*8 +: 8] = gelu_q[{q ^ 8'h80, 3'b000} +: 8];
   end
 
-  // Captured tile = accumulators + the bias of its column tile.
+  // Captured tile = accumulators + the bias of its column tile (split tile:
+  // rows MR/2.. the other bank's).
   logic [MR*MC*32-1:0] acc_b;
   for (genvar r = 0; r < MR; r++) begin : g_capr
+    logic bk;
+    assign bk = res_meta_q.bank ^ (res_meta_q.split && r >= MR / 2);
     for (genvar c = 0; c < MC; c++) begin : g_capc
       assign acc_b[(r*MC + c)*32 +: 32] = acc[(r*MC + c)*32 +: 32] +
-          (bias_en_i ? bias_q[32'(res_meta_q.bank) * MC * 32 + c*32 +: 32] : 32'd0);
+          (bias_en_i ? bias_q[32'(bk) * MC * 32 + c*32 +: 32] : 32'd0);
     end
   end
 
   assign meta0.rows  = c_rows;
   assign meta0.cols  = c_cols;
+  assign meta0.cols2 = c_split ? c_cols2 : '0;
   assign meta0.oaddr = (kvs_on ? out_addr_i : c_orow_q) + AW'(32'(c_c0_q) * 32'(esz));
   assign meta0.row   = c_row_q;
   assign meta0.bank  = c_bank_q;
+  assign meta0.split = c_split;
   assign meta0.rel   = c_last_rt;
+  assign meta0.rel2  = c_split && c_i0_q == tl;
+
+  // A bank whose last tile is still in flight (stage 1 or waiting for the
+  // shadow) is released at that tile's capture: no tile may read it before.
+  logic [1:0] rel_pend;
+  for (genvar k = 0; k < 2; k++) begin : g_relp
+    assign rel_pend[k] = (s1_q && ((meta1_q.rel && meta1_q.bank == 1'(k)) ||
+                                   (meta1_q.rel2 && meta1_q.bank != 1'(k)))) ||
+                         (res_q && ((res_meta_q.rel && res_meta_q.bank == 1'(k)) ||
+                                    (res_meta_q.rel2 && res_meta_q.bank != 1'(k))));
+  end
+  logic c_banks_ok;                           // the banks the next tile reads hold its tiles
+  assign c_banks_ok = bank_full_q[c_bank_q] && !rel_pend[c_bank_q] &&
+                      (!c_split || (bank_full_q[!c_bank_q] && !rel_pend[!c_bank_q]));
 
   always_comb begin
-    top_d = top_q; blk_d = blk_q; bacc_d = bacc_q; m_d = m_q;
+    top_d = top_q; blk_d = blk_q; fblk_d = fblk_q; bacc_d = bacc_q; m_d = m_q; go = 1'b0;
     u_d = u_q; u_rq_d = u_rq_q; u_got_d = u_got_q; u_bt_d = u_bt_q; tok_d = tok_q; tok_we = 1'b0;
     a_valid_d = a_valid_q; a_rows_d = a_rows_q; bank_full_d = bank_full_q;
     bias_d = bias_q; gelu_d = gelu_q;
@@ -336,7 +420,7 @@ module esact_gemm #(
     l_addr_d = l_addr_q; l_bcol_d = l_bcol_q; l_arow_d = l_arow_q;
     l_lane_d = l_lane_q; l_abase_d = l_abase_q;
     c_st_d = c_st_q; c_i0_d = c_i0_q; c_c0_d = c_c0_q; c_row_d = c_row_q; kk_d = kk_q;
-    c_bank_d = c_bank_q; c_abase_d = c_abase_q; c_oblk_d = c_oblk_q; c_orow_d = c_orow_q;
+    c_bank_d = c_bank_q; c_ph_d = c_ph_q; c_abase_d = c_abase_q; c_oblk_d = c_oblk_q; c_orow_d = c_orow_q;
     s1_d = 1'b0; first1_d = first1_q; last1_d = last1_q; kk1_d = kk1_q; meta1_d = meta1_q;
     res_d = res_q; res_meta_d = res_meta_q;
     shd_full_d = shd_full_q; shd_d = shd_q; sh_meta_d = sh_meta_q;
@@ -392,16 +476,19 @@ module esact_gemm #(
         if (32'(blk_q) < 32'(m_q) && bacc_q + 32'(kw) <= AD) begin
           blk_d = blk_q + 16'(MR);
           bacc_d = bacc_q + 32'(kw);
+        end else if (hf && blk_q < m_q) begin
+          // Several blocks and a split-size tail: the first block is the
+          // short one (m_up mod blk rows, or blk), see the header.
+          fblk_d = m_up;
+          top_d = T_FBLK;
         end else begin
-          top_d = T_RUN;
-          l_st_d = (epi_i == esact_types_pkg::EPI_GELU) ? L_GREQ : L_BWAIT;
-          l_i0_d = '0; l_c0_d = '0; l_bank_d = 1'b0; l_apend_d = 1'b1;
-          l_bcol_d = b_addr_i; l_arow_d = a_addr_i;
-          c_st_d = C_WAIT;
-          c_i0_d = '0; c_c0_d = '0; c_row_d = '0; kk_d = '0; c_bank_d = 1'b0; c_abase_d = '0;
-          c_oblk_d = out_addr_i; c_orow_d = out_addr_i;
-          a_valid_d = 1'b0; bank_full_d = '0;
+          fblk_d = blk_q;
+          go = 1'b1;
         end
+      end
+      T_FBLK: begin
+        if (fblk_q > blk_q) fblk_d = fblk_q - blk_q;
+        else go = 1'b1;
       end
       T_RUN: begin
         if (c_st_q == C_IDLE && !s1_q && !res_q && !shd_full_q) top_d = T_DONE;
@@ -412,6 +499,16 @@ module esact_gemm #(
       end
       default: top_d = T_IDLE;
     endcase
+    if (go) begin
+      top_d = T_RUN;
+      l_st_d = (epi_i == esact_types_pkg::EPI_GELU) ? L_GREQ : L_BWAIT;
+      l_i0_d = '0; l_c0_d = '0; l_bank_d = 1'b0; l_apend_d = 1'b1;
+      l_bcol_d = b_addr_i; l_arow_d = a_addr_i;
+      c_st_d = C_WAIT;
+      c_i0_d = '0; c_c0_d = '0; c_row_d = '0; kk_d = '0; c_bank_d = 1'b0; c_ph_d = 1'b0; c_abase_d = '0;
+      c_oblk_d = out_addr_i; c_orow_d = out_addr_i;
+      a_valid_d = 1'b0; bank_full_d = '0;
+    end
 
     // --- loader -------------------------------------------------------------
     unique case (l_st_q)
@@ -481,8 +578,8 @@ module esact_gemm #(
           l_c0_d = l_c0_q + 16'(MC);
           l_bcol_d = l_bcol_q + (b_trans_i ? AW'(32'(MC) * ldb_i) : AW'(MC));
           l_st_d = L_BWAIT;
-        end else if (32'(l_i0_q) + 32'(blk_q) < 32'(m_q)) begin
-          l_i0_d = l_i0_q + blk_q;
+        end else if (32'(l_i0_q) + 32'(l_blk) < 32'(m_q)) begin
+          l_i0_d = l_i0_q + l_blk;
           l_c0_d = '0;
           l_bcol_d = b_addr_i;
           l_apend_d = 1'b1;
@@ -543,6 +640,7 @@ module esact_gemm #(
       e_rq_d = '0; e_row_d = '0; e_w_d = '0; e_addr_d = res_meta_q.oaddr;
       if (!(s1_q && last1_q)) res_d = 1'b0;
       if (res_meta_q.rel) bank_full_d[res_meta_q.bank] = 1'b0;
+      if (res_meta_q.rel2) bank_full_d[!res_meta_q.bank] = 1'b0;
     end
 
     // --- compute --------------------------------------------------------------
@@ -558,8 +656,10 @@ module esact_gemm #(
         // A tile may start when its A rows are in (the block's A load overlaps
         // the compute of its first column tile) and the accumulators are free
         // by its first MAC: the shadow is free now, so a waiting result is
-        // captured this cycle or (finishing now) the next one; not both.
-        if (kk_q != 16'd0 || (!shd_full_q && !(res_q && s1_q && last1_q) &&
+        // captured this cycle or (finishing now) the next one; not both.  Its
+        // B bank (both in a split tile) holds its column tile and no tile in
+        // flight is still to free it.
+        if (kk_q != 16'd0 || (!shd_full_q && !(res_q && s1_q && last1_q) && c_banks_ok &&
                               32'(a_rows_q) + 32'(c_i0_q) >= 32'(c_row_q) + 32'(c_rows))) begin
           buf_re = 1'b1;
           s1_d = 1'b1;
@@ -574,20 +674,29 @@ module esact_gemm #(
               c_row_d = c_row_q + 16'(MR);
               c_abase_d = c_abase_q + ADW'(kw);
               c_orow_d = c_orow_q + AW'(32'(MR) * ldo_i);
-            end else begin
-              // Column tile done: next column tile of this block, or next block.
+            end else if (c_split && c_i0_q != tl) begin
+              // Split tile done: the full row tiles of the pair's second column tile.
+              c_ph_d = 1'b1;
+              c_c0_d = c_c0_q + 16'(MC);
               c_bank_d = !c_bank_q;
               c_row_d = c_i0_q; c_abase_d = '0; c_orow_d = c_oblk_q;
               c_st_d = C_WAIT;
-              if (32'(c_c0_q) + MC < 32'(n_i)) begin
-                c_c0_d = c_c0_q + 16'(MC);
+            end else begin
+              // Column tile done (a split tile without full row tiles: both
+              // of the pair): next column tile of this block, or next block.
+              c_ph_d = 1'b0;
+              c_bank_d = c_split ? c_bank_q : !c_bank_q;
+              c_row_d = c_i0_q; c_abase_d = '0; c_orow_d = c_oblk_q;
+              c_st_d = C_WAIT;
+              if (32'(c_c0_q) + (c_split ? 2 * MC : MC) < 32'(n_i)) begin
+                c_c0_d = c_c0_q + (c_split ? 16'(2 * MC) : 16'(MC));
               end else begin
                 a_valid_d = 1'b0;             // the loader may overwrite A
                 c_c0_d = '0;
                 if (32'(c_bend) < 32'(m_q)) begin
                   c_i0_d = c_bend; c_row_d = c_bend;
-                  c_oblk_d = c_oblk_q + AW'(32'(blk_q) * ldo_i);
-                  c_orow_d = c_oblk_q + AW'(32'(blk_q) * ldo_i);
+                  c_oblk_d = c_oblk_q + AW'(32'(c_blk) * ldo_i);
+                  c_orow_d = c_oblk_q + AW'(32'(c_blk) * ldo_i);
                 end else begin
                   c_st_d = C_IDLE;
                 end
@@ -601,11 +710,14 @@ module esact_gemm #(
 
     // --- epilogue -------------------------------------------------------------
     // Requests of the shadow's rows, ahead of the data.
-    if (shd_full_q && e_rq_q < sh_meta_q.rows) begin
+    if (shd_full_q && e_rq_q < e_rows) begin
       wr_req_valid_o = 1'b1;
       if (wr_req_ready_i) begin
         e_rq_d = e_rq_q + 16'd1;
         e_addr_d = e_addr_q + AW'(ldo_i);
+        // Split tile: the second column tile's rows start again at the tile's row.
+        if (sh_meta_q.split && e_rq_q + 16'd1 == sh_meta_q.rows)
+          e_addr_d = sh_meta_q.oaddr + AW'(32'(MC) * 32'(esz));
       end
     end
     // Data of row e_row once its request is taken.
@@ -616,20 +728,20 @@ module esact_gemm #(
         if (e_w_q + 16'd1 == e_obeats) begin
           e_w_d = '0;
           e_row_d = e_row_q + 16'd1;
-          if (e_row_q + 16'd1 == sh_meta_q.rows) shd_full_d = 1'b0;
+          if (e_row_q + 16'd1 == e_rows) shd_full_d = 1'b0;
         end
       end
     end
 
     if (abort_i) begin
       top_d = T_IDLE; l_st_d = L_IDLE; c_st_d = C_IDLE;
-      s1_d = 1'b0; res_d = 1'b0; shd_full_d = 1'b0; a_valid_d = 1'b0; bank_full_d = '0;
+      s1_d = 1'b0; res_d = 1'b0; shd_full_d = 1'b0; a_valid_d = 1'b0; bank_full_d = '0; c_ph_d = 1'b0;
     end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      top_q <= T_IDLE; blk_q <= '0; bacc_q <= '0; m_q <= '0;
+      top_q <= T_IDLE; blk_q <= '0; fblk_q <= '0; bacc_q <= '0; m_q <= '0;
       u_q <= '0; u_rq_q <= '0; u_got_q <= '0; u_bt_q <= '0; tok_q <= '0;
       a_valid_q <= 1'b0; a_rows_q <= '0; bank_full_q <= '0;
       bias_q <= '0; gelu_q <= '0;
@@ -637,13 +749,13 @@ module esact_gemm #(
       l_ri_q <= '0; l_ci_q <= '0; l_w_q <= '0;
       l_addr_q <= '0; l_bcol_q <= '0; l_arow_q <= '0; l_lane_q <= '0; l_abase_q <= '0;
       c_st_q <= C_IDLE; c_i0_q <= '0; c_c0_q <= '0; c_row_q <= '0; kk_q <= '0;
-      c_bank_q <= 1'b0; c_abase_q <= '0; c_oblk_q <= '0; c_orow_q <= '0;
+      c_bank_q <= 1'b0; c_ph_q <= 1'b0; c_abase_q <= '0; c_oblk_q <= '0; c_orow_q <= '0;
       s1_q <= 1'b0; first1_q <= 1'b0; last1_q <= 1'b0; kk1_q <= '0; meta1_q <= '0;
       res_q <= 1'b0; res_meta_q <= '0;
       shd_full_q <= 1'b0; sh_meta_q <= '0;
       e_rq_q <= '0; e_row_q <= '0; e_w_q <= '0; e_addr_q <= '0;
     end else begin
-      top_q <= top_d; blk_q <= blk_d; bacc_q <= bacc_d; m_q <= m_d;
+      top_q <= top_d; blk_q <= blk_d; fblk_q <= fblk_d; bacc_q <= bacc_d; m_q <= m_d;
       u_q <= u_d; u_rq_q <= u_rq_d; u_got_q <= u_got_d; u_bt_q <= u_bt_d; tok_q <= tok_d;
       a_valid_q <= a_valid_d; a_rows_q <= a_rows_d; bank_full_q <= bank_full_d;
       bias_q <= bias_d; gelu_q <= gelu_d;
@@ -652,7 +764,7 @@ module esact_gemm #(
       l_addr_q <= l_addr_d; l_bcol_q <= l_bcol_d; l_arow_q <= l_arow_d;
       l_lane_q <= l_lane_d; l_abase_q <= l_abase_d;
       c_st_q <= c_st_d; c_i0_q <= c_i0_d; c_c0_q <= c_c0_d; c_row_q <= c_row_d; kk_q <= kk_d;
-      c_bank_q <= c_bank_d; c_abase_q <= c_abase_d; c_oblk_q <= c_oblk_d; c_orow_q <= c_orow_d;
+      c_bank_q <= c_bank_d; c_ph_q <= c_ph_d; c_abase_q <= c_abase_d; c_oblk_q <= c_oblk_d; c_orow_q <= c_orow_d;
       s1_q <= s1_d; first1_q <= first1_d; last1_q <= last1_d; kk1_q <= kk1_d; meta1_q <= meta1_d;
       res_q <= res_d; res_meta_q <= res_meta_d;
       shd_full_q <= shd_full_d; sh_meta_q <= sh_meta_d;
@@ -666,12 +778,13 @@ module esact_gemm #(
   end
 
   assign busy_o        = (top_q != T_IDLE);
-  assign mac_inc_o     = s1_q ? 16'(32'(meta1_q.rows) * 32'(meta1_q.cols)) : 16'd0;
+  assign mac_inc_o     = s1_q ? 16'(32'(meta1_q.rows) * (32'(meta1_q.cols) + 32'(meta1_q.cols2))) : 16'd0;
   assign xmac_inc_o    = s1_q ? 16'(MR * MC) : 16'd0;
   // The A row the loader requests (kvs: the leader whose mask is requested).
   assign row_idx_o     = (top_q == T_UMASK) ? u_rq_q : (r0_i + l_i0_q + l_ri_q);
-  assign wr_req_addr_o = kvs_on ? (sh_meta_q.oaddr + AW'(32'(e_tok) * ldo_i)) : e_addr_q;
-  assign wr_req_len_o  = LW'(32'(sh_meta_q.cols) * 32'(esz));
+  assign wr_req_addr_o = kvs_on ? (sh_meta_q.oaddr + (e_rq2 ? AW'(32'(MC) * 32'(esz)) : '0) +
+                                   AW'(32'(e_tok) * ldo_i)) : e_addr_q;
+  assign wr_req_len_o  = LW'((e_rq2 ? 32'(sh_meta_q.cols2) : 32'(sh_meta_q.cols)) * 32'(esz));
   assign wr_data_o     = (epi_i == esact_types_pkg::EPI_RAW) ? vrow[(32'(e_w_q) % (MC / IPB)) * DW +: DW] :
                          ((epi_i == esact_types_pkg::EPI_GELU) ? DW'(grow) : DW'(qrow));
 
@@ -686,6 +799,32 @@ module esact_gemm #(
   a_kvs_mask: assert property (@(posedge clk_i) disable iff (!rst_ni)
                                (top_q == T_UMASK && rd_data_valid_i) |-> (u_got_q < u_rq_q))
     else $error("esact_gemm: a mask beat with no mask request outstanding");
+  // Every tile reads a B bank that holds its column tile and that no tile in
+  // flight will free; a split tile both banks.
+  a_tile_bank: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                (buf_re && kk_q == '0) |-> (bank_full_q[c_bank_q] && !rel_pend[c_bank_q]))
+    else $error("esact_gemm: tile at row %0d col %0d reads B bank %0d before it holds the tile",
+                c_row_q, c_c0_q, c_bank_q);
+  a_split_banks: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                  (buf_re && kk_q == '0 && c_split) |-> (bank_full_q == 2'b11 && rel_pend == '0))
+    else $error("esact_gemm: split tile at row %0d col %0d without both B banks", c_row_q, c_c0_q);
+  // A split tile has at most MR/2 rows and a second column tile.
+  a_split_geom: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                 (s1_q && meta1_q.split) |-> (32'(meta1_q.rows) <= MR / 2 && meta1_q.cols2 != '0))
+    else $error("esact_gemm: split tile of %0d rows, %0d second columns", meta1_q.rows, meta1_q.cols2);
+  // The loader writes only a free bank; a tile frees only a full one.
+  a_bank_wr: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                              (bt_we || bn_we) |-> !bank_full_q[l_bank_q])
+    else $error("esact_gemm: B bank %0d written while it holds a column tile", l_bank_q);
+  a_bank_rel: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                               (res_q && !shd_full_q && (res_meta_q.rel || res_meta_q.rel2)) |->
+                               ((!res_meta_q.rel || bank_full_q[res_meta_q.bank]) &&
+                                (!res_meta_q.rel2 || bank_full_q[!res_meta_q.bank])))
+    else $error("esact_gemm: a tile frees a B bank that holds no column tile");
+  // The epilogue reads shadow rows of the tile only (a split tile: 0.. and MR/2..).
+  a_epi_row: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                              (shd_full_q && e_row_q < e_rq_q) |-> (32'(e_rowi) < (sh_meta_q.split ? MR / 2 : MR)))
+    else $error("esact_gemm: epilogue row %0d outside the tile", e_row_q);
   // k fits the B buffer, and one row tile of it fits the A buffer.
   assert property (@(posedge clk_i) disable iff (!rst_ni) (start_i && top_q == T_IDLE) |-> (32'(k_i) <= KC))
     else $error("esact_gemm: k = %0d exceeds KC = %0d", k_i, KC);
@@ -693,6 +832,7 @@ module esact_gemm #(
     assert (MC * 8 == DW) else $fatal(1, "esact_gemm: MC * 8 must equal DW");
     assert (AB >= KC) else $fatal(1, "esact_gemm: the A buffer must hold one row of KC bytes per lane");
     assert ((1 << RW) == MR) else $fatal(1, "esact_gemm: MR must be a power of two");
+    assert (MR >= 2) else $fatal(1, "esact_gemm: split tiles need MR >= 2");
   end
 `endif
 

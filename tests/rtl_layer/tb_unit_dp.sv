@@ -32,6 +32,7 @@ module tb_unit_dp #(
   input  logic [31:0]   g_gelu_i,
   output logic          g_done_o,
   output logic [15:0]   g_mac_inc_o,
+  output logic [15:0]   g_xmac_inc_o,
   // softmax
   input  logic          s_start_i,
   input  logic [31:0]   s_in_i,
@@ -128,7 +129,7 @@ module tb_unit_dp #(
   logic [LW-1:0] g_rql, g_wql, s_rql, s_wql, l_rql, l_wql;
   logic [DW-1:0] g_wd, s_wd, l_wd;
   logic          g_busy, s_busy, l_busy;
-  logic [15:0]   g_row_idx, s_row_idx, g_xmac;   // SPLS leader-list lookups (unused here)
+  logic [15:0]   g_row_idx, s_row_idx;   // SPLS leader-list lookups (unused here)
 
   esact_gemm #(.MR(MR), .MC(16), .DW(DW), .AW(32), .KC(KC), .AB(AB), .LW(LW)) u_gemm (
     .clk_i, .rst_ni, .start_i(g_start_i), .abort_i, .a_addr_i(g_a_i), .lda_i(g_lda_i),
@@ -137,7 +138,7 @@ module tb_unit_dp #(
     .n_i(g_n_i), .epi_i(g_epi_i), .rq_m_i, .rq_s_i, .gelu_addr_i(g_gelu_i), .gather_i(1'b0), .r0_i('0),
     .row_idx_o(g_row_idx), .row_i('0), .kvs_i(1'b0), .mask_addr_i('0), .mask_stride_i('0), .lcnt_i('0),
     .busy_o(g_busy),
-    .done_o(g_done_o), .mac_inc_o(g_mac_inc_o), .xmac_inc_o(g_xmac),
+    .done_o(g_done_o), .mac_inc_o(g_mac_inc_o), .xmac_inc_o(g_xmac_inc_o),
     .rd_req_valid_o(g_rqv), .rd_req_ready_i(rd_req_ready && unit_i == 2'd1), .rd_req_addr_o(g_rqa),
     .rd_req_len_o(g_rql), .rd_data_valid_i(rd_data_valid && unit_i == 2'd1), .rd_data_ready_o(g_rdr),
     .rd_data_i(rd_data), .wr_req_valid_o(g_wqv), .wr_req_ready_i(wr_req_ready && unit_i == 2'd1),
@@ -184,6 +185,6 @@ module tb_unit_dp #(
   end
 
   logic unused_tb;
-  assign unused_tb = ^{rd_last, rd_stall, wr_stall, g_busy, s_busy, l_busy, g_row_idx, s_row_idx, g_xmac};
+  assign unused_tb = ^{rd_last, rd_stall, wr_stall, g_busy, s_busy, l_busy, g_row_idx, s_row_idx};
 
 endmodule

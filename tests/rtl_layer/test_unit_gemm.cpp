@@ -1,7 +1,9 @@
 // esact_gemm + esact_mac_array (through the AXI engines) against a reference
 // GEMM with the golden requantizer: normal and transposed B, raw int32 / rq /
 // rq + GELU epilogues, partial tiles, several row blocks, unaligned operands,
-// the MAC count, AXI error responses, abort and a correct run after it.
+// split tail tiles (a tail of 1..8 rows over two column tiles at once), the MAC
+// count and the executed-tile count (XMACS), AXI error responses, abort and a
+// correct run after it.  All under random back-pressure (unit_dp.hpp).
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
@@ -26,6 +28,18 @@ struct GemmCase {
 };
 
 constexpr uint32_t A0 = 0x10000, B0 = 0x30000, BI = 0x50000, GT = 0x51000, O0 = 0x60000;
+constexpr int MR = 16, MC = 16;
+
+/// Array cells of the tiles esact_gemm issues (xmac_inc_o summed): every full
+/// row tile once per column tile; a tail of 1..MR/2 rows once per PAIR of
+/// column tiles (a split tile), a longer tail once per column tile.
+uint64_t issued_cells(int m, int k, int n) {
+  const uint64_t ncol = static_cast<uint64_t>((n + MC - 1) / MC);
+  const int tail = m % MR;
+  const uint64_t tiles = static_cast<uint64_t>(m / MR) * ncol +
+                         (tail == 0 ? 0 : (tail <= MR / 2 ? (ncol + 1) / 2 : ncol));
+  return tiles * static_cast<uint64_t>(k) * MR * MC;
+}
 
 int run_gemm(Dp& dp, const GemmCase& c, uint32_t off, const std::string& what) {
   const uint32_t A = A0 + off, B = B0 + off, O = O0 + (off * 5) % 16;
@@ -39,6 +53,7 @@ int run_gemm(Dp& dp, const GemmCase& c, uint32_t off, const std::string& what) {
   dp.put(O, poison.data(), poison.size());
   auto& m = dp.m;
   dp.macs = 0;
+  dp.xmacs = 0;
   const int64_t cyc = dp.run(
       1,
       [&] {
@@ -50,6 +65,8 @@ int run_gemm(Dp& dp, const GemmCase& c, uint32_t off, const std::string& what) {
       [&](bool v) { m.g_start_i = v; }, [&] { return m.g_done_o != 0; });
   REQUIRE_MESSAGE(cyc > 0, what, ": GEMM did not finish");
   CHECK_MESSAGE(dp.macs == static_cast<uint64_t>(c.m) * c.n * c.k, what, ": MAC count");
+  CHECK_MESSAGE(dp.xmacs == issued_cells(c.m, c.k, c.n), what, ": executed cells (XMACS) ", dp.xmacs,
+                ", expected ", issued_cells(c.m, c.k, c.n));
   std::vector<uint8_t> out(obytes + 64);
   dp.get(O, out.data(), out.size());
   int bad = 0;
@@ -113,6 +130,29 @@ TEST_CASE("rtl gemm: shapes around the tile and row-block sizes, all epilogues, 
         const auto c = random_case(rng, sh[0], sh[1], sh[2], trans != 0, epi);
         CHECK(run_gemm(dp, c, static_cast<uint32_t>(rng() % 16),
                        fmt::format("m={} k={} n={} trans={} epi={}", sh[0], sh[1], sh[2], trans, epi)) == 0);
+      }
+}
+
+TEST_CASE("rtl gemm: split tail tiles: tails of 1..8 rows, odd and even column tile counts, k = 1") {
+  // A tail of t <= 8 rows runs as ONE tile over two column tiles: array rows
+  // 0..7 against tile j (one B bank), rows 8..15 against tile j + 1 (the other
+  // bank).  Random B and bias per column: the lower half reading the wrong bank,
+  // or its output written to the wrong tile, or with the wrong bias, mismatches.
+  // {m, k, n}: no full row tile (m <= 8), one block with full tiles, several
+  // row blocks (k = 100 or 64: 2 or 4 row tiles per block, the first block the
+  // short one), the second tile of a pair partial (n % 16 != 0), an odd last
+  // column tile (a normal tail), tails of 9 rows (no split) as the control.
+  Dp dp(1 << 20, 5);
+  std::mt19937_64 rng(44);
+  const int shapes[][3] = {{1, 1, 32},  {2, 16, 48},  {19, 40, 64}, {36, 100, 33}, {53, 7, 31},
+                           {22, 128, 17}, {71, 20, 90}, {8, 3, 100}, {104, 64, 40}, {5, 1, 64},
+                           {24, 1, 47},  {9, 33, 40}, {72, 100, 16}, {7, 128, 20}};
+  for (const auto& sh : shapes)
+    for (int trans = 0; trans < 2; ++trans)
+      for (int epi = 0; epi < 3; ++epi) {
+        const auto c = random_case(rng, sh[0], sh[1], sh[2], trans != 0, epi);
+        CHECK(run_gemm(dp, c, static_cast<uint32_t>(rng() % 16),
+                       fmt::format("split m={} k={} n={} trans={} epi={}", sh[0], sh[1], sh[2], trans, epi)) == 0);
       }
 }
 

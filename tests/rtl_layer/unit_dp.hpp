@@ -34,6 +34,7 @@ struct Dp {
   esact::sim::AxiMem mem;
   uint64_t cycle = 0;
   uint64_t macs = 0;
+  uint64_t xmacs = 0;  // GEMM: cells of the issued tiles (esact_gemm xmac_inc_o)
 
   explicit Dp(size_t mem_bytes = 1 << 20, uint64_t seed = 1) : mem(unit_mem_config(mem_bytes, seed)) {
     m.clk_i = 0;
@@ -49,6 +50,7 @@ struct Dp {
     if (!m.rst_ni) mem.reset();
     esact::sim::clock_with_axi_mem(m, mem, cycle++);
     macs += m.g_mac_inc_o;
+    xmacs += m.g_xmac_inc_o;
   }
 
   void put(uint64_t addr, const void* src, size_t n) {
