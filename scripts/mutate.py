@@ -14,12 +14,26 @@ default -O1: the verilated models build several times faster than at -O3);
 each mutation is undone after its run, so the next one starts from the
 pristine tree, and ccache keeps the unchanged parts of every model.
 
-Exit status: 0 every mutation killed; 1 one survived, a build failed or the
-baseline failed; 2 a bad list (an edit that does not match exactly once).
+Every mutant is linted before anything is built: `verilator --lint-only -Wall
+--assert` with rtl/lint/waivers.vlt (scripts/lint.sh's command), once for each
+Verilator model of the default build (an esact_verilated_lib call of a
+CMakeLists.txt, with its top and -G parameters) whose hierarchy holds an edited
+module, and once with the edited module as the top (as scripts/lint.sh does)
+unless it is itself such a model's top.  A mutant that does not lint would not
+build (-Wall stops the verilated build): it is INVALID, a defect of the list,
+never "killed".  Each lint's verdict is kept in BUILD_DIR/mutate/lint-cache
+(named by the hash of Verilator's version, every argument and every file), so a
+check repeats no lint on an unchanged tree.
+
+Exit status: 0 every mutation killed (--check: every edit matches, every mutant
+lints); 1 one survived, a build failed or the baseline failed; 2 a bad list (an
+edit that does not match exactly once); 3 a mutant does not lint (INVALID; the
+other mutations still run).
 
     scripts/mutate.py                     # every mutation of the list
     scripts/mutate.py --only seq_rd_err   # some of them (comma-separated names)
-    scripts/mutate.py --check             # only check that every edit matches the tree (no build)
+    scripts/mutate.py --check             # every edit matches the tree once and every mutant lints (no build)
+    scripts/mutate.py --check --no-lint   # only the text check
 
 List format: a mutation starts with [name]; then `why = ...`, `target =` (the
 CMake target to build), `binary =` (its path below the build folder), `case
@@ -27,10 +41,15 @@ CMake target to build), `binary =` (its path below the build folder), `case
 `old =`, `new =` (`\\n` in old/new is a newline).  `#` starts a comment line.
 """
 import argparse
+import concurrent.futures
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -98,6 +117,163 @@ def apply_edits(tree, m):
     return texts
 
 
+# ---------------------------------------------------------------------------
+# Lint: does the mutant still build?  (each verilated model is built with -Wall)
+# ---------------------------------------------------------------------------
+LINT_ARGS = ["--lint-only", "-Wall", "--assert"]
+WAIVERS = "rtl/lint/waivers.vlt"
+
+
+def rtl_files():
+    """rtl/files.txt as scripts/rtl_files.sh prints it (relative paths, packages first)."""
+    out = subprocess.run([str(ROOT / "scripts/rtl_files.sh")], cwd=ROOT, check=True, capture_output=True, text=True)
+    return out.stdout.split()
+
+
+def cmake_calls(text, name):
+    """(line, argument tokens) of every `name(...)` call in a CMake text (comments dropped)."""
+    text = re.sub(r"#[^\n]*", "", text)
+    for mo in re.finditer(r"^\s*" + name + r"\(([^)]*)\)", text, re.M):
+        yield text.count("\n", 0, mo.start()) + 1, mo.group(1).split()
+
+
+def verilated_models():
+    """The Verilator models of the default build: each esact_verilated_lib call of a
+    tracked CMakeLists.txt whose target is not EXCLUDE_FROM_ALL, as a dict with
+    top, args (the -G parameters etc.), sources (paths relative to the root, ${VAR}
+    unresolved until resolve_sources) and where."""
+    lists = subprocess.run(["git", "ls-files", "-z", "*CMakeLists.txt"], cwd=ROOT, check=True,
+                           capture_output=True).stdout.decode().split("\0")
+    models = []
+    for rel in filter(None, lists):
+        text = (ROOT / rel).read_text()
+        excluded = {a[0] for _, a in cmake_calls(text, "set_target_properties")
+                    if "EXCLUDE_FROM_ALL" in a and a[a.index("EXCLUDE_FROM_ALL") + 1:][:1] == ["ON"]}
+        sets = {a[0]: a[1:] for _, a in cmake_calls(text, "set") if a}
+        for line, a in cmake_calls(text, "esact_verilated_lib"):
+            if a[0] in excluded:
+                continue
+            kw, cur = {"TOP": [], "PREFIX": [], "SOURCES": [], "ARGS": []}, None
+            for tok in a[1:]:
+                if tok in kw:
+                    cur = tok
+                elif cur:
+                    kw[cur].append(tok)
+            models.append({"name": a[0], "top": kw["TOP"][0], "sources": kw["SOURCES"], "args": kw["ARGS"],
+                           "dir": str(Path(rel).parent), "sets": sets, "where": f"{rel}:{line}"})
+    return models
+
+
+def expand(model, tokens, rtl):
+    """Resolve ${VAR} in a model's tokens (the RTL list, the folders, the file's own set())."""
+    fixed = {"ESACT_RTL_DIR": ["rtl"], "CMAKE_CURRENT_SOURCE_DIR": [model["dir"]],
+             "CMAKE_CURRENT_LIST_DIR": [model["dir"]], "PROJECT_SOURCE_DIR": ["."], "CMAKE_SOURCE_DIR": ["."]}
+    out = []
+    for tok in tokens:
+        if tok == "${ESACT_RTL_SOURCES}":
+            out += rtl
+            continue
+        def sub(mo):
+            val = fixed.get(mo.group(1), model["sets"].get(mo.group(1)))
+            if val is None or len(val) != 1:
+                raise ListError(f"{model['where']}: mutate.py cannot resolve ${{{mo.group(1)}}} for the lint")
+            return val[0]
+        out.append(os.path.normpath(re.sub(r"\$\{(\w+)\}", sub, tok)))
+    return out
+
+
+def module_of(path):
+    return Path(path).stem  # one module (or package) per file
+
+
+def hierarchy(top, sources, texts):
+    """Modules whose name appears in the code (comments dropped) of `top` or below it."""
+    names = {module_of(s): s for s in sources}
+    seen, todo = set(), [top]
+    while todo:
+        m = todo.pop()
+        if m in seen or m not in names:
+            continue
+        seen.add(m)
+        code = re.sub(r"//[^\n]*|/\*.*?\*/", "", texts[names[m]], flags=re.S)
+        todo += [w for w in set(re.findall(r"\b\w+\b", code)) if w in names and w not in seen]
+    return seen
+
+
+def lint_runs(m, texts, models, rtl):
+    """The lint invocations of mutation m: (what, top, args, sources)."""
+    edited = {module_of(f) for f in texts}
+    file_text = lambda s: texts.get(s) or (ROOT / s).read_text()  # noqa: E731
+    runs, tops = [], set()
+    for md in models:
+        srcs = expand(md, md["sources"], rtl)
+        if not edited & set(map(module_of, srcs)):
+            continue
+        if not edited & hierarchy(md["top"], srcs, {s: file_text(s) for s in srcs}):
+            continue
+        runs.append((f"{md['name']} ({md['where']})", md["top"], expand(md, md["args"], rtl), srcs))
+        tops.add(md["top"])
+    for f in texts:
+        if f in rtl and not f.startswith("rtl/pkg/") and module_of(f) not in tops:
+            runs.append(("scripts/lint.sh", module_of(f), [], rtl))
+    return runs
+
+
+def verilator_version():
+    return subprocess.run(["verilator", "--version"], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def lint_one(run, texts, cache, version):
+    """None if the mutant lints in this run, else Verilator's message (first lines)."""
+    what, top, args, srcs = run
+    cmd_tail = LINT_ARGS + ["-Irtl/pkg", WAIVERS] + srcs + ["--top-module", top] + args
+    h = hashlib.sha256(version.encode())
+    for part in cmd_tail:
+        h.update(part.encode() + b"\0")
+        p = ROOT / part
+        if part in texts:
+            h.update(texts[part].encode())
+        elif p.is_file():
+            h.update(p.read_bytes())
+    key = cache / h.hexdigest()
+    if key.is_file():
+        verdict = key.read_text()
+        return None if verdict == "ok\n" else verdict
+    with tempfile.TemporaryDirectory(prefix="mutate-lint-") as tmp:
+        files = []
+        for s in srcs:
+            if s in texts:
+                dst = Path(tmp) / s
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                dst.write_text(texts[s])
+                files.append(str(dst))
+            else:
+                files.append(s)
+        r = subprocess.run(["verilator"] + LINT_ARGS + ["-Irtl/pkg", WAIVERS] + files + ["--top-module", top] + args,
+                           cwd=ROOT, capture_output=True, text=True)
+        tmp_dir = tmp
+    msg = "\n".join(line.replace(tmp_dir, "<mutant>") for line in (r.stdout + r.stderr).splitlines()
+                    if line.startswith("%"))
+    verdict = "ok\n" if r.returncode == 0 else f"{what}, top {top} {' '.join(args)}:\n{msg[:2000]}"
+    cache.mkdir(parents=True, exist_ok=True)
+    part = key.with_suffix(f".{os.getpid()}.{threading.get_ident()}")  # two checks may run at once (CTest)
+    part.write_text(verdict)
+    os.replace(part, key)
+    return None if r.returncode == 0 else verdict
+
+
+def lint_mutants(muts, cache, jobs):
+    """{name: problem} of the mutants that do not lint (none: {}), and the count of lint runs."""
+    rtl, models, version = rtl_files(), verilated_models(), verilator_version()
+    work = [(m, run, texts) for m in muts for texts in [apply_edits(ROOT, m)] for run in lint_runs(m, texts, models, rtl)]
+    bad = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
+        for (m, _, _), res in zip(work, ex.map(lambda w: lint_one(w[1], w[2], cache, version), work)):
+            if res is not None and m["name"] not in bad:
+                bad[m["name"]] = res
+    return bad, len(work)
+
+
 def sync_tree(tree):
     """Copy the worktree's tracked files (as they are now) into `tree`; only changed files are written."""
     files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True).stdout
@@ -152,7 +328,9 @@ def main():
     ap.add_argument("--build-dir", default=os.environ.get("BUILD_DIR", "build"),
                     help="the work folder is BUILD_DIR/mutate (default build)")
     ap.add_argument("--only", default="", help="comma-separated mutation names")
-    ap.add_argument("--check", action="store_true", help="only check that every edit matches the tree once")
+    ap.add_argument("--check", action="store_true",
+                    help="only check that every edit matches the tree once and that every mutant lints")
+    ap.add_argument("--no-lint", action="store_true", help="do not lint the mutants (--check: the text check only)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--cxxflags", default="-O1")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per test run")
@@ -168,14 +346,22 @@ def main():
             muts = [m for m in muts if m["name"] in want]
         for m in muts:
             apply_edits(ROOT, m)
+        work = (ROOT / a.build_dir / "mutate").resolve()
+        invalid, nlint, t0 = {}, 0, time.monotonic()
+        if not a.no_lint:
+            invalid, nlint = lint_mutants(muts, work / "lint-cache", a.jobs)
     except ListError as e:
         print(f"mutate: error: {e}", file=sys.stderr)
         return 2
+    for name, problem in invalid.items():
+        print(f"mutate: INVALID  {name}: the mutant does not lint, so it would not build ({problem})", flush=True)
     if a.check:
         print(f"mutate: {len(muts)} mutations, every edit matches the tree exactly once")
-        return 0
+        if not a.no_lint:
+            print(f"mutate: {nlint} lint runs in {time.monotonic() - t0:.0f} s: " +
+                  (f"{len(invalid)} INVALID" if invalid else "every mutant lints"))
+        return 3 if invalid else 0
 
-    work = (ROOT / a.build_dir / "mutate").resolve()
     tree, logs = work / "tree", work / "logs"
     bdir = tree / "build"
     logs.mkdir(parents=True, exist_ok=True)
@@ -202,8 +388,10 @@ def main():
             return 1
         print(f"mutate: baseline passes ({time.monotonic() - t0:.0f} s): {case[1]}", flush=True)
 
-    rows, bad = [], 0
+    rows, bad = [(m["name"], "INVALID", 0, m["why"]) for m in muts if m["name"] in invalid], 0
     for m in muts:
+        if m["name"] in invalid:
+            continue
         t0 = time.monotonic()
         mutated = apply_edits(tree, m)
         pristine = {f: (tree / f).read_text() for f in mutated}  # the tree as synced (not the worktree now)
@@ -227,8 +415,9 @@ def main():
     for name, verdict, secs, why in rows:
         print(f"| {name} | {verdict} | {secs:.0f} | {why} |")
     total = time.monotonic() - t_all
-    print(f"\nmutate: {len(rows) - bad} killed, {bad} not killed, {total:.0f} s (logs in {logs})")
-    return 1 if bad else 0
+    print(f"\nmutate: {len(rows) - bad - len(invalid)} killed, {bad} not killed, {len(invalid)} INVALID, "
+          f"{total:.0f} s (logs in {logs})")
+    return 3 if invalid else 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -441,9 +441,10 @@ TEST_CASE("cosim spls: a memory error on PREDICT's mask writes ends with ERR_AXI
 
 // ---------------------------------------------------------------------------
 // Faults in SPLS mode (issue 13): an AXI read error during PREDICT, a reset in
-// the middle of PREDICT or of a leader-row phase, the front end's sub-unit
-// errors (ERR_SPLS).  Each run ends with the named error (or an idle
-// accelerator after the reset) and the next run on the same harness is exact.
+// the middle of PREDICT, of a leader-row phase or of LayerNorm, the front
+// end's sub-unit errors (ERR_SPLS).  Each run ends with the named error (or an
+// idle accelerator after the reset) and the next run on the same harness is
+// exact.
 // ---------------------------------------------------------------------------
 namespace {
 // Start a run and clock it until phase `ph` is the running one (its cycle
@@ -504,13 +505,15 @@ TEST_CASE("cosim spls: an error response on PREDICT's reads (A, Wk, Wq) ends wit
   run_spls(h, w);
 }
 
-TEST_CASE("cosim spls: a reset in the middle of PREDICT or of a leader-row phase, then an exact run") {
+TEST_CASE("cosim spls: a reset in the middle of PREDICT, of a leader-row phase or of LayerNorm, then an exact run") {
   // Leader rows everywhere after PREDICT: QK, softmax (mask gather), AV, Wo
-  // and (ffn_reuse) FFN1 / FFN2 run on the |L| leader rows.
+  // and (ffn_reuse) FFN1 / FFN2 run on the |L| leader rows; LN1 / LN2 on
+  // every row, a follower's Z / Z2 read at its leader's row.
   auto w = cosim::make_workload("n=20,d=32,heads=2,ffn=48,layers=2,seed=59,similarity=0.9,k=5,window=3,threshold=4",
                                 Mode::Spls, spls_opts());
   REQUIRE(w.golden.back().leaders() < w.n);
-  for (const unsigned ph : {P::PH_PREDICT, P::PH_QK, P::PH_SOFTMAX, P::PH_AV, P::PH_WO, P::PH_FFN1, P::PH_FFN2}) {
+  for (const unsigned ph : {P::PH_PREDICT, P::PH_QK, P::PH_SOFTMAX, P::PH_AV, P::PH_WO, P::PH_LN1, P::PH_FFN1,
+                            P::PH_FFN2, P::PH_LN2}) {
     const std::string phase = esact::sim::phase_name(ph);
     CAPTURE(phase);
     Harness h(cosim::config_for(*w.img, 0.2, 10, 19 + ph));  // one accelerator per case
