@@ -47,7 +47,7 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 ## mutate: can each SPLS fault test fail?  Each RTL mutation of scripts/mutations/spls_faults.txt built in a copy
-##   of the tree ($(BUILD_DIR)/mutate, -O1) and its test case run: killed / SURVIVED (MUTATE_ARGS=--only NAME,...;
+##   of the tree ($(BUILD_DIR)/mutate, -O1) and its test case run: killed / SURVIVED / INVALID (does not lint) (MUTATE_ARGS=--only NAME,...;
 ##   docs/reliability.md)
 MUTATE_ARGS ?=
 mutate:

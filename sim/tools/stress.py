@@ -16,9 +16,9 @@ DH_MAX, F_MAX; --sizes caps them for quick campaigns), 1..3 chained layers,
 post- or pre-LN, random input similarity and SPLS knobs (k, W, T, FFN reuse),
 random memory read/write latency, bandwidth, back-pressure and outstanding
 bursts, and on a fraction of the cases a fault: SLVERR on a read or a write,
-or a reset in the middle of the run (esact-sim --fault).  --modes adds SPLS
-cases once the RTL runs them.  Output ends with "N passed, N failed"; the exit
-status is 0 only when every case passed.
+or a reset in the middle of the run (esact-sim --fault); SPLS cases (--modes)
+also draw SLVERR on PREDICT's reads (slverr-read-predict).  Output ends with
+"N passed, N failed"; the exit status is 0 only when every case passed.
 """
 import argparse
 import json
@@ -37,6 +37,8 @@ SIZES = {
     "full": dict(n=None, d=None, dh=None, f=None, layers=3),
 }
 FAULTS = ["slverr-read", "slverr-write", "reset"]
+# SPLS mode adds an error response on PREDICT's Wq^T reads (esact-sim refuses it in dense mode).
+FAULTS_SPLS = FAULTS + ["slverr-read-predict"]
 RESULT_KEYS = {"index", "pass", "layers", "seconds", "command", "output"}  # one case's line in a result file
 
 
@@ -81,13 +83,15 @@ def draw_case(seed, index, p, sizes, fault_fraction, modes):
         n, d, heads, f, layers, rng.choice(["post", "pre"]), rng.random(), rng.randrange(1 << 31))
     spec += ",k=%d,window=%d,threshold=%d,ffn_reuse=%s" % (
         rng.randint(1, n), rng.randint(0, p["W_MAX"]), rng.randint(0, heads * n), rng.choice(["on", "off"]))
-    args = ["--synthetic", spec, "--mode", rng.choice(modes),
+    mode = rng.choice(modes)
+    args = ["--synthetic", spec, "--mode", mode,
             "--latency", str(skewed(rng, 1, 200)), "--write-latency", str(skewed(rng, 1, 50)),
             "--bandwidth", "%.2f" % rng.choice([1.0, 1.0, rng.uniform(0.05, 1.0)]),
             "--backpressure", "%.2f" % rng.choice([0.0, rng.uniform(0.0, 0.8)]),
             "--outstanding", str(rng.randint(1, 16)), "--seed", str(rng.randrange(1 << 31))]
     if rng.random() < fault_fraction:
-        args += ["--fault", rng.choice(FAULTS), "--fault-at", "%.2f" % rng.uniform(0.05, 0.95)]
+        fault = rng.choice(FAULTS_SPLS if mode == "spls" else FAULTS)
+        args += ["--fault", fault, "--fault-at", "%.2f" % rng.uniform(0.05, 0.95)]
     return args, layers
 
 
