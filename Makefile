@@ -46,9 +46,9 @@ bench-layer: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-## mutate: can each SPLS fault test fail?  Each RTL mutation of scripts/mutations/spls_faults.txt built in a copy
-##   of the tree ($(BUILD_DIR)/mutate, -O1) and its test case run: killed / SURVIVED / INVALID (does not lint) (MUTATE_ARGS=--only NAME,...;
-##   docs/reliability.md)
+## mutate: can each SPLS fault test fail?  Each RTL mutation of scripts/mutations/spls_faults.txt linted, built in
+##   a copy of the tree ($(BUILD_DIR)/mutate, -O1) and its test case run: killed / SURVIVED / INVALID (does not
+##   lint) (MUTATE_ARGS=--only NAME,...; docs/reliability.md)
 MUTATE_ARGS ?=
 mutate:
 	nice -n 5 /usr/bin/python3 scripts/mutate.py --build-dir $(BUILD_DIR) --jobs $(JOBS) $(MUTATE_ARGS)
