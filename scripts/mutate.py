@@ -140,8 +140,8 @@ def cmake_calls(text, name):
 def verilated_models():
     """The Verilator models of the default build: each esact_verilated_lib call of a
     tracked CMakeLists.txt whose target is not EXCLUDE_FROM_ALL, as a dict with
-    top, args (the -G parameters etc.), sources (paths relative to the root, ${VAR}
-    unresolved until resolve_sources) and where."""
+    top, args (the -G parameters etc.), sources (as written: ${VAR} resolved by
+    expand()) and where."""
     lists = subprocess.run(["git", "ls-files", "-z", "*CMakeLists.txt"], cwd=ROOT, check=True,
                            capture_output=True).stdout.decode().split("\0")
     models = []
@@ -223,12 +223,15 @@ def verilator_version():
     return subprocess.run(["verilator", "--version"], check=True, capture_output=True, text=True).stdout.strip()
 
 
+def lint_cmd(files, top, args):
+    return ["verilator"] + LINT_ARGS + ["-Irtl/pkg", WAIVERS] + files + ["--top-module", top] + args
+
+
 def lint_one(run, texts, cache, version):
     """None if the mutant lints in this run, else Verilator's message (first lines)."""
     what, top, args, srcs = run
-    cmd_tail = LINT_ARGS + ["-Irtl/pkg", WAIVERS] + srcs + ["--top-module", top] + args
     h = hashlib.sha256(version.encode())
-    for part in cmd_tail:
+    for part in lint_cmd(srcs, top, args):
         h.update(part.encode() + b"\0")
         p = ROOT / part
         if part in texts:
@@ -249,11 +252,9 @@ def lint_one(run, texts, cache, version):
                 files.append(str(dst))
             else:
                 files.append(s)
-        r = subprocess.run(["verilator"] + LINT_ARGS + ["-Irtl/pkg", WAIVERS] + files + ["--top-module", top] + args,
-                           cwd=ROOT, capture_output=True, text=True)
-        tmp_dir = tmp
-    msg = "\n".join(line.replace(tmp_dir, "<mutant>") for line in (r.stdout + r.stderr).splitlines()
-                    if line.startswith("%"))
+        r = subprocess.run(lint_cmd(files, top, args), cwd=ROOT, capture_output=True, text=True)
+        msg = "\n".join(line.replace(tmp, "<mutant>") for line in (r.stdout + r.stderr).splitlines()
+                        if line.startswith("%"))
     verdict = "ok\n" if r.returncode == 0 else f"{what}, top {top} {' '.join(args)}:\n{msg[:2000]}"
     cache.mkdir(parents=True, exist_ok=True)
     part = key.with_suffix(f".{os.getpid()}.{threading.get_ident()}")  # two checks may run at once (CTest)
