@@ -26,9 +26,9 @@ never "killed".  Each lint's verdict is kept in BUILD_DIR/mutate/lint-cache
 check repeats no lint on an unchanged tree.
 
 Exit status: 0 every mutation killed (--check: every edit matches, every mutant
-lints); 1 one survived, a build failed or the baseline failed; 2 a bad list (an
-edit that does not match exactly once); 3 a mutant does not lint (INVALID; the
-other mutations still run).
+lints); 1 one survived, a build failed, the baseline failed or the lint could
+not run; 2 a bad list (an edit that does not match exactly once, no such
+list); 3 a mutant does not lint (INVALID; the other mutations still run).
 
     scripts/mutate.py                     # every mutation of the list
     scripts/mutate.py --only seq_rd_err   # some of them (comma-separated names)
@@ -66,7 +66,11 @@ def unescape(s):
 
 def parse_list(path):
     muts, cur = [], None
-    for lineno, raw in enumerate(path.read_text().splitlines(), 1):
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise ListError(f"{path}: cannot read the list: {e.strerror}")
+    for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -354,6 +358,9 @@ def main():
     except ListError as e:
         print(f"mutate: error: {e}", file=sys.stderr)
         return 2
+    except (OSError, subprocess.CalledProcessError) as e:  # no verilator, rtl_files.sh failed, ...
+        print(f"mutate: error: the lint could not run: {e}", file=sys.stderr)
+        return 1
     for name, problem in invalid.items():
         print(f"mutate: INVALID  {name}: the mutant does not lint, so it would not build ({problem})", flush=True)
     if a.check:
