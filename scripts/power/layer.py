@@ -32,6 +32,19 @@ Two subcommands:
       phase, as the RTL ran it.  Prints per window the share of its W cycles
       in that phase; fails naming the window and the phase it really held.
 
+  layer.py block --rtl-json RUN.json --timeline TIMELINE --phases qk,softmax,av [--lead L] [--name N]
+      One trace window around a block of phases: from L cycles before the
+      first counted cycle of any of them to the last ("N start length whole";
+      --max-cycles M: at most M cycles after the lead, whole = 0 if cut).  For
+      a unit synchronised by reset at an idle point that is busy through
+      interleaved phases (the softmax, beside the attention GEMMs: no idle
+      point inside the attention block): the block whole, from an idle point.
+
+  layer.py check-block --rtl-json RUN.json --block BLOCK --timeline T --phases ... [--lead L]
+      The block's own trace (T: its fst_timeline) must hold every counted
+      cycle of the phases that the RTL's phase counters count (a cut block:
+      cycles of each phase), none of them in the lead; fails otherwise.
+
   layer.py report --rtl-json RUN.json --period-ns P --out DIR
                   --unit "LABEL=COUNT=DIR[:DIR...]" [--unit ...]
                   [--sram-table data/power/sram_energy.json --liberty LIB] [--label TEXT]
@@ -145,6 +158,51 @@ def cmd_check_windows(a):
             bad.append(f"{ph} (cycles {first}-{start + length - 1} start in {held})")
     if bad:
         power.fail(f"{a.windows}: windows not in their named phase: {', '.join(bad)}")
+
+
+def block_phases(a):
+    ps = [p for p in a.phases.replace(",", " ").split() if p]
+    bad = [p for p in ps if p not in power.PHASES]
+    if not ps or bad:
+        power.fail(f"--phases {a.phases!r}: not phases of {power.PHASES}")
+    return ps
+
+
+def cmd_block(a):
+    """One trace window around every cycle of some phases (the attention block:
+    qk, softmax, av), LEAD cycles before its first: "NAME start length"."""
+    run, _ = phase_table(a.rtl_json)
+    ps = block_phases(a)
+    runs = [(f, n) for ph, f, n in read_timeline(a.timeline, run) if ph in ps]
+    if not runs:
+        power.fail(f"{a.timeline}: no cycle of {ps} in the run")
+    first, last = min(f for f, _ in runs), max(f + n for f, n in runs)
+    start = max(0, first - a.lead)
+    whole = not a.max_cycles or last - first <= a.max_cycles
+    print(a.name, start, (last if whole else first + a.max_cycles) - start, int(whole))
+
+
+def cmd_check_block(a):
+    """The block's own trace (DIR/NAME.timeline) holds every counted cycle of its
+    phases that the RTL run's phase counters count, none in its LEAD cycles."""
+    run, phases = phase_table(a.rtl_json)
+    ps = block_phases(a)
+    name, start, length, whole = open(a.block).read().split()[:4]
+    start, length, whole = int(start), int(length), whole == "1"
+    held = collections.Counter()
+    in_lead = 0
+    for ph, c0, n in counted_runs(a.timeline):
+        lo, hi = max(c0, start), min(c0 + n, start + length)
+        if hi <= lo or ph not in ps:
+            continue
+        held[ph] += hi - lo
+        in_lead += max(0, min(hi, start + a.lead) - lo)
+    rtl = {p["phase"]: p["cycles"] for p in phases if p["phase"] in ps}
+    print(f"{name}: cycles {start}-{start + length - 1} ({a.lead} lead, {'the whole block' if whole else 'its start'}): "
+          + ", ".join(f"{p} {held[p]} of {rtl[p]}" for p in ps) + f"; {in_lead} of them in the lead")
+    if in_lead or (any(held[p] != rtl[p] for p in ps) if whole else not all(held[p] for p in ps)):
+        power.fail(f"{a.block}: the window does not hold " + (f"exactly the run's {ps} cycles" if whole else
+                   f"cycles of each of {ps}") + " after its lead, or holds some in its lead")
 
 
 def read_instance(d):
@@ -480,6 +538,20 @@ def main():
     k.add_argument("--windows", required=True, help="layer.py windows output")
     k.add_argument("--window", type=int, required=True, help="W, as given to layer.py windows")
     k.add_argument("--timelines", required=True, help="directory of PHASE.timeline (fst_timeline of each window's trace)")
+    b = sub.add_parser("block")
+    b.add_argument("--rtl-json", required=True)
+    b.add_argument("--timeline", required=True, help="as for windows")
+    b.add_argument("--phases", required=True, help="the block's phases, e.g. qk,softmax,av")
+    b.add_argument("--lead", type=int, default=64, help="cycles before the block's first cycle")
+    b.add_argument("--name", default="attention")
+    b.add_argument("--max-cycles", type=int, default=0,
+                   help="at most this many cycles after the lead (0: the whole block); the block's start only")
+    kb = sub.add_parser("check-block")
+    kb.add_argument("--rtl-json", required=True)
+    kb.add_argument("--block", required=True, help="layer.py block output")
+    kb.add_argument("--timeline", required=True, help="fst_timeline of the block's own trace")
+    kb.add_argument("--phases", required=True)
+    kb.add_argument("--lead", type=int, default=64)
     r = sub.add_parser("report")
     r.add_argument("--rtl-json", required=True)
     r.add_argument("--period-ns", type=float, required=True)
@@ -502,8 +574,8 @@ def main():
     c.add_argument("--ff-uw", type=float, default=2.485,
                    help="clock-pin power per flip-flop (uW) for --floor (docs/power.md, session 7)")
     a = ap.parse_args()
-    {"windows": cmd_windows, "check-windows": cmd_check_windows, "report": cmd_report,
-     "compare": cmd_compare}[a.cmd](a)
+    {"windows": cmd_windows, "check-windows": cmd_check_windows, "block": cmd_block,
+     "check-block": cmd_check_block, "report": cmd_report, "compare": cmd_compare}[a.cmd](a)
 
 
 if __name__ == "__main__":

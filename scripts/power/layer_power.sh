@@ -22,7 +22,10 @@
 # Variables (environment or make):
 #   WORKLOAD="--synthetic ..."   esact-sim options (default: the small dense layer)
 #   UNITS="mac_array"            units replayed (scripts/power/unit_power.sh's table: mac_array,
-#                                requant, layernorm, softmax; docs/power.md)
+#                                requant, layernorm, softmax; docs/power.md); softmax: on one
+#                                more trace, the whole attention block (IDLE_LEAD=64 cycles
+#                                before it; ATT_CYCLES=N: its first N cycles only), instead
+#                                of the qk, softmax and av windows
 #   WINDOW=1000 LEAD=3200        cycles per phase window, and before them (synchronisation:
 #                                more than the largest K of the layer; layer.py windows)
 #   LIBERTY, PERIOD_NS, ROWS, SLICES  as for make power-unit (SLICES: some instances only,
@@ -95,12 +98,40 @@ print(len(t), "instances,", len(t - own), "without counters of their own")' "$ou
 # The phase timeline: esact_top's phase, and busy and start, without which the
 # CSR's phase counters do not count a cycle (layer.py counted_runs).
 phase_signals="TOP.esact_top.phase TOP.esact_top.busy TOP.esact_top.start"
+# The softmax works beside the attention GEMMs, busy from the first QK to the
+# last AV: a window inside the attention block never finds it idle, where its
+# replay synchronises (unit_power.sh).  It is replayed on ONE trace of the whole
+# attention block instead, from IDLE_LEAD cycles before its first cycle (its
+# scope and the phase signals only: layer.py block / check-block), and on the
+# windows of the other phases (idle there).
+block_phases="qk softmax av"
+idle_lead=${IDLE_LEAD:-64}
+trace_attention() {
+  local f=$out/traces/attention.fst start len
+  [[ -f $f && -f $out/attention_check.txt ]] && return 0
+  $py "$here/layer.py" block --rtl-json "$out/rtl.json" --timeline "$out/timeline.txt" --phases "$block_phases" \
+    --lead "$idle_lead" --max-cycles "${ATT_CYCLES:-0}" > "$out/attention.txt"
+  read -r _ start len _ < "$out/attention.txt"
+  # shellcheck disable=SC2086,SC2046
+  "$sim" $workload --json "$out/traces/attention.json" --trace "$f" --trace-start "$start" \
+    --trace-end $((start + len - 1)) $(printf -- '--trace-only %s ' TOP.esact_top.u_softmax $phase_signals) \
+    > "$out/traces/attention.txt" 2>&1 \
+    || { cat "$out/traces/attention.txt" >&2; log "the traced RTL run (attention block) failed"; exit 1; }
+  same_cycles "$out/traces/attention.json" || { log "the traced run (attention block) took a different number of cycles"; exit 1; }
+  # shellcheck disable=SC2086
+  "$here/fst_tool.sh" fst_timeline "$build" "$f" $phase_signals > "$out/traces/attention.timeline"
+  $py "$here/layer.py" check-block --rtl-json "$out/rtl.json" --block "$out/attention.txt" --lead "$idle_lead" \
+    --timeline "$out/traces/attention.timeline" --phases "$block_phases" > "$out/attention_check.txt" \
+    || { rm -f "$out/attention_check.txt"; exit 1; }
+  log "attention block traced: $(cat "$out/attention_check.txt")"
+}
 t0=$(date +%s)
 
 if [[ "${SKIP_TRACES:-0}" == 1 && -f "$out/rtl.json" && -f "$out/windows.txt" ]]; then
   log "SKIP_TRACES=1: reusing the RTL run and traces in $out"
   fsts=(); while read -r ph _; do fsts+=("$out/traces/$ph.fst"); done < "$out/windows.txt"
 else
+  rm -f "$out/traces/attention.fst" "$out/attention_check.txt"
   # The run traces its phase timeline only (three signals of esact_top).
   # shellcheck disable=SC2086
   "$sim" $workload --json "$out/rtl.json" --trace "$out/traces/phases.fst" \
@@ -141,9 +172,11 @@ no_gemm_lead=$(awk '$4 == 0 { print $1 }' "$out/windows.txt")
 units_arg=$units; [[ $units == none ]] && units=""
 for u in $units; do
   ufsts=()
+  if [[ $u == softmax ]]; then trace_attention; ufsts+=("$out/traces/attention.fst"); fi
   for f in "${fsts[@]}"; do
     ph=$(basename "$f" .fst)
     [[ $u == mac_array ]] && grep -qx "$ph" <<< "$no_gemm_lead" && continue
+    [[ $u == softmax ]] && grep -qw "$ph" <<< "$block_phases" && continue
     ufsts+=("$f")
   done
   UNIT=$u FSTS="${ufsts[*]}" RTL_JSON=$out/rtl.json POWER_DIR=$out/$u LIBERTY=$lib PERIOD_NS=$period \

@@ -12,8 +12,13 @@
 #                            "generic": Yosys' own gates, no Liberty, no ABC delay target
 #                            (seconds, not minutes: the netlist of the gate-level check
 #                            scripts/power/gl_check.sh; written as expressions, so cells.v
-#                            is only a comment); with ABC=0 no ABC at all (`synth -noabc`:
-#                            a bigger netlist, but minutes less for units of 50k+ gates)
+#                            is only a comment)
+#   ABC=0                    no generic ABC inside `synth` (`synth -noabc`): with
+#                            LIBERTY=generic no ABC at all (a bigger netlist, but minutes
+#                            less for units of 50k+ gates); with a Liberty file the gates
+#                            go to the Liberty ABC directly (one ABC run instead of two)
+#   ABC_ARGS="-fast"         more options of the Liberty `abc` (e.g. -fast: ABC's quick
+#                            script, no &fraig/scorr/&dch/upsizing; or -script FILE)
 #   PARAMS="N=V ..."         esact_top parameter overrides; "pkg" = the esact_pkg sizes
 #   PERIOD_NS=<ns>           ABC delay target (default 5)
 #   TOP=<module>             the top (default esact_top; a unit such as esact_mac_array
@@ -53,7 +58,6 @@ if ((generic)); then
   echo generic > "$out/liberty_source"
   # Yosys' internal gates, written as expressions: no cell models needed.
   map="flatten; opt_clean -purge; tee -q -o $out/stat.txt stat"
-  noabc=""; if [[ "${ABC:-1}" == 0 ]]; then noabc=-noabc; fi
   write="write_verilog -noattr $out/netlist.v"
 else
   lib="$out/cells.lib"
@@ -66,11 +70,13 @@ else
   esac
   printf 'set_driving_cell %s\nset_load 0.005\n' "$driver" > "$out/abc.constr"
   period_ps=$(awk -v p="$period" 'BEGIN {printf "%d", p * 1000}')
-  map="dfflibmap -liberty $lib; abc -D $period_ps -constr $out/abc.constr -liberty $lib; opt_clean; \
+  map="dfflibmap -liberty $lib; abc ${ABC_ARGS:-} -D $period_ps -constr $out/abc.constr -liberty $lib; opt_clean; \
     flatten; opt_clean -purge; tee -q -o $out/stat.txt stat -liberty $lib"
   write="write_verilog -noattr -noexpr $out/netlist.v"
 fi
 
+case "${ABC:-1}" in 0) noabc=-noabc ;; 1) noabc="" ;; *) echo "power/synth: ABC must be 0 or 1, got '$ABC'" >&2; exit 2 ;; esac
+unset ABC  # Yosys takes $ABC as the path of the abc binary ("0" -s -f ...: not found)
 cd "$root"
 if [[ "$top" == esact_top ]]; then
   reads=$(scripts/rtl_files.sh --yosys --lib esact_sram --lib esact_spls_mem)
@@ -91,7 +97,7 @@ else
 fi
 t0=$(date +%s)
 yosys -q -l "$out/yosys.log" -p "$reads; $chparam hierarchy -check -top $top; \
-  synth ${noabc:-} -top $top; $map; \
+  synth $noabc -top $top; $map; \
   tee -q -o $out/srams.txt select -list t:esact_sram t:esact_spls_mem; $write" >/dev/null
 t1=$(date +%s)
 if ((generic)); then

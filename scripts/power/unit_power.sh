@@ -31,6 +31,11 @@
 #                               build/sim/esact-sim-spls: the model with the SPLS front end)
 #   UNIT_SRC=<file.sv>          synthesize the unit from this file instead of rtl/ (a proposed
 #                               change; the replay still compares with the RTL run's outputs)
+#   ABC=0, ABC_ARGS="-fast"     synthesis options (scripts/power/synth.sh; part of the netlist's
+#                               stamp): no generic ABC in synth / options of the Liberty ABC
+# Softmax and LayerNorm are synthesized with the parameters (N_MAX, SPLS, D_MAX)
+# of the instance in the trace (esact-sim: the package sizes, SPLS_EN = 0;
+# esact-sim-spls: N_MAX = 64, D_MAX = 128, SPLS_EN = 1), read from the first trace.
 #   BUILD_DIR=build  NETLIST_DIR=<dir> (netlist + replay simulator)  POWER_DIR=<dir> (this run)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -65,15 +70,21 @@ case "$unit" in
     # Memory-to-memory row units with FSMs and esact_sram buffers: reset, then
     # synchronised at the first cycle in which the RTL's unit is idle; the
     # buffers are behavioural esact_sram fed the same writes; payloads compared
-    # while their valid is high (unit_replay.cpp).  SPLS=1 as in esact_top.
-    count=1; rows=0; params="SPLS=1"
+    # while their valid is high (unit_replay.cpp).  Synthesized with the
+    # parameters of the instance that ran (from_trace_params below: N_MAX, SPLS,
+    # D_MAX differ between esact-sim, esact-sim-spls and esact-sim-spls-bert).
+    count=1; rows=0; params=""
     if [[ $unit == layernorm ]]; then
-      top=esact_layernorm; label="LayerNorm"
+      top=esact_layernorm; label="LayerNorm"; trace_params="N_MAX D_MAX SPLS"
       unit_files="rtl/common/esact_isqrt.sv rtl/common/esact_div.sv rtl/common/esact_requant.sv"
     else
-      top=esact_softmax; label="softmax"; unit_files="rtl/common/esact_div.sv rtl/layer/esact_exp2_rom.sv"
+      top=esact_softmax; label="softmax"; trace_params="N_MAX SPLS"
+      unit_files="rtl/common/esact_div.sv rtl/layer/esact_exp2_rom.sv"
+      # row_idx_o = r0_i + the row counter, cleared at a command's start, not its
+      # end, and read by esact_top only while the unit runs (unit_replay.cpp).
+      busy_only="--while-busy row_idx_o"
     fi
-    replay_opts() { echo "--scope TOP.esact_top.u_$unit --reset-port rst_ni --sync-idle busy_o --compare valid"; } ;;
+    replay_opts() { echo "--scope TOP.esact_top.u_$unit --reset-port rst_ni --sync-idle busy_o --compare valid ${busy_only:-}"; } ;;
   *) echo "power-unit: UNIT must be mac_array, requant, layernorm or softmax, got '$unit'" >&2; exit 2 ;;
 esac
 slices=${SLICES:-$(seq -s ' ' 0 $((count - 1)))}
@@ -93,14 +104,44 @@ if [[ -n "$src" ]]; then
   [[ -f "$src" ]] || { echo "power-unit: UNIT_SRC $src not found" >&2; exit 2; }
   src=$(cd "$(dirname "$src")" && pwd)/$(basename "$src"); label="$label (netlist from $(basename "$src"))"
 fi
+log() { echo "power-unit: $*" >&2; }
+t0=$(date +%s)
+# The traces: given (FSTS), or one RTL run (golden-checked by esact-sim) with a window traced.
+if [[ -n "${FSTS:-}" ]]; then
+  fsts=$FSTS; rtl_json=${RTL_JSON:?FSTS needs RTL_JSON (the esact-sim --json of the traced run)}
+  wdesc="traces $(for f in $fsts; do basename "$f" .fst; done | paste -sd ' ')"
+else
+  # (before the synthesis: softmax and LayerNorm take their parameters from the trace)
+  run=$build/power/unit-$unit-run
+  mkdir -p "$run"
+  sim=${SIM:-$build/sim/esact-sim}
+  [[ -x "$sim" ]] || { echo "power-unit: the simulator $sim is missing (make build; SIM=...)" >&2; exit 2; }
+  rm -f "$run/rtl.fst"
+  # shellcheck disable=SC2086
+  "$sim" $workload --json "$run/rtl.json" --trace "$run/rtl.fst" \
+    --trace-start "$wstart" --trace-end $((wstart + window - 1)) > "$run/rtl.txt" 2>&1 \
+    || { cat "$run/rtl.txt" >&2; log "the RTL run failed"; exit 1; }
+  fsts=$run/rtl.fst; rtl_json=$run/rtl.json; wdesc="cycles $wstart+$window"
+fi
+tr=$(date +%s)
+# Softmax and LayerNorm: the parameters of the instance that ran, as its trace
+# holds them (Verilator traces parameters; one value for the whole trace).
+if [[ -n "${trace_params:-}" ]]; then
+  first=${fsts%% *}; scope=TOP.esact_top.u_$unit
+  # shellcheck disable=SC2046,SC2086
+  vals=$("$here/fst_tool.sh" fst_timeline "$build" "$first" $(printf "$scope.%s " $trace_params) | grep -v '^#') \
+    || { log "the parameters $trace_params of $scope are not in $first"; exit 1; }
+  [[ $(wc -l <<< "$vals") == 1 ]] || { log "the parameters of $scope change within $first"; exit 1; }
+  read -r -a v <<< "$vals"; i=2
+  for n in $trace_params; do params+="${params:+ }$n=${v[i]}"; i=$((i + 1)); done
+  log "$top as it ran: $params"
+fi
 net=${NETLIST_DIR:-$build/power/unit-$unit-${params//[^A-Za-z0-9]/}${src:+-src}-$libtag}
 out=${POWER_DIR:-$net}
 mkdir -p "$net" "$out"
 net=$(cd "$net" && pwd); out=$(cd "$out" && pwd)
-log() { echo "power-unit: $*" >&2; }
-t0=$(date +%s)
 
-sstamp=$( (cat rtl/pkg/*.sv "${src:-rtl/$(grep -E "/$top\.sv$" rtl/files.txt)}" ${unit_files:-}; echo "$params $lib $period${src:+ $src}") | sha256sum | cut -c1-16)
+sstamp=$( (cat rtl/pkg/*.sv "${src:-rtl/$(grep -E "/$top\.sv$" rtl/files.txt)}" ${unit_files:-}; echo "$params $lib $period${src:+ $src}${ABC_ARGS:+ abc $ABC_ARGS}${ABC:+ ABC=$ABC}") | sha256sum | cut -c1-16)
 if [[ -f "$net/netlist.v" && "$(cat "$net/synth_stamp" 2>/dev/null)" == "$sstamp" ]]; then
   log "netlist of $top unchanged (same RTL, parameters, library, period): reusing $net/netlist.v"
 else
@@ -113,21 +154,6 @@ t1=$(date +%s)
 nice -n 10 "$here/unit_build.sh" "$net"
 t2=$(date +%s)
 
-# The traces: given (FSTS), or one RTL run (golden-checked by esact-sim) with a window traced.
-if [[ -n "${FSTS:-}" ]]; then
-  fsts=$FSTS; rtl_json=${RTL_JSON:?FSTS needs RTL_JSON (the esact-sim --json of the traced run)}
-  wdesc="traces $(for f in $fsts; do basename "$f" .fst; done | paste -sd ' ')"
-else
-  sim=${SIM:-$build/sim/esact-sim}
-  [[ -x "$sim" ]] || { echo "power-unit: the simulator $sim is missing (make build; SIM=...)" >&2; exit 2; }
-  rm -f "$out/rtl.fst"
-  # shellcheck disable=SC2086
-  "$sim" $workload --json "$out/rtl.json" --trace "$out/rtl.fst" \
-    --trace-start "$wstart" --trace-end $((wstart + window - 1)) > "$out/rtl.txt" 2>&1 \
-    || { cat "$out/rtl.txt" >&2; log "the RTL run failed"; exit 1; }
-  fsts=$out/rtl.fst; rtl_json=$out/rtl.json; wdesc="cycles $wstart+$window"
-fi
-t3=$(date +%s)
 # Per instance: replay every trace (one toggle file per phase window), then OpenSTA.
 : > "$out/replay.txt"
 for s in $slices; do
@@ -152,7 +178,7 @@ $py "$here/layer.py" report --rtl-json "$rtl_json" --period-ns "$period" --out "
 t5=$(date +%s)
 {
   echo "command: make power-unit UNIT=$unit${SIM:+ SIM=$SIM} ROWS=$rows SLICES='$slices' LIBERTY=$(basename "$lib") PERIOD_NS=$period WORKLOAD='$workload' WINDOW_START=$wstart WINDOW=$window"
-  echo "runtime: synthesis $((t1 - t0)) s, replay build $((t2 - t1)) s, RTL run + trace $((t3 - t2)) s, replays + OpenSTA $((t4 - t3)) s, report $((t5 - t4)) s"
+  echo "runtime: RTL run + trace $((tr - t0)) s, synthesis $((t1 - tr)) s, replay build $((t2 - t1)) s, replays + OpenSTA $((t4 - t2)) s, report $((t5 - t4)) s"
 } | tee -a "$out/report.txt" >&2
-[[ -n "${FSTS:-}" ]] || rm -f "$out/rtl.fst"
+[[ -n "${FSTS:-}" ]] || rm -f "$fsts"
 log "report: $out/report.txt, $out/report.json"

@@ -40,6 +40,11 @@
 // (a payload) is compared only in the cycles in which the RTL's P_valid_o is
 // high: what it carries otherwise is not defined by the interface (e.g. the
 // stale data of an idle write port, which the reset netlist does not hold).
+// --while-busy P,Q: outputs compared only in the cycles in which the RTL's
+// --sync-idle output is high (the softmax's row_idx_o = r0_i + its row
+// counter, which a command clears at its start, not at its end, and which
+// esact_top reads only while the unit runs: after a command the RTL holds the
+// last count, the reset netlist 0).
 //
 // Toggle windows: with --phase-signal, a new window starts whenever the
 // phase of esact_top changes (one PREFIX.<k>.dat per window), so a trace window
@@ -54,6 +59,7 @@
 // writes PREFIX.<k>.dat (toggle counts of window k) and PREFIX.windows (per
 // window: first cycle, cycles, cycles per phase), the inputs of
 // scripts/power/power.py.
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <cstdint>
@@ -169,6 +175,7 @@ struct Options {
   std::string reset_port;   ///< active-low reset held low in the first kResetCycles replayed cycles
   std::string sync_idle;    ///< sync at the first cycle after the reset with this RTL output low
   bool compare_valid = false;  ///< --compare valid: payloads only while their P_valid_o is high
+  std::vector<std::string> while_busy;  ///< outputs compared only while the RTL's sync_idle output is high
   long slice = -1;         ///< a port narrower than its traced signal takes slice K of it (-1: widths must match)
   uint64_t inject_at = 0;  ///< flip bit 0 of the RTL's first output in the Nth compared cycle (self-check)
 };
@@ -190,6 +197,7 @@ struct Replay {
   size_t sync_i = SIZE_MAX, also_i = SIZE_MAX, clk_i = SIZE_MAX, reset_i = SIZE_MAX, idle_i = SIZE_MAX;
   static constexpr uint64_t kResetCycles = 2;
   std::vector<size_t> guard;  ///< per port: index of its P_valid_o (--compare valid), else SIZE_MAX
+  std::vector<bool> busy_only;  ///< per port: compared only while the RTL's sync_idle output is high
   VerilatedContext ctx;
   std::unique_ptr<Vunit_gl> m;
   uint64_t t_prev = UINT64_MAX;
@@ -216,6 +224,7 @@ struct Replay {
     }
     check_sync_options();
     guard = payload_guards();
+    busy_only = busy_only_ports();
     if (clk_i == SIZE_MAX && !o.sync_port.empty())
       throw std::runtime_error("the unit has no clk_i port: a combinational unit takes no --sync-port");
     if (clk_i == SIZE_MAX && o.clock_signal.empty())
@@ -263,9 +272,24 @@ struct Replay {
     return g;
   }
 
+  // --while-busy: the named outputs of the unit (each must be one).
+  std::vector<bool> busy_only_ports() const {
+    std::vector<bool> b(ports.size(), false);
+    if (!o.while_busy.empty() && idle_i == SIZE_MAX)
+      throw std::runtime_error("--while-busy needs --sync-idle (the output that says the unit is busy)");
+    for (const auto& n : o.while_busy) {
+      size_t i = 0;
+      while (i < ports.size() && (ports[i].name != n || ports[i].input)) ++i;
+      if (i == ports.size()) throw std::runtime_error("--while-busy " + n + " is not an output of the unit");
+      b[i] = true;
+    }
+    return b;
+  }
+
   std::vector<bool> skipped_now() const {
     std::vector<bool> skip(ports.size(), false);
-    for (size_t i = 0; i < ports.size(); ++i) skip[i] = guard[i] != SIZE_MAX && ports[guard[i]].value == "0";
+    for (size_t i = 0; i < ports.size(); ++i)
+      skip[i] = (guard[i] != SIZE_MAX && ports[guard[i]].value == "0") || (busy_only[i] && ports[idle_i].value == "0");
     return skip;
   }
 
@@ -484,6 +508,13 @@ Options parse(int argc, char** argv) {
         if (v != "all" && v != "valid") usage_error("--compare takes all or valid, got '" + v + "'");
         o.compare_valid = v == "valid";
       }
+      else if (a == "--while-busy") {
+        for (size_t p = 0; p <= v.size();) {
+          const size_t q = std::min(v.find(',', p), v.size());
+          if (q > p) o.while_busy.push_back(v.substr(p, q - p));
+          p = q + 1;
+        }
+      }
       else if (a == "--toggles") o.toggles = v;
       else if (a == "--phase-signal") o.phase_signal = v;
       else if (a == "--clock-signal") o.clock_signal = v;
@@ -500,7 +531,7 @@ Options parse(int argc, char** argv) {
 #endif
   if (o.fst.empty() || o.scope.empty())
     usage_error("usage: --fst FILE --scope TOP.a.b [--toggles PREFIX] [--sync-port PORT [--sync-also PORT] | --clock-signal TOP.clk] "
-                "[--reset-port RST --sync-idle BUSY] [--compare all|valid] [--phase-signal TOP.x.phase] [--slice K] "
+                "[--reset-port RST --sync-idle BUSY [--while-busy OUT,...]] [--compare all|valid] [--phase-signal TOP.x.phase] [--slice K] "
                 "[--inject-mismatch N]");
   return o;
 }
