@@ -14,9 +14,12 @@
 //          r into one of two r banks, s1 and s2 on the fly (sat8 mode: the
 //          output row is written here, as in2 streams);
 //   STATS  isqrt (32 cycles) and floor(2^30 / sig) (31 cycles) of a full bank;
-//   OUT    DW/32 outputs per cycle from the bank, packed into beats.
-// So a LayerNorm row costs about max(2 d / 16 + 4, d / 4 + 3) cycles instead of
-// their sum plus the read latency and the statistics.
+//   OUT    DW/16 outputs per cycle from the bank (one gamma word and two
+//          beta words, the beta buffer in two banks), packed into beats.
+// So a LayerNorm row costs about max(2 d / 16 + 4, d / 8 + 3) cycles (FRONT
+// and OUT both about 2 d / 16: one row's two operands on the read bus, its
+// outputs on eight chains) instead of their sum plus the read latency and the
+// statistics.
 // SPLS row reuse (SPLS = 1 and lead_en_i): the leader table (uint32 per row,
 // the ordinal of the row's leader in bits 30:16) is read once into a buffer,
 // and row r's in2 is read at in2 + ord(r) * stride: in2 holds one row per
@@ -71,12 +74,11 @@ module esact_layernorm #(
   localparam int unsigned BPB  = DW / 32;    // beta per beat
   localparam int unsigned XD   = (D_MAX + BB - 1) / BB;
   localparam int unsigned GD   = (D_MAX + GPB - 1) / GPB;
-  localparam int unsigned BD   = (D_MAX + BPB - 1) / BPB;
   localparam int unsigned XAW  = (XD > 1) ? $clog2(XD) : 1;
   localparam int unsigned GAW  = (GD > 1) ? $clog2(GD) : 1;
-  localparam int unsigned BAW  = (BD > 1) ? $clog2(BD) : 1;
   localparam int unsigned BBW  = $clog2(BB);
-  localparam int unsigned LN_L = BPB;        // LayerNorm outputs per cycle (one beta word)
+  localparam int unsigned LN_L = GPB;        // LayerNorm outputs per cycle: one gamma word,
+                                             // two beta words (one per beta bank)
   localparam int unsigned AHEAD = 2;         // rows whose reads are issued before FRONT takes them
 
   // Per r bank: free, holds r and the sums (for STATS), holds iota too (for OUT).
@@ -134,10 +136,11 @@ module esact_layernorm #(
   logic            x_we, x_re, r_we, r_re, g_we, g_re, b_we, b_re;
   logic [XAW-1:0]  x_raddr;
   logic [XAW:0]    r_waddr, r_raddr;
-  logic [DW-1:0]   x_rdata, g_rdata, b_rdata;
+  logic [DW-1:0]   x_rdata, g_rdata;
+  logic [2*DW-1:0] b_rdata;                   // beta of one output group: bank 1, bank 0
   logic [BB*16-1:0] r_wdata, r_rdata;
   logic [GAW-1:0]  g_raddr;
-  logic [BAW-1:0]  b_raddr;
+  logic [GAW-1:0]  b_raddr;
 
   esact_sram #(.WIDTH(DW), .DEPTH(XD)) u_x (
     .clk_i, .we_i(x_we), .waddr_i(XAW'(beat_q)), .wdata_i(rd_data_i), .wbe_i({(DW/8){1'b1}}),
@@ -148,9 +151,13 @@ module esact_layernorm #(
   esact_sram #(.WIDTH(DW), .DEPTH(GD)) u_g (
     .clk_i, .we_i(g_we), .waddr_i(GAW'(beat_q)), .wdata_i(rd_data_i), .wbe_i({(DW/8){1'b1}}),
     .re_i(g_re), .raddr_i(g_raddr), .rdata_o(g_rdata));
-  esact_sram #(.WIDTH(DW), .DEPTH(BD)) u_b (
-    .clk_i, .we_i(b_we), .waddr_i(BAW'(beat_q)), .wdata_i(rd_data_i), .wbe_i({(DW/8){1'b1}}),
-    .re_i(b_re), .raddr_i(b_raddr), .rdata_o(b_rdata));
+  // beta (int32, BPB per beat): beat 2w + k in word w of bank k, so that one
+  // read of both banks gives the LN_L = 2 BPB betas of output group w.
+  for (genvar k = 0; k < 2; k++) begin : g_beta
+    esact_sram #(.WIDTH(DW), .DEPTH(GD)) u_b (
+      .clk_i, .we_i(b_we && beat_q[0] == 1'(k)), .waddr_i(GAW'(beat_q >> 1)), .wdata_i(rd_data_i),
+      .wbe_i({(DW/8){1'b1}}), .re_i(b_re), .raddr_i(b_raddr), .rdata_o(b_rdata[k*DW +: DW]));
+  end
 
   // Leader buffer (SPLS): the table's beats as read, LPB entries per beat.
   if (SPLS != 0) begin : g_lead
@@ -215,7 +222,7 @@ module esact_layernorm #(
     .clk_i, .rst_ni, .start_i(dv_start), .dividend_i(31'h4000_0000), .divisor_i(31'(sig)),
     .busy_o(dv_busy), .done_o(dv_done), .quotient_o(iota));
 
-  // Output group j1 of bank o_rb (elements LN_L * j1 + i, LN_L = DW / 32 per cycle):
+  // Output group j1 of bank o_rb (elements LN_L * j1 + i, LN_L = DW / 16 per cycle):
   // n = rshr((D r - s1) iota, 20); y = rq(n gamma + beta).
   // Widths from the spec's bounds (|r| < 2^10, D <= 1024): |c| < 2^21,
   // |c iota| < 2^52, |n| < 2^32, |n gamma + beta| < 2^48; the golden model's
@@ -233,7 +240,7 @@ module esact_layernorm #(
     logic signed [39:0] n_j;
     logic signed [7:0]  y_j;
     assign r_j   = $signed(r_rdata[((32'(j1_q) % (BB / LN_L)) * LN_L + i) * 16 +: 16]);
-    assign g_j   = $signed(g_rdata[((32'(j1_q) % (GPB / LN_L)) * LN_L + i) * 16 +: 16]);
+    assign g_j   = $signed(g_rdata[i * 16 +: 16]);     // one gamma word per group
     assign b_j   = $signed(b_rdata[i * 32 +: 32]);
     assign c_j   = $signed(24'(d_i)) * 24'(r_j) - o_sum1;
     assign ci    = 56'(c_j) * $signed({25'd0, o_iota});
@@ -286,8 +293,8 @@ module esact_layernorm #(
     x_raddr = '0;
     r_waddr = {f_rb_q, XAW'(beat_q)};
     r_raddr = {o_rb_q, XAW'(32'(j_q) / (BB / LN_L))};
-    g_raddr = GAW'(32'(j_q) / (GPB / LN_L));
-    b_raddr = BAW'(j_q);
+    g_raddr = GAW'(j_q);
+    b_raddr = GAW'(j_q);
     sq_start = 1'b0; dv_start = 1'b0;
     rd_data_ready_o = 1'b0;
     wr_req_valid_o = 1'b0; wr_req_addr_o = o_out_q;
