@@ -496,7 +496,7 @@ module esact_layernorm #(
             o_st_d   = O_WAIT;
           end
         end
-        if (s1v_q && ofull_q) begin
+        if (s1v_q && ofull_q && !wr_data_ready_i) begin
           s1v_d = 1'b1;                      // hold stage 1 (SRAM outputs hold too)
         end else begin
           if (s1v_q) begin
