@@ -16,10 +16,10 @@
 //   STATS  isqrt (32 cycles) and floor(2^30 / sig) (31 cycles) of a full bank;
 //   OUT    DW/16 outputs per cycle from the bank (one gamma word and two
 //          beta words, the beta buffer in two banks), packed into beats.
-// So a LayerNorm row costs about max(2 d / 16 + 4, d / 8 + 3) cycles (FRONT
-// and OUT both about 2 d / 16: one row's two operands on the read bus, its
-// outputs on eight chains) instead of their sum plus the read latency and the
-// statistics.
+// So a LayerNorm row costs about max(2 d / 16 + 4, d / 8 + 3, 67) cycles
+// (FRONT and OUT both about 2 d / 16: one row's two operands on the read bus,
+// its outputs on eight chains; STATS' 67 bound small rows) instead of their
+// sum plus the read latency.
 // SPLS row reuse (SPLS = 1 and lead_en_i): the leader table (uint32 per row,
 // the ordinal of the row's leader in bits 30:16) is read once into a buffer,
 // and row r's in2 is read at in2 + ord(r) * stride: in2 holds one row per
@@ -139,8 +139,7 @@ module esact_layernorm #(
   logic [DW-1:0]   x_rdata, g_rdata;
   logic [2*DW-1:0] b_rdata;                   // beta of one output group: bank 1, bank 0
   logic [BB*16-1:0] r_wdata, r_rdata;
-  logic [GAW-1:0]  g_raddr;
-  logic [GAW-1:0]  b_raddr;
+  logic [GAW-1:0]  g_raddr;                   // gamma word = beta word of both banks = group
 
   esact_sram #(.WIDTH(DW), .DEPTH(XD)) u_x (
     .clk_i, .we_i(x_we), .waddr_i(XAW'(beat_q)), .wdata_i(rd_data_i), .wbe_i({(DW/8){1'b1}}),
@@ -156,7 +155,7 @@ module esact_layernorm #(
   for (genvar k = 0; k < 2; k++) begin : g_beta
     esact_sram #(.WIDTH(DW), .DEPTH(GD)) u_b (
       .clk_i, .we_i(b_we && beat_q[0] == 1'(k)), .waddr_i(GAW'(beat_q >> 1)), .wdata_i(rd_data_i),
-      .wbe_i({(DW/8){1'b1}}), .re_i(b_re), .raddr_i(b_raddr), .rdata_o(b_rdata[k*DW +: DW]));
+      .wbe_i({(DW/8){1'b1}}), .re_i(b_re), .raddr_i(g_raddr), .rdata_o(b_rdata[k*DW +: DW]));
   end
 
   // Leader buffer (SPLS): the table's beats as read, LPB entries per beat.
@@ -294,7 +293,6 @@ module esact_layernorm #(
     r_waddr = {f_rb_q, XAW'(beat_q)};
     r_raddr = {o_rb_q, XAW'(32'(j_q) / (BB / LN_L))};
     g_raddr = GAW'(j_q);
-    b_raddr = GAW'(j_q);
     sq_start = 1'b0; dv_start = 1'b0;
     rd_data_ready_o = 1'b0;
     wr_req_valid_o = 1'b0; wr_req_addr_o = o_out_q;
@@ -478,7 +476,7 @@ module esact_layernorm #(
           wr_req_valid_o = 1'b1; wr_req_addr_o = o_out_q;
           if (wr_req_ready_i) begin
             r_re = 1'b1; g_re = 1'b1; b_re = 1'b1;
-            r_raddr = {o_rb_q, XAW'(0)}; g_raddr = '0; b_raddr = '0;
+            r_raddr = {o_rb_q, XAW'(0)}; g_raddr = '0;
             s1v_d = 1'b1; j1_d = '0; j_d = 16'd1;
             ofull_d = 1'b0; obeat_d = '0;
             o_st_d = O_OUT;
