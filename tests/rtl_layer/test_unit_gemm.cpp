@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <random>
+#include <string>
 #include <vector>
 
 #include "esact/ops.hpp"
@@ -114,6 +115,19 @@ GemmCase random_case(std::mt19937_64& rng, int m, int k, int n, bool trans, int 
   return c;
 }
 
+// Every {m, k, n} shape x both B layouts x the three epilogues, each a random
+// case at a random address offset; the label names the case.
+template <size_t N>
+void run_shapes(Dp& dp, std::mt19937_64& rng, const int (&shapes)[N][3], const std::string& tag) {
+  for (const auto& sh : shapes)
+    for (int trans = 0; trans < 2; ++trans)
+      for (int epi = 0; epi < 3; ++epi) {
+        const auto c = random_case(rng, sh[0], sh[1], sh[2], trans != 0, epi);
+        CHECK(run_gemm(dp, c, static_cast<uint32_t>(rng() % 16),
+                       fmt::format("{}m={} k={} n={} trans={} epi={}", tag, sh[0], sh[1], sh[2], trans, epi)) == 0);
+      }
+}
+
 }  // namespace
 
 TEST_CASE("rtl gemm: shapes around the tile and row-block sizes, all epilogues, both B layouts") {
@@ -124,13 +138,7 @@ TEST_CASE("rtl gemm: shapes around the tile and row-block sizes, all epilogues, 
   // k = 128 -> 2, k = 20 -> 8.  Tiny k runs tiles back to back against the epilogue.
   const int shapes[][3] = {{1, 1, 1}, {16, 32, 16}, {17, 33, 15}, {5, 70, 40}, {33, 64, 17}, {3, 100, 3},
                            {40, 20, 33}, {33, 32, 20}, {70, 100, 40}, {64, 128, 20}, {48, 1, 50}, {50, 2, 17}};
-  for (const auto& sh : shapes)
-    for (int trans = 0; trans < 2; ++trans)
-      for (int epi = 0; epi < 3; ++epi) {
-        const auto c = random_case(rng, sh[0], sh[1], sh[2], trans != 0, epi);
-        CHECK(run_gemm(dp, c, static_cast<uint32_t>(rng() % 16),
-                       fmt::format("m={} k={} n={} trans={} epi={}", sh[0], sh[1], sh[2], trans, epi)) == 0);
-      }
+  run_shapes(dp, rng, shapes, "");
 }
 
 TEST_CASE("rtl gemm: split tail tiles: tails of 1..8 rows, odd and even column tile counts, k = 1") {
@@ -147,13 +155,7 @@ TEST_CASE("rtl gemm: split tail tiles: tails of 1..8 rows, odd and even column t
   const int shapes[][3] = {{1, 1, 32},  {2, 16, 48},  {19, 40, 64}, {36, 100, 33}, {53, 7, 31},
                            {22, 128, 17}, {71, 20, 90}, {8, 3, 100}, {104, 64, 40}, {5, 1, 64},
                            {24, 1, 47},  {9, 33, 40}, {72, 100, 16}, {7, 128, 20}};
-  for (const auto& sh : shapes)
-    for (int trans = 0; trans < 2; ++trans)
-      for (int epi = 0; epi < 3; ++epi) {
-        const auto c = random_case(rng, sh[0], sh[1], sh[2], trans != 0, epi);
-        CHECK(run_gemm(dp, c, static_cast<uint32_t>(rng() % 16),
-                       fmt::format("split m={} k={} n={} trans={} epi={}", sh[0], sh[1], sh[2], trans, epi)) == 0);
-      }
+  run_shapes(dp, rng, shapes, "split ");
 }
 
 TEST_CASE("rtl gemm: saturation and extreme operands") {
