@@ -127,13 +127,12 @@ def read_ports(path):
 BLACK_BOXES = ("esact_sram", "esact_spls_mem")
 
 
-def sta_netlist(netlist, out_dir):
-    """The netlist as OpenSTA 2.0.17 can read it: without the black-box instances
-    (esact_sram buffers, written with a parameter list, `#(`, which its Verilog
-    reader rejects).  Their energy comes from the SRAM table; the nets they
-    drive keep the activities of the replay on every load pin."""
-    with open(netlist) as f:
-        lines = f.readlines()
+def drop_black_boxes(lines):
+    """The netlist's lines without the black-box instances (esact_sram buffers,
+    written with a parameter list, `#(`, which OpenSTA 2.0.17's Verilog reader
+    rejects).  Their energy comes from the SRAM table; the nets they drive keep
+    the activities of the replay on every load pin (they get activity drivers,
+    below)."""
     out, skip, dropped = [], False, 0
     for line in lines:
         if not skip and re.match(r"^\s*(" + "|".join(BLACK_BOXES) + r")\b", line):
@@ -142,6 +141,14 @@ def sta_netlist(netlist, out_dir):
             out.append(line)
         elif line.strip() == ");":
             skip = False
+    return out, dropped
+
+
+def sta_netlist_legacy(netlist, out_dir):
+    """Session 1-10's netlist for OpenSTA (--annotation legacy): only the black
+    boxes dropped."""
+    with open(netlist) as f:
+        out, dropped = drop_black_boxes(f.readlines())
     if not dropped:
         return netlist
     path = os.path.join(out_dir, "netlist_sta.v")
@@ -150,8 +157,273 @@ def sta_netlist(netlist, out_dir):
     return path
 
 
+# --- activity drivers (OpenSTA 2.0.17's activity propagation) ------------
+#
+# OpenSTA 2.0.17 (Debian 0~20191111gitc018cb2, search/Power.cc) does not keep
+# a pin activity set with set_power_pin_activity on most pins: at the first
+# power query, Power::ensureActivities() seeds every root of the timing graph
+# (top input ports, undriven nets, unconnected input pins; not clocks, not
+# constants) and walks forward from them (BFS over every arc but timing checks
+# and a flip-flop's CK->Q): each load pin reached gets its driver's activity
+# and each driver pin reached gets its Liberty function evaluated on its
+# inputs' activities and duties (probabilistic, inputs independent), over the
+# user's value.  A flip-flop's Q is reached through the asynchronous reset arc
+# (RN->Q, from the rst_ni port) and evaluated as its function "IQ": the
+# internal pin IQ has no activity, so it gets the default input activity 0.1,
+# which then spreads through the logic it drives.  Only pins outside the
+# roots' forward cone keep the user's values.
+#
+# The fix: OpenSTA gets a netlist whose only non-clock roots lead nowhere.
+# Every net that would be a root (an input port bit, a net with loads and no
+# driver: a black box's output, an undriven wire; an unconnected input pin)
+# is driven by an "activity driver", a flip-flop whose CK->Q arc the
+# propagation does not cross, clocked by the unit's clock (a new port
+# pwr_clk_i for a combinational unit) and annotated with the net's activity.
+# Nothing is then propagated and every pin keeps its annotation; the check
+# (check_propagation, check_used_activity) fails the flow otherwise.  The
+# drivers' own power (their clock pins, the port nets' switching) is reported
+# apart (drivers_power_w) and not counted: the input nets are driven from
+# outside the unit and were in no unit's power before either.
+
+DRIVER_PREFIX = "pwr_drv_"
+DRIVER_CLOCK = "pwr_clk_i"
+
+_DECL = re.compile(r"^\s*(input|output|inout|wire|reg)\s+(?:signed\s+)?(\[(-?\d+):(-?\d+)\]\s+)?(\\\S+|[A-Za-z_][A-Za-z0-9_$]*)\s*;")
+_ID = re.compile(r"\s*(\\\S+|[A-Za-z_][A-Za-z0-9_$]*)\s*(\[\s*(\d+)\s*(?::\s*(\d+)\s*)?\])?")
+_CONST = re.compile(r"\s*(\d+)'([bhdo])([0-9a-fA-FxXzZ_]+)")
+
+
+def expr_bits(expr, widths):
+    """A Yosys -noexpr expression as a list of bits, MSB first: net bit names as
+    norm_net writes them ('u_a.c[3]', 'x'), constants as '0'/'1'/'x';
+    None if it cannot be read."""
+    e = expr.strip()
+    if not e:
+        return []
+    if e[0] == "{":
+        if e[-1] != "}":
+            return None
+        parts, depth, cur = [], 0, ""
+        for ch in e[1:-1]:
+            if ch == "," and depth == 0:
+                parts.append(cur)
+                cur = ""
+                continue
+            depth += (ch == "{") - (ch == "}")
+            cur += ch
+        parts.append(cur)
+        bits = []
+        for part in parts:
+            b = expr_bits(part, widths)
+            if b is None:
+                return None
+            bits += b
+        return bits
+    m = _CONST.fullmatch(e)
+    if m:
+        w, base, digits = int(m.group(1)), m.group(2), m.group(3).replace("_", "")
+        if base == "b":
+            val = digits
+        elif base == "h":
+            val = "".join("x" if c in "xXzZ" else format(int(c, 16), "04b") for c in digits)
+        elif base == "o":
+            val = "".join("x" if c in "xXzZ" else format(int(c, 8), "03b") for c in digits)
+        else:
+            val = format(int(digits), "b")
+        val = val.replace("X", "x").replace("z", "x").replace("Z", "x")
+        val = val.rjust(w, "x" if val[:1] == "x" else "0")[-w:]
+        return list(val)
+    m = _ID.fullmatch(e)
+    if not m:
+        return None
+    name = m.group(1)
+    name = name[1:] if name.startswith("\\") else name
+    w = widths.get(name)
+    if m.group(2):
+        hi = int(m.group(3))
+        lo = int(m.group(4)) if m.group(4) is not None else hi
+        step = -1 if hi >= lo else 1
+        return [f"{name}[{i}]" for i in range(hi, lo + step, step)]
+    if w is None or w[0] is None:
+        return [name]
+    msb, lsb = w
+    step = -1 if msb >= lsb else 1
+    return [f"{name}[{i}]" for i in range(msb, lsb + step, step)]
+
+
+def bit_expr(bit):
+    """'u_a.c[3]' -> '\\u_a.c [3]'; 'x' -> 'x' (a Verilog reference to the bit)."""
+    m = re.match(r"^(.*?)(\[\d+\])?$", bit)
+    base, idx = m.group(1), m.group(2) or ""
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_$]*$", base):
+        base = "\\" + base + " "
+    return base + idx
+
+
+def pick_driver_cell(lib_cells):
+    """The activity driver: a D flip-flop with one clock pin, one data pin and
+    one or two outputs (no set/clear, no scan), the fewest pins, then the
+    largest (the strongest drive: the input nets had the ideal slew of a port
+    before)."""
+    best = None
+    for name, c in lib_cells.items():
+        if not c["seq"] or not c.get("ff_plain") or not c.get("clock") or not c["outputs"]:
+            continue
+        ins = [p for p in c["inputs"] if p != c["clock"]]
+        if len(ins) != 1:
+            continue
+        key = (len(c["inputs"]) + len(c["outputs"]), -c["area"], name)
+        if best is None or key < best[0]:
+            best = (key, name, c["clock"], ins[0], c["outputs"][0], c["outputs"][1:])
+    if best is None:
+        fail("no plain D flip-flop in the Liberty file for the activity drivers")
+    return best[1:]
+
+
+def sta_netlist(netlist, out_dir, lib_cells, clock):
+    """The netlist given to OpenSTA: without the black boxes, and with an
+    activity driver on every net that would otherwise be a root of OpenSTA's
+    activity propagation (above).  clock: the unit's clock port, or None (a
+    combinational unit: a new port DRIVER_CLOCK clocks the drivers).
+    Returns (path, drivers, clock port, classes): drivers = [(instance, net bit,
+    Q pin, other pins)], classes = {net bit: its names joined by assigns}."""
+    with open(netlist) as f:
+        lines, _ = drop_black_boxes(f.readlines())
+    widths, dirs = {}, {}
+    for line in lines:
+        m = _DECL.match(line)
+        if m:
+            name = m.group(5)
+            name = name[1:] if name.startswith("\\") else name
+            widths[name] = (int(m.group(3)), int(m.group(4))) if m.group(2) else (None, None)
+            if m.group(1) != "wire" and m.group(1) != "reg":
+                dirs[name] = m.group(1)
+    # Union of the nets joined by assigns (OpenSTA merges them into one net).
+    parent = {}
+
+    def find(x):
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    def union(a, b):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+
+    driven, loads, floating = set(), {}, []
+    cur = None
+    body_lines = []
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if s.startswith("assign "):
+            m = re.match(r"^assign\s+(.*?)\s*=\s*(.*?)\s*;$", s)
+            lb = expr_bits(m.group(1), widths) if m else None
+            rb = expr_bits(m.group(2), widths) if m else None
+            if lb is None or rb is None or len(lb) != len(rb):
+                fail(f"{netlist}:{i + 1}: cannot read the assign '{s}' (activity drivers)")
+            for a, b in zip(lb, rb):
+                if b in ("0", "1", "x"):
+                    # A constant: OpenSTA makes the net constant (not a root) for 0/1.
+                    if b != "x":
+                        driven.add(("const", a))
+                    continue
+                union(a, b)
+            continue
+        if cur is None:
+            m = _INST.match(line)
+            if m and m.group(1) in lib_cells:
+                name = m.group(2)
+                cur = (name[1:] if name.startswith("\\") else name, lib_cells[m.group(1)])
+            continue
+        if s == ");":
+            cur = None
+            continue
+        m = _CONN.match(line)
+        if m:
+            pin, ex = m.group(1), m.group(2)
+            bits = expr_bits(ex, widths)
+            if bits is None or len(bits) > 1:
+                fail(f"{netlist}:{i + 1}: cannot read the connection '{s}' (activity drivers)")
+            if pin in cur[1]["outputs"]:
+                if bits:
+                    driven.add(("net", bits[0]))
+            elif not bits:
+                floating.append((i, cur[0], pin))
+            elif bits[0] not in ("0", "1", "x"):
+                loads.setdefault(bits[0], (i, cur[0], pin))
+    driven_roots = {find(b) for kind, b in driven if kind == "net"}
+    const_roots = {find(b) for kind, b in driven if kind == "const"}
+    clk_roots = {find(clock)} if clock else set()
+    need = []  # net bits to drive: one per undriven class with loads
+    seen = set()
+    for bit in sorted(loads):
+        r = find(bit)
+        if r in driven_roots or r in const_roots or r in clk_roots or r in seen:
+            continue
+        seen.add(r)
+        need.append(bit)
+    groups = collections.defaultdict(list)
+    for x in set(parent) | set(loads):
+        groups[find(x)].append(x)
+    # The activity of a driven net: its toggles under any of its names (assigns).
+    classes = {bit: [bit] + sorted(set(groups[find(bit)]) - {bit}) for bit in need}
+    cell, ck, d, q, qx = pick_driver_cell(lib_cells)
+    clk = clock or DRIVER_CLOCK
+    drivers, extra = [], []
+    for k, bit in enumerate(need):
+        inst = f"{DRIVER_PREFIX}{k}"
+        drivers.append((inst, bit, q, [d] + qx))
+        extra.append(f"  {cell} {inst} (.{ck}({clk}), .{d}(), .{q}({bit_expr(bit)}));\n")
+    # Unconnected input pins: each on a net of its own, driven, activity 0.
+    for n, (i, inst, pin) in enumerate(floating):
+        net = f"pwr_float_{n}"
+        lines[i] = re.sub(r"\(\s*\)", f"({net})", lines[i], count=1)
+        extra.append(f"  wire {net};\n")
+        dname = f"{DRIVER_PREFIX}f{n}"
+        drivers.append((dname, net, q, [d] + qx))
+        extra.append(f"  {cell} {dname} (.{ck}({clk}), .{d}(), .{q}({net}));\n")
+    # Input ports other than the clock become wires (their drivers drive them);
+    # a combinational unit gets the drivers' clock port.
+    inputs = {n for n, dr in dirs.items() if dr == "input" and n != clock}
+    wire_decl = set()
+    for line in lines:
+        m = _DECL.match(line)
+        if m and m.group(1) == "wire":
+            wire_decl.add(m.group(5).lstrip("\\"))
+    out = []
+    for i, line in enumerate(lines):
+        if line.startswith("module "):
+            m = re.match(r"^module\s+(\S+)\s*\((.*)\);\s*$", line)
+            if not m:
+                fail(f"{netlist}:{i + 1}: the module header is not on one line (activity drivers)")
+            names = [x.strip() for x in m.group(2).split(",") if x.strip()]
+            kept = [x for x in names if x.lstrip("\\") not in inputs]
+            if clock is None:
+                kept.append(DRIVER_CLOCK)
+            out.append(f"module {m.group(1)}({', '.join(kept)});\n")
+            if clock is None:
+                out.append(f"  input {DRIVER_CLOCK};\n")
+            continue
+        m = _DECL.match(line)
+        if m and m.group(1) == "input" and m.group(5).lstrip("\\") in inputs:
+            if m.group(5).lstrip("\\") not in wire_decl:
+                out.append(line.replace("input", "wire", 1))
+            continue
+        if line.startswith("endmodule"):
+            out.extend(extra)
+        out.append(line)
+    path = os.path.join(out_dir, "netlist_sta.v")
+    with open(path, "w") as f:
+        f.writelines(out)
+    return path, drivers, clk, classes
+
+
 def liberty_cells(lib):
-    """Cell names and, per cell, the output pins and whether it is sequential."""
+    """Cell names and, per cell, the input and output pins, the clock pin,
+    whether it is sequential and whether it is a plain flip-flop (no set,
+    clear)."""
     cells = {}
     cur = None
     pin = None
@@ -160,7 +432,9 @@ def liberty_cells(lib):
             m = re.match(r"^\s*cell\s*\(\s*\"?([A-Za-z0-9_]+)\"?\s*\)", line)
             if m:
                 cur = m.group(1)
-                cells[cur] = {"outputs": [], "seq": False}
+                cells[cur] = {"outputs": [], "inputs": [], "seq": False, "ff_plain": False, "clock": None,
+                              "area": 0.0}
+                pin = None
                 continue
             if cur is None:
                 continue
@@ -170,9 +444,17 @@ def liberty_cells(lib):
                 continue
             if re.match(r"^\s*(ff|latch)\s*\(", line):
                 cells[cur]["seq"] = True
+                cells[cur]["ff_plain"] = line.strip().startswith("ff")
+            m = re.match(r"^\s*area\s*:\s*([0-9.eE+-]+)", line)
+            if m and pin is None:
+                cells[cur]["area"] = float(m.group(1))
+            if re.match(r"^\s*(clear|preset|clear_preset_var[12])\s*:", line):
+                cells[cur]["ff_plain"] = False
             m = re.match(r"^\s*direction\s*:\s*\"?(output|input|internal)\"?", line)
-            if m and pin and m.group(1) == "output":
-                cells[cur]["outputs"].append(pin)
+            if m and pin and m.group(1) in ("output", "input"):
+                cells[cur][m.group(1) + "s"].append(pin)
+            if pin and re.match(r"^\s*clock\s*:\s*\"?true\"?", line):
+                cells[cur]["clock"] = pin
     return cells
 
 
@@ -216,12 +498,25 @@ def tcl_word(s):
     return "{" + s + "}"
 
 
-def write_sta_tcl(path, lib, netlist, top, period, insts, ports, act, cells, out_file):
-    """act: {net: activity per cycle}.  Every leaf pin and every port gets one."""
+def write_sta_tcl(path, lib, netlist, top, period, insts, ports, act, cells, out_file,
+                  drivers=None, clock=None, sample=(), classes=None):
+    """act: {net: activity per cycle}.  Every leaf pin (and port) gets one.
+    drivers None: session 1-10's annotation (--annotation legacy: ports, then
+    every pin; a combinational unit gets a virtual clock).  Otherwise the
+    netlist of sta_netlist(): its activity drivers' Q pins get the activity
+    of the net they drive, clocked by `clock`.  The instances in `sample` are
+    queried with OpenSTA's power debug output on (the used activities, for
+    check_used_activity), and the first query with the activity propagation's
+    debug output on (check_propagation).  Returns (pins without toggles,
+    {(instance, pin): annotated activity} of the sampled instances)."""
     missing = 0
+    sample = set(sample)
+    ann = {}
     with open(path, "w") as f:
         f.write(f"read_liberty {lib}\nread_verilog {netlist}\nlink_design {top}\n")
-        if any(p[0] == "clk_i" for p in ports):
+        if drivers is not None:
+            f.write(f"create_clock -name clk -period {period} [get_ports {clock}]\n")
+        elif any(p[0] == "clk_i" for p in ports):
             f.write(f"create_clock -name clk -period {period} [get_ports clk_i]\n")
         else:
             # A combinational unit (esact_requant): a virtual clock and its inputs
@@ -231,11 +526,16 @@ def write_sta_tcl(path, lib, netlist, top, period, insts, ports, act, cells, out
             f.write(f"create_clock -name clk -period {period}\nset_input_delay 0 -clock clk [all_inputs]\n")
         f.write("proc a {p v} { sta::set_power_pin_activity [sta::find_pin $p] $v 0.5 }\n")
         for name, direction, w, lo, vec in ports:
-            if name == "clk_i":
-                continue
+            if name == "clk_i" or (drivers is not None and direction == "input"):
+                continue  # (with drivers the inputs are wires of the netlist, not ports)
             for b in range(lo, lo + w):
                 net = f"{name}[{b}]" if vec else name
                 f.write(f"a {tcl_word(net)} {act.get(net, 0.0):.6g}\n")
+        for dname, bit, q, others in drivers or []:
+            v = next((act[n] for n in (classes or {}).get(bit, [bit]) if n in act), 0.0)
+            f.write(f"a {tcl_word(dname + '/' + q)} {v:.6g}\n")
+            for o in others:
+                f.write(f"a {tcl_word(dname + '/' + o)} 0\n")
         for name, cell, pins in insts:
             info = cells.get(cell, {"outputs": [], "seq": False})
             # An unconnected output of a flop toggles with its connected twin (Q/QN).
@@ -243,6 +543,7 @@ def write_sta_tcl(path, lib, netlist, top, period, insts, ports, act, cells, out
             for o in info["outputs"]:
                 if pins.get(o):
                     twin = act.get(pins[o])
+            vals = []
             for pin, net in pins.items():
                 if net is None:
                     v = 0.0
@@ -251,22 +552,118 @@ def write_sta_tcl(path, lib, netlist, top, period, insts, ports, act, cells, out
                 else:
                     v = 0.0
                     missing += 1
-                f.write(f"a {tcl_word(name + '/' + pin)} {v:.6g}\n")
+                vals.append((pin, v))
             for o in info["outputs"]:
                 if o not in pins:
-                    v = twin if (info["seq"] and twin is not None) else 0.0
-                    f.write(f"a {tcl_word(name + '/' + o)} {v:.6g}\n")
-        f.write(f"""set corner [sta::cmd_corner]
+                    vals.append((o, twin if (info["seq"] and twin is not None) else 0.0))
+            for pin, v in vals:
+                f.write(f"a {tcl_word(name + '/' + pin)} {v:.6g}\n")
+                if name in sample:
+                    ann[(name, pin)] = float(f"{v:.6g}")
+        f.write("set chk_names {" + " ".join(tcl_word(n) for n in sorted(sample)) + "}\n")
+        f.write(f"""foreach n $chk_names {{ set chk($n) 1 }}
+set corner [sta::cmd_corner]
 set fh [open {out_file} w]
+set first 1
 foreach inst [get_cells *] {{
+  set name [get_full_name $inst]
+  # The first power query runs OpenSTA's activity propagation: its debug output
+  # lists every pin it recomputes (check_propagation).
+  if {{$first}} {{ sta::set_debug power_activity 3 }}
+  if {{[info exists chk($name)]}} {{ sta::set_debug power 2 }}
   set p [sta::instance_power $inst $corner]
-  if {{[llength $p] >= 4}} {{ puts $fh "[get_full_name $inst] [lindex $p 0] [lindex $p 1] [lindex $p 2]" }}
+  sta::set_debug power 0
+  if {{$first}} {{ sta::set_debug power_activity 0; set first 0 }}
+  if {{[llength $p] >= 4}} {{ puts $fh "$name [lindex $p 0] [lindex $p 1] [lindex $p 2]" }}
 }}
 set d [sta::design_power $corner]
 puts $fh "DESIGN [lindex $d 0] [lindex $d 1] [lindex $d 2]"
 close $fh
 """)
-    return missing
+    return missing, ann
+
+
+def check_sample(insts, n=3000):
+    """Instances whose used activities are checked: all up to n, else every k-th."""
+    names = sorted(i[0] for i in insts)
+    if len(names) <= n:
+        return names
+    k = len(names) / n
+    return [names[int(j * k)] for j in range(n)]
+
+
+def _unescape(name):
+    return re.sub(r"\\(.)", r"\1", name)
+
+
+def check_propagation(log):
+    """OpenSTA's activity propagation as its debug output shows it: the pins it
+    visited (each one's annotation replaced by a propagated value)."""
+    visits, sets, seeds = [], [], []
+    with open(log, errors="replace") as f:
+        for line in f:
+            if line.startswith("power_activity: visit "):
+                visits.append(_unescape(line.split(None, 2)[2].strip()))
+            elif line.startswith("power_activity: set "):
+                sets.append(_unescape(line.split()[2]))
+            elif line.startswith("power_activity: seed "):
+                seeds.append(_unescape(line.split(None, 2)[2].strip()))
+    return {"visited_pins": len(visits), "recomputed_drivers": len(sets), "seeded_roots": len(seeds),
+            "examples": (sets or visits)[:5]}
+
+
+_SW = re.compile(r"^power: switching (\S+)/(\S+) activity = (\S+) volt")
+_INT_HDR = re.compile(r"^power: internal (.+)/([^/\s]+) \((\S+)\)$")
+_INT_ROW = re.compile(r"^power:\s+(\S+) -> (\S+) (.*)$")
+
+
+def check_used_activity(log, ann, period_ns):
+    """The activity OpenSTA used on each pin of the sampled instances (its power
+    debug output: "switching CELL/PIN activity = A" per second, %.2e, printed
+    just before the pin's "internal INST/PIN" header; per internal-power row
+    the pin's activity per ns, %.2f) against the annotation.  Returns
+    {pins_checked, mismatches, examples}."""
+    used = {}  # (inst, pin) -> [(value per cycle, tolerance)]
+    pending_sw = None
+    cur = None
+    with open(log, errors="replace") as f:
+        for line in f:
+            if not line.startswith("power: "):
+                continue
+            line = line.rstrip("\n")
+            m = _SW.match(line)
+            if m:
+                pending_sw = (m.group(2), float(m.group(3)) * period_ns * 1e-9)
+                continue
+            m = _INT_HDR.match(line)
+            if m:
+                cur = (_unescape(m.group(1)), m.group(2))
+                if pending_sw and pending_sw[0] == cur[1]:
+                    v = pending_sw[1]
+                    used.setdefault(cur, []).append((v, 0.006 * abs(v) + 1e-9, "switching"))
+                pending_sw = None
+                continue
+            m = _INT_ROW.match(line)
+            if m and cur and m.group(2) == cur[1]:
+                t = m.group(3).split()
+                t = t[:-2] if t[-2:] == ["no", "pg_pin"] else t[:-1]
+                try:
+                    v = float(t[-4]) * period_ns
+                except (IndexError, ValueError):
+                    continue
+                used.setdefault(cur, []).append((v, (0.0051 + 0.006 * abs(v) / period_ns) * period_ns, "internal"))
+    checked, bad = 0, []
+    for key, obs in used.items():
+        if key not in ann:
+            continue  # internal pins (IQ, IQN) are not annotated
+        checked += 1
+        want = ann[key]
+        for v, tol, kind in obs:
+            if abs(v - want) > tol:
+                bad.append(f"{key[0]}/{key[1]}: annotated {want:.4g}, OpenSTA used {v:.4g} per cycle ({kind})")
+                break
+    return {"pins_checked": checked, "pins_annotated_in_sample": len(ann), "mismatches": len(bad),
+            "examples": bad[:5]}
 
 
 def run_sta(tcl, log):
@@ -287,8 +684,11 @@ def unit_of(inst, depth_units):
 
 
 def sum_units(power_file, units_table=None):
+    """Per unit (internal, switching, leakage) W, OpenSTA's design power, and the
+    activity drivers' power (not in any unit)."""
     units = collections.defaultdict(lambda: [0.0, 0.0, 0.0])
     design = None
+    drivers = [0.0, 0.0, 0.0]
     with open(power_file) as f:
         for line in f:
             n, i, s, l = line.split()
@@ -296,10 +696,10 @@ def sum_units(power_file, units_table=None):
             if n == "DESIGN":
                 design = v
                 continue
-            u = units[unit_of(n, UNITS if units_table is None else units_table)]
+            u = drivers if n.startswith(DRIVER_PREFIX) else units[unit_of(n, UNITS if units_table is None else units_table)]
             for j in range(3):
                 u[j] += v[j]
-    return units, design
+    return units, design, drivers
 
 
 # --- main --------------------------------------------------------------------
@@ -319,6 +719,13 @@ def main():
                     "every cell is counted as the unit LABEL")
     ap.add_argument("--sram-run", help="esact-sim --json of the run (its srams: read/write counts per instance)")
     ap.add_argument("--sram-table", help="SRAM energy table (data/power/sram_energy.json)")
+    ap.add_argument("--annotation", choices=["drivers", "legacy"], default="drivers",
+                    help="drivers: every root net of OpenSTA's activity propagation driven by an annotated "
+                    "flip-flop, so that every pin keeps its annotation (default); legacy: sessions 1-10's "
+                    "annotation, which OpenSTA 2.0.17 overwrites on most pins (for comparisons)")
+    ap.add_argument("--activity-check", choices=["fail", "warn", "off"], default="fail",
+                    help="compare the activities OpenSTA used with the annotated ones: fail (default), "
+                    "warn, or off")
     a = ap.parse_args()
 
     nd = a.netlist_dir
@@ -329,7 +736,12 @@ def main():
     ports = read_ports(netlist)
     if not insts:
         fail(f"no Liberty cells found in {netlist}")
-    sta_nl = sta_netlist(netlist, a.out)
+    if a.annotation == "legacy":
+        sta_nl, drivers, clock, classes = sta_netlist_legacy(netlist, a.out), None, None, None
+    else:
+        clock = "clk_i" if any(p[0] == "clk_i" for p in ports) else None
+        sta_nl, drivers, clock, classes = sta_netlist(netlist, a.out, cells, clock)
+    sample = check_sample(insts) if a.activity_check != "off" else []
     wins = []
     for prefix in a.toggles:
         ws = read_windows(prefix + ".windows")
@@ -357,22 +769,47 @@ def main():
         act = {n: t / cyc for n, t in tog.items()}
         tcl = os.path.join(a.out, f"sta_{name}.tcl")
         pf = os.path.join(a.out, f"power_{name}.txt")
-        missing = write_sta_tcl(tcl, lib, sta_nl, a.top, a.period_ns, insts, ports, act, cells, pf)
+        missing, ann = write_sta_tcl(tcl, lib, sta_nl, a.top, a.period_ns, insts, ports, act, cells, pf,
+                                     drivers, clock, sample, classes)
         ts = time.time()
-        run_sta(tcl, os.path.join(a.out, f"sta_{name}.log"))
-        units, design = sum_units(pf, [("", a.unit)] if a.unit else None)
+        log = os.path.join(a.out, f"sta_{name}.log")
+        run_sta(tcl, log)
+        units, design, drv = sum_units(pf, [("", a.unit)] if a.unit else None)
         s_units = sum(sum(v) for v in units.values())
-        s_design = sum(design)
+        s_drivers = sum(drv)
+        # The design power without the activity drivers (none with --annotation legacy).
+        s_design = sum(design) - s_drivers
+        # Did OpenSTA use the annotated activities?  (1) its propagation pass must
+        # not have recomputed any pin; (2) on the sampled instances the activity
+        # it used on every pin must be the annotated one.
+        chk = {"propagation": check_propagation(log), "used": check_used_activity(log, ann, a.period_ns)}
+        bad = []
+        if chk["propagation"]["visited_pins"]:
+            bad.append(f"OpenSTA's activity propagation recomputed {chk['propagation']['visited_pins']} pins "
+                       f"(e.g. {', '.join(chk['propagation']['examples'][:3])})")
+        if chk["used"]["mismatches"]:
+            bad.append(f"{chk['used']['mismatches']} of {chk['used']['pins_checked']} sampled pins have an "
+                       f"activity other than the annotated one: {'; '.join(chk['used']['examples'][:3])}")
+        if a.activity_check != "off" and chk["used"]["pins_checked"] == 0:
+            bad.append("no pin's activity could be read from OpenSTA's debug output")
+        if bad:
+            msg = f"{name}: OpenSTA did not use the annotated activities ({log}): " + " / ".join(bad)
+            if a.activity_check == "fail":
+                fail(msg)
+            print(f"power.py: WARNING: {msg}", file=sys.stderr)
         # OpenSTA 2.0.17 keeps power in 32-bit floats (design_power is itself a float
         # sum): on 32k cells the two sums differ by ~3e-6 relative, on the 4k-cell
         # requantizer by 1.1e-5.  Tolerance: the worst-case rounding of a float32
         # sum of n terms, n x 2^-24 relative (at least 1e-5).
-        if not math.isclose(s_units, s_design, rel_tol=max(1e-5, len(insts) * 2.0 ** -24)):
-            fail(f"{name}: per-unit sum {s_units} W != OpenSTA design power {s_design} W")
+        if not math.isclose(s_units + s_drivers, sum(design), rel_tol=max(1e-5, len(insts) * 2.0 ** -24)):
+            fail(f"{name}: per-unit sum {s_units} W + activity drivers {s_drivers} W != OpenSTA design power "
+                 f"{sum(design)} W")
         g = {"group": name, "windows": len(ws), "cycles": cyc,
              "phase_cycles": {PHASES[p]: sum(w["phase"][p] for w in ws) for p in range(len(PHASES))},
              "toggles": sum(tog.values()), "nets_missing_toggles": missing,
              "design_power_w": s_design, "unit_sum_w": s_units, "sta_seconds": round(time.time() - ts, 1),
+             "annotation": a.annotation, "drivers": len(drivers or []), "drivers_power_w": s_drivers,
+             "activity_check": dict(chk, mode=a.activity_check, failed=bool(bad)),
              "units": {u: {"internal_w": v[0], "switching_w": v[1], "leakage_w": v[2], "total_w": sum(v)}
                        for u, v in sorted(units.items())}}
         report["groups"].append(g)
