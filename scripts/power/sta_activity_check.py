@@ -20,7 +20,14 @@ would (Verilator coverage format), and runs power.py on them:
      fail.
 
 Usage: scripts/power/sta_activity_check.py [WORK_DIR]
+       scripts/power/sta_activity_check.py --netlist-dir DIR --top MODULE [--work DIR]
+The second form takes a netlist of scripts/power/synth.sh (e.g. a unit's) and
+runs only the idle window on it (every net 0 toggles, the clock 2 per cycle:
+what a replay of an idle window counts) with both annotations, the legacy one
+with the check as a warning: the idle power both ways (docs/power.md, session
+11).
 """
+import argparse
 import json
 import os
 import random
@@ -28,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
@@ -106,25 +114,69 @@ def write_toggles(prefix, nets, act):
             f.write(f"C '\x01page\x02v_toggle/{TOP}\x01o\x02{mangled}\x01' {cnt}\n")
 
 
-def run_power(nd, prefix, out, annotation):
+def run_power(nd, prefix, out, annotation, top=TOP, check="fail"):
     r = subprocess.run([sys.executable, os.path.join(here, "power.py"), "--netlist-dir", nd, "--toggles", prefix,
-                        "--out", out, "--top", TOP, "--unit", "t", "--annotation", annotation],
+                        "--out", out, "--top", top, "--unit", "t", "--annotation", annotation,
+                        "--activity-check", check],
                        capture_output=True, text=True)
     return r
 
 
-def main():
-    work = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="sta_activity_")
-    os.makedirs(work, exist_ok=True)
-    nd, lib_src = synth(work)
+def netlist_nets(nd):
     cells = power.liberty_cells(os.path.join(nd, "cells.lib"))
     insts = power.read_netlist(os.path.join(nd, "netlist.v"), set(cells))
     ports = power.read_ports(os.path.join(nd, "netlist.v"))
+    nets = sorted({n for _, _, pins in insts for n in pins.values() if n} |
+                  {f"{p[0]}[{b}]" if p[4] else p[0] for p in ports for b in range(p[3], p[3] + p[2])})
+    return cells, insts, ports, nets
+
+
+def idle_both_ways(nd, top, work):
+    """An idle window on a flow netlist: legacy vs activity drivers."""
+    global TOP
+    TOP = top
+    os.makedirs(work, exist_ok=True)
+    cells, insts, ports, nets = netlist_nets(nd)
+    clk = "clk_i" if any(p[0] == "clk_i" for p in ports) else None
+    prefix = os.path.join(work, "tog_idle")
+    write_toggles(prefix, nets, {clk: 2.0} if clk else {})
+    res = {}
+    for ann, check in (("legacy", "warn"), ("drivers", "fail")):
+        t0 = time.time()
+        out = os.path.join(work, ann)
+        r = run_power(nd, prefix, out, ann, top, check)
+        if r.returncode != 0:
+            die(f"{ann}: power.py failed:\n{r.stderr[-3000:]}")
+        g = json.load(open(os.path.join(out, "report.json")))["groups"][0]
+        u = g["units"]["t"]
+        res[ann] = g
+        log(f"{top} idle, {ann}: {g['design_power_w'] * 1e3:.4f} mW (internal {u['internal_w'] * 1e3:.4f}, "
+            f"switching {u['switching_w'] * 1e3:.4f}, leakage {u['leakage_w'] * 1e3:.4f}); "
+            f"propagation recomputed {g['activity_check']['propagation']['visited_pins']} pins, "
+            f"{g['activity_check']['used']['mismatches']} of {g['activity_check']['used']['pins_checked']} "
+            f"sampled pins off; {g['drivers']} activity drivers ({g['drivers_power_w'] * 1e3:.4f} mW, not counted); "
+            f"{time.time() - t0:.0f} s")
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("work", nargs="?")
+    ap.add_argument("--netlist-dir")
+    ap.add_argument("--top")
+    ap.add_argument("--work", dest="work_opt")
+    a = ap.parse_args()
+    if a.netlist_dir:
+        idle_both_ways(a.netlist_dir, a.top or sys.exit("--top needed"),
+                       a.work_opt or a.work or os.path.join(a.netlist_dir, "sta_activity_idle"))
+        return
+    work = a.work or tempfile.mkdtemp(prefix="sta_activity_")
+    os.makedirs(work, exist_ok=True)
+    nd, lib_src = synth(work)
+    cells, insts, ports, nets = netlist_nets(nd)
     seq = [i for i in insts if cells[i[1]]["seq"]]
     if len(seq) < 8 or len(insts) < 15:
         die(f"the test netlist has {len(insts)} cells, {len(seq)} flip-flops (expected >= 15, 8)")
-    nets = sorted({n for _, _, pins in insts for n in pins.values() if n} |
-                  {f"{p[0]}[{b}]" if p[4] else p[0] for p in ports for b in range(p[3], p[3] + p[2])})
     log(f"{os.path.basename(lib_src)}: {len(insts)} cells, {len(seq)} flip-flops, {len(nets)} nets")
     rng = random.Random(12)
     windows = {"idle": {"clk_i": 2.0},
