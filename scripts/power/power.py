@@ -393,11 +393,16 @@ def sta_netlist(netlist, out_dir, lib_cells, clock):
         if m and m.group(1) == "wire":
             wire_decl.add(m.group(5).lstrip("\\"))
     out = []
+    header = None  # the module header's lines (Yosys breaks long port lists)
     for i, line in enumerate(lines):
-        if line.startswith("module "):
-            m = re.match(r"^module\s+(\S+)\s*\((.*)\);\s*$", line)
+        if line.startswith("module ") or header is not None:
+            header = (header or "") + line.rstrip("\n")
+            if not header.rstrip().endswith(");"):
+                continue
+            m = re.match(r"^module\s+(\S+)\s*\((.*)\);\s*$", header, re.S)
+            header = None
             if not m:
-                fail(f"{netlist}:{i + 1}: the module header is not on one line (activity drivers)")
+                fail(f"{netlist}:{i + 1}: cannot read the module header (activity drivers)")
             names = [x.strip() for x in m.group(2).split(",") if x.strip()]
             kept = [x for x in names if x.lstrip("\\") not in inputs]
             if clock is None:
