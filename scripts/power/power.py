@@ -8,10 +8,17 @@ each window), groups the windows by their dominant phase, and for each group:
 
   * activity of every net = toggles / cycles (toggles per clock period, the
     unit of OpenSTA's set_power_pin_activity), duty 0.5 (not measured);
-  * one OpenSTA process: every leaf-cell pin and every top port gets the
-    activity of its net (no -global: in OpenSTA 2.0.17 it overrides every
-    per-pin value), then sta::instance_power of every instance and
-    sta::design_power;
+  * one OpenSTA process: every leaf-cell pin gets the activity of its net (no
+    -global: in OpenSTA 2.0.17 it overrides every per-pin value), every net
+    that would be a root of OpenSTA's activity propagation (input ports,
+    undriven nets) an annotated "activity driver" flip-flop, so that the
+    propagation recomputes nothing (sta_netlist below; without them OpenSTA
+    2.0.17 replaced most annotations, docs/power.md session 11); then
+    sta::instance_power of every instance and sta::design_power;
+  * the check that OpenSTA used the annotations: its propagation's debug
+    output must list no recomputed pin, and on a sample of instances the
+    activity in its power debug output must be the annotated one on every
+    pin, or the flow fails (--activity-check);
   * power per unit = sum over the instances whose name starts with the unit's
     instance path (u_gemm, u_gemm.u_mac, ...); the per-unit sum is checked
     against design_power.
