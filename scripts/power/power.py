@@ -321,7 +321,6 @@ def sta_netlist(netlist, out_dir, lib_cells, clock):
 
     driven, loads, floating = set(), {}, []
     cur = None
-    body_lines = []
     for i, line in enumerate(lines):
         s = line.strip()
         if s.startswith("assign "):
