@@ -156,7 +156,9 @@ def sta_netlist_legacy(netlist, out_dir):
     boxes dropped."""
     with open(netlist) as f:
         out, dropped = drop_black_boxes(f.readlines())
-    if not dropped:
+    n = len(out)
+    out = split_concat_assigns(out, decl_widths(out)[0], netlist)
+    if not dropped and len(out) == n:
         return netlist
     path = os.path.join(out_dir, "netlist_sta.v")
     with open(path, "w") as f:
@@ -267,6 +269,41 @@ def bit_expr(bit):
     return base + idx
 
 
+def decl_widths(lines):
+    """{net: (msb, lsb) or (None, None)}, {port: direction} from the declarations."""
+    widths, dirs = {}, {}
+    for line in lines:
+        m = _DECL.match(line)
+        if m:
+            name = m.group(5)
+            name = name[1:] if name.startswith("\\") else name
+            widths[name] = (int(m.group(3)), int(m.group(4))) if m.group(2) else (None, None)
+            if m.group(1) != "wire" and m.group(1) != "reg":
+                dirs[name] = m.group(1)
+    return widths, dirs
+
+
+def split_concat_assigns(lines, widths, netlist):
+    """`assign { a[3:0], b } = 5'h10;` (Yosys writes these for partly constant
+    vectors) as one assign per bit: OpenSTA 2.0.17's Verilog reader rejects a
+    concatenation on the left-hand side."""
+    out = []
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if not (s.startswith("assign {") or s.startswith("assign{")):
+            out.append(line)
+            continue
+        m = re.match(r"^assign\s+(.*?)\s*=\s*(.*?)\s*;$", s)
+        lb = expr_bits(m.group(1), widths) if m else None
+        rb = expr_bits(m.group(2), widths) if m else None
+        if lb is None or rb is None or len(lb) != len(rb):
+            fail(f"{netlist}:{i + 1}: cannot split the assign '{s}'")
+        for a, b in zip(lb, rb):
+            rhs = f"1'b{b}" if b in ("0", "1", "x") else bit_expr(b)
+            out.append(f"  assign {bit_expr(a)} = {rhs};\n")
+    return out
+
+
 def pick_driver_cell(lib_cells):
     """The activity driver: a D flip-flop with one clock pin, one data pin and
     one or two outputs (no set/clear, no scan), the fewest pins, then the
@@ -296,15 +333,8 @@ def sta_netlist(netlist, out_dir, lib_cells, clock):
     Q pin, other pins)], classes = {net bit: its names joined by assigns}."""
     with open(netlist) as f:
         lines, _ = drop_black_boxes(f.readlines())
-    widths, dirs = {}, {}
-    for line in lines:
-        m = _DECL.match(line)
-        if m:
-            name = m.group(5)
-            name = name[1:] if name.startswith("\\") else name
-            widths[name] = (int(m.group(3)), int(m.group(4))) if m.group(2) else (None, None)
-            if m.group(1) != "wire" and m.group(1) != "reg":
-                dirs[name] = m.group(1)
+    widths, dirs = decl_widths(lines)
+    lines = split_concat_assigns(lines, widths, netlist)
     # Union of the nets joined by assigns (OpenSTA merges them into one net).
     parent = {}
 
