@@ -28,6 +28,9 @@
 #                                of the qk, softmax and av windows
 #   WINDOW=1000 LEAD=3200        cycles per phase window, and before them (synchronisation:
 #                                more than the largest K of the layer; layer.py windows)
+#   MIN_SHARE=0.005              no window for a phase with at most this share of the run's cycles
+#                                (BERT-base dense: each LayerNorm is 0.40% since the eight-output
+#                                LayerNorm, so UNITS=layernorm needs MIN_SHARE=0.004; docs/power.md)
 #   LIBERTY, PERIOD_NS, ROWS, SLICES  as for make power-unit (SLICES: some instances only,
 #                                the unit's power scaled from them)
 #   MODE=dense|spls              appended to WORKLOAD as --mode
@@ -56,6 +59,8 @@ mode=${MODE:-dense}
 units=${UNITS:-mac_array}
 window=${WINDOW:-1000}
 lead=${LEAD:-3200}
+min_share=${MIN_SHARE:-0.005}
+[[ "$min_share" =~ ^0?[.][0-9]+$ ]] || { echo "power-layer: MIN_SHARE must be a fraction such as 0.004, got '$min_share'" >&2; exit 2; }
 period=${PERIOD_NS:-5}
 sim=${SIM:-$build/sim/esact-sim}
 py=/usr/bin/python3
@@ -141,7 +146,7 @@ else
   "$here/fst_tool.sh" fst_timeline "$build" "$out/traces/phases.fst" $phase_signals > "$out/timeline.txt"
   rm -f "$out/traces/phases.fst" "$out/traces/phases.fst.gtkw"
   $py "$here/layer.py" windows --rtl-json "$out/rtl.json" --timeline "$out/timeline.txt" --window "$window" \
-    --lead "$lead" > "$out/windows.txt"
+    --lead "$lead" --min-share "$min_share" > "$out/windows.txt"
   fsts=()
   while read -r ph start len _; do
     f=$out/traces/$ph.fst

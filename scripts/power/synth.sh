@@ -28,8 +28,11 @@
 #                            (to measure a proposed change of the unit; the replay still
 #                            compares its outputs with the RTL run's)
 #
+#   ABC_CONSTR=0             no `-constr` (ABC's fan-out buffering for a driving cell and
+#                            load: `buffer; upsize; dnsize`), as the project's scripts/synth.sh
+#
 # Outputs in OUT_DIR: netlist.v, cells.v, lib (the unzipped Liberty), stat.txt,
-# srams.txt, yosys.log, synth_seconds.
+# srams.txt, yosys.log (time-stamped lines), yosys_time.txt, synth.il, synth_seconds.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -70,7 +73,8 @@ else
   esac
   printf 'set_driving_cell %s\nset_load 0.005\n' "$driver" > "$out/abc.constr"
   period_ps=$(awk -v p="$period" 'BEGIN {printf "%d", p * 1000}')
-  map="dfflibmap -liberty $lib; abc ${ABC_ARGS:-} -D $period_ps -constr $out/abc.constr -liberty $lib; opt_clean; \
+  case "${ABC_CONSTR:-1}" in 1) constr="-constr $out/abc.constr" ;; 0) constr="" ;; *) echo "power/synth: ABC_CONSTR must be 0 or 1" >&2; exit 2 ;; esac
+  map="dfflibmap -liberty $lib; abc ${ABC_ARGS:-} -D $period_ps $constr -liberty $lib; opt_clean; \
     flatten; opt_clean -purge; tee -q -o $out/stat.txt stat -liberty $lib"
   write="write_verilog -noattr -noexpr $out/netlist.v"
 fi
@@ -96,8 +100,14 @@ else
   fi
 fi
 t0=$(date +%s)
-yosys -q -l "$out/yosys.log" -p "$reads; $chparam hierarchy -check -top $top; \
-  synth $noabc -top $top; $map; \
+# -t: every log line time-stamped (the time of each pass, of each ABC run);
+# synth.il: the design after `synth` (before dfflibmap/abc), to retry the
+# Liberty mapping with other ABC options without the front end (minutes on a
+# big unit: `yosys -p "read_rtlil synth.il; dfflibmap ...; abc ..."`);
+# yosys_time.txt: wall, user and system time of the whole run (GNU time).
+timer=(); [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -o "$out/yosys_time.txt" -f "wall %e s, user %U s, system %S s, max RSS %M kB")
+"${timer[@]}" yosys -q -t -l "$out/yosys.log" -p "$reads; $chparam hierarchy -check -top $top; \
+  synth $noabc -top $top; write_rtlil $out/synth.il; $map; \
   tee -q -o $out/srams.txt select -list t:esact_sram t:esact_spls_mem; $write" >/dev/null
 t1=$(date +%s)
 if ((generic)); then

@@ -31,7 +31,7 @@
 #                               build/sim/esact-sim-spls: the model with the SPLS front end)
 #   UNIT_SRC=<file.sv>          synthesize the unit from this file instead of rtl/ (a proposed
 #                               change; the replay still compares with the RTL run's outputs)
-#   ABC=0, ABC_ARGS="-fast"     synthesis options (scripts/power/synth.sh; part of the netlist's
+#   ABC=0, ABC_ARGS="-fast", ABC_CONSTR=0  synthesis options (scripts/power/synth.sh; part of the netlist's
 #                               stamp): no generic ABC in synth / options of the Liberty ABC
 # Softmax and LayerNorm are synthesized with the parameters (N_MAX, SPLS, D_MAX)
 # of the instance in the trace (esact-sim: the package sizes, SPLS_EN = 0;
@@ -141,7 +141,7 @@ out=${POWER_DIR:-$net}
 mkdir -p "$net" "$out"
 net=$(cd "$net" && pwd); out=$(cd "$out" && pwd)
 
-sstamp=$( (cat rtl/pkg/*.sv "${src:-rtl/$(grep -E "/$top\.sv$" rtl/files.txt)}" ${unit_files:-}; echo "$params $lib $period${src:+ $src}${ABC_ARGS:+ abc $ABC_ARGS}${ABC:+ ABC=$ABC}") | sha256sum | cut -c1-16)
+sstamp=$( (cat rtl/pkg/*.sv "${src:-rtl/$(grep -E "/$top\.sv$" rtl/files.txt)}" ${unit_files:-}; echo "$params $lib $period${src:+ $src}${ABC_ARGS:+ abc $ABC_ARGS}${ABC:+ ABC=$ABC}${ABC_CONSTR:+ ABC_CONSTR=$ABC_CONSTR}") | sha256sum | cut -c1-16)
 if [[ -f "$net/netlist.v" && "$(cat "$net/synth_stamp" 2>/dev/null)" == "$sstamp" ]]; then
   log "netlist of $top unchanged (same RTL, parameters, library, period): reusing $net/netlist.v"
 else
