@@ -28,6 +28,8 @@
 #                            (to measure a proposed change of the unit; the replay still
 #                            compares its outputs with the RTL run's)
 #
+#   FROM_IL=1                start from OUT_DIR/synth.il (written by every run after `synth`):
+#                            only dfflibmap, the Liberty ABC and the rest (retrying ABC options)
 #   ABC_CONSTR=0             no `-constr` (ABC's fan-out buffering for a driving cell and
 #                            load: `buffer; upsize; dnsize`), as the project's scripts/synth.sh
 #
@@ -106,10 +108,19 @@ t0=$(date +%s)
 # big unit: `yosys -p "read_rtlil synth.il; dfflibmap ...; abc ..."`);
 # yosys_time.txt: wall, user and system time of the whole run (GNU time).
 timer=(); [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -o "$out/yosys_time.txt" -f "wall %e s, user %U s, system %S s, max RSS %M kB")
-"${timer[@]}" yosys -q -t -l "$out/yosys.log" -p "$reads; $chparam hierarchy -check -top $top; \
-  synth $noabc -top $top; write_rtlil $out/synth.il; $map; \
+front="$reads; $chparam hierarchy -check -top $top; synth $noabc -top $top; write_rtlil $out/synth.il"
+if [[ ${FROM_IL:-0} == 1 ]]; then
+  # Only the Liberty mapping, from the synth.il of an earlier run in OUT_DIR
+  # (same RTL, parameters and ABC=; the caller's stamp must say so).
+  [[ -f $out/synth.il ]] || { echo "power/synth: FROM_IL=1 but $out/synth.il is missing" >&2; exit 2; }
+  front="read_rtlil $out/synth.il"
+  [[ -f $out/yosys.log ]] && mv "$out/yosys.log" "$out/yosys_front.log"
+fi
+"${timer[@]}" yosys -q -t -l "$out/yosys.log" -p "$front; $map; \
   tee -q -o $out/srams.txt select -list t:esact_sram t:esact_spls_mem; $write" >/dev/null
 t1=$(date +%s)
+# (-t stamps what `tee` writes too: stat.txt and srams.txt are read by other scripts)
+sed -i -E 's/^\[[0-9]+[.][0-9]+\] //' "$out/stat.txt" "$out/srams.txt"
 if ((generic)); then
   echo "// LIBERTY=generic: the netlist is written as expressions, no cell models" > "$out/cells.v"
 else
