@@ -31,6 +31,11 @@
 #   MIN_SHARE=0.005              no window for a phase with at most this share of the run's cycles
 #                                (BERT-base dense: each LayerNorm is 0.40% since the eight-output
 #                                LayerNorm, so UNITS=layernorm needs MIN_SHARE=0.004; docs/power.md)
+#   PHASES="ln1 ln2"             replay the units on these windows only (a unit too slow to
+#                                replay everywhere; the leads of these windows are measured too)
+#   PHASE_AS="LayerNorm:qkv=wo ..."  the report takes a unit's power in a phase it was not replayed
+#                                in from another phase (layer.py report --phase-as; "_" for a
+#                                space in the label: "MAC_array:desc=ln1")
 #   LIBERTY, PERIOD_NS, ROWS, SLICES  as for make power-unit (SLICES: some instances only,
 #                                the unit's power scaled from them)
 #   MODE=dense|spls              appended to WORKLOAD as --mode
@@ -182,6 +187,7 @@ for u in $units; do
     ph=$(basename "$f" .fst)
     [[ $u == mac_array ]] && grep -qx "$ph" <<< "$no_gemm_lead" && continue
     [[ $u == softmax ]] && grep -qw "$ph" <<< "$block_phases" && continue
+    [[ -n ${PHASES:-} ]] && ! grep -qw "$ph" <<< "$PHASES" && continue
     ufsts+=("$f")
   done
   UNIT=$u FSTS="${ufsts[*]}" RTL_JSON=$out/rtl.json POWER_DIR=$out/$u LIBERTY=$lib PERIOD_NS=$period \
@@ -197,6 +203,9 @@ phase_as=()
 if [[ -f $out/mac_array/report.json ]]; then
   for ph in $no_gemm_lead; do phase_as+=(--phase-as "MAC array:$ph=ln1"); done
 fi
+# PHASE_AS: more --phase-as of the report (a unit idle in a phase it was not
+# replayed in takes its power in an idle phase that was: LABEL:PHASE=FROM).
+for pa in ${PHASE_AS:-}; do phase_as+=(--phase-as "${pa//_/ }"); done
 fe_opt=(); [[ -f "$out/trace_srams.json" ]] && fe_opt=(--extra-srams "$out/trace_srams.json")
 [[ -n "${SRAM_BANK_BITS:-}" ]] && fe_opt+=(--sram-bank-bits "$SRAM_BANK_BITS")
 t2=$(date +%s)
