@@ -13,18 +13,27 @@
 // cycle in_valid_i is high until the beat is taken (the valid/ready rule; the
 // top-k unit holds its mask register).  The memory word is a quarter of a mask
 // (word {slot, head, part}, PARTS = 4) and one popcount unit counts one part
-// per cycle: while idle the unit reads word {0, head, 0}; in the
-// PARTS * (W_MAX + 1) cycles with in_valid_i high that follow, it adds
-// popcount(mask part AND slot word) to the overlap of slot 0 (parts 0..3),
-// slot 1, ..., W_MAX, reading the next word meanwhile, and takes the beat in
-// the last of these cycles.  While slot 0 is counted, the offered mask's parts
-// are written into the spare slot (its overlap is never used, so the early
-// write is harmless).  A cycle with in_valid_i low pauses the count.  A beat
-// costs PARTS * (W_MAX + 1) + 2 cycles (+ 1 after a row's last head, for the
-// decision): 38 at the package sizes, against a mask from the top-k unit every
-// 32 cycles at N = 128.  One memory read port instead of one memory per slot
-// removes a W_MAX + 1 : 1 multiplexer of N_MAX bits, counting the offered mask
-// removes an N_MAX-bit register, and quarter words shrink the popcount 4x.
+// per cycle.  Only what can decide the row is counted: the candidate slots
+// (leader rows in the window [i - W, i - 1], the slots the decision below
+// looks at) and the parts that hold keys 0..n_i - 1 (the mask bits from n_i on
+// are zero: asserted), so every overlap the decision reads is exact.  While
+// idle the unit reads word {first candidate, head, 0}; in the NP x C cycles
+// with in_valid_i high that follow (NP = ceil(n_i / (N_MAX / PARTS)) parts, C
+// candidates), it adds popcount(mask part AND slot word) to the overlap of
+// each candidate in turn, part by part, reading the next word meanwhile, and
+// takes the beat in the last of these cycles.  While the first candidate is
+// counted, the offered mask's parts are written into the spare slot.  With no
+// candidate (row 0, W = 0, followers all around) the spare slot itself is
+// visited, for the write (its overlap is never used).  A cycle with
+// in_valid_i low pauses the count.  A beat costs NP * max(C, 1) + 2 cycles
+// (+ 1 after a row's last head, for the decision): at most PARTS * W_MAX + 2
+// = 34 at the package sizes, 6 for a window of 4 leaders and n <= N_MAX / 4,
+// against a mask from the top-k unit every 32 cycles at N = 128 (before
+// session 11 every part of every slot was counted: PARTS * (W_MAX + 1) + 2 =
+// 38 cycles, whatever n, W and the leaders).  One memory read port instead of
+// one memory per slot removes a W_MAX + 1 : 1 multiplexer of N_MAX bits,
+// counting the offered mask removes an N_MAX-bit register, and quarter words
+// shrink the popcount 4x.
 // After the last head, among the slots whose row lies in the window
 // [i - W, i - 1], the largest overlap wins, ties to the nearest (largest) row;
 // ov >= T makes row i a follower of that row, else a leader.  W = 0 leaves no
@@ -32,7 +41,7 @@
 //
 // start_i (only while no row is in flight) begins a new sequence: row counter
 // and window are cleared.  window_i and thresh_i must be stable during a
-// sequence.  err_o (sticky until start_i) flags more than H_MAX heads in a
+// sequence, and so must n_i (keys per mask).  err_o (sticky until start_i) flags more than H_MAX heads in a
 // row or more than N_MAX rows; the excess is ignored.
 module esact_simil #(
   parameter int unsigned N_MAX = esact_pkg::N_MAX,
@@ -42,13 +51,15 @@ module esact_simil #(
   parameter int unsigned ROW_W = (N_MAX > 1) ? $clog2(N_MAX) : 1,
   parameter int unsigned HD_W  = (H_MAX > 1) ? $clog2(H_MAX) : 1,
   parameter int unsigned WIN_W = $clog2(W_MAX + 1),
-  parameter int unsigned OV_W  = $clog2(H_MAX * N_MAX + 1)
+  parameter int unsigned OV_W  = $clog2(H_MAX * N_MAX + 1),
+  parameter int unsigned N_W   = $clog2(N_MAX + 1)
 ) (
   input  logic             clk_i,
   input  logic             rst_ni,
   input  logic             start_i,
   input  logic [WIN_W-1:0] window_i,
   input  logic [OV_W-1:0]  thresh_i,
+  input  logic [N_W-1:0]   n_i,            // keys per mask: in_mask_i[N_MAX-1:n_i] is zero
   // Mask stream: one head of the current row per beat
   input  logic             in_valid_i,
   output logic             in_ready_o,
@@ -79,21 +90,66 @@ module esact_simil #(
   logic                         rows_full_q;
   logic                         err_q;
 
-  // Counting: slot c_slot in this cycle (active), slot 0 first.
-  logic              cnt_q;       // a beat is being counted (slots 1.. to go)
+  // Counting: part c_part of slot c_slot in this cycle (active), the first
+  // visited slot first.
+  logic              cnt_q;       // a beat is being counted (more words to go)
   logic [SLOT_W-1:0] cslot_q;     // next slot to count while cnt_q
   localparam int unsigned PARTS = esact_pkg::SPLS_SIMIL_PARTS;  // mask parts counted one per cycle
   localparam int unsigned LPT   = $clog2(PARTS);
+  localparam int unsigned HW    = (N_MAX + PARTS - 1) / PARTS;  // keys per part
   logic [LPT-1:0]    cpart_q;     // next mask part to count while cnt_q
   logic [LPT-1:0]    c_part;
-  logic              rd_ok_q;     // the read data is word {0, head_q}
-  logic              active;      // a slot of the offered beat is counted
+  logic              rd_ok_q;     // the read data is word {f_slot, head_q, 0}
+  logic              active;      // a word of the offered beat is counted
   logic [SLOT_W-1:0] c_slot;
-  logic              c_end;       // the beat's last slot: the beat is taken
+  logic              c_end;       // the beat's last word: the beat is taken
+
+  // Parts holding keys 0..n_i - 1: 0..lastp.
+  logic [LPT-1:0] lastp;
+  always_comb begin
+    lastp = '0;
+    for (int unsigned p = 1; p < PARTS; p++) begin
+      if (32'(n_i) > p * HW) lastp = LPT'(p);
+    end
+  end
+
+  // Candidates: leader rows in the window (what the decision compares);
+  // stable while a row's beats are counted (they change at the decision).
+  logic [SLOTS-1:0]  cand, visit;
+  always_comb begin
+    for (int unsigned s = 0; s < SLOTS; s++) begin
+      cand[s] = tag_ok_q[s] && (SLOT_W'(s) != spare_q) &&
+                (CMP_W'(tag_q[s*ROW_W +: ROW_W]) + CMP_W'(window_i) >= CMP_W'(row_q));
+    end
+  end
+  assign visit = (cand != '0) ? cand : (SLOTS'(1) << spare_q);
+
+  // First visited slot, and the next one after c_slot.
+  logic [SLOT_W-1:0] f_slot, nx_slot;
+  logic              f_ok, nx_ok;
+  always_comb begin
+    f_slot  = '0;
+    f_ok    = 1'b0;
+    nx_slot = '0;
+    nx_ok   = 1'b0;
+    for (int unsigned s = 0; s < SLOTS; s++) begin
+      if (visit[s] && !f_ok) begin
+        f_slot = SLOT_W'(s);
+        f_ok   = 1'b1;
+      end
+      if (visit[s] && !nx_ok && SLOT_W'(s) > c_slot) begin
+        nx_slot = SLOT_W'(s);
+        nx_ok   = 1'b1;
+      end
+    end
+  end
+
+  logic p_last;                   // c_part is the last part in use
   assign active = in_valid_i && !decide_q && (cnt_q || rd_ok_q);
-  assign c_slot = cnt_q ? cslot_q : '0;
+  assign c_slot = cnt_q ? cslot_q : f_slot;
   assign c_part = cnt_q ? cpart_q : '0;
-  assign c_end  = active && (c_slot == SLOT_W'(SLOTS - 1)) && (c_part == LPT'(PARTS - 1));
+  assign p_last = (c_part == lastp);
+  assign c_end  = active && p_last && !nx_ok;
 
   logic in_fire, out_fire;
   assign in_ready_o  = c_end;
@@ -102,12 +158,11 @@ module esact_simil #(
   assign out_fire    = out_valid_o && out_ready_i;
   assign err_o       = err_q;
 
-  // Window memory (word {slot, head} = the slot row's mask of that head) and
-  // the overlap of the offered head mask with slot c_slot.  The read port
-  // fetches slot 0 of the head while idle, then slot c_slot + 1 while slot
-  // c_slot is counted; it holds its data while a count pauses.
-  // A part of a mask per cycle: word {slot, head, part}, one HW-bit popcount.
-  localparam int unsigned HW    = (N_MAX + PARTS - 1) / PARTS;
+  // Window memory (word {slot, head, part} = part of the slot row's mask of
+  // that head) and the overlap of the offered head mask's part with slot
+  // c_slot's.  The read port fetches word {f_slot, head, 0} while idle, then
+  // the next word to count while one is counted; it holds its data while a
+  // count pauses.
   localparam int unsigned WM_AW = SLOT_W + HD_W + LPT;
   logic             idle;
   logic             wm_re;
@@ -116,15 +171,17 @@ module esact_simil #(
   logic [PARTS*HW-1:0] in_pad;
   logic [PC_W-1:0]  pc;
   logic [SLOT_W-1:0] n_slot;
-  assign n_slot   = (c_part == LPT'(PARTS - 1)) ? c_slot + 1'b1 : c_slot;
+  logic [LPT-1:0]   n_part;
+  assign n_slot   = p_last ? nx_slot : c_slot;
+  assign n_part   = p_last ? '0 : c_part + 1'b1;
   assign idle     = !cnt_q && !decide_q;
   assign wm_re    = idle || (active && !c_end);
-  assign wm_raddr = active ? {n_slot, head_q, c_part + 1'b1} : {SLOT_W'(0), head_q, LPT'(0)};
+  assign wm_raddr = active ? {n_slot, head_q, n_part} : {f_slot, head_q, LPT'(0)};
   assign in_pad   = (PARTS*HW)'(in_mask_i);
   assign in_half  = in_pad[c_part*HW +: HW];
   esact_spls_mem #(.WIDTH(HW), .DEPTH(PARTS * (SLOTS << HD_W))) u_win (
     .clk_i,
-    .we_i    (active && (c_slot == '0)),
+    .we_i    (active && (c_slot == f_slot)),
     .waddr_i ({spare_q, head_q, c_part}),
     .wdata_i (in_half),
     .wbe_i   ('1),
@@ -149,8 +206,7 @@ module esact_simil #(
     best_ov  = '0;
     best_row = '0;
     for (int unsigned s = 0; s < SLOTS; s++) begin
-      if (tag_ok_q[s] && (SLOT_W'(s) != spare_q) &&
-          (CMP_W'(tag_q[s*ROW_W +: ROW_W]) + CMP_W'(window_i) >= CMP_W'(row_q))) begin
+      if (cand[s]) begin
         if (!found || (ov_q[s*OV_W +: OV_W] > best_ov) ||
             ((ov_q[s*OV_W +: OV_W] == best_ov) && (tag_q[s*ROW_W +: ROW_W] > best_row))) begin
           found    = 1'b1;
@@ -220,7 +276,7 @@ module esact_simil #(
         end
         cnt_q   <= 1'b1;
         cslot_q <= n_slot;
-        cpart_q <= c_part + 1'b1;
+        cpart_q <= n_part;
       end
       if (in_fire) begin
         cnt_q   <= 1'b0;
@@ -237,5 +293,12 @@ module esact_simil #(
       end
     end
   end
+
+`ifndef SYNTHESIS
+  // The count skips the parts from n_i on: the offered mask must be zero there.
+  a_mask_n: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                             in_valid_i |-> ((in_mask_i >> n_i) == '0))
+    else $error("esact_simil: mask bits at or above n_i = %0d are set", n_i);
+`endif
 
 endmodule

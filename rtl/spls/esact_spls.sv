@@ -337,6 +337,7 @@ module esact_spls #(
     .start_i        (simil_start),
     .window_i       (window_q),
     .thresh_i       (thresh_q),
+    .n_i            (n_q),
     .in_valid_i     (sim_valid),
     .in_ready_o     (sim_ready),
     .in_mask_i      (t_mask),

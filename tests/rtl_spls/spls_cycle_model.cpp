@@ -21,7 +21,7 @@ SplsShape spls_pkg_shape() {
           static_cast<int>(p::N_MAX), static_cast<int>(p::DH_MAX), static_cast<int>(p::W_MAX)};
 }
 
-uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
+uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int window, std::span<const int32_t> leader) {
   const int64_t dh = d / heads;
   const int64_t tb = ceil_div(n, s.rows);                // token (key) blocks
   const int64_t qd = ceil_div(d, s.ch);                  // channel chunks of D
@@ -55,15 +55,23 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
   // previous pair's last read, and reads (NP + 1) * NW words, one per cycle; its
   // emitting pass waits until the previous mask has been taken.  The mask is
   // valid 2 cycles after the last read; the similarity unit counts it over
-  // SPLS_SIMIL_PARTS * (W_MAX + 1) cycles (one part of the mask per cycle) once
-  // it is ready (2 cycles after its previous beat was
-  // taken, 3 after a row's last head: the decision leaves in between) and
+  // NP x max(C, 1) cycles (one part of the mask per cycle: NP parts of
+  // ceil(N_MAX / SPLS_SIMIL_PARTS) keys hold the n keys; C leader rows in the
+  // window [i - W, i - 1]) once it is ready (2 cycles after its previous beat
+  // was taken, 3 after a row's last head: the decision leaves in between) and
   // takes it in the last of them.
   const int64_t rd = std::min<int64_t>(int64_t{s.rows} * s.topk_beats, s.n_max);
   const int64_t nw = ceil_div(n, static_cast<int>(rd));
   const int64_t np = ceil_div(18 + clog2(s.dh_max), s.topk_radix);
-  const int64_t slots = s.w_max + 1;
-  const int64_t parts = esact::params::SPLS_SIMIL_PARTS;  // esact_simil counts a mask part per cycle
+  const int64_t part_keys = ceil_div(s.n_max, static_cast<int>(esact::params::SPLS_SIMIL_PARTS));
+  const int64_t parts = ceil_div(n, static_cast<int>(part_keys));  // parts holding the n keys
+  // Words the similarity unit counts per head beat of row i.
+  std::vector<int64_t> words(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    int64_t cand = 0;
+    for (int j = std::max(0, i - window); j < i; ++j) cand += leader[static_cast<size_t>(j)] < 0 ? 1 : 0;
+    words[static_cast<size_t>(i)] = parts * std::max<int64_t>(cand, 1);
+  }
   const int64_t pairs = int64_t{n} * heads;
   int64_t avail = ready + sqh + 1;  // the first beat is offered
   int64_t bank_free[2] = {0, 0};
@@ -76,7 +84,7 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads) {
     const int64_t emit = std::max(start + np * nw + 1, prev_taken + 1);
     const int64_t fin = emit + nw - 1;  // the last read
     bank_free[p % 2] = fin + 1;
-    const int64_t taken = std::max(fin + 2, simil_ready) + parts * slots - 1;
+    const int64_t taken = std::max(fin + 2, simil_ready) + words[static_cast<size_t>(p / heads)] - 1;
     simil_ready = taken + ((p % heads == heads - 1) ? 3 : 2);
     prev_fin = fin;
     prev_taken = taken;

@@ -4,13 +4,14 @@
 // tests and esact-spls-bench check the measured count against it, exactly.
 #pragma once
 #include <cstdint>
+#include <span>
 
 #include "esact/params.hpp"
 
 struct SplsShape {
   int rows, cols, ch;   ///< the array: ROWS x COLS dot units of CH products
   int n_max, dh_max;    ///< build maxima (they set the top-k key width)
-  int w_max;            ///< similarity window maximum (W_MAX + 1 slots counted in turn)
+  int w_max;            ///< similarity window maximum (W_MAX + 1 slots in the unit's ring)
   /// Top-k: score beats (rows each) per memory read, key bits per radix pass.
   int topk_beats = static_cast<int>(esact::params::SPLS_TOPK_BEATS);
   int topk_radix = static_cast<int>(esact::params::SPLS_TOPK_RADIX);
@@ -19,4 +20,7 @@ struct SplsShape {
 /// The esact_pkg shape (what esact-spls-bench simulates).
 SplsShape spls_pkg_shape();
 
-uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads);
+/// `window` (W) and `leader` (esact::similarity's table, [n]: -1 for a leader)
+/// set the similarity unit's count: per head beat of row i, the leader rows
+/// in [i - W, i - 1] (at least one slot) times the mask parts that hold keys.
+uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int window, std::span<const int32_t> leader);

@@ -60,6 +60,7 @@ void run_seq(M& m, std::mt19937_64& rng, const Seq& s, spls_tb::Stall in_stall, 
   // start: a new sequence
   m.window_i = static_cast<uint32_t>(s.window);
   m.thresh_i = static_cast<uint32_t>(s.threshold);
+  m.n_i = static_cast<uint32_t>(s.n);
   m.in_valid_i = 0;
   m.out_ready_i = 0;
   m.start_i = 1;
