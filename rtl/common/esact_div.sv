@@ -1,11 +1,13 @@
 // ESACT serial unsigned divider: quotient = floor(dividend / divisor).
 //
-// Restoring division, one quotient bit per cycle: W cycles from start_i to
-// done_o (a one-cycle pulse; quotient_o stays valid until the next start).
+// Restoring division, STEPS quotient bits per cycle: W / STEPS cycles from
+// start_i to done_o (a one-cycle pulse; quotient_o stays valid until the next
+// start).
 // A divisor of 0 gives an all-ones quotient (callers never divide by 0: the
 // softmax sum is >= 2^15, the LayerNorm sigma >= 1, the head count >= 1).
 module esact_div #(
-  parameter int unsigned W = 33
+  parameter int unsigned W     = 33,
+  parameter int unsigned STEPS = 1   // quotient bits per cycle (divides W)
 ) (
   input  logic         clk_i,
   input  logic         rst_ni,
@@ -26,9 +28,8 @@ module esact_div #(
   logic          busy_q, busy_d, done_q, done_d;
   logic [W:0]    shifted;
 
-  assign shifted = {rem_q[W-1:0], quot_q[W-1]};
-
   always_comb begin
+    shifted = '0;
     quot_d = quot_q;
     rem_d  = rem_q;
     dvs_d  = dvs_q;
@@ -39,16 +40,19 @@ module esact_div #(
       quot_d = dividend_i;
       rem_d  = '0;
       dvs_d  = divisor_i;
-      cnt_d  = CW'(W);
+      cnt_d  = CW'(W / STEPS);
       busy_d = 1'b1;
     end else if (busy_q) begin
-      // Shift the next dividend bit into the remainder, try to subtract.
-      if (shifted >= {1'b0, dvs_q}) begin
-        rem_d  = shifted - {1'b0, dvs_q};
-        quot_d = {quot_q[W-2:0], 1'b1};
-      end else begin
-        rem_d  = shifted;
-        quot_d = {quot_q[W-2:0], 1'b0};
+      // Per step: shift the next dividend bit into the remainder, try to subtract.
+      for (int unsigned k = 0; k < STEPS; k++) begin
+        shifted = {rem_d[W-1:0], quot_d[W-1]};
+        if (shifted >= {1'b0, dvs_q}) begin
+          rem_d  = shifted - {1'b0, dvs_q};
+          quot_d = {quot_d[W-2:0], 1'b1};
+        end else begin
+          rem_d  = shifted;
+          quot_d = {quot_d[W-2:0], 1'b0};
+        end
       end
       cnt_d = cnt_q - CW'(1);
       if (cnt_q == CW'(1)) begin
@@ -79,5 +83,11 @@ module esact_div #(
   assign busy_o     = busy_q;
   assign done_o     = done_q;
   assign quotient_o = quot_q;
+
+`ifndef SYNTHESIS
+  initial begin
+    assert (W >= 2 && STEPS >= 1 && W % STEPS == 0) else $fatal(1, "esact_div: STEPS must divide W");
+  end
+`endif
 
 endmodule

@@ -1,10 +1,11 @@
 // ESACT serial integer square root: root = floor(sqrt(value)).
 //
-// Digit-by-digit, two radicand bits per cycle, the algorithm of
-// esact::isqrt (golden/src/ops.cpp): W/2 cycles from start_i to the done_o
-// pulse; root_o stays valid until the next start.
+// Digit-by-digit, the algorithm of esact::isqrt (golden/src/ops.cpp): STEPS
+// root bits (2 STEPS radicand bits) per cycle, W / (2 STEPS) cycles from
+// start_i to the done_o pulse; root_o stays valid until the next start.
 module esact_isqrt #(
-  parameter int unsigned W = 64  // radicand width, even
+  parameter int unsigned W     = 64,  // radicand width, even
+  parameter int unsigned STEPS = 1    // root bits per cycle (divides W / 2)
 ) (
   input  logic           clk_i,
   input  logic           rst_ni,
@@ -25,10 +26,9 @@ module esact_isqrt #(
   logic          busy_q, busy_d, done_q, done_d;
   logic [RW+1:0] rem_sh, trial;
 
-  assign rem_sh = {rem_q[RW-1:0], val_q[W-1:W-2]};
-  assign trial  = {root_q, 2'b01};
-
   always_comb begin
+    rem_sh = '0;
+    trial  = '0;
     val_d  = val_q;
     rem_d  = rem_q;
     root_d = root_q;
@@ -39,16 +39,20 @@ module esact_isqrt #(
       val_d  = value_i;
       rem_d  = '0;
       root_d = '0;
-      cnt_d  = CW'(RW);
+      cnt_d  = CW'(RW / STEPS);
       busy_d = 1'b1;
     end else if (busy_q) begin
-      val_d = {val_q[W-3:0], 2'b00};
-      if (rem_sh >= trial) begin
-        rem_d  = rem_sh - trial;
-        root_d = {root_q[RW-2:0], 1'b1};
-      end else begin
-        rem_d  = rem_sh;
-        root_d = {root_q[RW-2:0], 1'b0};
+      for (int unsigned k = 0; k < STEPS; k++) begin
+        rem_sh = {rem_d[RW-1:0], val_d[W-1:W-2]};
+        trial  = {root_d, 2'b01};
+        val_d  = {val_d[W-3:0], 2'b00};
+        if (rem_sh >= trial) begin
+          rem_d  = rem_sh - trial;
+          root_d = {root_d[RW-2:0], 1'b1};
+        end else begin
+          rem_d  = rem_sh;
+          root_d = {root_d[RW-2:0], 1'b0};
+        end
       end
       cnt_d = cnt_q - CW'(1);
       if (cnt_q == CW'(1)) begin
@@ -79,5 +83,12 @@ module esact_isqrt #(
   assign busy_o = busy_q;
   assign done_o = done_q;
   assign root_o = root_q;
+
+`ifndef SYNTHESIS
+  initial begin
+    assert (W >= 4 && W % 2 == 0 && STEPS >= 1 && (W / 2) % STEPS == 0)
+      else $fatal(1, "esact_isqrt: W must be even and STEPS must divide W / 2");
+  end
+`endif
 
 endmodule

@@ -13,12 +13,13 @@
 //   FRONT  in1 is buffered, in2 streams against it (one beat per cycle):
 //          r into one of two r banks, s1 and s2 on the fly (sat8 mode: the
 //          output row is written here, as in2 streams);
-//   STATS  isqrt (32 cycles) and floor(2^30 / sig) (31 cycles) of a full bank;
+//   STATS  isqrt of the variance (10 cycles) and floor(2^30 / sig) (16 cycles),
+//          two result bits per cycle each, of a full bank;
 //   OUT    DW/16 outputs per cycle from the bank (one gamma word and two
 //          beta words, the beta buffer in two banks), packed into beats.
-// So a LayerNorm row costs about max(2 d / 16 + 4, d / 8 + 3, 67) cycles
+// So a LayerNorm row costs about max(2 d / 16 + 4, d / 8 + 3, 30) cycles
 // (FRONT and OUT both about 2 d / 16: one row's two operands on the read bus,
-// its outputs on eight chains; STATS' 67 bound small rows) instead of their
+// its outputs on eight chains; STATS bounds rows of d < 208) instead of their
 // sum plus the read latency.
 // SPLS row reuse (SPLS = 1 and lead_en_i): the leader table (uint32 per row,
 // the ordinal of the row's leader in bits 30:16) is read once into a buffer,
@@ -215,11 +216,22 @@ module esact_layernorm #(
   assign var_v  = 64'(d_i) * s_sum2 - s_sum1 * s_sum1;
   assign sig    = (root == 32'd0) ? 32'd1 : root;
 
-  esact_isqrt #(.W(64)) u_isqrt (
-    .clk_i, .rst_ni, .start_i(sq_start), .value_i(var_v), .busy_o(sq_busy), .done_o(sq_done), .root_o(root));
-  esact_div #(.W(31)) u_div (
-    .clk_i, .rst_ni, .start_i(dv_start), .dividend_i(31'h4000_0000), .divisor_i(31'(sig)),
-    .busy_o(dv_busy), .done_o(dv_done), .quotient_o(iota));
+  // Two result bits per cycle each: isqrt of the variance's VW bits (V <= D s2
+  // < 2^10 x 2^30 by the spec's bounds: |r| < 2^10, D <= 1024; asserted) in
+  // VW / 4 = 10 cycles, floor(2^30 / sig) as a 32-bit division in 16.
+  localparam int unsigned VW = 40;
+  logic [VW/2-1:0] root_v;
+  logic [31:0]     quot;
+  esact_isqrt #(.W(VW), .STEPS(2)) u_isqrt (
+    .clk_i, .rst_ni, .start_i(sq_start), .value_i(var_v[VW-1:0]), .busy_o(sq_busy), .done_o(sq_done),
+    .root_o(root_v));
+  assign root = 32'(root_v);
+  esact_div #(.W(32), .STEPS(2)) u_div (
+    .clk_i, .rst_ni, .start_i(dv_start), .dividend_i(32'h4000_0000), .divisor_i(sig),
+    .busy_o(dv_busy), .done_o(dv_done), .quotient_o(quot));
+  assign iota = quot[30:0];   // <= 2^30
+  logic unused_stats;
+  assign unused_stats = ^{var_v[63:VW], quot[31]};
 
   // Output group j1 of bank o_rb (elements LN_L * j1 + i, LN_L = DW / 16 per cycle):
   // n = rshr((D r - s1) iota, 20); y = rq(n gamma + beta).
@@ -553,12 +565,19 @@ module esact_layernorm #(
                                   (rd_req_valid_o && !rd_req_ready_i) |=>
                                   rd_req_valid_o && $stable(rd_req_addr_o) && $stable(rd_req_len_o))
     else $error("esact_layernorm: a read request changed before its handshake");
+  // The isqrt takes the variance's low VW bits: the spec's bounds keep it there.
+  a_var_width: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                sq_start |-> var_v[63:VW] == '0)
+    else $error("esact_layernorm: variance %0d does not fit %0d bits", var_v, VW);
+  initial begin
+    assert (D_MAX <= 1024) else $fatal(1, "esact_layernorm: D_MAX > 1024 breaks the %0d-bit variance", VW);
+  end
 `endif
 
   assign busy_o       = (top_q != T_IDLE);
   assign wr_req_len_o = LW'(d_i);
 
   logic unused_ln;
-  assign unused_ln = ^{sq_busy, dv_busy, root[31], sig[31]};
+  assign unused_ln = ^{sq_busy, dv_busy, root[31:VW/2], sig[31]};
 
 endmodule

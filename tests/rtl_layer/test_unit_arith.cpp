@@ -18,6 +18,8 @@ struct Arith {
     m.rst_ni = 0;
     m.div_start_i = 0;
     m.sqrt_start_i = 0;
+    m.div2_start_i = 0;
+    m.sqrt2_start_i = 0;
     m.eval();
     tick();
     m.rst_ni = 1;
@@ -43,30 +45,49 @@ struct Arith {
     m.eval();
     return static_cast<int8_t>(m.rq64_o);
   }
+  // A serial unit's result and its latency (clock edges from start_i to done_o).
+  struct Serial {
+    uint64_t value;
+    int cycles;
+  };
+  template <typename Start, typename Done, typename Value>
+  Serial serial(const char* what, Start& start, const Done& done, const Value& value) {
+    start = 1;
+    tick();
+    start = 0;
+    for (int c = 1; c <= 100; ++c) {
+      tick();
+      if (done) return {static_cast<uint64_t>(value), c};
+    }
+    FAIL(what << ": no done within 100 cycles");
+    return {0, 0};
+  }
   uint64_t div(uint64_t a, uint64_t b) {
     m.div_dividend_i = a;
     m.div_divisor_i = b;
-    m.div_start_i = 1;
-    tick();
-    m.div_start_i = 0;
-    for (int c = 0; c < 100; ++c) {
-      tick();
-      if (m.div_done_o) return m.div_quotient_o;
-    }
-    FAIL("divider: no done within 100 cycles");
-    return 0;
+    const Serial r = serial("divider", m.div_start_i, m.div_done_o, m.div_quotient_o);
+    CHECK(r.cycles == 33);
+    return r.value;
   }
   uint64_t sqrt(uint64_t v) {
     m.sqrt_value_i = v;
-    m.sqrt_start_i = 1;
-    tick();
-    m.sqrt_start_i = 0;
-    for (int c = 0; c < 100; ++c) {
-      tick();
-      if (m.sqrt_done_o) return m.sqrt_root_o;
-    }
-    FAIL("isqrt: no done within 100 cycles");
-    return 0;
+    const Serial r = serial("isqrt", m.sqrt_start_i, m.sqrt_done_o, m.sqrt_root_o);
+    CHECK(r.cycles == 32);
+    return r.value;
+  }
+  // The LayerNorm's: two result bits per cycle.
+  uint64_t div2(uint32_t a, uint32_t b) {
+    m.div2_dividend_i = a;
+    m.div2_divisor_i = b;
+    const Serial r = serial("divider (2 bits per cycle)", m.div2_start_i, m.div2_done_o, m.div2_quotient_o);
+    CHECK(r.cycles == 16);
+    return r.value;
+  }
+  uint64_t sqrt2(uint64_t v) {
+    m.sqrt2_value_i = v;
+    const Serial r = serial("isqrt (2 bits per cycle)", m.sqrt2_start_i, m.sqrt2_done_o, m.sqrt2_root_o);
+    CHECK(r.cycles == 10);
+    return r.value;
   }
 };
 
@@ -158,6 +179,46 @@ TEST_CASE("rtl isqrt equals esact::isqrt (squares, neighbours, random, extremes)
     one(r * r);
     if (r) one(r * r - 1);
     one(rng() >> (rng() % 64));
+  }
+  CHECK(bad == 0);
+}
+
+TEST_CASE("rtl divider, two bits per cycle (LayerNorm): floor(2^30 / sig) for every sig class, random 32-bit") {
+  Arith a;
+  std::mt19937_64 rng(15);
+  const uint32_t two30 = uint32_t{1} << 30;
+  int bad = 0;
+  auto one = [&](uint32_t x, uint32_t y) {
+    if (a.div2(x, y) != x / y && bad++ < 5) FAIL_CHECK(fmt::format("{} / {}", x, y));
+  };
+  for (uint32_t sig = 1; sig <= (uint32_t{1} << 20); sig = sig < 4096 ? sig + 1 : sig * 2 - 1) one(two30, sig);
+  one(two30, uint32_t{1} << 20);
+  for (int t = 0; t < 3000; ++t) {
+    const uint32_t x = static_cast<uint32_t>(rng());
+    uint32_t y = static_cast<uint32_t>(rng() >> (32 + rng() % 32));
+    if (y == 0) y = 1;
+    one(x, y);
+  }
+  one(UINT32_MAX, 1);
+  one(UINT32_MAX, UINT32_MAX);
+  CHECK(bad == 0);
+}
+
+TEST_CASE("rtl isqrt, two bits per cycle (LayerNorm, 40 bits) equals esact::isqrt") {
+  Arith a;
+  std::mt19937_64 rng(16);
+  const uint64_t top = (uint64_t{1} << 40) - 1;
+  int bad = 0;
+  auto one = [&](uint64_t v) {
+    const uint64_t rtl = a.sqrt2(v), gold = esact::isqrt(v);
+    if (rtl != gold && bad++ < 5) FAIL_CHECK(fmt::format("isqrt({}) rtl {} golden {}", v, rtl, gold));
+  };
+  for (uint64_t v : {uint64_t{0}, uint64_t{1}, uint64_t{2}, uint64_t{3}, uint64_t{4}, top, top - 1}) one(v);
+  for (int t = 0; t < 2000; ++t) {
+    const uint64_t r = rng() >> (44 + rng() % 20);  // r < 2^20: r^2 < 2^40
+    one(r * r);
+    if (r) one(r * r - 1);
+    one((rng() >> (rng() % 64)) & top);
   }
   CHECK(bad == 0);
 }
