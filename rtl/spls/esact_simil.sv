@@ -15,8 +15,9 @@
 // (word {slot, head, part}, PARTS = 4) and one popcount unit counts one part
 // per cycle.  Only what can decide the row is counted: the candidate slots
 // (leader rows in the window [i - W, i - 1], the slots the decision below
-// looks at) and the parts that hold keys 0..n_i - 1 (the mask bits from n_i on
-// are zero: asserted), so every overlap the decision reads is exact.  While
+// looks at) and the parts that hold keys 0..n_i - 1 (mask bits from n_i on are
+// not keys: they are ignored, also in the last part, so a malformed mask
+// cannot reach the decision), so every overlap the decision reads is exact.  While
 // idle the unit reads word {first candidate, head, 0}; in the NP x C cycles
 // with in_valid_i high that follow (NP = ceil(n_i / (N_MAX / PARTS)) parts, C
 // candidates), it adds popcount(mask part AND slot word) to the overlap of
@@ -59,7 +60,7 @@ module esact_simil #(
   input  logic             start_i,
   input  logic [WIN_W-1:0] window_i,
   input  logic [OV_W-1:0]  thresh_i,
-  input  logic [N_W-1:0]   n_i,            // keys per mask: in_mask_i[N_MAX-1:n_i] is zero
+  input  logic [N_W-1:0]   n_i,            // keys per mask: in_mask_i[N_MAX-1:n_i] is ignored
   // Mask stream: one head of the current row per beat
   input  logic             in_valid_i,
   output logic             in_ready_o,
@@ -167,7 +168,7 @@ module esact_simil #(
   logic             idle;
   logic             wm_re;
   logic [WM_AW-1:0] wm_raddr;
-  logic [HW-1:0]    cur_half, in_half;
+  logic [HW-1:0]    cur_half, in_half, in_keys;
   logic [PARTS*HW-1:0] in_pad;
   logic [PC_W-1:0]  pc;
   logic [SLOT_W-1:0] n_slot;
@@ -178,7 +179,18 @@ module esact_simil #(
   assign wm_re    = idle || (active && !c_end);
   assign wm_raddr = active ? {n_slot, head_q, n_part} : {f_slot, head_q, LPT'(0)};
   assign in_pad   = (PARTS*HW)'(in_mask_i);
-  assign in_half  = in_pad[c_part*HW +: HW];
+  // Only the last part in use can hold non-keys: its first n_rem bits are keys
+  // (n_rem = n_i - lastp * HW, static during a run: a decoder, not a
+  // comparator per bit).
+  localparam int unsigned HR_W = $clog2(HW + 1);
+  logic [HR_W-1:0] n_rem;
+  assign n_rem = HR_W'(32'(n_i) - 32'(lastp) * HW);
+  always_comb begin
+    for (int unsigned j = 0; j < HW; j++) begin
+      in_keys[j] = !p_last || (HR_W'(j) < n_rem);
+    end
+  end
+  assign in_half  = in_pad[c_part*HW +: HW] & in_keys;
   esact_spls_mem #(.WIDTH(HW), .DEPTH(PARTS * (SLOTS << HD_W))) u_win (
     .clk_i,
     .we_i    (active && (c_slot == f_slot)),
@@ -294,11 +306,5 @@ module esact_simil #(
     end
   end
 
-`ifndef SYNTHESIS
-  // The count skips the parts from n_i on: the offered mask must be zero there.
-  a_mask_n: assert property (@(posedge clk_i) disable iff (!rst_ni)
-                             in_valid_i |-> ((in_mask_i >> n_i) == '0))
-    else $error("esact_simil: mask bits at or above n_i = %0d are set", n_i);
-`endif
 
 endmodule

@@ -56,7 +56,9 @@ Seq make_seq(std::mt19937_64& rng, int n, int heads, int k, double sim, const ch
 
 template <typename M>
 void run_seq(M& m, std::mt19937_64& rng, const Seq& s, spls_tb::Stall in_stall, spls_tb::Stall out_stall,
-             const char* what, int seq_no) {
+             const char* what, int seq_no, bool junk = false) {
+  // junk: random bits at and above n (not keys): the unit must ignore them.
+  const int n_max = kSizes<M>.n_max;
   // start: a new sequence
   m.window_i = static_cast<uint32_t>(s.window);
   m.thresh_i = static_cast<uint32_t>(s.threshold);
@@ -78,6 +80,7 @@ void run_seq(M& m, std::mt19937_64& rng, const Seq& s, spls_tb::Stall in_stall, 
     if (beat < beats)
       for (int j = 0; j < s.n; ++j)
         mask |= static_cast<uint64_t>(s.masks[(static_cast<size_t>(bh) * s.n + bi) * s.n + j]) << j;
+    if (junk && s.n < n_max) mask |= (rng() << s.n) & ((uint64_t{1} << n_max) - 1);  // bits n .. N_MAX - 1
     m.in_valid_i = beat < beats && in_stall(rng);
     m.in_mask_i = mask;
     m.in_last_i = bh == s.heads - 1;
@@ -124,7 +127,7 @@ void simil_suite(const char* what) {
       default: s.threshold = static_cast<int>(rng() % (hk + 1)); break;
     }
     run_seq(m, rng, s, {1.0}, {1.0}, what, seq_no++);
-    run_seq(m, rng, s, {0.5}, {0.4}, what, seq_no++);
+    run_seq(m, rng, s, {0.5}, {0.4}, what, seq_no++, /*junk=*/t % 2 == 1);
   }
   // Overlap ties between several leaders in the window (nearest must win):
   // small k, T = 1, the widest window, independent rows.
