@@ -17,8 +17,8 @@
 // (leader rows in the window [i - W, i - 1], the slots the decision below
 // looks at) and the parts that hold keys 0..n_i - 1 (mask bits from n_i on are
 // not keys: they are ignored, also in the last part, so a malformed mask
-// cannot reach the decision), so every overlap the decision reads is exact.  While
-// idle the unit reads word {first candidate, head, 0}; in the NP x C cycles
+// cannot reach the decision), so every overlap the decision reads is exact.
+// While idle the unit reads word {first candidate, head, 0}; in the NP x C cycles
 // with in_valid_i high that follow (NP = ceil(n_i / (N_MAX / PARTS)) parts, C
 // candidates), it adds popcount(mask part AND slot word) to the overlap of
 // each candidate in turn, part by part, reading the next word meanwhile, and
@@ -42,8 +42,9 @@
 //
 // start_i (only while no row is in flight) begins a new sequence: row counter
 // and window are cleared.  window_i and thresh_i must be stable during a
-// sequence, and so must n_i (keys per mask).  err_o (sticky until start_i) flags more than H_MAX heads in a
-// row or more than N_MAX rows; the excess is ignored.
+// sequence, and so must n_i (keys per mask).  err_o (sticky until start_i)
+// flags more than H_MAX heads in a row or more than N_MAX rows; the excess is
+// ignored.
 module esact_simil #(
   parameter int unsigned N_MAX = esact_pkg::N_MAX,
   parameter int unsigned H_MAX = esact_pkg::H_MAX,
@@ -305,6 +306,5 @@ module esact_simil #(
       end
     end
   end
-
 
 endmodule
