@@ -108,7 +108,10 @@ t0=$(date +%s)
 # big unit: `yosys -p "read_rtlil synth.il; dfflibmap ...; abc ..."`);
 # yosys_time.txt: wall, user and system time of the whole run (GNU time).
 timer=(); [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -o "$out/yosys_time.txt" -f "wall %e s, user %U s, system %S s, max RSS %M kB")
-front="$reads; $chparam hierarchy -check -top $top; synth $noabc -top $top; write_rtlil $out/synth.il"
+# rename -top: after chparam, Yosys 0.23 may leave the top as a derived
+# "$paramod$<hash>\<top>" module (seen on the session-12 esact_layernorm),
+# which `synth -top <top>` then does not find.
+front="$reads; $chparam hierarchy -check -top $top; rename -top $top; synth $noabc -top $top; write_rtlil $out/synth.il"
 if [[ ${FROM_IL:-0} == 1 ]]; then
   # Only the Liberty mapping, from the synth.il of an earlier run in OUT_DIR
   # (same RTL, parameters and ABC=; the caller's stamp must say so).
