@@ -80,7 +80,8 @@ module esact_layernorm #(
   localparam int unsigned BBW  = $clog2(BB);
   localparam int unsigned LN_L = GPB;        // LayerNorm outputs per cycle: one gamma word,
                                              // two beta words (one per beta bank)
-  localparam int unsigned AHEAD = 2;         // rows whose reads are issued before FRONT takes them
+  localparam int unsigned AHEAD = 4;         // rows whose reads are issued before FRONT takes them
+                                             // (2 left a small-D sat8 row waiting for its read latency)
 
   // Per r bank: free, holds r and the sums (for STATS), holds iota too (for OUT).
   localparam logic [1:0] RB_FREE = 2'd0, RB_SUMS = 2'd1, RB_IOTA = 2'd2;
@@ -216,17 +217,18 @@ module esact_layernorm #(
   assign var_v  = 64'(d_i) * s_sum2 - s_sum1 * s_sum1;
   assign sig    = (root == 32'd0) ? 32'd1 : root;
 
-  // Two result bits per cycle each: isqrt of the variance's VW bits (V <= D s2
+  // ST result bits per cycle each: isqrt of the variance's VW bits (V <= D s2
   // < 2^10 x 2^30 by the spec's bounds: |r| < 2^10, D <= 1024; asserted) in
-  // VW / 4 = 10 cycles, floor(2^30 / sig) as a 32-bit division in 16.
+  // VW / (2 ST) = 5 cycles, floor(2^30 / sig) as a 32-bit division in 32 / ST = 8.
   localparam int unsigned VW = 40;
+  localparam int unsigned ST = esact_pkg::LN_STATS_STEPS;
   logic [VW/2-1:0] root_v;
   logic [31:0]     quot;
-  esact_isqrt #(.W(VW), .STEPS(2)) u_isqrt (
+  esact_isqrt #(.W(VW), .STEPS(ST)) u_isqrt (
     .clk_i, .rst_ni, .start_i(sq_start), .value_i(var_v[VW-1:0]), .busy_o(sq_busy), .done_o(sq_done),
     .root_o(root_v));
   assign root = 32'(root_v);
-  esact_div #(.W(32), .STEPS(2)) u_div (
+  esact_div #(.W(32), .STEPS(ST)) u_div (
     .clk_i, .rst_ni, .start_i(dv_start), .dividend_i(32'h4000_0000), .divisor_i(sig),
     .busy_o(dv_busy), .done_o(dv_done), .quotient_o(quot));
   assign iota = quot[30:0];   // <= 2^30
@@ -285,6 +287,17 @@ module esact_layernorm #(
       default: ;
     endcase
   end
+
+  // One write request for the whole call when the output rows are contiguous
+  // whole beats (stride = d, d a multiple of the beat): the write stage holds a
+  // request's last beat at the unit until the engine has issued its address, so
+  // a request per short row stalled OUT (or sat8's FRONT) for that round trip
+  // in every row.  Otherwise one request per row.
+  logic one_req;
+  assign one_req = stride_i == 32'(d_i) && d_i[BBW-1:0] == '0;
+
+  logic o_covered;  // OUT: the call's request covers this row (no request of its own)
+  assign o_covered = one_req && o_rows_q != '0;
 
   logic f_zok;     // FRONT: the in2 beat (or none) and, in sat8 mode, the write port
   assign f_zok = (!in2_en_i || rd_data_valid_i) && (mode_ln_i || wr_data_ready_i);
@@ -412,8 +425,12 @@ module esact_layernorm #(
           end
         end
         F_OREQ: begin  // sat8 mode: the output row is written while in2 streams
-          wr_req_valid_o = 1'b1; wr_req_addr_o = f_out_q;
-          if (wr_req_ready_i) f_st_d = F_ZPRE;
+          if (one_req && f_row_q != '0) begin
+            f_st_d = F_ZPRE;                 // the call's request covers this row
+          end else begin
+            wr_req_valid_o = 1'b1; wr_req_addr_o = f_out_q;
+            if (wr_req_ready_i) f_st_d = F_ZPRE;
+          end
         end
         F_ZPRE: begin
           // LayerNorm: r goes into bank f_rb once OUT has freed it.  Read x beat 0.
@@ -485,8 +502,9 @@ module esact_layernorm #(
       O_WAIT: begin
         // The write request goes first; the first group is read with it.
         if (top_q == T_RUN && rst_q[32'(o_rb_q) * 2 +: 2] == RB_IOTA) begin
-          wr_req_valid_o = 1'b1; wr_req_addr_o = o_out_q;
-          if (wr_req_ready_i) begin
+          wr_req_valid_o = !o_covered;
+          wr_req_addr_o  = o_out_q;
+          if (wr_req_ready_i || o_covered) begin
             r_re = 1'b1; g_re = 1'b1; b_re = 1'b1;
             r_raddr = {o_rb_q, XAW'(0)}; g_raddr = '0;
             s1v_d = 1'b1; j1_d = '0; j_d = 16'd1;
@@ -571,11 +589,13 @@ module esact_layernorm #(
     else $error("esact_layernorm: variance %0d does not fit %0d bits", var_v, VW);
   initial begin
     assert (D_MAX <= 1024) else $fatal(1, "esact_layernorm: D_MAX > 1024 breaks the %0d-bit variance", VW);
+    assert (64'(N_MAX) * D_MAX < (64'd1 << LW))
+      else $fatal(1, "esact_layernorm: a call's output (N_MAX x D_MAX bytes) does not fit a %0d-bit request length", LW);
   end
 `endif
 
   assign busy_o       = (top_q != T_IDLE);
-  assign wr_req_len_o = LW'(d_i);
+  assign wr_req_len_o = one_req ? LW'(32'(rows_i) * 32'(d_i)) : LW'(d_i);
 
   logic unused_ln;
   assign unused_ln = ^{sq_busy, dv_busy, root[31:VW/2], sig[31]};

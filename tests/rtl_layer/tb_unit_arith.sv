@@ -2,7 +2,7 @@
 // datapath side by side: requantizer (32- and 64-bit accumulators), exp2 ROM,
 // serial divider (33 bits) and serial integer square root (64 bits), one
 // result bit per cycle, and both as the LayerNorm has them (32-bit divider,
-// 40-bit isqrt, two result bits per cycle).
+// 40-bit isqrt, esact_pkg::LN_STATS_STEPS result bits per cycle).
 module tb_unit_arith (
   input  logic        clk_i,
   input  logic        rst_ni,
@@ -41,9 +41,9 @@ module tb_unit_arith (
     .divisor_i(div_divisor_i), .busy_o(div_busy), .done_o(div_done_o), .quotient_o(div_quotient_o));
   esact_isqrt #(.W(64)) u_sqrt (.clk_i, .rst_ni, .start_i(sqrt_start_i), .value_i(sqrt_value_i),
     .busy_o(sqrt_busy), .done_o(sqrt_done_o), .root_o(sqrt_root_o));
-  esact_div #(.W(32), .STEPS(2)) u_div2 (.clk_i, .rst_ni, .start_i(div2_start_i), .dividend_i(div2_dividend_i),
+  esact_div #(.W(32), .STEPS(esact_pkg::LN_STATS_STEPS)) u_div2 (.clk_i, .rst_ni, .start_i(div2_start_i), .dividend_i(div2_dividend_i),
     .divisor_i(div2_divisor_i), .busy_o(div2_busy), .done_o(div2_done_o), .quotient_o(div2_quotient_o));
-  esact_isqrt #(.W(40), .STEPS(2)) u_sqrt2 (.clk_i, .rst_ni, .start_i(sqrt2_start_i), .value_i(sqrt2_value_i),
+  esact_isqrt #(.W(40), .STEPS(esact_pkg::LN_STATS_STEPS)) u_sqrt2 (.clk_i, .rst_ni, .start_i(sqrt2_start_i), .value_i(sqrt2_value_i),
     .busy_o(sqrt2_busy), .done_o(sqrt2_done_o), .root_o(sqrt2_root_o));
   logic unused_tb;
   assign unused_tb = ^{div_busy, sqrt_busy, div2_busy, sqrt2_busy};

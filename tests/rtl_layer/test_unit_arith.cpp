@@ -8,6 +8,7 @@
 
 #include "Vtb_unit_arith.h"
 #include "esact/ops.hpp"
+#include "esact/params.hpp"
 
 namespace {
 
@@ -75,18 +76,19 @@ struct Arith {
     CHECK(r.cycles == 32);
     return r.value;
   }
-  // The LayerNorm's: two result bits per cycle.
+  // The LayerNorm's: esact::params::LN_STATS_STEPS result bits per cycle.
+  static constexpr int kLnSteps = static_cast<int>(esact::params::LN_STATS_STEPS);
   uint64_t div2(uint32_t a, uint32_t b) {
     m.div2_dividend_i = a;
     m.div2_divisor_i = b;
-    const Serial r = serial("divider (2 bits per cycle)", m.div2_start_i, m.div2_done_o, m.div2_quotient_o);
-    CHECK(r.cycles == 16);
+    const Serial r = serial("divider (LayerNorm)", m.div2_start_i, m.div2_done_o, m.div2_quotient_o);
+    CHECK(r.cycles == 32 / kLnSteps);
     return r.value;
   }
   uint64_t sqrt2(uint64_t v) {
     m.sqrt2_value_i = v;
-    const Serial r = serial("isqrt (2 bits per cycle)", m.sqrt2_start_i, m.sqrt2_done_o, m.sqrt2_root_o);
-    CHECK(r.cycles == 10);
+    const Serial r = serial("isqrt (LayerNorm)", m.sqrt2_start_i, m.sqrt2_done_o, m.sqrt2_root_o);
+    CHECK(r.cycles == 20 / kLnSteps);
     return r.value;
   }
 };
@@ -183,7 +185,7 @@ TEST_CASE("rtl isqrt equals esact::isqrt (squares, neighbours, random, extremes)
   CHECK(bad == 0);
 }
 
-TEST_CASE("rtl divider, two bits per cycle (LayerNorm): floor(2^30 / sig) for every sig class, random 32-bit") {
+TEST_CASE("rtl divider at the LayerNorm's LN_STATS_STEPS bits per cycle: floor(2^30 / sig) for every sig class, random 32-bit") {
   Arith a;
   std::mt19937_64 rng(15);
   const uint32_t two30 = uint32_t{1} << 30;
@@ -204,7 +206,7 @@ TEST_CASE("rtl divider, two bits per cycle (LayerNorm): floor(2^30 / sig) for ev
   CHECK(bad == 0);
 }
 
-TEST_CASE("rtl isqrt, two bits per cycle (LayerNorm, 40 bits) equals esact::isqrt") {
+TEST_CASE("rtl isqrt at the LayerNorm's LN_STATS_STEPS bits per cycle (40 bits) equals esact::isqrt") {
   Arith a;
   std::mt19937_64 rng(16);
   const uint64_t top = (uint64_t{1} << 40) - 1;

@@ -15,6 +15,7 @@ namespace {
 
 struct LnCase {
   int rows = 1, d = 1;
+  int stride = 0;  // row stride in bytes (0: d, rows back to back)
   bool ln = true, in2 = true;
   std::vector<int8_t> x, z;
   std::vector<int16_t> gamma;
@@ -24,24 +25,28 @@ struct LnCase {
 
 int run_ln(Dp& dp, const LnCase& c, uint32_t off, const std::string& what) {
   const uint32_t X = 0x1000 + off, Z = 0x9000 + off, O = 0x11000 + off, G = 0x19000, B = 0x1b000;
-  const size_t nd = static_cast<size_t>(c.rows) * c.d;
-  dp.put(X, c.x.data(), nd);
-  if (c.in2) dp.put(Z, c.z.data(), nd);
+  const int stride = c.stride ? c.stride : c.d;
+  const size_t span = static_cast<size_t>(c.rows - 1) * stride + c.d;
+  for (int i = 0; i < c.rows; ++i) {
+    dp.put(X + static_cast<uint32_t>(i * stride), c.x.data() + static_cast<size_t>(i) * c.d, static_cast<size_t>(c.d));
+    if (c.in2)
+      dp.put(Z + static_cast<uint32_t>(i * stride), c.z.data() + static_cast<size_t>(i) * c.d, static_cast<size_t>(c.d));
+  }
   dp.put(G, c.gamma.data(), c.gamma.size() * 2);
   dp.put(B, c.beta.data(), c.beta.size() * 4);
-  std::vector<int8_t> poison(nd + 32, 0x55);
+  std::vector<int8_t> poison(span + 32, 0x55);
   dp.put(O, poison.data(), poison.size());
   auto& m = dp.m;
   const int64_t cyc = dp.run(
       3,
       [&] {
         m.l_mode_ln_i = c.ln; m.l_in2_en_i = c.in2; m.l_in1_i = X; m.l_in2_i = Z; m.l_out_i = O;
-        m.l_stride_i = c.d; m.l_rows_i = c.rows; m.l_d_i = c.d; m.l_gamma_i = G; m.l_beta_i = B;
+        m.l_stride_i = static_cast<uint32_t>(stride); m.l_rows_i = c.rows; m.l_d_i = c.d; m.l_gamma_i = G; m.l_beta_i = B;
         m.rq_m_i = c.rq.m; m.rq_s_i = c.rq.s;
       },
       [&](bool v) { m.l_start_i = v; }, [&] { return m.l_done_o != 0; });
   REQUIRE_MESSAGE(cyc > 0, what, ": layernorm did not finish");
-  std::vector<int8_t> out(nd + 32);
+  std::vector<int8_t> out(span + 32);
   dp.get(O, out.data(), out.size());
   int bad = 0;
   std::vector<int32_t> r(static_cast<size_t>(c.d));
@@ -54,13 +59,15 @@ int run_ln(Dp& dp, const LnCase& c, uint32_t off, const std::string& what) {
     }
     if (c.ln) gold = esact::layernorm_row(r, c.gamma, c.beta, c.rq);
     for (int k = 0; k < c.d; ++k) {
-      const int8_t got = out[static_cast<size_t>(i) * c.d + k];
+      const int8_t got = out[static_cast<size_t>(i) * stride + k];
       if (got != gold[k] && bad++ < 5)
         FAIL_CHECK(fmt::format("{}: first mismatch row {} col {}: rtl {} golden {}", what, i, k, got, gold[k]));
     }
   }
-  for (int i = 0; i < 32; ++i)
-    if (out[nd + i] != 0x55 && bad++ < 5) FAIL_CHECK(what, ": wrote past the last row");
+  for (size_t e = 0; e < out.size(); ++e) {  // the gaps between rows and the bytes after the last
+    const bool in_row = e < span && static_cast<int>(e % static_cast<size_t>(stride)) < c.d;
+    if (!in_row && out[e] != 0x55 && bad++ < 5) FAIL_CHECK(fmt::format("{}: wrote byte {} outside the rows", what, e));
+  }
   CHECK(dp.errors().empty());
   for (auto& e : dp.errors()) MESSAGE(e);
   return bad;
@@ -131,6 +138,23 @@ TEST_CASE("rtl layernorm: many rows through the pipeline (both r banks reused, r
         }
       }
       CHECK(run_ln(dp, c, static_cast<uint32_t>(rng() % 16), fmt::format("rows=9 d={} mode={}", d, mode)) == 0);
+    }
+  }
+}
+
+TEST_CASE("rtl layernorm: rows with gaps (stride > d: one write request per row) and back to back (one per call)") {
+  // stride = d with d a multiple of the beat: the call's output is one write
+  // request; otherwise one request per row.  Both ways the gaps stay untouched.
+  Dp dp;
+  std::mt19937_64 rng(34);
+  for (int d : {16, 32, 64, 20}) {
+    for (int gap : {0, 16, 5}) {
+      for (int mode = 0; mode < 3; ++mode) {
+        const bool ln = mode != 2, in2 = mode != 1;
+        auto c = random_case(rng, 7, d, ln, in2);
+        c.stride = d + gap;
+        CHECK(run_ln(dp, c, static_cast<uint32_t>(rng() % 16), fmt::format("d={} stride={} mode={}", d, d + gap, mode)) == 0);
+      }
     }
   }
 }
