@@ -8,19 +8,21 @@
 //     iota = floor(2^30 / sig), n = rshr((D r - s1) iota, 20),
 //     out = rq(n gamma + beta, M, S)   (64-bit accumulator)
 // gamma (int16) and beta (int32) are loaded once per call.  Rows run through
-// three pipeline stages on consecutive rows, with the read requests of the
-// next rows issued ahead:
+// three pipeline stages on consecutive rows, with the read requests of up to
+// AHEAD rows issued ahead:
 //   FRONT  in1 is buffered, in2 streams against it (one beat per cycle):
 //          r into one of two r banks, s1 and s2 on the fly (sat8 mode: the
 //          output row is written here, as in2 streams);
-//   STATS  isqrt of the variance (10 cycles) and floor(2^30 / sig) (16 cycles),
-//          two result bits per cycle each, of a full bank;
+//   STATS  isqrt of the variance (5 cycles) and floor(2^30 / sig) (8 cycles),
+//          LN_STATS_STEPS = 4 result bits per cycle each, of a full bank;
 //   OUT    DW/16 outputs per cycle from the bank (one gamma word and two
 //          beta words, the beta buffer in two banks), packed into beats.
-// So a LayerNorm row costs about max(2 d / 16 + 4, d / 8 + 3, 30) cycles
+// So a LayerNorm row costs about max(2 d / 16 + 4, d / 8 + 3, 16) cycles
 // (FRONT and OUT both about 2 d / 16: one row's two operands on the read bus,
-// its outputs on eight chains; STATS bounds rows of d < 208) instead of their
-// sum plus the read latency.
+// its outputs on eight chains; STATS and the two r banks bound short rows:
+// 18.8 cycles at d = 64, 11.5 for a sat8 row) instead of their sum plus the
+// read latency.  Rows back to back in whole beats (stride = d) are written
+// with one request for the call (see one_req).
 // SPLS row reuse (SPLS = 1 and lead_en_i): the leader table (uint32 per row,
 // the ordinal of the row's leader in bits 30:16) is read once into a buffer,
 // and row r's in2 is read at in2 + ord(r) * stride: in2 holds one row per
