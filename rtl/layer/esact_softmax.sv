@@ -5,14 +5,14 @@
 //   LOAD  the scores stream into a score bank, the maximum m on the fly;
 //   EXP   DW/32 keys per cycle (one buffer word): w = -rshr((s - m) * Msm, Ssm),
 //         e = (w >> 8) >= 16 ? 0 : EXP2[w & 255] >> (w >> 8), sum += e;
-//   DIV   rho = floor(2^32 / sum) on the serial divider (33 cycles);
+//   DIV   rho = floor(2^32 / sum) on the serial divider (33 / SM_DIV_STEPS = 11 cycles);
 //   OUT   DW/32 keys per cycle: p = min(127, (e * rho + 2^24) >> 25), packed into beats.
 // The four steps are four pipeline stages working on four consecutive rows
 // (LOAD row r+3, EXP r+2, DIV r+1, OUT r): two score banks (LOAD -> EXP) and
 // EB exponential banks (EXP -> DIV -> OUT), each bank with its own max, sum
 // and reciprocal, handed over through per-bank flags.  The read requests of
 // all rows are issued ahead (the read engine queues them), so a row costs
-// about max(n / 4 + 2, 35) cycles: for n >= 128 the LOAD stream (4 int32 per
+// about max(n / 4 + 2, 13) cycles: for n >= 44 the LOAD stream (4 int32 per
 // beat) is the bound.
 // Dense mode: every key is in J.  SPLS (SPLS = 1 and mask_en_i): each row's
 // mask (ceil(n/8) bytes, bit j of byte j/8 = key j) is read just before its
@@ -156,7 +156,7 @@ module esact_softmax #(
     .re_i(e_re), .raddr_i(e_raddr), .rdata_o(e_rdata)
   );
 
-  esact_div #(.W(33)) u_div (
+  esact_div #(.W(33), .STEPS(esact_pkg::SM_DIV_STEPS)) u_div (
     .clk_i, .rst_ni, .start_i(div_start), .dividend_i(33'h1_0000_0000),
     .divisor_i({1'b0, esum_q[32'(d_eb_q) * 32 +: 32]}),
     .busy_o(div_busy), .done_o(div_done), .quotient_o(div_q)

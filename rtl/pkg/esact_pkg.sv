@@ -53,6 +53,7 @@ package esact_pkg;
   localparam int unsigned SPLS_TOPK_RADIX = 4;  // top-k: key bits per radix-select pass
   localparam int unsigned SPLS_SIMIL_PARTS = 4;  // similarity: mask parts counted per window slot, one per cycle
   localparam int unsigned LN_STATS_STEPS = 4;   // LayerNorm: isqrt / divider result bits per cycle (divides 20 and 32)
+  localparam int unsigned SM_DIV_STEPS = 3;     // softmax: reciprocal divider quotient bits per cycle (divides 33)
   localparam int unsigned ATT_QB = 128;     // query rows per attention block (Q K^T, softmax, A.V calls)
   localparam int unsigned AXI_DW = 128;     // AXI4 master data width (bits)
   localparam int unsigned AXI_AW = 32;      // AXI4 master address width

@@ -1,8 +1,9 @@
 // Test wrapper (layer-RTL unit tests only): the arithmetic leaves of the
 // datapath side by side: requantizer (32- and 64-bit accumulators), exp2 ROM,
-// serial divider (33 bits) and serial integer square root (64 bits), one
-// result bit per cycle, and both as the LayerNorm has them (32-bit divider,
-// 40-bit isqrt, esact_pkg::LN_STATS_STEPS result bits per cycle).
+// serial divider as the softmax has it (33 bits, esact_pkg::SM_DIV_STEPS
+// quotient bits per cycle), serial integer square root (64 bits, one result
+// bit per cycle), and both as the LayerNorm has them (32-bit divider, 40-bit
+// isqrt, esact_pkg::LN_STATS_STEPS result bits per cycle).
 module tb_unit_arith (
   input  logic        clk_i,
   input  logic        rst_ni,
@@ -37,7 +38,7 @@ module tb_unit_arith (
   esact_requant #(.IN_W(32)) u_rq32 (.acc_i(rq32_acc_i), .m_i(rq_m_i), .s_i(rq_s_i), .q_o(rq32_o));
   esact_requant #(.IN_W(64)) u_rq64 (.acc_i(rq64_acc_i), .m_i(rq_m_i), .s_i(rq_s_i), .q_o(rq64_o));
   esact_exp2_rom u_rom (.addr_i(rom_addr_i), .data_o(rom_data_o));
-  esact_div #(.W(33)) u_div (.clk_i, .rst_ni, .start_i(div_start_i), .dividend_i(div_dividend_i),
+  esact_div #(.W(33), .STEPS(esact_pkg::SM_DIV_STEPS)) u_div (.clk_i, .rst_ni, .start_i(div_start_i), .dividend_i(div_dividend_i),
     .divisor_i(div_divisor_i), .busy_o(div_busy), .done_o(div_done_o), .quotient_o(div_quotient_o));
   esact_isqrt #(.W(64)) u_sqrt (.clk_i, .rst_ni, .start_i(sqrt_start_i), .value_i(sqrt_value_i),
     .busy_o(sqrt_busy), .done_o(sqrt_done_o), .root_o(sqrt_root_o));

@@ -66,8 +66,8 @@ struct Arith {
   uint64_t div(uint64_t a, uint64_t b) {
     m.div_dividend_i = a;
     m.div_divisor_i = b;
-    const Serial r = serial("divider", m.div_start_i, m.div_done_o, m.div_quotient_o);
-    CHECK(r.cycles == 33);
+    const Serial r = serial("divider (softmax)", m.div_start_i, m.div_done_o, m.div_quotient_o);
+    CHECK(r.cycles == 33 / static_cast<int>(esact::params::SM_DIV_STEPS));
     return r.value;
   }
   uint64_t sqrt(uint64_t v) {
