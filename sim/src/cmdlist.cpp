@@ -60,17 +60,20 @@ class LayerCompiler {
     // PREDICT (every leader-row command waits for it).  key_rows: V as one
     // command per head with key rows (CMD_H_MASK): those issued while PREDICT
     // runs work on all tokens beside it, the later ones on the keys of U_h.
-    const Rows lead = spls_ ? Rows::Leaders : Rows::All, compact = spls_ ? Rows::Compact : Rows::All;
+    // q_all_: Q on all rows beside PREDICT too (the attention gathers the
+    // leaders' rows), when the front end would otherwise leave the array idle.
+    q_all_ = spls_ && spls_q_on_all_rows(static_cast<int>(n_), static_cast<int>(d_), static_cast<int>(heads_));
+    const Rows lead = spls_ && !q_all_ ? Rows::Leaders : Rows::All, compact = spls_ ? Rows::Compact : Rows::All;
     auto gemm_q = [&] {
       return gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WQ, P::DESC_BQ, scr(l_.q), d_, P::EPI_RQ, P::RQ_Q, in_deps, lead);
     };
-    if (!spls_) gemm_q();
+    if (!spls_ || q_all_) gemm_q();
     Token qkv = gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WK, P::DESC_BK, scr(l_.k), d_, P::EPI_RQ, P::RQ_K, in_deps);
     if (key_rows_)
       key_row_heads(attn_in, P::DESC_WV, P::DESC_BV, scr(l_.v), P::RQ_V, in_deps);
     else
       qkv = gemm_w(P::PH_QKV, attn_in, d_, P::DESC_WV, P::DESC_BV, scr(l_.v), d_, P::EPI_RQ, P::RQ_V, in_deps);
-    if (spls_) qkv = gemm_q();
+    if (spls_ && !q_all_) qkv = gemm_q();
     const Token av = attention(qkv);  // (the last of the three GEMMs: all of Q, K, V written)
     const Token wo =
         gemm_w(P::PH_WO, scr(l_.o), d_, P::DESC_WO, P::DESC_BO, scr(l_.z), d_, P::EPI_RQ, P::RQ_O, {av}, compact);
@@ -201,7 +204,7 @@ class LayerCompiler {
   uint32_t n_, d_ = 0, f_ = 0, dh_ = 0, heads_ = 0;
   bool pre_ = false;
   Schedule sched_;
-  bool spls_ = false, key_rows_ = false;
+  bool spls_ = false, key_rows_ = false, q_all_ = false;
   Token pred_{};
   ScratchLayout l_;
   uint64_t sb_ = 0;
@@ -231,9 +234,12 @@ Token LayerCompiler::attention(Token v) {  // v: Q, K and V are written
   auto emit_qk = [&](size_t b) {
     Command c = gemm(P::PH_QK, P::EPI_RAW, P::RQ_Q, blks[b].rows, dh_, n_);
     c.trans = true;
-    c.addr = {scr(l_.q) + blks[b].qoff, scr(l_.k) + blks[b].hoff, w_[P::DESC_BQ], scr(l_.s[b % 2]), w_[P::DESC_GELU]};
+    // Q of all rows (q_all_): the block's leader rows gathered through the list.
+    c.addr = {scr(l_.q) + (q_all_ ? blks[b].hoff : blks[b].qoff), scr(l_.k) + blks[b].hoff, w_[P::DESC_BQ],
+              scr(l_.s[b % 2]), w_[P::DESC_GELU]};
     c.ld = {d_, d_, 4 * n_};
     leader_rows(c, blks[b].r0);
+    c.gather = q_all_;
     qk[b] = b >= 2 ? push(c, spls_deps({v, sm[b - 2]})) : push(c, spls_deps({v}));
   };
   auto emit_sm = [&](size_t b) {
@@ -397,6 +403,24 @@ std::array<uint32_t, P::CMD_WORDS> encode_command(const Command& c) {
   r[P::CMD_X0] = c.x[0];
   r[P::CMD_X1] = c.x[1];
   return r;
+}
+
+uint64_t spls_predict_estimate(int n, int d, int heads) {
+  const uint64_t dh = static_cast<uint64_t>(d / heads), h = static_cast<uint64_t>(heads);
+  const uint64_t groups = h * ((dh + P::SPLS_COLS - 1) / P::SPLS_COLS);
+  const uint64_t rd = uint64_t{P::SPLS_ROWS} * P::SPLS_TOPK_BEATS;
+  const uint64_t words = (static_cast<uint64_t>(n) + rd - 1) / rd;
+  // The top-k key: 18 + clog2(DH_MAX) score bits in RADIX-bit passes, one more to emit.
+  uint64_t lg = 0;
+  while ((uint64_t{1} << lg) < P::DH_MAX) ++lg;
+  const uint64_t passes = (18 + lg + P::SPLS_TOPK_RADIX - 1) / P::SPLS_TOPK_RADIX + 1;
+  return 2 * groups * static_cast<uint64_t>(d) + static_cast<uint64_t>(n) * h * passes * words;
+}
+
+bool spls_q_on_all_rows(int n, int d, int heads) {
+  const uint64_t gemms = 3 * static_cast<uint64_t>(n) * static_cast<uint64_t>(d) * static_cast<uint64_t>(d) /
+                         (uint64_t{P::MAC_ROWS} * P::MAC_COLS);
+  return spls_predict_estimate(n, d, heads) >= gemms;
 }
 
 CommandList compile_layer(const std::array<uint32_t, P::DESC_WORDS>& desc, int n, uint64_t scratch_base,

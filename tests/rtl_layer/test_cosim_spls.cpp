@@ -112,8 +112,8 @@ std::vector<uint64_t> key_set_sizes(const esact::LayerResult& g) {
 
 // The MACs the array does useful work for in layer i of an SPLS list, when
 // the first s of its V heads ran on all N tokens (without key rows: s = H;
-// with them, the heads issued while PREDICT ran) and the others on U_h: Q,
-// the attention (every key: masked keys are computed with p = 0) and Wo on
+// with them, the heads issued while PREDICT ran) and the others on U_h: Q
+// (on all N rows beside PREDICT when the compiler chose so), the attention (every key: masked keys are computed with p = 0) and Wo on
 // the |L| leader rows, K on all N tokens, the FFN on |L| rows with
 // ffn_reuse, else on N.
 uint64_t useful_macs(const cosim::Workload& w, size_t i, size_t s) {
@@ -124,7 +124,8 @@ uint64_t useful_macs(const cosim::Workload& w, size_t i, size_t s) {
   const auto u = key_set_sizes(g);
   uint64_t kv = n * d * d;
   for (size_t h = 0; h < u.size(); ++h) kv += (h < s ? n : u[h]) * dh * d;
-  return l * d * d + kv + 2 * l * n * d + l * d * d + 2 * rows_ffn * d * f;
+  const uint64_t rows_q = esact::sim::spls_q_on_all_rows(g.n, g.d, g.heads) ? n : l;  // the compiler's choice
+  return rows_q * d * d + kv + 2 * l * n * d + l * d * d + 2 * rows_ffn * d * f;
 }
 
 // The per-layer counts s of V heads on all tokens that explain the MAC

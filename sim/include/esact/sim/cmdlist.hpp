@@ -100,7 +100,23 @@ std::array<uint32_t, params::CMD_WORDS> encode_command(const Command& c);
 /// the leader table into the SPLS scratch regions, beside the layer's work.
 /// key_rows (with spls): V as one GEMM per head with key rows (CMD_H_MASK):
 /// a head issued after PREDICT is written runs on the keys of U_h only.
+/// Q on all n rows beside PREDICT is chosen when the front end's estimated
+/// cycles for the layer, spls_predict_estimate(), are at least those of the
+/// K, V and Q GEMMs on all rows at the array's peak (3 n d^2 / (MAC_ROWS x
+/// MAC_COLS)): the array would otherwise idle while PREDICT runs, and the
+/// attention then gathers the leaders' Q rows through the leader list.
+/// Else Q runs on the leader rows after PREDICT.
 CommandList compile_layer(const std::array<uint32_t, params::DESC_WORDS>& desc, int n, uint64_t scratch_base,
                           Schedule schedule, bool spls = false, bool key_rows = false);
+
+/// The front end's cycles for one layer, estimated from its shape (the weight
+/// passes: Wk and Wq, H ceil(Dh / SPLS_COLS) groups each, a bank of D beats
+/// per group; then, per (row, head) pair, the top-k select's (NP + 1) passes
+/// over ceil(n / (SPLS_ROWS x SPLS_TOPK_BEATS)) words).  An estimate for the
+/// compiler's choice, not the exact cycle model of the tests.
+uint64_t spls_predict_estimate(int n, int d, int heads);
+
+/// compile_layer's choice: Q on all rows beside PREDICT (see above).
+bool spls_q_on_all_rows(int n, int d, int heads);
 
 }  // namespace esact::sim
