@@ -58,6 +58,12 @@ std::vector<int32_t> hlog_matmul(std::span<const int8_t> x, std::span<const int8
 
 }  // namespace
 
+int pam_bits(int dh_max) {
+  int lg = 0;
+  while ((1 << lg) < dh_max) ++lg;
+  return 18 + lg;
+}
+
 unsigned spls_shift(std::span<const int32_t> values) {
   uint64_t mx = 0;
   for (int32_t v : values) mx = std::max<uint64_t>(mx, static_cast<uint64_t>(v < 0 ? -static_cast<int64_t>(v) : v));

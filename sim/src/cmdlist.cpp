@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "esact/spls.hpp"
+
 namespace esact::sim {
 namespace P = params;
 
@@ -410,10 +412,9 @@ uint64_t spls_predict_estimate(int n, int d, int heads) {
   const uint64_t groups = h * ((dh + P::SPLS_COLS - 1) / P::SPLS_COLS);
   const uint64_t rd = uint64_t{P::SPLS_ROWS} * P::SPLS_TOPK_BEATS;
   const uint64_t words = (static_cast<uint64_t>(n) + rd - 1) / rd;
-  // The top-k key: 18 + clog2(DH_MAX) score bits in RADIX-bit passes, one more to emit.
-  uint64_t lg = 0;
-  while ((uint64_t{1} << lg) < P::DH_MAX) ++lg;
-  const uint64_t passes = (18 + lg + P::SPLS_TOPK_RADIX - 1) / P::SPLS_TOPK_RADIX + 1;
+  // The top-k key: the PAM's bits in RADIX-bit passes, one more to emit.
+  const uint64_t key = static_cast<uint64_t>(pam_bits(static_cast<int>(P::DH_MAX)));
+  const uint64_t passes = (key + P::SPLS_TOPK_RADIX - 1) / P::SPLS_TOPK_RADIX + 1;
   return 2 * groups * static_cast<uint64_t>(d) + static_cast<uint64_t>(n) * h * passes * words;
 }
 

@@ -5,14 +5,10 @@
 #include <vector>
 
 #include "esact/params.hpp"
+#include "esact/spls.hpp"
 
 namespace {
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
-int clog2(int v) {
-  int b = 0;
-  while ((1 << b) < v) ++b;
-  return b;
-}
 }  // namespace
 
 SplsShape spls_pkg_shape() {
@@ -62,7 +58,7 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int windo
   // takes it in the last of them.
   const int64_t rd = std::min<int64_t>(int64_t{s.rows} * s.topk_beats, s.n_max);
   const int64_t nw = ceil_div(n, static_cast<int>(rd));
-  const int64_t np = ceil_div(18 + clog2(s.dh_max), s.topk_radix);
+  const int64_t np = ceil_div(esact::pam_bits(s.dh_max), s.topk_radix);
   const int64_t part_keys = ceil_div(s.n_max, static_cast<int>(esact::params::SPLS_SIMIL_PARTS));
   const int64_t parts = ceil_div(n, static_cast<int>(part_keys));  // parts holding the n keys
   // Words the similarity unit counts per head beat of row i.

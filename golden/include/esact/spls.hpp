@@ -25,6 +25,12 @@ struct Prediction {
 Prediction predict(std::span<const int8_t> a, std::span<const int8_t> wq, std::span<const int8_t> wk,
                    int n, int d, int heads);
 
+/// Signed bits of a PAM score for heads of up to dh_max dimensions: each
+/// product of two shifted HLog values is at most 2^16 in magnitude, so
+/// |PAM| <= Dh 2^16 fits 18 + ceil(log2(dh_max)) bits (the RTL's PAM_W, the
+/// top-k's score width).
+int pam_bits(int dh_max);
+
 /// Shift of a group of values to a leading one at or below bit 7: max(0, LO(max |v|) - 7).
 unsigned spls_shift(std::span<const int32_t> values);
 
