@@ -19,9 +19,15 @@
 // that are chosen.  A last pass emits the mask: key > T, or key == T and fewer
 // than need equal keys before it (ties to the smaller index: the spec's rule).
 // The decision of a pass is made in the cycle its last word is counted, so the
-// passes follow each other without a gap: a row costs (NP + 1) * ceil(n / RD)
-// cycles of reads, whatever the data.  k is sampled from k_i when the select
-// starts; k >= n keeps every score, k = 0 none.
+// passes follow each other without a gap.  A pass ends the radix search early
+// when the bin it picks holds exactly need keys (every key of that bin is
+// chosen, and no key below it): T's lower digits are then set to zero and the
+// emitting pass (key >= T, need = the bin's count) gives the same mask.  The
+// next pass's first read, already issued, is dropped, and the emitting pass
+// starts one cycle later.  A row costs (P + 1) * ceil(n / RD) cycles of reads,
+// P the radix passes until the search ends (P = NP, or P < NP and one cycle
+// more); k is sampled from k_i when the select starts; k >= n keeps every
+// score, k = 0 none.
 //
 // The mask is held on the output (valid/ready) until taken; the select of the
 // next row runs meanwhile and waits only before its emitting pass.  Scores past
@@ -65,7 +71,6 @@ module esact_topk #(
   localparam int unsigned PASS_W = $clog2(NP + 1);
   localparam int unsigned NB     = 1 << RADIX;       // bins
   localparam int unsigned RC_W   = $clog2(RD + 1);   // count within one word
-  localparam int unsigned REM_W  = CNT_W + 1;
 
   logic in_fire, out_fire;
   assign out_fire = out_valid_o && out_ready_i;
@@ -116,9 +121,13 @@ module esact_topk #(
   logic              busy_q, sbank_q, done_q;
   logic [PASS_W-1:0] pass_q;
   logic [WA_W-1:0]   addr_q, lastw_q;    // word in the pass, the row's last word
-  logic [CNT_W-1:0]  scnt_q, sneed_q;    // the row's scores, min(k, n)
+  logic [CNT_W-1:0]  sneed_q;            // min(k, n)
+  logic [RC_W-1:0]   slcnt_q;            // scores in the row's last word (0 for an empty row)
   logic              emit_wait, issue, last_word, fin, start, nbank;
   logic [CNT_W-1:0]  ncnt;
+  // Early end of the search, decided in the data stage: the issue stage goes
+  // on to the emitting pass; the read it issues in that cycle is dropped.
+  logic              early, early_q;
 
   assign emit_wait = (pass_q == PASS_W'(NP)) && (addr_q == '0) && done_q;  // mask still held
   assign issue     = busy_q && !emit_wait;
@@ -134,18 +143,17 @@ module esact_topk #(
   logic              d_valid_q, d_last_q;
   logic [PASS_W-1:0] d_pass_q;
   logic [WA_W-1:0]   d_addr_q;
-  logic [CNT_W-1:0]  d_cnt_q;
+  logic [RC_W-1:0]   d_lcnt_q;
 
   logic [NB*CNT_W-1:0] hist_q;          // bin counts of the pass so far
   logic [KEY_W-1:0]    t_q;             // T, digits of the passes so far
   logic [CNT_W-1:0]    need_q;          // radix: still to choose; emit: equal keys left
   logic [WD*RD-1:0]    mask_q;
 
-  // Keys and their validity (index d_addr*RD + u < n).
+  // Keys and their validity (index d_addr*RD + u < n: every score of a word
+  // but the last, whose first d_lcnt_q are the row's).
   logic [RD*KEY_W-1:0] key;
   logic [RD-1:0]       valid;
-  logic [REM_W-1:0]    rem;
-  assign rem = REM_W'(d_cnt_q) - (REM_W'(d_addr_q) << LRD);
   for (genvar u = 0; u < RD; u++) begin : g_key
     logic [SCORE_W-1:0] sc;
     assign sc = rword[u*SCORE_W +: SCORE_W];
@@ -154,7 +162,7 @@ module esact_topk #(
     if (KEY_W > SCORE_W) begin : g_pad
       assign key[u*KEY_W +: KEY_W - SCORE_W] = '0;
     end
-    assign valid[u] = (rem > REM_W'(u));
+    assign valid[u] = !d_last_q || (RC_W'(u) < d_lcnt_q);
   end
 
   // Radix pass: the keys that agree with T on the known digits, by next digit.
@@ -188,10 +196,11 @@ module esact_topk #(
   end
 
   // Decision of a pass: the highest bin whose count from the top reaches need.
-  // (need <= the keys that agree with T so far, so some bin reaches it.)
+  // (need <= the keys that agree with T so far, so some bin reaches it.)  The
+  // search ends there if that count equals need (exact: the bin is all chosen).
   logic [CNT_W-1:0] need_cur, above, acc, acc_above;
   logic [RADIX-1:0] pick;
-  logic             found;
+  logic             found, exact;
   always_comb begin
     need_cur = (d_pass_q == '0) ? sneed_q : need_q;
     acc      = '0;
@@ -199,6 +208,7 @@ module esact_topk #(
     pick     = '0;
     above    = '0;
     found    = 1'b0;
+    exact    = 1'b0;
     for (int unsigned i = 0; i < NB; i++) begin
       acc_above = acc;
       acc       = acc + hist[(NB-1-i)*CNT_W +: CNT_W];
@@ -206,6 +216,24 @@ module esact_topk #(
         found = 1'b1;
         pick  = RADIX'(NB - 1 - i);
         above = acc_above;
+        exact = (acc == need_cur);
+      end
+    end
+  end
+  // Ends a radix pass before the last one (after the last, the emitting pass
+  // comes next anyway).  The token of the following word is dropped.
+  assign early = d_valid_q && !early_q && d_last_q && (d_pass_q < PASS_W'(NP - 1)) && exact;
+
+  // T after a pass: its digit set; after an early end, the digits below it zero.
+  logic [KEY_W-1:0] t_next;
+  always_comb begin
+    t_next = t_q;
+    for (int unsigned t = 0; t < NP; t++) begin
+      if (d_pass_q == PASS_W'(t)) begin
+        t_next[KEY_W - 1 - t*RADIX -: RADIX] = pick;
+        if (early) begin
+          t_next = t_next & ~({KEY_W{1'b1}} >> ((t + 1) * RADIX));
+        end
       end
     end
   end
@@ -240,6 +268,7 @@ module esact_topk #(
       sbank_q   <= 1'b0;
       done_q    <= 1'b0;
       d_valid_q <= 1'b0;
+      early_q   <= 1'b0;
     end else begin
       // Fill.
       if (in_fire) begin
@@ -268,7 +297,8 @@ module esact_topk #(
         busy_q <= 1'b0;
       end
       d_valid_q <= issue;
-      if (d_valid_q && (d_pass_q == PASS_W'(NP)) && d_last_q) begin
+      early_q   <= early;
+      if (d_valid_q && !early_q && (d_pass_q == PASS_W'(NP)) && d_last_q) begin
         done_q <= 1'b1;
       end else if (out_fire) begin
         done_q <= 1'b0;
@@ -282,8 +312,11 @@ module esact_topk #(
       pass_q  <= '0;
       addr_q  <= '0;
       lastw_q <= WA_W'((ncnt == '0) ? '0 : ((ncnt - 1'b1) >> LRD));
-      scnt_q  <= ncnt;
+      slcnt_q <= (ncnt == '0) ? '0 : RC_W'(((ncnt - 1'b1) & CNT_W'(RD - 1)) + 1'b1);
       sneed_q <= (k_i > ncnt) ? ncnt : k_i;
+    end else if (early) begin
+      addr_q <= '0;
+      pass_q <= PASS_W'(NP);
     end else if (issue) begin
       addr_q <= addr_q + 1'b1;
       if (last_word) begin
@@ -295,21 +328,17 @@ module esact_topk #(
       d_pass_q <= pass_q;
       d_addr_q <= addr_q;
       d_last_q <= last_word;
-      d_cnt_q  <= scnt_q;
+      d_lcnt_q <= slcnt_q;
     end
     if (issue && (pass_q == PASS_W'(NP)) && (addr_q == '0)) begin
       mask_q <= '0;
     end
-    if (d_valid_q) begin
+    if (d_valid_q && !early_q) begin    // a token after an early end is dropped
       if (d_pass_q != PASS_W'(NP)) begin
         hist_q <= hist;
         if (d_last_q) begin
           need_q <= need_cur - above;
-          for (int unsigned t = 0; t < NP; t++) begin
-            if (d_pass_q == PASS_W'(t)) begin
-              t_q[KEY_W - 1 - t*RADIX -: RADIX] <= pick;
-            end
-          end
+          t_q    <= t_next;
         end
       end else begin
         for (int unsigned w = 0; w < WD; w++) begin

@@ -412,7 +412,8 @@ uint64_t spls_predict_estimate(int n, int d, int heads) {
   const uint64_t groups = h * ((dh + P::SPLS_COLS - 1) / P::SPLS_COLS);
   const uint64_t rd = uint64_t{P::SPLS_ROWS} * P::SPLS_TOPK_BEATS;
   const uint64_t words = (static_cast<uint64_t>(n) + rd - 1) / rd;
-  // The top-k key: the PAM's bits in RADIX-bit passes, one more to emit.
+  // The top-k key: the PAM's bits in RADIX-bit passes, one more to emit (the
+  // most a row takes: esact_topk ends the search early when a pass resolves it).
   const uint64_t key = static_cast<uint64_t>(pam_bits(static_cast<int>(P::DH_MAX)));
   const uint64_t passes = (key + P::SPLS_TOPK_RADIX - 1) / P::SPLS_TOPK_RADIX + 1;
   return 2 * groups * static_cast<uint64_t>(d) + static_cast<uint64_t>(n) * h * passes * words;

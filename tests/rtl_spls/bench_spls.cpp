@@ -58,7 +58,7 @@ Outcome run_front_end(const esact::LayerResult& r, const esact::Layer& layer, in
   m.start_i = 1;
   Outcome o;
   size_t xi = 0, wi = 0;
-  const uint64_t limit = 50 * spls_cycle_model(spls_pkg_shape(), n, d, heads, window, r.leader) + 100000;
+  const uint64_t limit = 50 * spls_cycle_model(spls_pkg_shape(), n, d, heads, window, r.leader, r.pred.pam, r.k_used) + 100000;
   for (bool done = false; !done; ++o.cycles) {
     if (o.cycles > limit) throw std::runtime_error(fmt::format("hang: no done_o after {} cycles", o.cycles));
     m.x_valid_i = xi < xb.size();
@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
                 static_cast<unsigned>(params::SPLS_CH),
                 static_cast<unsigned>(params::SPLS_ROWS * params::SPLS_COLS * params::SPLS_CH));
     const Outcome o = run_front_end(r, layer, layer.spls.window, layer.spls.threshold);
-    const uint64_t model = spls_cycle_model(spls_pkg_shape(), n, d, heads, layer.spls.window, r.leader);
+    const uint64_t model = spls_cycle_model(spls_pkg_shape(), n, d, heads, layer.spls.window, r.leader, r.pred.pam, r.k_used);
     std::printf("checked: %llu masks, %llu decisions (%llu followers) against the golden model: %llu mismatches\n",
                 static_cast<unsigned long long>(o.masks), static_cast<unsigned long long>(o.decisions),
                 static_cast<unsigned long long>(o.followers), static_cast<unsigned long long>(o.mismatches));

@@ -11,13 +11,47 @@ namespace {
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 }  // namespace
 
+int spls_topk_passes(std::span<const int64_t> scores, int k, int score_w, int radix) {
+  const int np = ceil_div(score_w, radix);
+  const int key_w = np * radix;
+  const int nb = 1 << radix;
+  // key = {score with its sign bit inverted, zero padding}: unsigned order = score order.
+  std::vector<uint64_t> key;
+  for (const int64_t v : scores) {
+    const uint64_t u = (static_cast<uint64_t>(v) & ((uint64_t{1} << score_w) - 1)) ^ (uint64_t{1} << (score_w - 1));
+    key.push_back(u << (key_w - score_w));
+  }
+  int64_t need = std::min<int64_t>(k, static_cast<int64_t>(key.size()));
+  uint64_t t_prefix = 0, known = 0;
+  for (int t = 0; t < np; ++t) {
+    const int shift = key_w - radix * (t + 1);
+    std::vector<int64_t> hist(static_cast<size_t>(nb), 0);
+    for (const uint64_t x : key)
+      if (((x ^ t_prefix) & known) == 0) ++hist[static_cast<size_t>((x >> shift) & static_cast<uint64_t>(nb - 1))];
+    int64_t acc = 0;
+    for (int b = nb - 1; b >= 0; --b) {
+      const int64_t above = acc;
+      acc += hist[static_cast<size_t>(b)];
+      if (acc >= need) {
+        t_prefix |= static_cast<uint64_t>(b) << shift;
+        need -= above;
+        if (acc - above == need && t < np - 1) return t + 1;  // the picked bin is all chosen
+        break;
+      }
+    }
+    known |= static_cast<uint64_t>(nb - 1) << shift;
+  }
+  return np;
+}
+
 SplsShape spls_pkg_shape() {
   namespace p = esact::params;
   return {static_cast<int>(p::SPLS_ROWS), static_cast<int>(p::SPLS_COLS), static_cast<int>(p::SPLS_CH),
           static_cast<int>(p::N_MAX), static_cast<int>(p::DH_MAX), static_cast<int>(p::W_MAX)};
 }
 
-uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int window, std::span<const int32_t> leader) {
+uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int window, std::span<const int32_t> leader,
+                          std::span<const int64_t> pam, int k) {
   const int64_t dh = d / heads;
   const int64_t tb = ceil_div(n, s.rows);                // token (key) blocks
   const int64_t qd = ceil_div(d, s.ch);                  // channel chunks of D
@@ -48,8 +82,10 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int windo
   // the pair's TB score beats come SQH cycles apart into a free bank of the
   // top-k memories (the first beat waits while the bank still holds pair p - 2);
   // the select starts the cycle after the last beat, or back to back with the
-  // previous pair's last read, and reads (NP + 1) * NW words, one per cycle; its
-  // emitting pass waits until the previous mask has been taken.  The mask is
+  // previous pair's last read, and reads P * NW words, one per cycle (P radix
+  // passes, spls_topk_passes), then its emitting pass (NW words; one cycle later
+  // when the search ended early, P < NP), which waits until the previous mask
+  // has been taken.  The mask is
   // valid 2 cycles after the last read; the similarity unit counts it over
   // NP x max(C, 1) cycles (one part of the mask per cycle: NP parts of
   // ceil(N_MAX / SPLS_SIMIL_PARTS) keys hold the n keys; C leader rows in the
@@ -58,7 +94,8 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int windo
   // takes it in the last of them.
   const int64_t rd = std::min<int64_t>(int64_t{s.rows} * s.topk_beats, s.n_max);
   const int64_t nw = ceil_div(n, static_cast<int>(rd));
-  const int64_t np = ceil_div(esact::pam_bits(s.dh_max), s.topk_radix);
+  const int score_w = esact::pam_bits(s.dh_max);
+  const int64_t np = ceil_div(score_w, s.topk_radix);
   const int64_t part_keys = ceil_div(s.n_max, static_cast<int>(esact::params::SPLS_SIMIL_PARTS));
   const int64_t parts = ceil_div(n, static_cast<int>(part_keys));  // parts holding the n keys
   // Words the similarity unit counts per head beat of row i.
@@ -77,7 +114,10 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int windo
     const int64_t last_beat = first_beat + (tb - 1) * sqh;
     avail = last_beat + sqh;
     const int64_t start = std::max(last_beat + 1, prev_fin);
-    const int64_t emit = std::max(start + np * nw + 1, prev_taken + 1);
+    const int64_t i = p / heads, h = p % heads;
+    const auto row = pam.subspan(static_cast<size_t>((h * n + i) * n), static_cast<size_t>(n));
+    const int64_t passes = spls_topk_passes(row, k, score_w, s.topk_radix);
+    const int64_t emit = std::max(start + passes * nw + (passes < np ? 2 : 1), prev_taken + 1);
     const int64_t fin = emit + nw - 1;  // the last read
     bank_free[p % 2] = fin + 1;
     const int64_t taken = std::max(fin + 2, simil_ready) + words[static_cast<size_t>(p / heads)] - 1;

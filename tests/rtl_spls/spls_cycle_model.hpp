@@ -23,4 +23,12 @@ SplsShape spls_pkg_shape();
 /// `window` (W) and `leader` (esact::similarity's table, [n]: -1 for a leader)
 /// set the similarity unit's count: per head beat of row i, the leader rows
 /// in [i - W, i - 1] (at least one slot) times the mask parts that hold keys.
-uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int window, std::span<const int32_t> leader);
+/// `pam` ([heads][n][n], esact::predict's) and k (the k used: min(k, n)) set
+/// each (row, head) pair's top-k passes (spls_topk_passes).
+uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int window, std::span<const int32_t> leader,
+                          std::span<const int64_t> pam, int k);
+
+/// Radix passes esact_topk makes on one row of scores before its emitting pass:
+/// it stops after the first pass (of NP = ceil(score_w / radix)) whose picked bin
+/// holds exactly the keys still to choose, at the latest after NP passes.
+int spls_topk_passes(std::span<const int64_t> scores, int k, int score_w, int radix);

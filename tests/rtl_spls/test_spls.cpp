@@ -32,7 +32,8 @@ using spls_tb::Stalls;
 spls_tb::Knobs knobs(const Cfg& c) { return {c.n, c.heads, c.dh, c.k, c.window, c.threshold}; }
 
 spls_tb::RunStats run(Vspls& m, std::mt19937_64& rng, const Cfg& c, const Stalls& st, int run_no,
-                      const std::vector<int8_t>* x_in = nullptr, std::vector<int32_t>* leader_out = nullptr) {
+                      const std::vector<int8_t>* x_in = nullptr, std::vector<int32_t>* leader_out = nullptr,
+                      std::vector<int64_t>* pam_out = nullptr) {
   const int d = c.heads * c.dh, n = c.n;
   const auto x = x_in ? *x_in : spls_tb::similar_rows(rng, n, d, c.sim, c.mode);
   const auto wq = spls_tb::random_int8(rng, static_cast<size_t>(d) * d, c.mode);
@@ -41,6 +42,7 @@ spls_tb::RunStats run(Vspls& m, std::mt19937_64& rng, const Cfg& c, const Stalls
   const auto masks = esact::topk_masks(pred.pam, n, c.heads, c.k);
   const auto leader = esact::similarity(masks, n, c.heads, c.window, c.threshold);
   if (leader_out) *leader_out = leader;
+  if (pam_out) *pam_out = pred.pam;
   const auto xb = spls_tb::token_stream(x, n, d, kCh, rng);
   const auto beats = spls_tb::weight_stream(wq, wk, d, c.heads, kCols, rng);
   const std::string where = fmt::format("spls run {} ({}): n={} heads={} dh={} k={} W={} T={} data mode {}", run_no,
@@ -168,8 +170,9 @@ TEST_CASE("rtl spls: cycles without stalls equal the cycle model (docs/spls-rtl.
                        Cfg{8, 4, 8, 4, 2, 6, 0.6, 0, "bench"}, Cfg{16, 1, 4, 4, 2, 6, 0.6, 0, "bench"},
                        Cfg{5, 3, 7, 2, 2, 3, 0.6, 0, "bench"}, Cfg{1, 1, 1, 1, 0, 0, 0.0, 0, "bench"}}) {
     std::vector<int32_t> leader;
-    const auto r = run(m, rng, c, none, 500, nullptr, &leader);
-    const uint64_t model = spls_cycle_model(shape, c.n, c.heads * c.dh, c.heads, c.window, leader);
+    std::vector<int64_t> pam;
+    const auto r = run(m, rng, c, none, 500, nullptr, &leader, &pam);
+    const uint64_t model = spls_cycle_model(shape, c.n, c.heads * c.dh, c.heads, c.window, leader, pam, c.k);
     MESSAGE(fmt::format("N={} D={} H={} Dh={} ROWS={} COLS={} CH={}: {} cycles (model {}), first decision at cycle {}",
                         c.n, c.heads * c.dh, c.heads, c.dh, kRows, kCols, kCh, r.cycles, model, r.first_row_cycle));
     CHECK(r.cycles == model);
