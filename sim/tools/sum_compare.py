@@ -9,6 +9,12 @@ over the whole range would end with: per mode the summed cycles and golden
 MACs, the accuracies of the RTL and of the golden model, the per-phase
 cycles, and last the kept line over the sums, in esact-sim's format
 (`kept K: cycles dense Cd spls Cs (-X%), MACs dense Md spls Ms (-Y%)`).
+
+The phase table's last column splits the kept fraction's loss by phase:
+1 - K = sum over phases of (Cs_p - Cd_p * Ms/Md) / (Cd * (1 - Ms/Md)), the
+cycles a phase takes in SPLS mode beyond its dense cycles scaled by the MAC
+ratio, over the cycles the algorithm saves (a phase that saves more than the
+MAC ratio has a negative share; PREDICT, absent in dense mode, counts whole).
 Each file is first checked as check_compare.py checks a --sequences result
 (passed, per-sequence records add up, accuracies recounted), and the ranges
 must be of the same input and follow each other without gap or overlap.
@@ -58,8 +64,10 @@ def main():
             gc = tot(lambda c: c["accuracy"][m]["golden_correct"])
             print("%s accuracy over %d sequences: rtl %.4f (%d/%d), golden %.4f (%d/%d)" % (m, n, rc / n, rc, n, gc / n,
                                                                                              gc, n))
-    print("%-8s %11s %11s %13s %13s %6s %6s" % ("phase", "cyc dense", "cyc spls", "MACs dense", "MACs spls", "util d",
-                                                "util s"))
+    print("%-8s %11s %11s %13s %13s %6s %6s %7s" % ("phase", "cyc dense", "cyc spls", "MACs dense", "MACs spls",
+                                                    "util d", "util s", "K loss"))
+    cd, cs = tot(lambda c: c["dense_cycles"]), tot(lambda c: c["spls_cycles"])
+    md, ms = tot(lambda c: c["dense_macs"]), tot(lambda c: c["spls_macs"])
     names = [p["phase"] for p in runs[0]["dense"]["phases"]]
     d0 = runs[0]["dense"]  # the MAC array's cells, from the first run's utilisation
     array = round(d0["macs_golden"] / (d0["cycles"] * d0["utilisation"]))
@@ -69,14 +77,14 @@ def main():
             row.append(tot(lambda c: c[m]["phases"][i]["cycles"]))
             row.append(tot(lambda c: c[m]["phases"][i]["golden_macs"]))
         util = [row[1] / (row[0] * array) if row[0] else 0, row[3] / (row[2] * array) if row[2] else 0]
-        print("%-8s %11d %11d %13d %13d %5.1f%% %5.1f%%" % (name, row[0], row[2], row[1], row[3], 100 * util[0],
-                                                           100 * util[1]))
+        loss = "n/a" if ms == md else "%+.3f" % ((row[2] - row[0] * ms / md) / (cd * (1 - ms / md)))
+        print("%-8s %11d %11d %13d %13d %5.1f%% %5.1f%% %7s" % (name, row[0], row[2], row[1], row[3], 100 * util[0],
+                                                               100 * util[1], loss))
     for m in ("dense", "spls"):
         print("%s: cycles %d, golden MACs %d, RTL MACS %d, XMACS %d, wall %.0f s" % (
             m, tot(lambda c: c[m]["cycles"]), tot(lambda c: c[m]["macs_golden"]), tot(lambda c: c[m]["macs_rtl"]),
             tot(lambda c: c[m]["xmacs_rtl"]), tot(lambda c: c[m]["wall_seconds"])))
-    print(kept_line(tot(lambda c: c["dense_cycles"]), tot(lambda c: c["spls_cycles"]), tot(lambda c: c["dense_macs"]),
-                    tot(lambda c: c["spls_macs"])))
+    print(kept_line(cd, cs, md, ms))
 
 
 if __name__ == "__main__":
