@@ -12,12 +12,14 @@
 // CH) beats, exactly the x stream's beats, CH * 8 == DW); then for Wk^T, then
 // Wq^T, per head and column group (COLS output columns of the head), the
 // group's rows of the output-major weight matrix (one request of D bytes per
-// column).  They land in one bank of a double-buffered transpose buffer
+// column).  They land in one of TB_BANKS = 4 banks of a transpose buffer
 // (COLS memories, one per column of the group, DW bits per word), which
 // sends the group to esact_spls as D beats of COLS bytes (input channel d:
 // byte c = column c's weight d).  A group's rows are requested only when a
 // bank is free, so the read data is always taken at once (the unit never
-// holds up the data of other ports).  The A rows go straight to the x stream:
+// holds up the data of other ports); with four banks the requests run up to
+// three groups ahead of the emitter, which hides the read port's in-order
+// return behind the other units' bursts (the GEMMs beside PREDICT).  The A rows go straight to the x stream:
 // esact_spls takes x beats in every cycle of its load phase, and the rows are
 // requested only once it is in that phase.
 //
@@ -98,7 +100,9 @@ module esact_predict #(
   localparam int unsigned BB    = DW / 8;                      // bytes per beat
   localparam int unsigned BO_W  = $clog2(BB);
   localparam int unsigned WPB   = (D_MAX + BB - 1) / BB;       // words per bank (beats of a D row)
-  localparam int unsigned TA_W  = $clog2(2 * WPB);             // transpose buffer address
+  localparam int unsigned TB_BANKS = 4;                        // transpose buffer banks (power of two)
+  localparam int unsigned BK_W  = $clog2(TB_BANKS);
+  localparam int unsigned TA_W  = $clog2(TB_BANKS * WPB);      // transpose buffer address
   localparam int unsigned C_W   = (COLS > 1) ? $clog2(COLS) : 1;
   localparam int unsigned D_W   = $clog2(D_MAX + 1) + 1;
   localparam int unsigned MB    = (N_MAX + 7) / 8;             // mask bytes at most
@@ -234,9 +238,9 @@ module esact_predict #(
   logic [H_W-1:0]   rq_head_q;
   logic [DH_W-1:0]  rq_gcol_q;          // first column of the group in its head
   logic [C_W:0]     rq_c_q;             // columns of the group requested
-  logic             rq_bank_q;
-  logic [1:0]       bank_busy_q, bank_full_q;   // reserved by a request / filled
-  logic [1:0]       bank_take, bank_fill, bank_free;
+  logic [BK_W-1:0]  rq_bank_q;
+  logic [TB_BANKS-1:0] bank_busy_q, bank_full_q;   // reserved by a request / filled
+  logic [TB_BANKS-1:0] bank_take, bank_fill, bank_free;
   logic             rq_fire;
   logic [C_W:0]     rq_cols;
 
@@ -255,10 +259,10 @@ module esact_predict #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       rq_q <= RqX; rq_addr_q <= '0; rq_row_q <= '0; rq_mat_q <= 1'b0; rq_head_q <= '0;
-      rq_gcol_q <= '0; rq_c_q <= '0; rq_bank_q <= 1'b0;
+      rq_gcol_q <= '0; rq_c_q <= '0; rq_bank_q <= '0;
     end else if (abort_i || spls_start) begin
       rq_q <= RqX; rq_addr_q <= AW'(cmd_i.a); rq_row_q <= '0; rq_mat_q <= 1'b0; rq_head_q <= '0;
-      rq_gcol_q <= '0; rq_c_q <= '0; rq_bank_q <= 1'b0;
+      rq_gcol_q <= '0; rq_c_q <= '0; rq_bank_q <= '0;
     end else if (rq_fire) begin
       if (rq_q == RqX) begin
         rq_addr_q <= rq_addr_q + AW'(cmd_i.lda);
@@ -273,7 +277,7 @@ module esact_predict #(
         if (rq_c_q + 1'b1 == rq_cols) begin
           // Group requested: the next group, head, matrix.
           rq_c_q    <= '0;
-          rq_bank_q <= !rq_bank_q;
+          rq_bank_q <= rq_bank_q + 1'b1;
           if (32'(rq_gcol_q) + COLS < 32'(cfg_dh)) begin
             rq_gcol_q <= rq_gcol_q + DH_W'(COLS);
           end else begin
@@ -301,7 +305,7 @@ module esact_predict #(
   logic [DH_W-1:0]  dw_gcol_q;
   logic [C_W:0]     dw_c_q;
   logic [TA_W-1:0]  dw_word_q;          // word within the column's bank
-  logic             dw_bank_q;
+  logic [BK_W-1:0]  dw_bank_q;
   logic             rd_fire, rd_last;
   logic [C_W:0]     dw_cols;
   logic [TA_W-1:0]  row_beats;          // beats of one D-byte row
@@ -323,10 +327,10 @@ module esact_predict #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       dx_q <= 1'b1; dx_row_q <= '0; dw_head_q <= '0; dw_gcol_q <= '0; dw_c_q <= '0;
-      dw_word_q <= '0; dw_bank_q <= 1'b0;
+      dw_word_q <= '0; dw_bank_q <= '0;
     end else if (abort_i || spls_start) begin
       dx_q <= 1'b1; dx_row_q <= '0; dw_head_q <= '0; dw_gcol_q <= '0; dw_c_q <= '0;
-      dw_word_q <= '0; dw_bank_q <= 1'b0;
+      dw_word_q <= '0; dw_bank_q <= '0;
     end else if (rd_fire) begin
       dw_word_q <= rd_last ? '0 : dw_word_q + 1'b1;
       if (dx_q) begin
@@ -338,7 +342,7 @@ module esact_predict #(
         dw_c_q <= dw_c_q + 1'b1;
         if (dw_c_q + 1'b1 == dw_cols) begin
           dw_c_q    <= '0;
-          dw_bank_q <= !dw_bank_q;
+          dw_bank_q <= dw_bank_q + 1'b1;
           if (32'(dw_gcol_q) + COLS < 32'(cfg_dh)) begin
             dw_gcol_q <= dw_gcol_q + DH_W'(COLS);
           end else begin
@@ -351,10 +355,11 @@ module esact_predict #(
   end
 
   // ---------------------------------------------------------------------------
-  // Transpose buffer: COLS memories, 2 banks of WPB words; the emitter reads
+  // Transpose buffer: COLS memories, TB_BANKS banks of WPB words; the emitter reads
   // word d / BB of every column and sends byte d % BB of each as w beat d.
   // ---------------------------------------------------------------------------
-  logic             em_bank_q, em_valid_q, em_re;
+  logic [BK_W-1:0]  em_bank_q;
+  logic             em_valid_q, em_re;
   logic [D_W-1:0]   em_d_q;             // next channel to read
   logic [BO_W-1:0]  em_sel_q;           // byte of the word read (channel % BB)
   logic [TA_W-1:0]  em_raddr;
@@ -372,7 +377,7 @@ module esact_predict #(
   for (genvar c = 0; c < COLS; c++) begin : g_tbuf
     esact_spls_mem #(
       .WIDTH (DW),
-      .DEPTH (2 * WPB)
+      .DEPTH (TB_BANKS * WPB)
     ) u_mem (
       .clk_i,
       .we_i    (rd_fire && !dx_q && (32'(dw_c_q) == c)),
@@ -388,10 +393,10 @@ module esact_predict #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      em_bank_q <= 1'b0; em_valid_q <= 1'b0; em_d_q <= '0; em_sel_q <= '0;
+      em_bank_q <= '0; em_valid_q <= 1'b0; em_d_q <= '0; em_sel_q <= '0;
       bank_busy_q <= '0; bank_full_q <= '0;
     end else if (abort_i || spls_start) begin
-      em_bank_q <= 1'b0; em_valid_q <= 1'b0; em_d_q <= '0; em_sel_q <= '0;
+      em_bank_q <= '0; em_valid_q <= 1'b0; em_d_q <= '0; em_sel_q <= '0;
       bank_busy_q <= '0; bank_full_q <= '0;
     end else begin
       bank_busy_q <= (bank_busy_q | bank_take) & ~bank_free;
@@ -401,7 +406,7 @@ module esact_predict #(
         em_sel_q   <= BO_W'(em_d_q);
         if (em_d_q + 1'b1 == d_len) begin
           em_d_q    <= '0;
-          em_bank_q <= !em_bank_q;
+          em_bank_q <= em_bank_q + 1'b1;
         end else begin
           em_d_q <= em_d_q + 1'b1;
         end
