@@ -19,9 +19,10 @@
 // bank is free, so the read data is always taken at once (the unit never
 // holds up the data of other ports); with four banks the requests run up to
 // three groups ahead of the emitter, which hides the read port's in-order
-// return behind the other units' bursts (the GEMMs beside PREDICT).  The A rows go straight to the x stream:
-// esact_spls takes x beats in every cycle of its load phase, and the rows are
-// requested only once it is in that phase.
+// return behind the other units' bursts (the GEMMs beside PREDICT).  The A
+// rows go straight to the x stream: esact_spls takes x beats in every cycle
+// of its load phase, and the rows are requested only once it is in that
+// phase.
 //
 // Writes: every mask beat of esact_spls becomes one write request of ceil(n /
 // 8) bytes at mask + (i * heads + h) * ldm (bit j = key j, bits >= n are 0);
