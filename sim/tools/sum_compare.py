@@ -15,6 +15,9 @@ The phase table's last column splits the kept fraction's loss by phase:
 cycles a phase takes in SPLS mode beyond its dense cycles scaled by the MAC
 ratio, over the cycles the algorithm saves (a phase that saves more than the
 MAC ratio has a negative share; PREDICT, absent in dense mode, counts whole).
+Before the kept line, a ceiling: K if every MAC phase took its dense cycles
+times its own golden MAC ratio (the other phases as measured), and with
+PREDICT's exposed cycles removed too.
 Each file is first checked as check_compare.py checks a --sequences result
 (passed, per-sequence records add up, accuracies recounted), and the ranges
 must be of the same input and follow each other without gap or overlap.
@@ -84,7 +87,33 @@ def main():
         print("%s: cycles %d, golden MACs %d, RTL MACS %d, XMACS %d, wall %.0f s" % (
             m, tot(lambda c: c[m]["cycles"]), tot(lambda c: c[m]["macs_golden"]), tot(lambda c: c[m]["macs_rtl"]),
             tot(lambda c: c[m]["xmacs_rtl"]), tot(lambda c: c[m]["wall_seconds"])))
+    print(ceiling_line(runs, names, cd, cs, md, ms))
     print(kept_line(cd, cs, md, ms))
+
+
+def ceiling_line(runs, names, cd, cs, md, ms):
+    """What K would be if every MAC phase shrank exactly as its golden MACs do.
+
+    Each phase with golden MACs in dense mode takes Cd_p x Ms_p / Md_p SPLS
+    cycles, the other phases (PREDICT, softmax alone, LayerNorms, desc) their
+    measured SPLS cycles; then also without PREDICT's exposed cycles.  A
+    ceiling for work on the MAC phases alone (padding, K/V on all tokens,
+    attention over all keys, weight loads), not a measurement.
+    """
+    if ms == md:
+        return "ceiling: n/a (no MAC saving)"
+    tot = lambda f: sum(f(c) for c in runs)  # noqa: E731
+    ideal, predict = 0.0, 0
+    for i, name in enumerate(names):
+        cd_p, cs_p = tot(lambda c: c["dense"]["phases"][i]["cycles"]), tot(lambda c: c["spls"]["phases"][i]["cycles"])
+        md_p = tot(lambda c: c["dense"]["phases"][i]["golden_macs"])
+        ms_p = tot(lambda c: c["spls"]["phases"][i]["golden_macs"])
+        ideal += cd_p * ms_p / md_p if md_p else cs_p
+        if name == "predict":
+            predict = cs_p
+    k = lambda c: (1 - c / cd) / (1 - ms / md)  # noqa: E731
+    return "ceiling: every MAC phase at its golden MAC ratio: kept %.2f (spls %d); and PREDICT hidden: kept %.2f" % (
+        k(ideal), round(ideal), k(ideal - predict))
 
 
 if __name__ == "__main__":
