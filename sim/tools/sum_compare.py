@@ -47,6 +47,10 @@ def main():
                  "not a passing --compare --sequences result")
             check_sequences(c, False)
             need(LINE.fullmatch(c["kept_line"]), "kept_line")
+            for m in ("dense", "spls"):
+                need(c[m + "_cycles"] == c[m]["cycles"] and c[m + "_macs"] == c[m]["macs_golden"],
+                     "%s_cycles / %s_macs are not the %s run's own" % (m, m, m))
+                need(sum(p["cycles"] for p in c[m]["phases"]) == c[m]["cycles"], m + ": the phases do not add up")
         except Bad as e:
             sys.exit("sum_compare: FAIL: %s: %s" % (path, e))
         runs.append(c)

@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""CTest for `sim/tools/sum_compare.py` (docs/harness.md, "Several ranges at once").
+
+    check_sum_compare.py ESACT_SIM --model M --input I
+
+Runs ESACT_SIM --compare --sequences over 0-1 (one run) and over 0-0 and
+1-1 (two runs), then sum_compare.py on the two: its kept line must equal the
+one run's kept line (the sums of two ranges are the run over both), its
+ceiling line must equal the ceiling recomputed here from the one run's
+per-phase table, and sum_compare.py must refuse ranges that do not follow
+each other (0-0 twice) and a damaged file (spls_cycles + 1).
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CEILING = re.compile(r"ceiling: every MAC phase at its golden MAC ratio: kept (?P<k1>-?\d+\.\d\d) \(spls (?P<s>\d+)\); "
+                     r"and PREDICT hidden: kept (?P<k2>-?\d+\.\d\d)")
+
+
+def fail(what):
+    sys.exit("check_sum_compare: FAIL: " + what)
+
+
+def sim(args, rng, path):
+    p = subprocess.run(args + ["--compare", "--quiet", "--sequences", rng, "--json", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        fail("esact-sim --sequences %s: exit status %d\n%s" % (rng, p.returncode, p.stdout[-2000:]))
+    return p.stdout.strip().splitlines()[-1]
+
+
+def sum_compare(*paths):
+    return subprocess.run([sys.executable, os.path.join(HERE, "sum_compare.py"), *paths],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def expected_ceiling(c):
+    """The ceiling from one --compare --sequences JSON (the formula of docs/spls-rtl.md)."""
+    cd, md, ms = c["dense_cycles"], c["dense_macs"], c["spls_macs"]
+    ideal, predict = 0.0, 0
+    for d, s in zip(c["dense"]["phases"], c["spls"]["phases"]):
+        if d["phase"] != s["phase"]:
+            fail("phase tables differ: %s / %s" % (d["phase"], s["phase"]))
+        ideal += d["cycles"] * s["golden_macs"] / d["golden_macs"] if d["golden_macs"] else s["cycles"]
+        if s["phase"] == "predict":
+            predict = s["cycles"]
+    k = lambda x: (1 - x / cd) / (1 - ms / md)  # noqa: E731
+    return "%.2f" % k(ideal), round(ideal), "%.2f" % k(ideal - predict)
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    args = sys.argv[1:]
+    with tempfile.TemporaryDirectory() as t:
+        whole, a, b = (os.path.join(t, n) for n in ("whole.json", "a.json", "b.json"))
+        kept = sim(args, "0-1", whole)
+        sim(args, "0-0", a)
+        sim(args, "1-1", b)
+        p = sum_compare(a, b)
+        lines = p.stdout.strip().splitlines()
+        if p.returncode != 0 or len(lines) < 2:
+            fail("sum_compare.py on 0-0 and 1-1: exit status %d\n%s" % (p.returncode, p.stdout))
+        if lines[-1] != kept:
+            fail("sum of the ranges %r != the run over both %r" % (lines[-1], kept))
+        m = CEILING.fullmatch(lines[-2])
+        if not m:
+            fail("the line before the kept line is not the ceiling line: %r" % lines[-2])
+        want = expected_ceiling(json.load(open(whole)))
+        got = (m["k1"], int(m["s"]), m["k2"])
+        if got != want:
+            fail("ceiling %s, recomputed %s" % (got, want))
+        if float(m["k1"]) <= float(kept.split()[1].rstrip(":")):
+            fail("the ceiling %s is not above the measured K (%s)" % (m["k1"], kept))
+        # Refusals: overlapping ranges, a damaged file.
+        p = sum_compare(a, a)
+        if p.returncode == 0 or "do not follow each other" not in p.stdout:
+            fail("0-0 twice was not refused:\n" + p.stdout)
+        c = json.load(open(b))
+        c["spls_cycles"] += 1
+        json.dump(c, open(b, "w"))
+        p = sum_compare(a, b)
+        if p.returncode == 0 or "FAIL" not in p.stdout:
+            fail("a damaged spls_cycles was not detected:\n" + p.stdout)
+    print("check_sum_compare: kept line = the run over both ranges, ceiling %s / %s recomputed, refusals seen"
+          % (want[0], want[2]))
+
+
+if __name__ == "__main__":
+    main()
