@@ -25,7 +25,10 @@
 #                                requant, layernorm, softmax; docs/power.md); softmax: on one
 #                                more trace, the whole attention block (IDLE_LEAD=64 cycles
 #                                before it; ATT_CYCLES=N: its first N cycles only), instead
-#                                of the qk, softmax and av windows
+#                                of the qk, softmax and av windows; UNITS=ctl: AXI/control, i.e.
+#                                axi_rd axi_wr rd_arb wr_arb csr seq cmd_fetch dispatch (each may be
+#                                named alone), replayed on one more trace, the WHOLE run from reset
+#                                (their scopes and the phase signals only), not on the windows
 #   WINDOW=1000 LEAD=3200        cycles per phase window, and before them (synchronisation:
 #                                more than the largest K of the layer; layer.py windows)
 #   MIN_SHARE=0.005              no window for a phase with at most this share of the run's cycles
@@ -135,6 +138,33 @@ trace_attention() {
     || { rm -f "$out/attention_check.txt"; exit 1; }
   log "attention block traced: $(cat "$out/attention_check.txt")"
 }
+# AXI/control (session 15): the engines, arbiters, CSRs, sequencer, fetcher and
+# dispatcher have no idle point in a window; they are replayed from reset over
+# the whole run (unit_replay.cpp --sync-reset), on one trace of their scopes and
+# the phase signals (traces/control.fst), whose timeline must count the RTL
+# run's phase cycles exactly (layer.py windows' check).
+ctl_units="axi_rd axi_wr rd_arb wr_arb csr seq cmd_fetch dispatch"
+ctl_scopes="u_rd u_wr u_rd_arb u_wr_arb u_csr u_seq u_cmd_fetch u_dispatch"
+trace_control() {
+  local f=$out/traces/control.fst
+  [[ -f $f && -f $out/control_check.txt ]] && return 0
+  rm -f "$out/control_check.txt"
+  # shellcheck disable=SC2086,SC2046
+  "$sim" $workload --json "$out/traces/control.json" --trace "$f" \
+    $(printf -- '--trace-only TOP.esact_top.%s ' $ctl_scopes) $(printf -- '--trace-only %s ' $phase_signals) \
+    > "$out/traces/control.txt" 2>&1 \
+    || { cat "$out/traces/control.txt" >&2; log "the traced RTL run (AXI/control, whole run) failed"; exit 1; }
+  same_cycles "$out/traces/control.json" || { log "the traced run (AXI/control) took a different number of cycles"; exit 1; }
+  # shellcheck disable=SC2086
+  "$here/fst_tool.sh" fst_timeline "$build" "$f" $phase_signals > "$out/traces/control.timeline"
+  # The same check as the run's own timeline: its counted cycles = the RTL's phase counters.
+  $py "$here/layer.py" windows --rtl-json "$out/rtl.json" --timeline "$out/traces/control.timeline" --window "$window" \
+    --lead "$lead" --min-share "$min_share" > /dev/null \
+    || { log "the AXI/control trace's timeline does not count the RTL run's phase cycles"; exit 1; }
+  echo "control trace: $(du -h "$f" | cut -f1), cycles 0-$(awk '!/^#/ { e = $1 + $2 } END { print e - 1 }' "$out/traces/control.timeline")" \
+    > "$out/control_check.txt"
+  log "AXI/control traced: $(cat "$out/control_check.txt")"
+}
 t0=$(date +%s)
 
 if [[ "${SKIP_TRACES:-0}" == 1 && -f "$out/rtl.json" && -f "$out/windows.txt" ]]; then
@@ -180,9 +210,16 @@ log "$(wc -l < "$out/windows.txt") windows traced in $((t1 - t0)) s"
 # report.
 no_gemm_lead=$(awk '$4 == 0 { print $1 }' "$out/windows.txt")
 units_arg=$units; [[ $units == none ]] && units=""
+units=$(for u in $units; do [[ $u == ctl ]] && echo $ctl_units || echo $u; done | paste -sd ' ')
 for u in $units; do
   ufsts=()
   if [[ $u == softmax ]]; then trace_attention; ufsts+=("$out/traces/attention.fst"); fi
+  if grep -qw "$u" <<< "$ctl_units"; then
+    trace_control
+    UNIT=$u FSTS="$out/traces/control.fst" RTL_JSON=$out/rtl.json POWER_DIR=$out/$u LIBERTY=$lib PERIOD_NS=$period \
+      BUILD_DIR=$build SIM="$sim" "$here/unit_power.sh"
+    continue
+  fi
   for f in "${fsts[@]}"; do
     ph=$(basename "$f" .fst)
     [[ $u == mac_array ]] && grep -qx "$ph" <<< "$no_gemm_lead" && continue
@@ -195,7 +232,7 @@ for u in $units; do
 done
 # Every unit measured for this run so far (also by earlier calls with SKIP_TRACES=1).
 specs=()
-for u in mac_array requant softmax layernorm; do  # unit_power.sh's units
+for u in mac_array requant softmax layernorm $ctl_units; do  # unit_power.sh's units
   r=$out/$u/report.json; [[ -f $r ]] || continue
   specs+=(--unit "$($py -c 'import json,sys; r=json.load(open(sys.argv[1])); (l,u),=r["units"].items(); print(l + "=" + str(u["instances"]) + "=" + ":".join(u["dirs"]))' "$r")")
 done

@@ -18,6 +18,11 @@
 #
 # Variables (environment or make):
 #   UNIT=mac_array|requant|layernorm|softmax   the unit (table below)
+#   UNIT=axi_rd|axi_wr|rd_arb|wr_arb|csr|seq|cmd_fetch|dispatch   AXI/control: esact_top's small
+#                               control modules (u_rd, u_wr, u_rd_arb, u_wr_arb, u_csr, u_seq,
+#                               u_cmd_fetch, u_dispatch), each replayed on a trace of the WHOLE run
+#                               (from reset: --sync-reset), synthesized with its instance's
+#                               parameters as the trace holds them
 #   ROWS=2                      MAC array rows synthesized; the netlist replays every ROWS-row
 #                               slice of the package's MAC_ROWS rows in turn (SLICES picks some)
 #   SLICES="0 3"                instances to replay (default: all, i.e. the whole unit)
@@ -85,7 +90,30 @@ case "$unit" in
       busy_only="--while-busy row_idx_o"
     fi
     replay_opts() { echo "--scope TOP.esact_top.u_$unit --reset-port rst_ni --sync-idle busy_o --compare valid ${busy_only:-}"; } ;;
-  *) echo "power-unit: UNIT must be mac_array, requant, layernorm or softmax, got '$unit'" >&2; exit 2 ;;
+  axi_rd|axi_wr|rd_arb|wr_arb|csr|seq|cmd_fetch|dispatch)
+    # AXI/control (session 15): no idle point inside a window, but a trace of
+    # the whole run starts in reset, where the netlist and the RTL agree: the
+    # reset comes from the trace, the comparison and the count start after it
+    # (unit_replay.cpp --sync-reset).  Payloads compared while their valid is
+    # high (also the AXI names: m_axi_arvalid guards m_axi_araddr, ...).
+    count=1; rows=0; params=""; unit_files=""
+    case "$unit" in
+      axi_rd)    top=esact_axi_rd;    label="AXI read engine" ;;
+      axi_wr)    top=esact_axi_wr;    label="AXI write engine" ;;
+      rd_arb)    top=esact_rd_arb;    label="read arbiter"; unit_files="rtl/common/esact_rr_arb.sv" ;;
+      wr_arb)    top=esact_wr_arb;    label="write arbiter"; unit_files="rtl/common/esact_rr_arb.sv rtl/axi/esact_wr_stage.sv" ;;
+      csr)       top=esact_csr;       label="CSRs" ;;
+      seq)       top=esact_seq;       label="sequencer"; unit_files="rtl/common/esact_div.sv" ;;
+      cmd_fetch) top=esact_cmd_fetch; label="command fetch" ;;
+      dispatch)  top=esact_dispatch;  label="dispatcher" ;;
+    esac
+    scope=TOP.esact_top.u_$unit
+    case "$unit" in axi_rd) scope=TOP.esact_top.u_rd ;; axi_wr) scope=TOP.esact_top.u_wr ;; esac
+    # Every parameter of the module's header, with the value of the instance that ran.
+    trace_params=$(sed -nE 's/^ *parameter +int +unsigned +([A-Z_0-9]+) *=.*/\1/p' "rtl/$(grep -E "/$top\.sv$" rtl/files.txt)" | paste -sd ' ')
+    [[ -n $trace_params ]] || { echo "power-unit: no parameters found in the header of $top" >&2; exit 2; }
+    replay_opts() { echo "--scope $scope --sync-reset rst_ni --compare valid"; } ;;
+  *) echo "power-unit: UNIT must be mac_array, requant, layernorm, softmax, axi_rd, axi_wr, rd_arb, wr_arb, csr, seq, cmd_fetch or dispatch, got '$unit'" >&2; exit 2 ;;
 esac
 slices=${SLICES:-$(seq -s ' ' 0 $((count - 1)))}
 for s in $slices; do
@@ -127,7 +155,7 @@ tr=$(date +%s)
 # Softmax and LayerNorm: the parameters of the instance that ran, as its trace
 # holds them (Verilator traces parameters; one value for the whole trace).
 if [[ -n "${trace_params:-}" ]]; then
-  first=${fsts%% *}; scope=TOP.esact_top.u_$unit
+  first=${fsts%% *}; scope=${scope:-TOP.esact_top.u_$unit}
   # shellcheck disable=SC2046,SC2086
   vals=$("$here/fst_tool.sh" fst_timeline "$build" "$first" $(printf "$scope.%s " $trace_params) | grep -v '^#') \
     || { log "the parameters $trace_params of $scope are not in $first"; exit 1; }

@@ -46,6 +46,24 @@
 // esact_top reads only while the unit runs: after a command the RTL holds the
 // last count, the reset netlist 0).
 //
+// A small control unit of esact_top (AXI engines, arbiters, CSRs, sequencer,
+// command fetcher, dispatcher) has no idle point inside a window, but a trace
+// of the WHOLE run begins in reset: with --sync-reset rst_ni the netlist takes
+// its reset input from the trace like any other, and the comparison and the
+// toggle count start at the first cycle after the trace's reset ends (rst_ni
+// low, then high): the netlist and the RTL then hold the same reset state.
+// Registers without reset (start with random values in the RTL run, zeros in
+// the netlist) may differ until they are written; any that leaked into a
+// compared output would fail the run.  With --compare valid the AXI names are
+// guarded too: an output <p>valid (m_axi_arvalid, s_axil_rvalid) guards the
+// other outputs <p>* but <p>ready (m_axi_araddr, ..., s_axil_rdata); a valid of
+// several bits (one per port of an arbiter) guards while any bit is high; AXI
+// write data (m_axi_wdata) is compared in the bytes of its strobe (m_axi_wstrb)
+// only: the others are not defined by the protocol.  After each rising edge the
+// inputs as the RTL holds them after that edge are applied too (the control
+// units have combinational paths from inputs to outputs), before the outputs
+// are compared.
+//
 // Toggle windows: with --phase-signal, a new window starts whenever the
 // phase of esact_top changes (one PREFIX.<k>.dat per window), so a trace window
 // that spans a phase boundary gives one power figure per phase.
@@ -148,20 +166,46 @@ void set_clock(Vunit_gl& m, bool high) {
 #undef X
 }
 
+// Whether a netlist value equals the RTL's; with a byte strobe (MSB first, one bit
+// per byte of v, e.g. AXI's m_axi_wstrb for m_axi_wdata) only the strobed bytes.
+bool same_value(const std::string& got, const std::string& rtl, const std::string* strobe) {
+  if (!strobe) return got == rtl;
+  const size_t n = got.size(), nb = strobe->size();
+  for (size_t b = 0; b < nb && 8 * b < n; ++b) {
+    if ((*strobe)[nb - 1 - b] != '1') continue;
+    const size_t lo = n - std::min(n, 8 * b + 8), hi = n - 8 * b;  // string positions of byte b
+    if (got.compare(lo, hi - lo, rtl, lo, hi - lo)) return false;
+  }
+  return true;
+}
+
 // The first output port whose model value differs from the trace ("" if none),
 // with both values and the inputs when the ports are short enough to read;
-// ports with skip[i] set are not compared in this cycle.
-std::string first_mismatch(const Vunit_gl& m, const std::vector<Port>& ports, const std::vector<bool>& skip) {
+// ports with skip[i] set are not compared in this cycle, ports with a strobe
+// (strobe[i]: the index of the strobe port) only in their strobed bytes.
+std::string first_mismatch(const Vunit_gl& m, const std::vector<Port>& ports, const std::vector<bool>& skip,
+                           const std::vector<size_t>& strobe) {
   size_t i = 0;
+  auto hex = [](const std::string& v) {
+    std::string h;
+    const size_t pad = (4 - v.size() % 4) % 4;
+    const std::string w = std::string(pad, '0') + v;
+    for (size_t i = 0; i < w.size(); i += 4) h += "0123456789abcdef"[std::stoi(w.substr(i, 4), nullptr, 2)];
+    return h;
+  };
   auto detail = [&](const std::string& name, const std::string& got) {
-    if (got.size() > 64) return name;
+    if (got.size() > 1024) return name;
+    if (got.size() > 64) return name + " (netlist 0x" + hex(got) + ", RTL 0x" + hex(ports[i].value) + ")";
     std::string d = name + " (netlist " + got + ", RTL " + ports[i].value + "; inputs";
     for (const auto& p : ports)
       if (p.input && p.width <= 64) d += " " + p.name + "=" + p.value;
     return d + ")";
   };
 #define X(name, width, is_input) \
-  if (!is_input && !skip[i] && get_bits(m.name, width) != ports[i].value) return detail(#name, get_bits(m.name, width)); \
+  if (!is_input && !skip[i] &&                                                                              \
+      !same_value(get_bits(m.name, width), ports[i].value,                                                    \
+                  strobe[i] == SIZE_MAX ? nullptr : &ports[strobe[i]].value))                                 \
+    return detail(#name, get_bits(m.name, width));                                                            \
   ++i;
 #include "unit_ports.hpp"
 #undef X
@@ -174,6 +218,7 @@ struct Options {
   std::string fst, scope, sync_port, sync_also, toggles, phase_signal, clock_signal;
   std::string reset_port;   ///< active-low reset held low in the first kResetCycles replayed cycles
   std::string sync_idle;    ///< sync at the first cycle after the reset with this RTL output low
+  std::string sync_reset;   ///< input taken from the trace: sync at the first cycle after its low run ends
   bool compare_valid = false;  ///< --compare valid: payloads only while their P_valid_o is high
   std::vector<std::string> while_busy;  ///< outputs compared only while the RTL's sync_idle output is high
   long slice = -1;         ///< a port narrower than its traced signal takes slice K of it (-1: widths must match)
@@ -195,9 +240,12 @@ struct Replay {
   fstHandle phase_h = 0, clock_h = 0;
   unsigned phase = 0;
   size_t sync_i = SIZE_MAX, also_i = SIZE_MAX, clk_i = SIZE_MAX, reset_i = SIZE_MAX, idle_i = SIZE_MAX;
+  size_t sreset_i = SIZE_MAX;  ///< --sync-reset port
+  bool seen_reset = false;     ///< --sync-reset: the trace's reset was low in an earlier edge
   static constexpr uint64_t kResetCycles = 2;
   std::vector<size_t> guard;  ///< per port: index of its P_valid_o (--compare valid), else SIZE_MAX
   std::vector<bool> busy_only;  ///< per port: compared only while the RTL's sync_idle output is high
+  std::vector<size_t> strobe;   ///< per port: its byte strobe (--compare valid: <p>data and <p>strb), else SIZE_MAX
   VerilatedContext ctx;
   std::unique_ptr<Vunit_gl> m;
   uint64_t t_prev = UINT64_MAX;
@@ -221,22 +269,26 @@ struct Replay {
     for (size_t i = 0; i < ports.size(); ++i) {
       if (ports[i].name == o.reset_port) reset_i = i;
       if (ports[i].name == o.sync_idle) idle_i = i;
+      if (ports[i].name == o.sync_reset) sreset_i = i;
     }
     check_sync_options();
     guard = payload_guards();
+    strobe = byte_strobes();
     busy_only = busy_only_ports();
     if (clk_i == SIZE_MAX && !o.sync_port.empty())
       throw std::runtime_error("the unit has no clk_i port: a combinational unit takes no --sync-port");
     if (clk_i == SIZE_MAX && o.clock_signal.empty())
       throw std::runtime_error("a combinational unit needs --clock-signal (the traced clock, to see every cycle)");
-    if (clk_i != SIZE_MAX && o.sync_port.empty() == o.sync_idle.empty())
+    if (clk_i != SIZE_MAX && !o.sync_port.empty() + !o.sync_idle.empty() + !o.sync_reset.empty() != 1)
       throw std::runtime_error("a clocked unit needs one of --sync-port (the input whose high cycle makes its state "
-                               "the RTL's) and --sync-idle (with --reset-port)");
+                               "the RTL's), --sync-idle (with --reset-port) and --sync-reset (a trace from reset)");
+    if (clk_i == SIZE_MAX && !o.sync_reset.empty())
+      throw std::runtime_error("the unit has no clk_i port: a combinational unit takes no --sync-reset");
     if (!o.sync_port.empty() && (sync_i == SIZE_MAX || ports[sync_i].width != 1 || !ports[sync_i].input))
       throw std::runtime_error("--sync-port " + o.sync_port + " is not a 1-bit input of the unit");
     if (!o.sync_also.empty() && (also_i == SIZE_MAX || ports[also_i].width != 1 || !ports[also_i].input))
       throw std::runtime_error("--sync-also " + o.sync_also + " is not a 1-bit input of the unit");
-    synced = o.sync_port.empty() && o.sync_idle.empty();
+    synced = o.sync_port.empty() && o.sync_idle.empty() && o.sync_reset.empty();
     ctx.randReset(0);
     m = std::make_unique<Vunit_gl>(&ctx, "TOP");
   }
@@ -250,6 +302,10 @@ struct Replay {
       throw std::runtime_error("--sync-idle " + o.sync_idle + " is not a 1-bit output of the unit");
     if (!o.sync_idle.empty() && o.reset_port.empty())
       throw std::runtime_error("--sync-idle needs --reset-port (the idle state is the reset state)");
+    if (!o.sync_reset.empty() && (sreset_i == SIZE_MAX || ports[sreset_i].width != 1 || !ports[sreset_i].input))
+      throw std::runtime_error("--sync-reset " + o.sync_reset + " is not a 1-bit input of the unit");
+    if (!o.sync_reset.empty() && !o.reset_port.empty())
+      throw std::runtime_error("--sync-reset takes the reset from the trace: no --reset-port with it");
   }
 
   // --compare valid: the payload outputs of every P_valid_o (P_o, P_<x>_o).
@@ -268,6 +324,34 @@ struct Replay {
                                                m.compare(m.size() - 2, 2, "_o") == 0 && m != n && m != p + "_ready_o");
         if (!ports[i].input && payload) g[i] = v;
       }
+    }
+    // AXI names: <p>valid guards <p>* but <p>valid and <p>ready (m_axi_arvalid: m_axi_araddr, ...).
+    const std::string axv = "valid";
+    for (size_t v = 0; v < ports.size(); ++v) {
+      const std::string& n = ports[v].name;
+      if (ports[v].input || n.size() <= axv.size() || n.compare(n.size() - axv.size(), axv.size(), axv)) continue;
+      const std::string p = n.substr(0, n.size() - axv.size());
+      if (p.empty() || p.back() == '_') continue;  // "data_valid": not an AXI channel name
+      for (size_t i = 0; i < ports.size(); ++i) {
+        const std::string& m = ports[i].name;
+        if (!ports[i].input && i != v && m.rfind(p, 0) == 0 && m != p + "ready" && g[i] == SIZE_MAX) g[i] = v;
+      }
+    }
+    return g;
+  }
+
+  // --compare valid: AXI write data <p>data is compared in the bytes its strobe
+  // <p>strb enables only (the others are not defined by the protocol: the write
+  // engine shifts unaligned data through a register without reset).
+  std::vector<size_t> byte_strobes() const {
+    std::vector<size_t> g(ports.size(), SIZE_MAX);
+    if (!o.compare_valid) return g;
+    for (size_t i = 0; i < ports.size(); ++i) {
+      const std::string& n = ports[i].name;
+      if (ports[i].input || n.size() < 4 || n.compare(n.size() - 4, 4, "data")) continue;
+      const std::string sn = n.substr(0, n.size() - 4) + "strb";
+      for (size_t j = 0; j < ports.size(); ++j)
+        if (ports[j].name == sn && !ports[j].input && ports[j].width * 8 == ports[i].width) g[i] = j;
     }
     return g;
   }
@@ -289,7 +373,8 @@ struct Replay {
   std::vector<bool> skipped_now() const {
     std::vector<bool> skip(ports.size(), false);
     for (size_t i = 0; i < ports.size(); ++i)
-      skip[i] = (guard[i] != SIZE_MAX && ports[guard[i]].value == "0") || (busy_only[i] && ports[idle_i].value == "0");
+      skip[i] = (guard[i] != SIZE_MAX && ports[guard[i]].value.find('1') == std::string::npos) ||
+                (busy_only[i] && ports[idle_i].value == "0");
     return skip;
   }
 
@@ -402,7 +487,7 @@ struct Replay {
           break;
         }
     }
-    const std::string bad = first_mismatch(*m, ports, skipped_now());
+    const std::string bad = first_mismatch(*m, ports, skipped_now(), strobe);
     if (!bad.empty()) {
       error = "cycle " + std::to_string(t / 2) + " (trace time " + std::to_string(t) + "): output " + bad +
               " of the netlist differs from the RTL";
@@ -430,7 +515,9 @@ struct Replay {
     have_low = false;
     const bool in_reset = reset_i != SIZE_MAX && cycles_replayed < kResetCycles;
     if (in_reset) low[reset_i] = "0";
+    if (sreset_i != SIZE_MAX && low[sreset_i] == "0") seen_reset = true;
     const bool sync_now = in_reset ? false
+                          : sreset_i != SIZE_MAX ? seen_reset && low[sreset_i] == "1"
                           : sync_i != SIZE_MAX ? low[sync_i] == "1" && (also_i == SIZE_MAX || low[also_i] == "1")
                                                : low[idle_i] == "0";
     if (synced) begin_counted_cycle(low_phase);
@@ -443,10 +530,18 @@ struct Replay {
     set_clock(*m, true);
     m->eval();
     for (size_t i = 0; i < ports.size(); ++i) ports[i].value = after[i];
+    if (sreset_i != SIZE_MAX) {
+      // --sync-reset (the control units): outputs with combinational paths from
+      // inputs (the write engine's data, the arbiters' multiplexers) are compared
+      // with the inputs as the RTL holds them after the edge, as its outputs are.
+      drive_inputs(*m, ports);
+      m->eval();
+    }
     ++cycles_replayed;
     if (synced) {
       const size_t act = also_i != SIZE_MAX ? also_i : sync_i;
-      if (act != SIZE_MAX ? low[act] == "1" : low[idle_i] == "1") ++active_cycles;
+      if (act != SIZE_MAX ? low[act] == "1" : idle_i != SIZE_MAX ? low[idle_i] == "1" : low[sreset_i] == "1")
+        ++active_cycles;
       return true;
     }
     if (!sync_now) return false;
@@ -504,6 +599,7 @@ Options parse(int argc, char** argv) {
       else if (a == "--sync-also") o.sync_also = v;
       else if (a == "--reset-port") o.reset_port = v;
       else if (a == "--sync-idle") o.sync_idle = v;
+      else if (a == "--sync-reset") o.sync_reset = v;
       else if (a == "--compare") {
         if (v != "all" && v != "valid") usage_error("--compare takes all or valid, got '" + v + "'");
         o.compare_valid = v == "valid";
@@ -531,14 +627,15 @@ Options parse(int argc, char** argv) {
 #endif
   if (o.fst.empty() || o.scope.empty())
     usage_error("usage: --fst FILE --scope TOP.a.b [--toggles PREFIX] [--sync-port PORT [--sync-also PORT] | --clock-signal TOP.clk] "
-                "[--reset-port RST --sync-idle BUSY [--while-busy OUT,...]] [--compare all|valid] [--phase-signal TOP.x.phase] [--slice K] "
+                "[--reset-port RST --sync-idle BUSY [--while-busy OUT,...] | --sync-reset RST] [--compare all|valid] [--phase-signal TOP.x.phase] [--slice K] "
                 "[--inject-mismatch N]");
   return o;
 }
 
 void print_summary(const Replay& r, const Options& o) {
   if (r.clocked()) {
-    const std::string act = !o.sync_also.empty() ? o.sync_also : !o.sync_port.empty() ? o.sync_port : o.sync_idle;
+    const std::string act = !o.sync_also.empty() ? o.sync_also : !o.sync_port.empty() ? o.sync_port
+                            : !o.sync_idle.empty() ? o.sync_idle : o.sync_reset;
     std::printf("replayed %llu cycles of %s; synchronised after %llu; outputs equal to the RTL's in all %llu "
                 "compared cycles\ntoggles counted over %llu cycles in %zu windows, %llu cycles with %s high\n",
                 static_cast<unsigned long long>(r.cycles_replayed), o.scope.c_str(),
@@ -570,8 +667,10 @@ int main(int argc, char** argv) {
     fstReaderClose(fst);
     if (!r.error.empty()) throw std::runtime_error(r.error);
     if (!r.synced)
-      throw std::runtime_error(o.sync_idle.empty() ? "--sync-port " + o.sync_port + " never high in the window: nothing counted"
-                                                   : "--sync-idle " + o.sync_idle + " never low in the window: nothing counted");
+      throw std::runtime_error(!o.sync_reset.empty() ? "--sync-reset " + o.sync_reset + " never low, then high in the trace "
+                                                       "(a trace from the run's first cycle): nothing counted"
+                               : o.sync_idle.empty() ? "--sync-port " + o.sync_port + " never high in the window: nothing counted"
+                                                     : "--sync-idle " + o.sync_idle + " never low in the window: nothing counted");
     r.close_window();
     if (r.windows.empty()) throw std::runtime_error("no cycle counted in the window");
     if (!o.toggles.empty()) r.write_windows();
