@@ -112,7 +112,10 @@ case "$unit" in
     # Every parameter of the module's header, with the value of the instance that ran.
     trace_params=$(sed -nE 's/^ *parameter +int +unsigned +([A-Z_0-9]+) *=.*/\1/p' "rtl/$(grep -E "/$top\.sv$" rtl/files.txt)" | paste -sd ' ')
     [[ -n $trace_params ]] || { echo "power-unit: no parameters found in the header of $top" >&2; exit 2; }
-    replay_opts() { echo "--scope $scope --sync-reset rst_ni --compare valid"; } ;;
+    # The sequencer's list address and count are its descriptor words (no reset),
+    # defined from its first list_start_o on (unit_replay.cpp --compare-after).
+    after=""; [[ $unit == seq ]] && after="--compare-after list_addr_o:list_start_o,list_count_o:list_start_o"
+    replay_opts() { echo "--scope $scope --sync-reset rst_ni --compare valid $after"; } ;;
   *) echo "power-unit: UNIT must be mac_array, requant, layernorm, softmax, axi_rd, axi_wr, rd_arb, wr_arb, csr, seq, cmd_fetch or dispatch, got '$unit'" >&2; exit 2 ;;
 esac
 slices=${SLICES:-$(seq -s ' ' 0 $((count - 1)))}

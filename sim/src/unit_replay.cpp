@@ -68,6 +68,11 @@
 // phase of esact_top changes (one PREFIX.<k>.dat per window), so a trace window
 // that spans a phase boundary gives one power figure per phase.
 //
+// --compare-after OUT:EVENT compares the output OUT (loaded from registers
+// without reset) from the first cycle with the RTL's output EVENT high on (the
+// sequencer's list_addr_o and list_count_o, its descriptor words, from its first
+// list_start_o: before that the RTL holds random values, the netlist zeros).
+//
 // A packed-struct port (the dispatcher's g_cmd_o, ...) is traced by Verilator
 // --trace-structs as a scope of its fields: they are concatenated in declaration
 // order (MSB first), and must fill the netlist's port exactly.
@@ -225,6 +230,7 @@ struct Options {
   std::string sync_reset;   ///< input taken from the trace: sync at the first cycle after its low run ends
   bool compare_valid = false;  ///< --compare valid: payloads only while their P_valid_o is high
   std::vector<std::string> while_busy;  ///< outputs compared only while the RTL's sync_idle output is high
+  std::vector<std::pair<std::string, std::string>> after;  ///< --compare-after OUT:EVENT
   long slice = -1;         ///< a port narrower than its traced signal takes slice K of it (-1: widths must match)
   uint64_t inject_at = 0;  ///< flip bit 0 of the RTL's first output in the Nth compared cycle (self-check)
 };
@@ -258,6 +264,8 @@ struct Replay {
   std::vector<size_t> guard;  ///< per port: index of its P_valid_o (--compare valid), else SIZE_MAX
   std::vector<bool> busy_only;  ///< per port: compared only while the RTL's sync_idle output is high
   std::vector<size_t> strobe;   ///< per port: its byte strobe (--compare valid: <p>data and <p>strb), else SIZE_MAX
+  std::vector<size_t> after_event;  ///< per port: --compare-after's EVENT output, else SIZE_MAX
+  std::vector<bool> event_seen;     ///< per port: that EVENT was high in a compared cycle (from then on: compared)
   VerilatedContext ctx;
   std::unique_ptr<Vunit_gl> m;
   uint64_t t_prev = UINT64_MAX;
@@ -287,6 +295,7 @@ struct Replay {
     check_sync_options();
     guard = payload_guards();
     strobe = byte_strobes();
+    after_events();
     busy_only = busy_only_ports();
     if (clk_i == SIZE_MAX && !o.sync_port.empty())
       throw std::runtime_error("the unit has no clk_i port: a combinational unit takes no --sync-port");
@@ -369,6 +378,26 @@ struct Replay {
     return g;
   }
 
+  // --compare-after OUT:EVENT: OUT (an output loaded from registers without
+  // reset, e.g. the sequencer's list_addr_o from its descriptor words) is
+  // compared from the first cycle in which the RTL's output EVENT (its
+  // qualifier, list_start_o) is high, and in every cycle after it.
+  void after_events() {
+    after_event.assign(ports.size(), SIZE_MAX);
+    event_seen.assign(ports.size(), false);
+    auto output = [&](const std::string& n) {
+      size_t i = 0;
+      while (i < ports.size() && (ports[i].name != n || ports[i].input)) ++i;
+      if (i == ports.size()) throw std::runtime_error("--compare-after: " + n + " is not an output of the unit");
+      return i;
+    };
+    for (const auto& [out, ev] : o.after) {
+      const size_t e = output(ev);
+      if (ports[e].width != 1) throw std::runtime_error("--compare-after: " + ev + " is not a 1-bit output");
+      after_event[output(out)] = e;
+    }
+  }
+
   // --while-busy: the named outputs of the unit (each must be one).
   std::vector<bool> busy_only_ports() const {
     std::vector<bool> b(ports.size(), false);
@@ -383,11 +412,16 @@ struct Replay {
     return b;
   }
 
+  void note_events() {
+    for (size_t i = 0; i < ports.size(); ++i)
+      if (after_event[i] != SIZE_MAX && ports[after_event[i]].value == "1") event_seen[i] = true;
+  }
+
   std::vector<bool> skipped_now() const {
     std::vector<bool> skip(ports.size(), false);
     for (size_t i = 0; i < ports.size(); ++i)
       skip[i] = (guard[i] != SIZE_MAX && ports[guard[i]].value.find('1') == std::string::npos) ||
-                (busy_only[i] && ports[idle_i].value == "0");
+                (busy_only[i] && ports[idle_i].value == "0") || (after_event[i] != SIZE_MAX && !event_seen[i]);
     return skip;
   }
 
@@ -529,6 +563,7 @@ struct Replay {
           break;
         }
     }
+    note_events();
     const std::string bad = first_mismatch(*m, ports, skipped_now(), strobe);
     if (!bad.empty()) {
       error = "cycle " + std::to_string(t / 2) + " (trace time " + std::to_string(t) + "): output " + bad +
@@ -653,6 +688,19 @@ Options parse(int argc, char** argv) {
           p = q + 1;
         }
       }
+      else if (a == "--compare-after") {
+        for (size_t p = 0; p <= v.size();) {
+          const size_t q = std::min(v.find(',', p), v.size());
+          const std::string item = v.substr(p, q - p);
+          const size_t c = item.find(':');
+          if (!item.empty()) {
+            if (c == std::string::npos || c == 0 || c + 1 == item.size())
+              usage_error("--compare-after takes OUT:EVENT[,OUT:EVENT...], got '" + v + "'");
+            o.after.emplace_back(item.substr(0, c), item.substr(c + 1));
+          }
+          p = q + 1;
+        }
+      }
       else if (a == "--toggles") o.toggles = v;
       else if (a == "--phase-signal") o.phase_signal = v;
       else if (a == "--clock-signal") o.clock_signal = v;
@@ -669,7 +717,7 @@ Options parse(int argc, char** argv) {
 #endif
   if (o.fst.empty() || o.scope.empty())
     usage_error("usage: --fst FILE --scope TOP.a.b [--toggles PREFIX] [--sync-port PORT [--sync-also PORT] | --clock-signal TOP.clk] "
-                "[--reset-port RST --sync-idle BUSY [--while-busy OUT,...] | --sync-reset RST] [--compare all|valid] [--phase-signal TOP.x.phase] [--slice K] "
+                "[--reset-port RST --sync-idle BUSY [--while-busy OUT,...] | --sync-reset RST] [--compare-after OUT:EVENT,...] [--compare all|valid] [--phase-signal TOP.x.phase] [--slice K] "
                 "[--inject-mismatch N]");
   return o;
 }
