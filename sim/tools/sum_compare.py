@@ -78,11 +78,13 @@ def main():
     names = [p["phase"] for p in runs[0]["dense"]["phases"]]
     d0 = runs[0]["dense"]  # the MAC array's cells, from the first run's utilisation
     array = round(d0["macs_golden"] / (d0["cycles"] * d0["utilisation"]))
+    rows = []  # per phase: cycles dense, golden MACs dense, cycles SPLS, golden MACs SPLS (sums)
     for i, name in enumerate(names):
         row = []
         for m in ("dense", "spls"):
             row.append(tot(lambda c: c[m]["phases"][i]["cycles"]))
             row.append(tot(lambda c: c[m]["phases"][i]["golden_macs"]))
+        rows.append(row)
         util = [row[1] / (row[0] * array) if row[0] else 0, row[3] / (row[2] * array) if row[2] else 0]
         loss = "n/a" if ms == md else "%+.3f" % ((row[2] - row[0] * ms / md) / (cd * (1 - ms / md)))
         print("%-8s %11d %11d %13d %13d %5.1f%% %5.1f%% %7s" % (name, row[0], row[2], row[1], row[3], 100 * util[0],
@@ -91,34 +93,27 @@ def main():
         print("%s: cycles %d, golden MACs %d, RTL MACS %d, XMACS %d, wall %.0f s" % (
             m, tot(lambda c: c[m]["cycles"]), tot(lambda c: c[m]["macs_golden"]), tot(lambda c: c[m]["macs_rtl"]),
             tot(lambda c: c[m]["xmacs_rtl"]), tot(lambda c: c[m]["wall_seconds"])))
-    print(ceiling_line(runs, names, cd, cs, md, ms))
+    print(ceiling_line(names, rows, cd, md, ms))
     print(kept_line(cd, cs, md, ms))
 
 
-def ceiling_line(runs, names, cd, cs, md, ms):
+def ceiling_line(names, rows, cd, md, ms):
     """What K would be if every MAC phase shrank exactly as its golden MACs do.
 
     Each phase with golden MACs in dense mode takes Cd_p x Ms_p / Md_p SPLS
     cycles, the other phases (PREDICT, softmax alone, LayerNorms, desc) their
     measured SPLS cycles; then also without PREDICT's exposed cycles.  A
     ceiling for work on the MAC phases alone (padding, K/V on all tokens,
-    attention over all keys, weight loads), not a measurement.
+    attention over all keys, weight loads), not a measurement.  rows: per
+    phase (cycles dense, golden MACs dense, cycles SPLS, golden MACs SPLS).
     """
     if ms == md:
         return "ceiling: n/a (no MAC saving)"
-    tot = lambda f: sum(f(c) for c in runs)  # noqa: E731
-    ideal, predict = 0.0, 0
-    for i, name in enumerate(names):
-        cd_p, cs_p = tot(lambda c: c["dense"]["phases"][i]["cycles"]), tot(lambda c: c["spls"]["phases"][i]["cycles"])
-        md_p = tot(lambda c: c["dense"]["phases"][i]["golden_macs"])
-        ms_p = tot(lambda c: c["spls"]["phases"][i]["golden_macs"])
-        ideal += cd_p * ms_p / md_p if md_p else cs_p
-        if name == "predict":
-            predict = cs_p
+    ideal = sum(cd_p * ms_p / md_p if md_p else cs_p for cd_p, md_p, cs_p, ms_p in rows)
+    predict = sum(row[2] for name, row in zip(names, rows) if name == "predict")
     k = lambda c: (1 - c / cd) / (1 - ms / md)  # noqa: E731
     return "ceiling: every MAC phase at its golden MAC ratio: kept %.2f (spls %d); and PREDICT hidden: kept %.2f" % (
         k(ideal), round(ideal), k(ideal - predict))
-
 
 if __name__ == "__main__":
     main()
