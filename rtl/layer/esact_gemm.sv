@@ -342,19 +342,32 @@ module esact_gemm #(
 
   // Operands of stage 1: byte kk1 of every lane's word.  A split tile: array
   // rows MR/2.. take the A bytes of rows 0.. and the other bank's B (b_lo).
-  logic [MR*8-1:0]     a_vec;
+  // Each byte select is a multiplexer over the BB bytes of one lane's word
+  // (the lane is a constant slice, kk1 the only variable index), not a shift
+  // of the whole buffer output.
+  logic [MR*8-1:0]     a_byte, a_vec;
+  logic [2*MC*8-1:0]   b_byte;                // bank k at [k * MC * 8 +: MC * 8]
   logic [MC*8-1:0]     b_vec, b_oth, b_lo;
   logic [MR*MC*8-1:0]  b_rows;
   logic [MR*MC*32-1:0] acc;
+  for (genvar r = 0; r < MR; r++) begin : g_abyte
+    logic [DW-1:0] w;
+    assign w = a_rdata[r*DW +: DW];
+    assign a_byte[r*8 +: 8] = w[{kk1_q, 3'b000} +: 8];
+  end
   for (genvar r = 0; r < MR; r++) begin : g_avec
     localparam int unsigned RS = (r >= MR / 2) ? (r - MR / 2) : r;
-    assign a_vec[r*8 +: 8] = (meta1_q.split && r >= MR / 2) ? a_rdata[RS*DW + 32'(kk1_q) * 8 +: 8] :
-                                                               a_rdata[r*DW + 32'(kk1_q) * 8 +: 8];
+    assign a_vec[r*8 +: 8] = (meta1_q.split && r >= MR / 2) ? a_byte[RS*8 +: 8] : a_byte[r*8 +: 8];
   end
-  for (genvar c = 0; c < MC; c++) begin : g_bvec
-    assign b_vec[c*8 +: 8] = b_rdata[32'(meta1_q.bank) * MC * DW + c*DW + 32'(kk1_q) * 8 +: 8];
-    assign b_oth[c*8 +: 8] = b_rdata[32'(!meta1_q.bank) * MC * DW + c*DW + 32'(kk1_q) * 8 +: 8];
+  for (genvar k = 0; k < 2; k++) begin : g_bbyte
+    for (genvar c = 0; c < MC; c++) begin : g_col
+      logic [DW-1:0] w;
+      assign w = b_rdata[k*MC*DW + c*DW +: DW];
+      assign b_byte[(k*MC + c)*8 +: 8] = w[{kk1_q, 3'b000} +: 8];
+    end
   end
+  assign b_vec = meta1_q.bank ? b_byte[MC*8 +: MC*8] : b_byte[0 +: MC*8];
+  assign b_oth = meta1_q.bank ? b_byte[0 +: MC*8] : b_byte[MC*8 +: MC*8];
   assign b_lo = meta1_q.split ? b_oth : b_vec;
   assign b_rows = {{(MR / 2){b_lo}}, {(MR - MR / 2){b_vec}}};   // rows MR/2.. take b_lo
 
@@ -364,15 +377,26 @@ module esact_gemm #(
   // Epilogue of shadow row e_row_q (split, second half: row MR/2 + e_rowi):
   // requantized, GELU.
   logic [MC*32-1:0] vrow;
+  logic [DW-1:0]    vbeat;                    // EPI_RAW: beat e_w of vrow
   logic [MC*8-1:0]  qrow, grow;
   logic [RW-1:0]    er;
   assign er = e_row2 ? RW'(32'(e_rowi) + MR / 2) : RW'(e_row_q);
   for (genvar c = 0; c < MC; c++) begin : g_epi
     logic [7:0] q;
-    assign vrow[c*32 +: 32] = shd_q[(32'(er) * MC + c) * 32 +: 32];
+    logic [MR*32-1:0] scol;                   // column c of every shadow row; er picks one
+    for (genvar r = 0; r < MR; r++) begin : g_scol
+      assign scol[r*32 +: 32] = shd_q[(r*MC + c)*32 +: 32];
+    end
+    assign vrow[c*32 +: 32] = scol[{er, 5'b00000} +: 32];
     esact_requant #(.IN_W(32)) u_rq (.acc_i(vrow[c*32 +: 32]), .m_i(rq_m_i), .s_i(rq_s_i), .q_o(q));
     assign qrow[c*8 +: 8] = q;
     assign grow[c*8 +: 8] = gelu_q[{q ^ 8'h80, 3'b000} +: 8];
+  end
+  always_comb begin                           // a multiplexer of the MC / IPB beats
+    vbeat = '0;
+    for (int unsigned b = 0; b < MC / IPB; b++) begin
+      if (32'(e_w_q) % (MC / IPB) == b) vbeat = vrow[b*DW +: DW];
+    end
   end
 
   // Captured tile = accumulators + the bias of its column tile (split tile:
@@ -383,7 +407,7 @@ module esact_gemm #(
     assign bk = res_meta_q.bank ^ (res_meta_q.split && r >= MR / 2);
     for (genvar c = 0; c < MC; c++) begin : g_capc
       assign acc_b[(r*MC + c)*32 +: 32] = acc[(r*MC + c)*32 +: 32] +
-          (bias_en_i ? bias_q[32'(bk) * MC * 32 + c*32 +: 32] : 32'd0);
+          (bias_en_i ? (bk ? bias_q[MC*32 + c*32 +: 32] : bias_q[c*32 +: 32]) : 32'd0);
     end
   end
 
@@ -456,7 +480,9 @@ module esact_gemm #(
         end
         rd_data_ready_o = 1'b1;
         if (rd_data_valid_i) begin
-          u_d[32'(u_bt_q) * DW +: DW] = u_q[32'(u_bt_q) * DW +: DW] | rd_data_i;
+          for (int unsigned b = 0; b < UB; b++) begin   // (constant slices: no shift of all of U)
+            if (32'(u_bt_q) == b) u_d[b*DW +: DW] = u_q[b*DW +: DW] | rd_data_i;
+          end
           u_bt_d = u_bt_q + 16'd1;
           if (u_bt_q + 16'd1 == u_nmb) begin
             u_bt_d = '0;
@@ -520,7 +546,9 @@ module esact_gemm #(
       L_GLOAD: begin
         rd_data_ready_o = 1'b1;
         if (rd_data_valid_i) begin
-          gelu_d[32'(l_w_q) * DW +: DW] = rd_data_i;
+          for (int unsigned b = 0; b < GB; b++) begin
+            if (32'(l_w_q) == b) gelu_d[b*DW +: DW] = rd_data_i;
+          end
           l_w_d = l_w_q + 16'd1;
           if (l_w_q + 16'd1 == 16'(GB)) l_st_d = L_BWAIT;
         end
@@ -547,7 +575,11 @@ module esact_gemm #(
         rd_data_ready_o = 1'b1;
         if (rd_data_valid_i) begin
           if (l_ci_bias) begin
-            bias_d[32'(l_bank_q) * MC * 32 + (32'(l_w_q) % (MC / IPB)) * DW +: DW] = rd_data_i;
+            for (int unsigned k = 0; k < 2; k++) begin
+              for (int unsigned b = 0; b < MC / IPB; b++) begin
+                if (32'(l_bank_q) == k && 32'(l_w_q) % (MC / IPB) == b) bias_d[k*MC*32 + b*DW +: DW] = rd_data_i;
+              end
+            end
           end else begin
             bt_we = b_trans_i;
             bn_we = !b_trans_i;
@@ -785,7 +817,7 @@ module esact_gemm #(
   assign wr_req_addr_o = kvs_on ? (sh_meta_q.oaddr + (e_rq2 ? AW'(32'(MC) * 32'(esz)) : '0) +
                                    AW'(32'(e_tok) * ldo_i)) : e_addr_q;
   assign wr_req_len_o  = LW'((e_rq2 ? 32'(sh_meta_q.cols2) : 32'(sh_meta_q.cols)) * 32'(esz));
-  assign wr_data_o     = (epi_i == esact_types_pkg::EPI_RAW) ? vrow[(32'(e_w_q) % (MC / IPB)) * DW +: DW] :
+  assign wr_data_o     = (epi_i == esact_types_pkg::EPI_RAW) ? vbeat :
                          ((epi_i == esact_types_pkg::EPI_GELU) ? DW'(grow) : DW'(qrow));
 
 `ifndef SYNTHESIS
