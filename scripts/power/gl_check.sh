@@ -45,7 +45,8 @@ t1=$(date +%s)
 # Netlist + replay simulator of esact_requant (optionally from another file).
 build_replay() {  # dir [unit_src]
   TOP=esact_requant LIBERTY=generic UNIT_SRC=${2:-} "$here/synth.sh" "$1" 2>&1
-  COVERAGE=0 "$here/unit_build.sh" "$1" 2>&1
+  # -O0: the run is a few hundred cycles, the build is what takes time.
+  COVERAGE=0 UNIT_OPT=-O0 "$here/unit_build.sh" "$1" 2>&1
 }
 replay() {  # dir column [extra options]
   local dir=$1 c=$2; shift 2

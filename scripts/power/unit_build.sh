@@ -6,15 +6,20 @@
 # with the RTL's every cycle (docs/power.md).  Per-net toggle counting on
 # (--coverage-toggle); -fno-const-bit-op-tree as in gl_build.sh (Verilator
 # 5.006 mis-simulates Yosys gate netlists without it; and no Verilator -O<n> after
-# it, which turns it back on).  The model's C++ is
-# compiled at -O0: at Verilator's default -Os the 32k-cell MAC array rows took
-# ~20 s of CPU per file here (about 100 files); a replay window is short.
+# it, which turns it back on).  The model's C++ at UNIT_OPT (below; at
+# Verilator's default -Os the 32k-cell MAC array rows took ~20 s of CPU per
+# file here, about 100 files).
 #
 #   scripts/power/unit_build.sh NETLIST_DIR   -> NETLIST_DIR/obj/esact-unit-replay
 #   UNIT_CXX=clang++  compile the model with this C++ compiler (Verilator's makefile CXX;
 #                default: Verilator's, g++).  Measured here on the LayerNorm's model (session 11,
 #                180k cells, 619 MB of C++ at -O0): clang++ 14 about 4 CPU s per MB, g++ 12 about
 #                13 (3.3x); the replay still compares every output with the RTL's
+#   UNIT_OPT=-O1 the C++ optimisation of the model (default -O1).  Measured on the AXI write
+#                engine's model (5,836 cells, whole small-layer trace of 156,002 cycles, session 16):
+#                replay -O0 142 CPU s, -O1 30 CPU s (4.7x), the same toggle counts in every window.
+#                -O0 builds fastest (the 180k-cell LayerNorm: 4,968 s wall at -O0, clang++): a
+#                large netlist replayed over short windows may be quicker with UNIT_OPT=-O0
 #   COVERAGE=0   no toggle coverage: a replay that only compares the netlist with
 #                the RTL (the CTest power_gl_replay; the C++ is about 3x smaller)
 set -euo pipefail
@@ -48,6 +53,8 @@ cmp -s "$dir/gen/unit_ports.hpp.new" "$dir/gen/unit_ports.hpp" \
 objcache=$(command -v ccache || true)  # the runtime and driver files compile once
 cxx=${UNIT_CXX:-}
 [[ -z $cxx ]] || command -v "$cxx" >/dev/null || { echo "power/unit_build: UNIT_CXX $cxx not found" >&2; exit 2; }
+opt=${UNIT_OPT:--O1}
+[[ $opt =~ ^-O[0-3s]$ ]] || { echo "power/unit_build: UNIT_OPT must be -O0, -O1, -O2, -O3 or -Os, got '$opt'" >&2; exit 2; }
 cov=(--coverage-toggle --coverage-underscore --coverage-max-width 1000000)
 case "${COVERAGE:-1}" in
   1) ;;
@@ -57,7 +64,7 @@ esac
 vflags=(--cc --exe --build -j "${JOBS:-2}" --top-module "$top" --prefix Vunit_gl -Mdir "$dir/obj"
   -Wno-fatal -Wno-lint -Wno-style -Wno-MULTIDRIVEN -fno-const-bit-op-tree
   --x-assign unique --x-initial unique "${cov[@]}"
-  --output-split 20000 -MAKEFLAGS "OPT_FAST=-O0 OPT_SLOW=-O0 OBJCACHE=$objcache${cxx:+ CXX=$cxx}"
+  --output-split 20000 -MAKEFLAGS "OPT_FAST=$opt OPT_SLOW=$opt OBJCACHE=$objcache${cxx:+ CXX=$cxx}"
   -CFLAGS "-std=c++20 -I$dir/gen -I$vinc/gtkwave -DFST_CONFIG_INCLUDE='\"fst_config.h\"'" -LDFLAGS "-lz -lpthread"
   -o esact-unit-replay)
 vsrc=("$dir/netlist.v" "$dir/cells.v" "$root/sim/src/unit_replay.cpp"
@@ -75,7 +82,7 @@ stamp=$( (cat "$dir/netlist.v" "$dir/cells.v"; printf '%s\n' "${vflags[@]}" "${v
 t0=$(date +%s)
 if [[ -f "$dir/obj/Vunit_gl.mk" && "$(cat "$dir/obj/model_stamp" 2>/dev/null)" == "$stamp" ]]; then
   how="driver only (model unchanged)"
-  make -C "$dir/obj" -f Vunit_gl.mk -j "${JOBS:-2}" OPT_FAST=-O0 OPT_SLOW=-O0 OBJCACHE="$objcache" ${cxx:+CXX=$cxx} esact-unit-replay > "$dir/unit_build.log" 2>&1 \
+  make -C "$dir/obj" -f Vunit_gl.mk -j "${JOBS:-2}" OPT_FAST=$opt OPT_SLOW=$opt OBJCACHE="$objcache" ${cxx:+CXX=$cxx} esact-unit-replay > "$dir/unit_build.log" 2>&1 \
     || { tail -30 "$dir/unit_build.log" >&2; echo "power/unit_build: failed, see $dir/unit_build.log" >&2; exit 1; }
 else
   how="verilated and compiled"
