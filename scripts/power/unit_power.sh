@@ -208,7 +208,9 @@ $py "$here/layer.py" report --rtl-json "$rtl_json" --period-ns "$period" --out "
   --label "$label, $(echo $slices | wc -w) of $count instances, $(basename "$lib"), $wdesc"
 t5=$(date +%s)
 {
-  echo "command: make power-unit UNIT=$unit${SIM:+ SIM=$SIM} ROWS=$rows SLICES='$slices' LIBERTY=$(basename "$lib") PERIOD_NS=$period WORKLOAD='$workload' WINDOW_START=$wstart WINDOW=$window"
+  if [[ -n "${FSTS:-}" ]]; then what="FSTS='$FSTS' RTL_JSON=$rtl_json"
+  else what="WORKLOAD='$workload' WINDOW_START=$wstart WINDOW=$window"; fi
+  echo "command: make power-unit UNIT=$unit${SIM:+ SIM=$SIM} ROWS=$rows SLICES='$slices' LIBERTY=$(basename "$lib") PERIOD_NS=$period $what"
   echo "runtime: RTL run + trace $((tr - t0)) s, synthesis $((t1 - tr)) s, replay build $((t2 - t1)) s, replays + OpenSTA $((t4 - t2)) s, report $((t5 - t4)) s"
 } | tee -a "$out/report.txt" >&2
 [[ -n "${FSTS:-}" ]] || rm -f "$fsts"
