@@ -143,8 +143,9 @@ trace_attention() {
 # the whole run (unit_replay.cpp --sync-reset), on one trace of their scopes and
 # the phase signals (traces/control.fst), whose timeline must count the RTL
 # run's phase cycles exactly (layer.py windows' check).
-ctl_units="axi_rd axi_wr rd_arb wr_arb csr seq cmd_fetch dispatch"
-ctl_scopes="u_rd u_wr u_rd_arb u_wr_arb u_csr u_seq u_cmd_fetch u_dispatch"
+# Their names and instances: scripts/power/control_units.txt (unit_power.sh reads it too).
+ctl_units=$(awk '!/^#/ && NF { print $1 }' "$here/control_units.txt" | paste -sd ' ')
+ctl_scopes=$(awk '!/^#/ && NF { print $3 }' "$here/control_units.txt" | paste -sd ' ')
 trace_control() {
   local f=$out/traces/control.fst
   [[ -f $f && -f $out/control_check.txt ]] && return 0

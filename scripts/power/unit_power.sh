@@ -19,8 +19,8 @@
 # Variables (environment or make):
 #   UNIT=mac_array|requant|layernorm|softmax   the unit (table below)
 #   UNIT=axi_rd|axi_wr|rd_arb|wr_arb|csr|seq|cmd_fetch|dispatch   AXI/control: esact_top's small
-#                               control modules (u_rd, u_wr, u_rd_arb, u_wr_arb, u_csr, u_seq,
-#                               u_cmd_fetch, u_dispatch), each replayed on a trace of the WHOLE run
+#                               control modules (scripts/power/control_units.txt: module,
+#                               instance, label), each replayed on a trace of the WHOLE run
 #                               (from reset: --sync-reset), synthesized with its instance's
 #                               parameters as the trace holds them
 #   ROWS=2                      MAC array rows synthesized; the netlist replays every ROWS-row
@@ -57,7 +57,12 @@ pkg() { sed -nE "s/.*localparam int unsigned $1 *= *([0-9]+);.*/\1/p" rtl/pkg/es
 mc=$(pkg MAC_COLS)
 # Per unit: module, synthesis parameters, the replay options of instance $i
 # (replay_opts i), the number of instances, the report label.
-case "$unit" in
+# AXI/control units: module, instance, extra files and label from one table.
+ctl_table=$here/control_units.txt
+ctl_row=$(awk -v u="$unit" '!/^#/ && $1 == u' "$ctl_table")
+ctl_names=$(awk '!/^#/ && NF { print $1 }' "$ctl_table" | paste -sd ' ')
+case_key=$unit; [[ -n $ctl_row ]] && case_key=control
+case "$case_key" in
   mac_array)
     top=esact_mac_array; label="MAC array"
     pkg_rows=$(pkg MAC_ROWS)
@@ -90,25 +95,16 @@ case "$unit" in
       busy_only="--while-busy row_idx_o"
     fi
     replay_opts() { echo "--scope TOP.esact_top.u_$unit --reset-port rst_ni --sync-idle busy_o --compare valid ${busy_only:-}"; } ;;
-  axi_rd|axi_wr|rd_arb|wr_arb|csr|seq|cmd_fetch|dispatch)
+  control)
     # AXI/control (session 15): no idle point inside a window, but a trace of
     # the whole run starts in reset, where the netlist and the RTL agree: the
     # reset comes from the trace, the comparison and the count start after it
     # (unit_replay.cpp --sync-reset).  Payloads compared while their valid is
     # high (also the AXI names: m_axi_arvalid guards m_axi_araddr, ...).
-    count=1; rows=0; params=""; unit_files=""
-    case "$unit" in
-      axi_rd)    top=esact_axi_rd;    label="AXI read engine" ;;
-      axi_wr)    top=esact_axi_wr;    label="AXI write engine" ;;
-      rd_arb)    top=esact_rd_arb;    label="read arbiter"; unit_files="rtl/common/esact_rr_arb.sv" ;;
-      wr_arb)    top=esact_wr_arb;    label="write arbiter"; unit_files="rtl/common/esact_rr_arb.sv rtl/axi/esact_wr_stage.sv" ;;
-      csr)       top=esact_csr;       label="CSRs" ;;
-      seq)       top=esact_seq;       label="sequencer"; unit_files="rtl/common/esact_div.sv" ;;
-      cmd_fetch) top=esact_cmd_fetch; label="command fetch" ;;
-      dispatch)  top=esact_dispatch;  label="dispatcher" ;;
-    esac
-    scope=TOP.esact_top.u_$unit
-    case "$unit" in axi_rd) scope=TOP.esact_top.u_rd ;; axi_wr) scope=TOP.esact_top.u_wr ;; esac
+    count=1; rows=0; params=""
+    read -r _ top inst unit_files label <<< "$ctl_row"
+    unit_files=${unit_files//,/ }; [[ $unit_files == - ]] && unit_files=""
+    scope=TOP.esact_top.$inst
     # Every parameter of the module's header, with the value of the instance that ran.
     trace_params=$(sed -nE 's/^ *parameter +int +unsigned +([A-Z_0-9]+) *=.*/\1/p' "rtl/$(grep -E "/$top\.sv$" rtl/files.txt)" | paste -sd ' ')
     [[ -n $trace_params ]] || { echo "power-unit: no parameters found in the header of $top" >&2; exit 2; }
@@ -116,7 +112,7 @@ case "$unit" in
     # defined from its first list_start_o on (unit_replay.cpp --compare-after).
     after=""; [[ $unit == seq ]] && after="--compare-after list_addr_o:list_start_o,list_count_o:list_start_o"
     replay_opts() { echo "--scope $scope --sync-reset rst_ni --compare valid $after"; } ;;
-  *) echo "power-unit: UNIT must be mac_array, requant, layernorm, softmax, axi_rd, axi_wr, rd_arb, wr_arb, csr, seq, cmd_fetch or dispatch, got '$unit'" >&2; exit 2 ;;
+  *) echo "power-unit: UNIT must be mac_array, requant, layernorm, softmax or one of the AXI/control units of $ctl_table ($ctl_names), got '$unit'" >&2; exit 2 ;;
 esac
 slices=${SLICES:-$(seq -s ' ' 0 $((count - 1)))}
 for s in $slices; do
