@@ -61,7 +61,7 @@ case "${COVERAGE:-1}" in
   0) cov=() ;;
   *) echo "power/unit_build: COVERAGE must be 0 or 1, got '$COVERAGE'" >&2; exit 2 ;;
 esac
-vflags=(--cc --exe --build -j "${JOBS:-2}" --top-module "$top" --prefix Vunit_gl -Mdir "$dir/obj"
+vflags=(--cc --exe --top-module "$top" --prefix Vunit_gl -Mdir "$dir/obj"
   -Wno-fatal -Wno-lint -Wno-style -Wno-MULTIDRIVEN -fno-const-bit-op-tree
   --x-assign unique --x-initial unique "${cov[@]}"
   --output-split 20000 -MAKEFLAGS "OPT_FAST=$opt OPT_SLOW=$opt OBJCACHE=$objcache${cxx:+ CXX=$cxx}"
@@ -76,19 +76,34 @@ if grep -qE '^\s*esact_sram\b' "$dir/netlist.v"; then
   printf '`verilator_config\ncoverage_off -file "%s"\n' "$root/rtl/common/esact_sram.sv" > "$dir/gen/sram_cov.vlt"
   vsrc+=("$dir/gen/sram_cov.vlt" "$root/rtl/common/esact_sram.sv")
 fi
-# The verilated model depends on the netlist, the cell models and the flags only:
-# when those are unchanged (stamp), only the driver is recompiled and relinked.
+# The verilated model depends on the netlist, the cell models and the flags only
+# (not on JOBS): when those are unchanged (stamp), only the driver is recompiled
+# and relinked.  Verilating and compiling are two steps with a stamp each, so a
+# build that was stopped while compiling (a large netlist's C++: the 161k-cell
+# sky130hd LayerNorm is 770 MB, hours on a shared 2-core machine) resumes where
+# make left it instead of verilating again.
 stamp=$( (cat "$dir/netlist.v" "$dir/cells.v"; printf '%s\n' "${vflags[@]}" "${vsrc[@]}") | sha256sum | cut -c1-16)
 t0=$(date +%s)
+compile() {
+  make -C "$dir/obj" -f Vunit_gl.mk -j "${JOBS:-2}" OPT_FAST=$opt OPT_SLOW=$opt OBJCACHE="$objcache" ${cxx:+CXX=$cxx} \
+    esact-unit-replay >> "$dir/unit_build.log" 2>&1 \
+    || { tail -30 "$dir/unit_build.log" >&2; echo "power/unit_build: compiling failed, see $dir/unit_build.log" >&2; exit 1; }
+}
+: > "$dir/unit_build.log"
 if [[ -f "$dir/obj/Vunit_gl.mk" && "$(cat "$dir/obj/model_stamp" 2>/dev/null)" == "$stamp" ]]; then
   how="driver only (model unchanged)"
-  make -C "$dir/obj" -f Vunit_gl.mk -j "${JOBS:-2}" OPT_FAST=$opt OPT_SLOW=$opt OBJCACHE="$objcache" ${cxx:+CXX=$cxx} esact-unit-replay > "$dir/unit_build.log" 2>&1 \
-    || { tail -30 "$dir/unit_build.log" >&2; echo "power/unit_build: failed, see $dir/unit_build.log" >&2; exit 1; }
+  compile
+elif [[ -f "$dir/obj/Vunit_gl.mk" && "$(cat "$dir/obj/verilated_stamp" 2>/dev/null)" == "$stamp" ]]; then
+  how="compiled, resuming an earlier build's verilated C++"
+  compile
+  echo "$stamp" > "$dir/obj/model_stamp"
 else
   how="verilated and compiled"
-  rm -f "$dir/obj/model_stamp"
-  verilator "${vflags[@]}" "${vsrc[@]}" > "$dir/unit_build.log" 2>&1 \
-    || { tail -30 "$dir/unit_build.log" >&2; echo "power/unit_build: failed, see $dir/unit_build.log" >&2; exit 1; }
+  rm -f "$dir/obj/model_stamp" "$dir/obj/verilated_stamp"
+  verilator "${vflags[@]}" "${vsrc[@]}" >> "$dir/unit_build.log" 2>&1 \
+    || { tail -30 "$dir/unit_build.log" >&2; echo "power/unit_build: verilating failed, see $dir/unit_build.log" >&2; exit 1; }
+  echo "$stamp" > "$dir/obj/verilated_stamp"
+  compile
   echo "$stamp" > "$dir/obj/model_stamp"
 fi
 echo $(( $(date +%s) - t0 )) > "$dir/unit_build_seconds"
