@@ -572,7 +572,7 @@ def main():
     c.add_argument("--floor", action="append", default=[],
                    help="LABEL=BITS: a unit not replayed, as a clock-pin floor of BITS flip-flops")
     c.add_argument("--ff-uw", type=float, default=2.485,
-                   help="clock-pin power per flip-flop (uW) for --floor (docs/power.md, session 7)")
+                   help="clock-pin power per flip-flop (uW) for --floor (docs/power-log.md, session 7)")
     a = ap.parse_args()
     {"windows": cmd_windows, "check-windows": cmd_check_windows, "block": cmd_block,
      "check-block": cmd_check_block, "report": cmd_report, "compare": cmd_compare}[a.cmd](a)

@@ -13,7 +13,7 @@ each window), groups the windows by their dominant phase, and for each group:
     that would be a root of OpenSTA's activity propagation (input ports,
     undriven nets) an annotated "activity driver" flip-flop, so that the
     propagation recomputes nothing (sta_netlist below; without them OpenSTA
-    2.0.17 replaced most annotations, docs/power.md session 11); then
+    2.0.17 replaced most annotations, docs/power-log.md session 11); then
     sta::instance_power of every instance and sta::design_power;
   * the check that OpenSTA used the annotations: its propagation's debug
     output must list no recomputed pin, and on a sample of instances the

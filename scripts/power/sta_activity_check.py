@@ -24,7 +24,7 @@ Usage: scripts/power/sta_activity_check.py [WORK_DIR]
 The second form takes a netlist of scripts/power/synth.sh (e.g. a unit's) and
 runs only the idle window on it (every net 0 toggles, the clock 2 per cycle:
 what a replay of an idle window counts) with both annotations, the legacy one
-with the check as a warning: the idle power both ways (docs/power.md, session
+with the check as a warning: the idle power both ways (docs/power-log.md, session
 11).
 """
 import argparse
