@@ -62,6 +62,7 @@ ctl_table=$here/control_units.txt
 ctl_row=$(awk -v u="$unit" '!/^#/ && $1 == u' "$ctl_table")
 ctl_names=$(awk '!/^#/ && NF { print $1 }' "$ctl_table" | paste -sd ' ')
 case_key=$unit; [[ -n $ctl_row ]] && case_key=control
+[[ $unit == control && -z $ctl_row ]] && case_key=""  # "control" is the branch's key, not a unit
 case "$case_key" in
   mac_array)
     top=esact_mac_array; label="MAC array"
