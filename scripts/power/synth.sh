@@ -24,6 +24,11 @@
 #   TOP=<module>             the top (default esact_top; a unit such as esact_mac_array
 #                            for the per-unit flow, scripts/power/unit_power.sh)
 #   UNIT_FILES="a.sv ..."    with a unit TOP: the files of its submodules (rtl/files.txt paths)
+#   BLACK_BOXES="esact_mac_array esact_requant"  with a unit TOP: more submodules kept as
+#                            black-box instances (read -lib), beside esact_sram/esact_spls_mem:
+#                            the GEMM's control without the MAC array and the requantizers,
+#                            which have replays of their own (scripts/power/unit_build.sh
+#                            simulates them from their RTL, uncounted)
 #   UNIT_SRC=<file.sv>       with a unit TOP: read the unit from this file instead of rtl/
 #                            (to measure a proposed change of the unit; the replay still
 #                            compares its outputs with the RTL run's)
@@ -84,14 +89,21 @@ fi
 case "${ABC:-1}" in 0) noabc=-noabc ;; 1) noabc="" ;; *) echo "power/synth: ABC must be 0 or 1, got '$ABC'" >&2; exit 2 ;; esac
 unset ABC  # Yosys takes $ABC as the path of the abc binary ("0" -s -f ...: not found)
 cd "$root"
+bbs=(--lib esact_sram --lib esact_spls_mem)
+for b in ${BLACK_BOXES:-}; do
+  [[ "$top" != esact_top ]] || { echo "power/synth: BLACK_BOXES is for a unit TOP" >&2; exit 2; }
+  [[ "$b" =~ ^esact_[a-z0-9_]+$ && "$b" != "$top" ]] && grep -qE "/$b\.sv$" rtl/files.txt \
+    || { echo "power/synth: BLACK_BOXES entry '$b' is not a module of rtl/files.txt other than $top" >&2; exit 2; }
+  bbs+=(--lib "$b")
+done
 if [[ "$top" == esact_top ]]; then
-  reads=$(scripts/rtl_files.sh --yosys --lib esact_sram --lib esact_spls_mem)
+  reads=$(scripts/rtl_files.sh --yosys "${bbs[@]}")
 else
   # A unit: the packages, the black boxes (esact_sram: modelled separately),
   # the unit's own file and UNIT_FILES (its submodules' files, paths as in
   # rtl/files.txt), not the whole design (reading all of rtl/ alone costs about
   # a CPU minute here).
-  reads=$(scripts/rtl_files.sh --yosys --lib esact_sram --lib esact_spls_mem | sed 's/; */\n/g' | \
+  reads=$(scripts/rtl_files.sh --yosys "${bbs[@]}" | sed 's/; */\n/g' | \
     grep -E "rtl/pkg/| -lib |/$top\.sv\$$(for f in ${UNIT_FILES:-}; do printf '|%s$' "$f"; done)" | paste -sd ';' | sed 's/;/; /g')
   grep -q "/$top\.sv" <<< "$reads" || { echo "power/synth: rtl/files.txt has no $top.sv" >&2; exit 2; }
   rm -f "$out/unit_src"

@@ -69,12 +69,23 @@ vflags=(--cc --exe --top-module "$top" --prefix Vunit_gl -Mdir "$dir/obj"
   -o esact-unit-replay)
 vsrc=("$dir/netlist.v" "$dir/cells.v" "$root/sim/src/unit_replay.cpp"
   "$vinc/gtkwave/fstapi.c" "$vinc/gtkwave/lz4.c" "$vinc/gtkwave/fastlz.c")
-# The netlist's esact_sram black boxes (softmax, LayerNorm buffers) become the
-# behavioural model, fed the same writes as in the RTL run; its memory array is
-# kept out of the toggle coverage (SRAM energy comes from the CACTI table).
-if grep -qE '^\s*esact_sram\b' "$dir/netlist.v"; then
-  printf '`verilator_config\ncoverage_off -file "%s"\n' "$root/rtl/common/esact_sram.sv" > "$dir/gen/sram_cov.vlt"
-  vsrc+=("$dir/gen/sram_cov.vlt" "$root/rtl/common/esact_sram.sv")
+# The netlist's black boxes are simulated from their RTL, kept out of the toggle
+# coverage: esact_sram (softmax, LayerNorm, GEMM buffers; fed the same writes as
+# in the RTL run; SRAM energy comes from the CACTI table), and for the GEMM's
+# control (synth.sh BLACK_BOXES) the MAC array and the requantizers, whose
+# energy is their own replays' (the netlist drives them and reads their outputs
+# back, so a wrong operand byte shows up in the GEMM's written data).
+behav=()
+for b in esact_sram esact_mac_array esact_requant; do
+  grep -qE "^\s*$b\b" "$dir/netlist.v" || continue
+  f=$(grep -E "/$b\.sv$" "$root/rtl/files.txt") || { echo "power/unit_build: rtl/files.txt has no $b.sv" >&2; exit 2; }
+  behav+=("$root/rtl/$f")
+done
+if ((${#behav[@]})); then
+  { echo '`verilator_config'; printf 'coverage_off -file "%s"\n' "${behav[@]}"; } > "$dir/gen/sram_cov.vlt"
+  # The packages first when a model's parameters default to them (esact_mac_array).
+  pkgs=(); [[ ${behav[*]} == "$root/rtl/common/esact_sram.sv" ]] || pkgs=("$root"/rtl/pkg/esact_pkg.sv)
+  vsrc+=("$dir/gen/sram_cov.vlt" "${pkgs[@]}" "${behav[@]}")
 fi
 # The verilated model depends on the netlist, the cell models and the flags only
 # (not on JOBS): when those are unchanged (stamp), only the driver is recompiled

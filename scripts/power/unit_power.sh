@@ -17,7 +17,8 @@
 #   6. scripts/power/layer.py             the instances summed: the whole unit's power per phase
 #
 # Variables (environment or make):
-#   UNIT=mac_array|requant|layernorm|softmax   the unit (table below)
+#   UNIT=mac_array|requant|layernorm|softmax|gemm   the unit (table below; gemm: the GEMM's
+#                               control, i.e. esact_gemm without the MAC array and requantizers)
 #   UNIT=axi_rd|axi_wr|rd_arb|wr_arb|csr|seq|cmd_fetch|dispatch   AXI/control: esact_top's small
 #                               control modules (scripts/power/control_units.txt: module,
 #                               instance, label), each replayed on a trace of the WHOLE run
@@ -96,6 +97,19 @@ case "$case_key" in
       busy_only="--while-busy row_idx_o"
     fi
     replay_opts() { echo "--scope TOP.esact_top.u_$unit --reset-port rst_ni --sync-idle busy_o --compare valid ${busy_only:-}"; } ;;
+  gemm)
+    # The GEMM's control (issue 12, session 18): esact_gemm with the MAC array and
+    # the 16 requantizers as black boxes (their energy is their own replays'; the
+    # replay simulates them from their RTL, uncounted: scripts/power/unit_build.sh),
+    # its buffers esact_sram as for the softmax.  Synchronised by reset at an idle
+    # cycle before a command (the shadow, operand and epilogue registers have no
+    # reset; a command writes them before it reads them); row_idx_o as the softmax's.
+    # A trace may hold a long lead (from an idle cycle to a point inside a long
+    # command): the toggles are then counted from the cycle in <trace>.count_from.
+    top=esact_gemm; label="GEMM control"; count=1; rows=0; params=""
+    black_boxes="esact_mac_array esact_requant"; scope=TOP.esact_top.u_gemm
+    trace_params=$(sed -nE 's/^ *parameter +int +unsigned +([A-Z_0-9]+) *=.*/\1/p' "rtl/$(grep -E "/$top\.sv$" rtl/files.txt)" | paste -sd ' ')
+    replay_opts() { echo "--scope $scope --reset-port rst_ni --sync-idle busy_o --compare valid --while-busy row_idx_o"; } ;;
   control)
     # AXI/control (session 15): no idle point inside a window, but a trace of
     # the whole run starts in reset, where the netlist and the RTL agree: the
@@ -113,7 +127,7 @@ case "$case_key" in
     # defined from its first list_start_o on (unit_replay.cpp --compare-after).
     after=""; [[ $unit == seq ]] && after="--compare-after list_addr_o:list_start_o,list_count_o:list_start_o"
     replay_opts() { echo "--scope $scope --sync-reset rst_ni --compare valid $after"; } ;;
-  *) echo "power-unit: UNIT must be mac_array, requant, layernorm, softmax or one of the AXI/control units of $ctl_table ($ctl_names), got '$unit'" >&2; exit 2 ;;
+  *) echo "power-unit: UNIT must be mac_array, requant, layernorm, softmax, gemm or one of the AXI/control units of $ctl_table ($ctl_names), got '$unit'" >&2; exit 2 ;;
 esac
 slices=${SLICES:-$(seq -s ' ' 0 $((count - 1)))}
 for s in $slices; do
@@ -169,13 +183,13 @@ out=${POWER_DIR:-$net}
 mkdir -p "$net" "$out"
 net=$(cd "$net" && pwd); out=$(cd "$out" && pwd)
 
-sstamp=$( (cat rtl/pkg/*.sv "${src:-rtl/$(grep -E "/$top\.sv$" rtl/files.txt)}" ${unit_files:-}; echo "$params $lib $period${src:+ $src}${ABC_ARGS:+ abc $ABC_ARGS}${ABC:+ ABC=$ABC}${ABC_CONSTR:+ ABC_CONSTR=$ABC_CONSTR}") | sha256sum | cut -c1-16)
+sstamp=$( (cat rtl/pkg/*.sv "${src:-rtl/$(grep -E "/$top\.sv$" rtl/files.txt)}" ${unit_files:-}; echo "$params $lib $period${black_boxes:+ bb $black_boxes}${src:+ $src}${ABC_ARGS:+ abc $ABC_ARGS}${ABC:+ ABC=$ABC}${ABC_CONSTR:+ ABC_CONSTR=$ABC_CONSTR}") | sha256sum | cut -c1-16)
 if [[ -f "$net/netlist.v" && "$(cat "$net/synth_stamp" 2>/dev/null)" == "$sstamp" ]]; then
   log "netlist of $top unchanged (same RTL, parameters, library, period): reusing $net/netlist.v"
 else
   rm -f "$net/synth_stamp"
   TOP=$top LIBERTY=$lib PARAMS="$params" PERIOD_NS=$period UNIT_SRC=$src UNIT_FILES="${unit_files:-}" \
-    nice -n 10 "$here/synth.sh" "$net"
+    BLACK_BOXES="${black_boxes:-}" nice -n 10 "$here/synth.sh" "$net"
   echo "$sstamp" > "$net/synth_stamp"
 fi
 t1=$(date +%s)
@@ -189,7 +203,8 @@ for s in $slices; do
   for f in $fsts; do
     w=$(basename "$f" .fst)
     # shellcheck disable=SC2046
-    "$net/obj/esact-unit-replay" --fst "$f" $(replay_opts "$s") --phase-signal TOP.esact_top.phase \
+    cf=(); [[ -f ${f%.fst}.count_from ]] && cf=(--count-from "$(cat "${f%.fst}.count_from")")
+    "$net/obj/esact-unit-replay" --fst "$f" $(replay_opts "$s") ${cf[@]+"${cf[@]}"} --phase-signal TOP.esact_top.phase \
       --toggles "$d/$w" > "$d/replay_$w.txt" \
       || { log "replay of instance $s on $f failed"; exit 1; }
     sed "s/^/instance $s, $w: /" "$d/replay_$w.txt" | tee -a "$out/replay.txt" >&2

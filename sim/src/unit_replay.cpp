@@ -64,6 +64,12 @@
 // units have combinational paths from inputs to outputs), before the outputs
 // are compared.
 //
+// --count-from C counts the toggles from trace cycle C on (C must come after
+// the synchronisation; outputs are compared from the synchronisation as
+// always): a unit synchronised by reset at an idle cycle (the GEMM's control)
+// is replayed from there through the start of a long command, and counted in
+// the steady state inside it only.
+//
 // Toggle windows: with --phase-signal, a new window starts whenever the
 // phase of esact_top changes (one PREFIX.<k>.dat per window), so a trace window
 // that spans a phase boundary gives one power figure per phase.
@@ -233,6 +239,7 @@ struct Options {
   std::vector<std::pair<std::string, std::string>> after;  ///< --compare-after OUT:EVENT
   long slice = -1;         ///< a port narrower than its traced signal takes slice K of it (-1: widths must match)
   uint64_t inject_at = 0;  ///< flip bit 0 of the RTL's first output in the Nth compared cycle (self-check)
+  uint64_t count_from = 0;  ///< --count-from: toggles counted from this trace cycle on
 };
 
 /// One toggle window: consecutive counted cycles of one phase of esact_top.
@@ -273,6 +280,9 @@ struct Replay {
   std::vector<std::string> low;  ///< inputs sampled by the next rising edge
   unsigned low_phase = 0;
   bool synced = false;
+  bool counting = false;  ///< toggles are being counted (synchronised, and at or after --count-from)
+  uint64_t edge_cycle = 0;  ///< the trace cycle of the rising edge being replayed
+  uint64_t first_counted = 0;  ///< the trace cycle of the first counted cycle
   uint64_t cycles_replayed = 0, cycles_counted = 0, compared = 0, sync_cycle = 0;
   uint64_t active_cycles = 0;  ///< counted cycles with --sync-also (else --sync-port) high
   std::vector<Window> windows;  ///< closed windows (their toggles are in PREFIX.<k>.dat)
@@ -304,6 +314,8 @@ struct Replay {
     if (clk_i != SIZE_MAX && !o.sync_port.empty() + !o.sync_idle.empty() + !o.sync_reset.empty() != 1)
       throw std::runtime_error("a clocked unit needs one of --sync-port (the input whose high cycle makes its state "
                                "the RTL's), --sync-idle (with --reset-port) and --sync-reset (a trace from reset)");
+    if (clk_i == SIZE_MAX && o.count_from)
+      throw std::runtime_error("the unit has no clk_i port: a combinational unit takes no --count-from");
     if (clk_i == SIZE_MAX && !o.sync_reset.empty())
       throw std::runtime_error("the unit has no clk_i port: a combinational unit takes no --sync-reset");
     if (!o.sync_port.empty() && (sync_i == SIZE_MAX || ports[sync_i].width != 1 || !ports[sync_i].input))
@@ -555,6 +567,7 @@ struct Replay {
       have_low = true;
       return;
     }
+    edge_cycle = t / 2;
     if (clocked() ? !clock_edge() : !comb_cycle()) return;
     if (o.inject_at && compared + 1 == o.inject_at) {  // self-check: the comparison must catch this
       for (auto& p : ports)
@@ -597,7 +610,12 @@ struct Replay {
                           : sreset_i != SIZE_MAX ? seen_reset && low[sreset_i] == "1"
                           : sync_i != SIZE_MAX ? low[sync_i] == "1" && (also_i == SIZE_MAX || low[also_i] == "1")
                                                : low[idle_i] == "0";
-    if (synced) begin_counted_cycle(low_phase);
+    if (synced && !counting && edge_cycle >= o.count_from) {
+      counting = true;
+      first_counted = edge_cycle;
+      zero_toggles();
+    }
+    if (counting) begin_counted_cycle(low_phase);
     std::vector<std::string> after;
     for (auto& p : ports) after.push_back(p.value);
     for (size_t i = 0; i < ports.size(); ++i) ports[i].value = low[i];
@@ -617,6 +635,7 @@ struct Replay {
     ++cycles_replayed;
     if (synced) {
       const size_t act = also_i != SIZE_MAX ? also_i : sync_i;
+      if (!counting) return true;
       if (act != SIZE_MAX ? low[act] == "1" : idle_i != SIZE_MAX ? low[idle_i] == "1" : low[sreset_i] == "1")
         ++active_cycles;
       return true;
@@ -706,6 +725,7 @@ Options parse(int argc, char** argv) {
       else if (a == "--clock-signal") o.clock_signal = v;
       else if (a == "--slice") o.slice = std::stol(v);
       else if (a == "--inject-mismatch") o.inject_at = std::stoull(v);
+      else if (a == "--count-from") o.count_from = std::stoull(v);
       else usage_error("unknown option " + a);
     } catch (const std::logic_error&) {
       usage_error("option " + a + " needs a number, got '" + v + "'");
@@ -718,7 +738,7 @@ Options parse(int argc, char** argv) {
   if (o.fst.empty() || o.scope.empty())
     usage_error("usage: --fst FILE --scope TOP.a.b [--toggles PREFIX] [--sync-port PORT [--sync-also PORT] | --clock-signal TOP.clk] "
                 "[--reset-port RST --sync-idle BUSY [--while-busy OUT,...] | --sync-reset RST] [--compare-after OUT:EVENT,...] [--compare all|valid] [--phase-signal TOP.x.phase] [--slice K] "
-                "[--inject-mismatch N]");
+                "[--inject-mismatch N] [--count-from CYCLE]");
   return o;
 }
 
@@ -761,6 +781,10 @@ int main(int argc, char** argv) {
                                                        "(a trace from the run's first cycle): nothing counted"
                                : o.sync_idle.empty() ? "--sync-port " + o.sync_port + " never high in the window: nothing counted"
                                                      : "--sync-idle " + o.sync_idle + " never low in the window: nothing counted");
+    if (o.count_from && r.clocked() && r.first_counted != o.count_from)
+      throw std::runtime_error(r.counting ? "--count-from " + std::to_string(o.count_from) + ": synchronised only at cycle " +
+                                                std::to_string(r.first_counted) + " (the trace's lead holds no earlier sync point)"
+                                          : "--count-from " + std::to_string(o.count_from) + " is beyond the trace");
     r.close_window();
     if (r.windows.empty()) throw std::runtime_error("no cycle counted in the window");
     if (!o.toggles.empty()) r.write_windows();
