@@ -135,12 +135,42 @@ def cmd_windows(a):
         print(p["phase"], lead0, a.window + min(s, a.lead), int(gemm_lead))
 
 
+def cmd_gemm_windows(a):
+    """Windows of the GEMM's control (unit_power.sh UNIT=gemm): it synchronises by
+    reset at an idle cycle, so a window cannot begin inside a command.  A GEMM
+    phase's window begins at the start of the phase's FIRST stretch (a command's
+    start, the GEMM idle in the LEAD cycles before it) and its toggles are
+    counted from SKIP cycles into the stretch (past the first tile's loads) when
+    the stretch is longer than SKIP + W, else from its start; every other phase
+    of the run (the GEMM idle; each under 0.4% of a BERT-base-shaped layer) gets
+    IDLE_WINDOW counted cycles from the start of its longest stretch.  Prints
+    "phase trace_start trace_length count_from" per phase."""
+    run, phases = phase_table(a.rtl_json)
+    stretches = read_timeline(a.timeline, run)
+    gemm = {p["phase"] for p in phases if p["golden_macs"] > 0}
+    for p in phases:
+        if not p["cycles"]:
+            continue
+        mine = [(f, n) for ph, f, n in stretches if ph == p["phase"]]
+        if p["phase"] in gemm:
+            first, n = mine[0]
+            count_from, w = first + (a.skip if n > a.skip + a.window else 0), a.window
+        else:
+            first, n = max(mine, key=lambda x: x[1])
+            count_from, w = first, a.idle_window
+        w = min(w, first + n - count_from)  # inside the stretch: no cycles of the next phase counted
+        start = max(0, first - a.lead)
+        print(p["phase"], start, count_from - start + w, count_from)
+
+
 def cmd_check_windows(a):
     bad = []
     for line in open(a.windows):
         ph, start, length = line.split()[:3]
         start, length = int(start), int(length)
         first = start + length - min(a.window, length)  # the W cycles after the lead
+        if a.count_from_column:  # gemm-windows: counted from its 4th column
+            first = int(line.split()[3])
         tl = os.path.join(a.timelines, ph + ".timeline")
         own = collections.Counter()  # phase -> counted cycles of the W part
         held = None  # phase of the first W cycle
@@ -534,10 +564,20 @@ def main():
     w.add_argument("--lead", type=int, default=3200)
     w.add_argument("--min-share", type=float, default=0.005,
                    help="no window of its own for a phase shorter than this share of the run")
+    g = sub.add_parser("gemm-windows")
+    g.add_argument("--rtl-json", required=True)
+    g.add_argument("--timeline", required=True, help="as for windows")
+    g.add_argument("--window", type=int, default=3200, help="counted cycles per window")
+    g.add_argument("--skip", type=int, default=1600,
+                   help="a GEMM phase's first SKIP cycles (the first tile's loads) replayed, not counted")
+    g.add_argument("--lead", type=int, default=64, help="cycles before a window's command start (an idle cycle)")
+    g.add_argument("--idle-window", type=int, default=1000, help="counted cycles of a phase without GEMM work")
     k = sub.add_parser("check-windows")
     k.add_argument("--windows", required=True, help="layer.py windows output")
     k.add_argument("--window", type=int, required=True, help="W, as given to layer.py windows")
     k.add_argument("--timelines", required=True, help="directory of PHASE.timeline (fst_timeline of each window's trace)")
+    k.add_argument("--count-from-column", action="store_true",
+                   help="the windows are gemm-windows': the counted part starts at the 4th column's cycle")
     b = sub.add_parser("block")
     b.add_argument("--rtl-json", required=True)
     b.add_argument("--timeline", required=True, help="as for windows")
@@ -574,7 +614,7 @@ def main():
     c.add_argument("--ff-uw", type=float, default=2.485,
                    help="clock-pin power per flip-flop (uW) for --floor (docs/power-log.md, session 7)")
     a = ap.parse_args()
-    {"windows": cmd_windows, "check-windows": cmd_check_windows, "block": cmd_block,
+    {"windows": cmd_windows, "gemm-windows": cmd_gemm_windows, "check-windows": cmd_check_windows, "block": cmd_block,
      "check-block": cmd_check_block, "report": cmd_report, "compare": cmd_compare}[a.cmd](a)
 
 

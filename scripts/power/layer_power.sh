@@ -29,6 +29,10 @@
 #                                axi_rd axi_wr rd_arb wr_arb csr seq cmd_fetch dispatch (each may be
 #                                named alone), replayed on one more trace, the WHOLE run from reset
 #                                (their scopes and the phase signals only), not on the windows
+#                                UNITS=gemm: the GEMM's control (esact_gemm without the MAC array and
+#                                requantizers), on windows of its own from before a command's start:
+#                                GEMM_WINDOW=3200 counted cycles per GEMM phase from GEMM_SKIP=1600
+#                                cycles into its first command, GEMM_IDLE_WINDOW=1000 per other phase
 #   WINDOW=1000 LEAD=3200        cycles per phase window, and before them (synchronisation:
 #                                more than the largest K of the layer; layer.py windows)
 #   MIN_SHARE=0.005              no window for a phase with at most this share of the run's cycles
@@ -50,7 +54,8 @@
 #                                esact_spls_mem) against counts from a whole-run trace
 #   SRAM_BANK_BITS=128           model memories wider than that as banks of macros that wide
 #                                (CACTI's one wide macro costs far more per bit; a sensitivity)
-#   STEPS=windows                stop after the window traces and their check (CTest power_windows)
+#   STEPS=windows                stop after the window traces and their check (CTest power_windows;
+#                                with UNITS=gemm the GEMM's windows too)
 #   SKIP_TRACES=1                reuse the RTL run and traces of an earlier run in POWER_DIR
 #                                (to add a unit: the report covers every unit measured there;
 #                                UNITS=none: no replay, only the report)
@@ -166,13 +171,40 @@ trace_control() {
     > "$out/control_check.txt"
   log "AXI/control traced: $(cat "$out/control_check.txt")"
 }
+# The GEMM's control (UNIT gemm) synchronises by reset at an idle cycle, so it
+# has windows of its own (layer.py gemm-windows): per GEMM phase from just
+# before the phase's first command, counted from GEMM_SKIP cycles into it (past
+# the first tile's loads: its start written to traces/gemm/<phase>.count_from,
+# unit_replay.cpp --count-from) for GEMM_WINDOW cycles; per other phase (GEMM
+# idle) GEMM_IDLE_WINDOW cycles.  Traces of its scope and the phase signals only.
+trace_gemm() {
+  local d=$out/traces/gemm ph start len from f
+  [[ -f $d/windows_check.txt ]] && return 0
+  mkdir -p "$d"
+  $py "$here/layer.py" gemm-windows --rtl-json "$out/rtl.json" --timeline "$out/timeline.txt" \
+    --window "${GEMM_WINDOW:-3200}" --skip "${GEMM_SKIP:-1600}" --idle-window "${GEMM_IDLE_WINDOW:-1000}" > "$d/windows.txt"
+  while read -r ph start len from; do
+    f=$d/$ph.fst
+    # shellcheck disable=SC2086,SC2046
+    "$sim" $workload --json "$d/$ph.json" --trace "$f" --trace-start "$start" --trace-end $((start + len - 1)) \
+      $(printf -- '--trace-only %s ' TOP.esact_top.u_gemm $phase_signals) > "$d/$ph.txt" 2>&1 \
+      || { cat "$d/$ph.txt" >&2; log "the traced RTL run (GEMM window $ph) failed"; exit 1; }
+    same_cycles "$d/$ph.json" || { log "the traced run (GEMM window $ph) took a different number of cycles"; exit 1; }
+    # shellcheck disable=SC2086
+    "$here/fst_tool.sh" fst_timeline "$build" "$f" $phase_signals > "$d/$ph.timeline"
+    echo "$from" > "$d/$ph.count_from"
+  done < "$d/windows.txt"
+  $py "$here/layer.py" check-windows --windows "$d/windows.txt" --window 0 --count-from-column --timelines "$d" \
+    > "$d/windows_check.txt" || { cat "$d/windows_check.txt" >&2; rm -f "$d/windows_check.txt"; exit 1; }
+  log "GEMM windows traced: $(wc -l < "$d/windows.txt")"
+}
 t0=$(date +%s)
 
 if [[ "${SKIP_TRACES:-0}" == 1 && -f "$out/rtl.json" && -f "$out/windows.txt" ]]; then
   log "SKIP_TRACES=1: reusing the RTL run and traces in $out"
   fsts=(); while read -r ph _; do fsts+=("$out/traces/$ph.fst"); done < "$out/windows.txt"
 else
-  rm -f "$out/traces/attention.fst" "$out/attention_check.txt"
+  rm -f "$out/traces/attention.fst" "$out/attention_check.txt" "$out/traces/gemm/windows_check.txt"
   # The run traces its phase timeline only (three signals of esact_top).
   # shellcheck disable=SC2086
   "$sim" $workload --json "$out/rtl.json" --trace "$out/traces/phases.fst" \
@@ -202,7 +234,10 @@ else
 fi
 t1=$(date +%s)
 log "$(wc -l < "$out/windows.txt") windows traced in $((t1 - t0)) s"
-[[ ${STEPS:-all} == windows ]] && { cat "$out/windows_check.txt" >&2; exit 0; }
+if [[ ${STEPS:-all} == windows ]]; then
+  grep -qw gemm <<< "$units" && trace_gemm
+  cat "$out/windows_check.txt" >&2; exit 0
+fi
 
 # The MAC array synchronises on a first_i && en_i edge, i.e. in a GEMM phase:
 # a window whose lead holds no GEMM cycle (layer.py windows' last column: desc,
@@ -215,6 +250,12 @@ units=$(for u in $units; do [[ $u == ctl ]] && echo $ctl_units || echo $u; done 
 for u in $units; do
   ufsts=()
   if [[ $u == softmax ]]; then trace_attention; ufsts+=("$out/traces/attention.fst"); fi
+  if [[ $u == gemm ]]; then
+    trace_gemm
+    UNIT=gemm FSTS="$(awk -v d="$out/traces/gemm" '{ printf "%s%s/%s.fst", NR > 1 ? " " : "", d, $1 }' "$out/traces/gemm/windows.txt")" \
+      RTL_JSON=$out/rtl.json POWER_DIR=$out/gemm LIBERTY=$lib PERIOD_NS=$period BUILD_DIR=$build SIM="$sim" "$here/unit_power.sh"
+    continue
+  fi
   if grep -qw "$u" <<< "$ctl_units"; then
     trace_control
     UNIT=$u FSTS="$out/traces/control.fst" RTL_JSON=$out/rtl.json POWER_DIR=$out/$u LIBERTY=$lib PERIOD_NS=$period \
@@ -233,7 +274,7 @@ for u in $units; do
 done
 # Every unit measured for this run so far (also by earlier calls with SKIP_TRACES=1).
 specs=()
-for u in mac_array requant softmax layernorm $ctl_units; do  # unit_power.sh's units
+for u in mac_array requant softmax layernorm gemm $ctl_units; do  # unit_power.sh's units
   r=$out/$u/report.json; [[ -f $r ]] || continue
   specs+=(--unit "$($py -c 'import json,sys; r=json.load(open(sys.argv[1])); (l,u),=r["units"].items(); print(l + "=" + str(u["instances"]) + "=" + ":".join(u["dirs"]))' "$r")")
 done
