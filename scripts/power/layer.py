@@ -136,15 +136,16 @@ def cmd_windows(a):
 
 
 def cmd_gemm_windows(a):
-    """Windows of the GEMM's control (unit_power.sh UNIT=gemm): it synchronises by
-    reset at an idle cycle, so a window cannot begin inside a command.  A GEMM
-    phase's window begins at the start of the phase's FIRST stretch (a command's
-    start, the GEMM idle in the LEAD cycles before it) and its toggles are
-    counted from SKIP cycles into the stretch (past the first tile's loads) when
-    the stretch is longer than SKIP + W, else from its start; every other phase
-    of the run (the GEMM idle; each under 0.4% of a BERT-base-shaped layer) gets
-    IDLE_WINDOW counted cycles from the start of its longest stretch.  Prints
-    "phase trace_start trace_length count_from" per phase."""
+    """Trace windows of the GEMM's control (unit_power.sh UNIT=gemm).  It
+    synchronises by reset at an idle cycle, so its window cannot begin inside a
+    command: a GEMM phase's trace begins LEAD cycles before the phase's FIRST
+    stretch (a command's start, the GEMM idle before it) and runs up to MAX_SKIP
+    + W cycles into it (layer_power.sh then counts W cycles from the first cycle
+    in which the MAC array works, past the first tile's loads: 2K cycles and
+    more for a K-deep GEMM); every other phase of the run (the GEMM idle; each
+    under 0.4% of a BERT-base-shaped layer) is traced over the first IDLE_WINDOW
+    cycles of its longest stretch.  Prints "phase trace_start trace_length
+    stretch_first stretch_cycles gemm" per phase with cycles."""
     run, phases = phase_table(a.rtl_json)
     stretches = read_timeline(a.timeline, run)
     gemm = {p["phase"] for p in phases if p["golden_macs"] > 0}
@@ -154,13 +155,12 @@ def cmd_gemm_windows(a):
         mine = [(f, n) for ph, f, n in stretches if ph == p["phase"]]
         if p["phase"] in gemm:
             first, n = mine[0]
-            count_from, w = first + (a.skip if n > a.skip + a.window else 0), a.window
+            end = first + min(n, a.max_skip + a.window)
         else:
             first, n = max(mine, key=lambda x: x[1])
-            count_from, w = first, a.idle_window
-        w = min(w, first + n - count_from)  # inside the stretch: no cycles of the next phase counted
+            end = first + min(n, a.idle_window)
         start = max(0, first - a.lead)
-        print(p["phase"], start, count_from - start + w, count_from)
+        print(p["phase"], start, end - start, first, n, int(p["phase"] in gemm))
 
 
 def cmd_check_windows(a):
@@ -568,8 +568,8 @@ def main():
     g.add_argument("--rtl-json", required=True)
     g.add_argument("--timeline", required=True, help="as for windows")
     g.add_argument("--window", type=int, default=3200, help="counted cycles per window")
-    g.add_argument("--skip", type=int, default=1600,
-                   help="a GEMM phase's first SKIP cycles (the first tile's loads) replayed, not counted")
+    g.add_argument("--max-skip", type=int, default=8000,
+                   help="cycles traced before the counted ones at most (the first tile's loads)")
     g.add_argument("--lead", type=int, default=64, help="cycles before a window's command start (an idle cycle)")
     g.add_argument("--idle-window", type=int, default=1000, help="counted cycles of a phase without GEMM work")
     k = sub.add_parser("check-windows")

@@ -31,8 +31,9 @@
 #                                (their scopes and the phase signals only), not on the windows
 #                                UNITS=gemm: the GEMM's control (esact_gemm without the MAC array and
 #                                requantizers), on windows of its own from before a command's start:
-#                                GEMM_WINDOW=3200 counted cycles per GEMM phase from GEMM_SKIP=1600
-#                                cycles into its first command, GEMM_IDLE_WINDOW=1000 per other phase
+#                                GEMM_WINDOW=3200 counted cycles per GEMM phase from the first cycle
+#                                of its first command with the MAC array working (at most
+#                                GEMM_MAX_SKIP=8000 cycles in), GEMM_IDLE_WINDOW=1000 per other phase
 #   WINDOW=1000 LEAD=3200        cycles per phase window, and before them (synchronisation:
 #                                more than the largest K of the layer; layer.py windows)
 #   MIN_SHARE=0.005              no window for a phase with at most this share of the run's cycles
@@ -172,18 +173,21 @@ trace_control() {
   log "AXI/control traced: $(cat "$out/control_check.txt")"
 }
 # The GEMM's control (UNIT gemm) synchronises by reset at an idle cycle, so it
-# has windows of its own (layer.py gemm-windows): per GEMM phase from just
-# before the phase's first command, counted from GEMM_SKIP cycles into it (past
-# the first tile's loads: its start written to traces/gemm/<phase>.count_from,
-# unit_replay.cpp --count-from) for GEMM_WINDOW cycles; per other phase (GEMM
-# idle) GEMM_IDLE_WINDOW cycles.  Traces of its scope and the phase signals only.
+# has windows of its own (layer.py gemm-windows): per GEMM phase a trace from
+# just before the phase's first command, counted (unit_replay.cpp --count-from,
+# --count-cycles: traces/gemm/<phase>.count) for GEMM_WINDOW cycles from the
+# first cycle in which the MAC array works (u_mac.en_i), i.e. past the first
+# tile's loads, at most GEMM_MAX_SKIP cycles into the command; per other phase
+# (GEMM idle) GEMM_IDLE_WINDOW cycles.  Traces of its scope and the phase
+# signals only.
 trace_gemm() {
-  local d=$out/traces/gemm ph start len from f
+  local d=$out/traces/gemm ph start len first n is_gemm f from cyc w=${GEMM_WINDOW:-3200}
   [[ -f $d/windows_check.txt ]] && return 0
   mkdir -p "$d"
-  $py "$here/layer.py" gemm-windows --rtl-json "$out/rtl.json" --timeline "$out/timeline.txt" \
-    --window "${GEMM_WINDOW:-3200}" --skip "${GEMM_SKIP:-1600}" --idle-window "${GEMM_IDLE_WINDOW:-1000}" > "$d/windows.txt"
-  while read -r ph start len from; do
+  $py "$here/layer.py" gemm-windows --rtl-json "$out/rtl.json" --timeline "$out/timeline.txt" --window "$w" \
+    --max-skip "${GEMM_MAX_SKIP:-8000}" --idle-window "${GEMM_IDLE_WINDOW:-1000}" > "$d/windows.txt"
+  : > "$d/counted.txt"
+  while read -r ph start len first n is_gemm; do
     f=$d/$ph.fst
     # shellcheck disable=SC2086,SC2046
     "$sim" $workload --json "$d/$ph.json" --trace "$f" --trace-start "$start" --trace-end $((start + len - 1)) \
@@ -192,11 +196,23 @@ trace_gemm() {
     same_cycles "$d/$ph.json" || { log "the traced run (GEMM window $ph) took a different number of cycles"; exit 1; }
     # shellcheck disable=SC2086
     "$here/fst_tool.sh" fst_timeline "$build" "$f" $phase_signals > "$d/$ph.timeline"
-    echo "$from" > "$d/$ph.count_from"
+    from=$first; cyc=$len
+    if ((is_gemm)); then
+      # The first cycle at or after the command's start with the MAC array working.
+      from=$("$here/fst_tool.sh" fst_timeline "$build" "$f" TOP.esact_top.u_gemm.u_mac.en_i \
+        | awk -v s="$first" '!/^#/ && $3 == 1 && $1 + $2 > s { print ($1 > s ? $1 : s); exit }')
+      [[ -n $from ]] || { log "GEMM window $ph: the MAC array never works in cycles $first-$((start + len - 1)) (GEMM_MAX_SKIP)"; exit 1; }
+      cyc=$((first + n - from)); ((cyc > w)) && cyc=$w
+      ((from + cyc <= start + len)) || { log "GEMM window $ph: the MAC array starts at $from, too late for $cyc counted cycles in the trace (GEMM_MAX_SKIP)"; exit 1; }
+    else
+      cyc=$((start + len - first))
+    fi
+    echo "$from $cyc" > "$d/$ph.count"
+    echo "$ph $start $((from + cyc - start)) $from" >> "$d/counted.txt"
   done < "$d/windows.txt"
-  $py "$here/layer.py" check-windows --windows "$d/windows.txt" --window 0 --count-from-column --timelines "$d" \
+  $py "$here/layer.py" check-windows --windows "$d/counted.txt" --window 0 --count-from-column --timelines "$d" \
     > "$d/windows_check.txt" || { cat "$d/windows_check.txt" >&2; rm -f "$d/windows_check.txt"; exit 1; }
-  log "GEMM windows traced: $(wc -l < "$d/windows.txt")"
+  log "GEMM windows traced: $(cat "$d/windows_check.txt")"
 }
 t0=$(date +%s)
 
@@ -252,7 +268,7 @@ for u in $units; do
   if [[ $u == softmax ]]; then trace_attention; ufsts+=("$out/traces/attention.fst"); fi
   if [[ $u == gemm ]]; then
     trace_gemm
-    UNIT=gemm FSTS="$(awk -v d="$out/traces/gemm" '{ printf "%s%s/%s.fst", NR > 1 ? " " : "", d, $1 }' "$out/traces/gemm/windows.txt")" \
+    UNIT=gemm FSTS="$(awk -v d="$out/traces/gemm" '{ printf "%s%s/%s.fst", NR > 1 ? " " : "", d, $1 }' "$out/traces/gemm/counted.txt")" \
       RTL_JSON=$out/rtl.json POWER_DIR=$out/gemm LIBERTY=$lib PERIOD_NS=$period BUILD_DIR=$build SIM="$sim" "$here/unit_power.sh"
     continue
   fi

@@ -105,7 +105,8 @@ case "$case_key" in
     # cycle before a command (the shadow, operand and epilogue registers have no
     # reset; a command writes them before it reads them); row_idx_o as the softmax's.
     # A trace may hold a long lead (from an idle cycle to a point inside a long
-    # command): the toggles are then counted from the cycle in <trace>.count_from.
+    # command): <trace>.count ("FROM CYCLES", layer_power.sh) then says which
+    # cycles are counted.
     top=esact_gemm; label="GEMM control"; count=1; rows=0; params=""
     black_boxes="esact_mac_array esact_requant"; scope=TOP.esact_top.u_gemm
     trace_params=$(sed -nE 's/^ *parameter +int +unsigned +([A-Z_0-9]+) *=.*/\1/p' "rtl/$(grep -E "/$top\.sv$" rtl/files.txt)" | paste -sd ' ')
@@ -203,7 +204,7 @@ for s in $slices; do
   for f in $fsts; do
     w=$(basename "$f" .fst)
     # shellcheck disable=SC2046
-    cf=(); [[ -f ${f%.fst}.count_from ]] && cf=(--count-from "$(cat "${f%.fst}.count_from")")
+    cf=(); [[ -f ${f%.fst}.count ]] && read -r -a cf < "${f%.fst}.count" && cf=(--count-from "${cf[0]}" --count-cycles "${cf[1]}")
     "$net/obj/esact-unit-replay" --fst "$f" $(replay_opts "$s") ${cf[@]+"${cf[@]}"} --phase-signal TOP.esact_top.phase \
       --toggles "$d/$w" > "$d/replay_$w.txt" \
       || { log "replay of instance $s on $f failed"; exit 1; }

@@ -66,9 +66,10 @@
 //
 // --count-from C counts the toggles from trace cycle C on (C must come after
 // the synchronisation; outputs are compared from the synchronisation as
-// always): a unit synchronised by reset at an idle cycle (the GEMM's control)
-// is replayed from there through the start of a long command, and counted in
-// the steady state inside it only.
+// always), and --count-cycles N ends the replay after N counted cycles: a unit
+// synchronised by reset at an idle cycle (the GEMM's control) is replayed from
+// there through the start of a long command, and counted in the steady state
+// inside it only.
 //
 // Toggle windows: with --phase-signal, a new window starts whenever the
 // phase of esact_top changes (one PREFIX.<k>.dat per window), so a trace window
@@ -240,6 +241,7 @@ struct Options {
   long slice = -1;         ///< a port narrower than its traced signal takes slice K of it (-1: widths must match)
   uint64_t inject_at = 0;  ///< flip bit 0 of the RTL's first output in the Nth compared cycle (self-check)
   uint64_t count_from = 0;  ///< --count-from: toggles counted from this trace cycle on
+  uint64_t count_cycles = 0;  ///< --count-cycles: the replay ends after this many counted cycles (0: the trace's end)
 };
 
 /// One toggle window: consecutive counted cycles of one phase of esact_top.
@@ -281,6 +283,7 @@ struct Replay {
   unsigned low_phase = 0;
   bool synced = false;
   bool counting = false;  ///< toggles are being counted (synchronised, and at or after --count-from)
+  bool done = false;      ///< --count-cycles reached: the rest of the trace is not replayed
   uint64_t edge_cycle = 0;  ///< the trace cycle of the rising edge being replayed
   uint64_t first_counted = 0;  ///< the trace cycle of the first counted cycle
   uint64_t cycles_replayed = 0, cycles_counted = 0, compared = 0, sync_cycle = 0;
@@ -314,8 +317,8 @@ struct Replay {
     if (clk_i != SIZE_MAX && !o.sync_port.empty() + !o.sync_idle.empty() + !o.sync_reset.empty() != 1)
       throw std::runtime_error("a clocked unit needs one of --sync-port (the input whose high cycle makes its state "
                                "the RTL's), --sync-idle (with --reset-port) and --sync-reset (a trace from reset)");
-    if (clk_i == SIZE_MAX && o.count_from)
-      throw std::runtime_error("the unit has no clk_i port: a combinational unit takes no --count-from");
+    if (clk_i == SIZE_MAX && (o.count_from || o.count_cycles))
+      throw std::runtime_error("the unit has no clk_i port: a combinational unit takes no --count-from/--count-cycles");
     if (clk_i == SIZE_MAX && !o.sync_reset.empty())
       throw std::runtime_error("the unit has no clk_i port: a combinational unit takes no --sync-reset");
     if (!o.sync_port.empty() && (sync_i == SIZE_MAX || ports[sync_i].width != 1 || !ports[sync_i].input))
@@ -559,7 +562,7 @@ struct Replay {
   // All changes of time stamp t are in: even t = clk low (inputs for the next
   // edge), odd t = after the rising edge (outputs to compare).
   void settle(uint64_t t) {
-    if (!error.empty()) return;
+    if (!error.empty() || done) return;
     if (t % 2 == 0) {
       low.clear();
       for (const auto& p : ports) low.push_back(p.value);
@@ -610,6 +613,10 @@ struct Replay {
                           : sreset_i != SIZE_MAX ? seen_reset && low[sreset_i] == "1"
                           : sync_i != SIZE_MAX ? low[sync_i] == "1" && (also_i == SIZE_MAX || low[also_i] == "1")
                                                : low[idle_i] == "0";
+    if (counting && o.count_cycles && cycles_counted == o.count_cycles) {
+      done = true;
+      return false;
+    }
     if (synced && !counting && edge_cycle >= o.count_from) {
       counting = true;
       first_counted = edge_cycle;
@@ -726,6 +733,7 @@ Options parse(int argc, char** argv) {
       else if (a == "--slice") o.slice = std::stol(v);
       else if (a == "--inject-mismatch") o.inject_at = std::stoull(v);
       else if (a == "--count-from") o.count_from = std::stoull(v);
+      else if (a == "--count-cycles") o.count_cycles = std::stoull(v);
       else usage_error("unknown option " + a);
     } catch (const std::logic_error&) {
       usage_error("option " + a + " needs a number, got '" + v + "'");
@@ -738,7 +746,7 @@ Options parse(int argc, char** argv) {
   if (o.fst.empty() || o.scope.empty())
     usage_error("usage: --fst FILE --scope TOP.a.b [--toggles PREFIX] [--sync-port PORT [--sync-also PORT] | --clock-signal TOP.clk] "
                 "[--reset-port RST --sync-idle BUSY [--while-busy OUT,...] | --sync-reset RST] [--compare-after OUT:EVENT,...] [--compare all|valid] [--phase-signal TOP.x.phase] [--slice K] "
-                "[--inject-mismatch N] [--count-from CYCLE]");
+                "[--inject-mismatch N] [--count-from CYCLE] [--count-cycles N]");
   return o;
 }
 
@@ -785,6 +793,9 @@ int main(int argc, char** argv) {
       throw std::runtime_error(r.counting ? "--count-from " + std::to_string(o.count_from) + ": synchronised only at cycle " +
                                                 std::to_string(r.first_counted) + " (the trace's lead holds no earlier sync point)"
                                           : "--count-from " + std::to_string(o.count_from) + " is beyond the trace");
+    if (o.count_cycles && r.cycles_counted < o.count_cycles)
+      throw std::runtime_error("--count-cycles " + std::to_string(o.count_cycles) + ": the trace ends after " +
+                               std::to_string(r.cycles_counted) + " counted cycles");
     r.close_window();
     if (r.windows.empty()) throw std::runtime_error("no cycle counted in the window");
     if (!o.toggles.empty()) r.write_windows();
