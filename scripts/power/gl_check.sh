@@ -20,6 +20,12 @@
 #      true for in-range values), synthesized and replayed the same way, must
 #      both be reported as a mismatch.
 #
+#   6. The replay's counted cycles of a clocked unit (the read arbiter, from
+#      reset, as AXI/control): --count-from C --count-cycles N counts exactly N
+#      cycles from C and stops there (make power-layer UNITS=gemm counts the
+#      GEMM's steady state that way); C before the synchronisation and N beyond
+#      the trace are refused.
+#
 #   scripts/power/gl_check.sh BUILD_DIR        (outputs in BUILD_DIR/power/gl_check)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -84,6 +90,31 @@ if r=$(replay "$out/requant-misread" 0 2>&1); then
 fi
 grep -q "differs from the RTL" <<< "$r" || fail "misread requantizer: unexpected failure: $r"
 log "misread requantizer caught: ${r#esact-unit-replay: }"
+
+# 6. Counted cycles of a clocked unit: --count-from / --count-cycles.
+arb=$out/rd_arb
+# Synthesized with the parameters of esact_top's instance, as the trace holds them (as unit_power.sh).
+names=$(sed -nE 's/^ *parameter +int +unsigned +([A-Z_0-9]+) *=.*/\1/p' "$root/rtl/axi/esact_rd_arb.sv")
+# shellcheck disable=SC2046
+read -r -a v <<< "$("$here/fst_tool.sh" fst_timeline "$build" "$out/rtl.fst" $(printf 'TOP.esact_top.u_rd_arb.%s ' $names) | grep -v '^#')"
+params=""; i=2; for n in $names; do params+="${params:+ }$n=${v[i]:?parameter $n of u_rd_arb not in the trace}"; i=$((i + 1)); done
+TOP=esact_rd_arb LIBERTY=generic PARAMS="$params" UNIT_FILES=rtl/common/esact_rr_arb.sv "$here/synth.sh" "$arb" 2>&1
+COVERAGE=0 UNIT_OPT=-O0 "$here/unit_build.sh" "$arb" 2>&1
+arb_replay() { "$arb/obj/esact-unit-replay" --fst "$out/rtl.fst" --scope TOP.esact_top.u_rd_arb --sync-reset rst_ni --compare valid "$@"; }
+field() { sed -nE "s/$1/\1/p" <<< "$2" | head -1; }
+r=$(arb_replay 2>&1) || { echo "$r" >&2; fail "read arbiter: the netlist differs from the RTL"; }
+all=$(field '^replayed ([0-9]+) cycles.*' "$r"); sync=$(field '.*synchronised after ([0-9]+);.*' "$r")
+[[ -n $all && -n $sync ]] && ((all > sync + 300)) || { echo "$r" >&2; fail "read arbiter: trace too short for the count check"; }
+from=$((sync + 100))
+r=$(arb_replay --count-from "$from" --count-cycles 150 2>&1) || { echo "$r" >&2; fail "--count-from $from --count-cycles 150 failed"; }
+[[ $(field '^toggles counted over ([0-9]+) cycles.*' "$r") == 150 && $(field '^replayed ([0-9]+) cycles.*' "$r") -lt $all ]] \
+  || { echo "$r" >&2; fail "--count-from $from --count-cycles 150: not 150 counted cycles, or the replay did not stop after them"; }
+log "read arbiter: $(head -1 <<< "$r" | sed 's/^replayed //'); 150 cycles counted from cycle $from"
+if r=$(arb_replay --count-from 1 2>&1); then fail "--count-from 1 (before the synchronisation) was accepted: $r"; fi
+grep -q "synchronised only at cycle" <<< "$r" || fail "--count-from 1: unexpected failure: $r"
+if r=$(arb_replay --count-from "$from" --count-cycles $((all + 1)) 2>&1); then fail "--count-cycles beyond the trace was accepted: $r"; fi
+grep -q "the trace ends after" <<< "$r" || fail "--count-cycles beyond the trace: unexpected failure: $r"
+log "--count-from before the synchronisation and --count-cycles beyond the trace refused"
 t3=$(date +%s)
-log "PASS: $cols requantizer netlists equal to the RTL in every cycle; both misreadings caught" \
-  "(RTL run $((t1 - t0)) s, synthesis + replay build $((t2 - t1)) s, replays + misread check $((t3 - t2)) s)"
+log "PASS: $cols requantizer netlists equal to the RTL in every cycle; both misreadings caught; counted cycles as asked" \
+  "(RTL run $((t1 - t0)) s, synthesis + replay build $((t2 - t1)) s, replays, misread and count checks $((t3 - t2)) s)"
