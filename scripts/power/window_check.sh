@@ -14,6 +14,11 @@
 #      window inside PREDICT) for the same run, traced and checked the same way,
 #      must be refused.
 #
+#   3. The GEMM control's windows (UNITS=gemm: layer.py gemm-windows) on the
+#      same run: one per phase with cycles, each traced, every counted part in
+#      its named phase, a GEMM phase's counted from a cycle in which the MAC
+#      array works (after its first command's start: past the first tile's loads).
+#
 #   scripts/power/window_check.sh BUILD_DIR     (outputs in BUILD_DIR/power/window_check)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -63,4 +68,21 @@ if msg=$($py "$here/layer.py" check-windows --windows "$out/cumulative.txt" --wi
   fail "the cumulative placement passed the check: $msg"
 fi
 log "the session-8 placement is refused: ${msg##*power.py: }"
+
+# 3. The GEMM control's windows.
+STEPS=windows SKIP_TRACES=1 UNITS=gemm POWER_DIR=$out WORKLOAD="$workload" MODE=spls SIM=$sim WINDOW=$window LEAD=100 \
+  BUILD_DIR=$build "$here/layer_power.sh" 2>&1 | sed 's/^/  /' || fail "layer_power.sh STEPS=windows UNITS=gemm"
+g=$out/traces/gemm
+[[ -f $g/windows_check.txt ]] || fail "no GEMM window check in $g"
+phases=$($py -c 'import json,sys; print(sum(1 for p in json.load(open(sys.argv[1]))["phases"] if p["cycles"]))' "$out/rtl.json")
+[[ $(wc -l < "$g/counted.txt") == "$phases" ]] || fail "$(wc -l < "$g/counted.txt") GEMM windows for $phases phases with cycles"
+while read -r ph _ _ first _ is_gemm; do
+  read -r from _ < "$g/$ph.count"
+  ((is_gemm == 0 || from > first)) || fail "GEMM window $ph counted from $from, the command's start $first (not past the loads)"
+  if ((is_gemm)); then
+    en=$("$here/fst_tool.sh" fst_timeline "$build" "$g/$ph.fst" TOP.esact_top.u_gemm.u_mac.en_i | awk -v c="$from" '!/^#/ && $1 <= c && c < $1 + $2 { print $3 }')
+    [[ $en == 1 ]] || fail "GEMM window $ph: the MAC array is not working at its first counted cycle $from"
+  fi
+done < "$g/windows.txt"
+log "$phases GEMM control windows, each in its named phase, GEMM phases counted from the MAC array's first working cycle"
 log "PASS ($(( $(date +%s) - t0 )) s)"
