@@ -268,8 +268,9 @@ for u in $units; do
   if [[ $u == softmax ]]; then trace_attention; ufsts+=("$out/traces/attention.fst"); fi
   if [[ $u == gemm ]]; then
     trace_gemm
-    UNIT=gemm FSTS="$(awk -v d="$out/traces/gemm" '{ printf "%s%s/%s.fst", NR > 1 ? " " : "", d, $1 }' "$out/traces/gemm/counted.txt")" \
-      RTL_JSON=$out/rtl.json POWER_DIR=$out/gemm LIBERTY=$lib PERIOD_NS=$period BUILD_DIR=$build SIM="$sim" "$here/unit_power.sh"
+    gf=$(awk -v d="$out/traces/gemm" '{ printf "%s%s/%s.fst", (NR > 1 ? " " : ""), d, $1 }' "$out/traces/gemm/counted.txt")
+    [[ -n $gf ]] || { log "no GEMM windows in $out/traces/gemm/counted.txt"; exit 1; }
+    UNIT=gemm FSTS="$gf" RTL_JSON=$out/rtl.json POWER_DIR=$out/gemm LIBERTY=$lib PERIOD_NS=$period BUILD_DIR=$build SIM="$sim" "$here/unit_power.sh"
     continue
   fi
   if grep -qw "$u" <<< "$ctl_units"; then
