@@ -27,6 +27,8 @@
 #   ROWS=2                      MAC array rows synthesized; the netlist replays every ROWS-row
 #                               slice of the package's MAC_ROWS rows in turn (SLICES picks some)
 #   SLICES="0 3"                instances to replay (default: all, i.e. the whole unit)
+#   REPLAY_JOBS=1               replays of one instance run at a time (the traces of a large
+#                               netlist's windows: one core each; memory: the model's size each)
 #   LIBERTY=nangate45|sky130hd|osu018|<file>
 #   PERIOD_NS=5                 clock period (ABC target and power)
 #   WORKLOAD="--synthetic ..."  esact-sim options (default: a dense layer whose QKV GEMM
@@ -134,9 +136,11 @@ slices=${SLICES:-$(seq -s ' ' 0 $((count - 1)))}
 for s in $slices; do
   [[ "$s" =~ ^[0-9]+$ && "$s" -lt "$count" ]] || { echo "power-unit: SLICES entries must be 0..$((count - 1)), got '$s'" >&2; exit 2; }
 done
-for v in "$wstart" "$window"; do
-  [[ "$v" =~ ^[0-9]+$ ]] || { echo "power-unit: WINDOW_START and WINDOW must be integers, got '$v'" >&2; exit 2; }
+replay_jobs=${REPLAY_JOBS:-1}
+for v in "$wstart" "$window" "$replay_jobs"; do
+  [[ "$v" =~ ^[0-9]+$ ]] || { echo "power-unit: WINDOW_START, WINDOW and REPLAY_JOBS must be integers, got '$v'" >&2; exit 2; }
 done
+((replay_jobs >= 1)) || { echo "power-unit: REPLAY_JOBS must be at least 1" >&2; exit 2; }
 lib=$("$here/liberty.sh")
 libtag=$(basename "$lib"); libtag=${libtag%%.*}; libtag=${libtag%%_*}
 # The netlist and the replay simulator live in NETLIST_DIR (reused while the
@@ -197,19 +201,30 @@ t1=$(date +%s)
 nice -n 10 "$here/unit_build.sh" "$net"
 t2=$(date +%s)
 
-# Per instance: replay every trace (one toggle file per phase window), then OpenSTA.
+# Per instance: replay every trace (one toggle file per phase window; REPLAY_JOBS
+# of them at a time), then OpenSTA.
+replay_one() {  # instance trace dir -> dir/replay_<trace>.txt, dir/replay_<trace>.rc
+  local s=$1 f=$2 d=$3 w cf=()
+  w=$(basename "$f" .fst)
+  [[ -f ${f%.fst}.count ]] && read -r -a cf < "${f%.fst}.count" && cf=(--count-from "${cf[0]}" --count-cycles "${cf[1]}")
+  # shellcheck disable=SC2046
+  "$net/obj/esact-unit-replay" --fst "$f" $(replay_opts "$s") ${cf[@]+"${cf[@]}"} --phase-signal TOP.esact_top.phase \
+    --toggles "$d/$w" > "$d/replay_$w.txt" 2>&1
+  echo $? > "$d/replay_$w.rc"
+}
 : > "$out/replay.txt"
 for s in $slices; do
   d=$out/i$s; rm -rf "$d"; mkdir -p "$d"; prefixes=()
   for f in $fsts; do
+    while (( $(jobs -rp | wc -l) >= replay_jobs )); do wait -n || true; done
+    replay_one "$s" "$f" "$d" &
+    prefixes+=("$d/$(basename "$f" .fst)")
+  done
+  wait
+  for f in $fsts; do
     w=$(basename "$f" .fst)
-    # shellcheck disable=SC2046
-    cf=(); [[ -f ${f%.fst}.count ]] && read -r -a cf < "${f%.fst}.count" && cf=(--count-from "${cf[0]}" --count-cycles "${cf[1]}")
-    "$net/obj/esact-unit-replay" --fst "$f" $(replay_opts "$s") ${cf[@]+"${cf[@]}"} --phase-signal TOP.esact_top.phase \
-      --toggles "$d/$w" > "$d/replay_$w.txt" \
-      || { log "replay of instance $s on $f failed"; exit 1; }
+    [[ $(cat "$d/replay_$w.rc" 2>/dev/null) == 0 ]] || { cat "$d/replay_$w.txt" >&2; log "replay of instance $s on $f failed"; exit 1; }
     sed "s/^/instance $s, $w: /" "$d/replay_$w.txt" | tee -a "$out/replay.txt" >&2
-    prefixes+=("$d/$w")
   done
   $py "$here/power.py" --netlist-dir "$net" --toggles "${prefixes[@]}" --period-ns "$period" --out "$d" \
     --top "$top" --unit "$label" --label "$label instance $s ($wdesc)" > /dev/null
