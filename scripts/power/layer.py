@@ -157,7 +157,10 @@ def cmd_gemm_windows(a):
             first, n = mine[0]
             end = first + min(n, a.max_skip + a.window)
         else:
+            # (from its 16th cycle: the GEMM may end a command in the first, as
+            # the AV before the last head's exposed softmax)
             first, n = max(mine, key=lambda x: x[1])
+            first, n = first + min(16, n - 1), n - min(16, n - 1)
             end = first + min(n, a.idle_window)
         start = max(0, first - a.lead)
         print(p["phase"], start, end - start, first, n, int(p["phase"] in gemm))

@@ -105,14 +105,16 @@ case "$case_key" in
     # replay simulates them from their RTL, uncounted: scripts/power/unit_build.sh),
     # its buffers esact_sram as for the softmax.  Synchronised by reset at an idle
     # cycle before a command (the shadow, operand and epilogue registers have no
-    # reset; a command writes them before it reads them); row_idx_o as the softmax's.
+    # reset; a command writes them before it reads them); row_idx_o, the leader
+    # list lookup, compared only while a command gathers (gather_i, kvs_i): esact_top
+    # uses it only then, and a command clears its loader counters after its first cycles.
     # A trace may hold a long lead (from an idle cycle to a point inside a long
     # command): <trace>.count ("FROM CYCLES", layer_power.sh) then says which
     # cycles are counted.
     top=esact_gemm; label="GEMM control"; count=1; rows=0; params=""
     black_boxes="esact_mac_array esact_requant"; scope=TOP.esact_top.u_gemm
     trace_params=$(sed -nE 's/^ *parameter +int +unsigned +([A-Z_0-9]+) *=.*/\1/p' "rtl/$(grep -E "/$top\.sv$" rtl/files.txt)" | paste -sd ' ')
-    replay_opts() { echo "--scope $scope --reset-port rst_ni --sync-idle busy_o --compare valid --while-busy row_idx_o"; } ;;
+    replay_opts() { echo "--scope $scope --reset-port rst_ni --sync-idle busy_o --compare valid --compare-while row_idx_o:gather_i+kvs_i"; } ;;
   control)
     # AXI/control (session 15): no idle point inside a window, but a trace of
     # the whole run starts in reset, where the netlist and the RTL agree: the

@@ -75,6 +75,13 @@
 // phase of esact_top changes (one PREFIX.<k>.dat per window), so a trace window
 // that spans a phase boundary gives one power figure per phase.
 //
+// --compare-while OUT:SIG[+SIG...] compares the output OUT only in the cycles in
+// which one of the RTL's ports SIG is high (the GEMM's row_idx_o, its leader
+// list lookup, which esact_top uses only for a command with gather_i or kvs_i:
+// loader counters that a command clears only after its first cycles, so a dense
+// command's first cycles show the last command's count in the RTL, 0 in the
+// netlist from reset).
+//
 // --compare-after OUT:EVENT compares the output OUT (loaded from registers
 // without reset) from the first cycle with the RTL's output EVENT high on (the
 // sequencer's list_addr_o and list_count_o, its descriptor words, from its first
@@ -238,6 +245,7 @@ struct Options {
   bool compare_valid = false;  ///< --compare valid: payloads only while their P_valid_o is high
   std::vector<std::string> while_busy;  ///< outputs compared only while the RTL's sync_idle output is high
   std::vector<std::pair<std::string, std::string>> after;  ///< --compare-after OUT:EVENT
+  std::vector<std::pair<std::string, std::vector<std::string>>> when;  ///< --compare-while OUT:SIG+SIG
   long slice = -1;         ///< a port narrower than its traced signal takes slice K of it (-1: widths must match)
   uint64_t inject_at = 0;  ///< flip bit 0 of the RTL's first output in the Nth compared cycle (self-check)
   uint64_t count_from = 0;  ///< --count-from: toggles counted from this trace cycle on
@@ -275,6 +283,7 @@ struct Replay {
   std::vector<size_t> strobe;   ///< per port: its byte strobe (--compare valid: <p>data and <p>strb), else SIZE_MAX
   std::vector<size_t> after_event;  ///< per port: --compare-after's EVENT output, else SIZE_MAX
   std::vector<bool> event_seen;     ///< per port: that EVENT was high in a compared cycle (from then on: compared)
+  std::vector<std::vector<size_t>> while_sigs;  ///< per port: --compare-while's ports (compared while one is high)
   VerilatedContext ctx;
   std::unique_ptr<Vunit_gl> m;
   uint64_t t_prev = UINT64_MAX;
@@ -309,6 +318,7 @@ struct Replay {
     guard = payload_guards();
     strobe = byte_strobes();
     after_events();
+    compare_while();
     busy_only = busy_only_ports();
     if (clk_i == SIZE_MAX && !o.sync_port.empty())
       throw std::runtime_error("the unit has no clk_i port: a combinational unit takes no --sync-port");
@@ -413,6 +423,26 @@ struct Replay {
     }
   }
 
+  // --compare-while OUT:SIG+SIG: OUT an output, each SIG a 1-bit port of the unit.
+  void compare_while() {
+    while_sigs.assign(ports.size(), {});
+    auto find = [&](const std::string& n) {
+      size_t i = 0;
+      while (i < ports.size() && ports[i].name != n) ++i;
+      if (i == ports.size()) throw std::runtime_error("--compare-while: " + n + " is not a port of the unit");
+      return i;
+    };
+    for (const auto& [out, sigs] : o.when) {
+      const size_t i = find(out);
+      if (ports[i].input) throw std::runtime_error("--compare-while: " + out + " is not an output");
+      for (const auto& sg : sigs) {
+        const size_t j = find(sg);
+        if (ports[j].width != 1) throw std::runtime_error("--compare-while: " + sg + " is not a 1-bit port");
+        while_sigs[i].push_back(j);
+      }
+    }
+  }
+
   // --while-busy: the named outputs of the unit (each must be one).
   std::vector<bool> busy_only_ports() const {
     std::vector<bool> b(ports.size(), false);
@@ -436,7 +466,9 @@ struct Replay {
     std::vector<bool> skip(ports.size(), false);
     for (size_t i = 0; i < ports.size(); ++i)
       skip[i] = (guard[i] != SIZE_MAX && ports[guard[i]].value.find('1') == std::string::npos) ||
-                (busy_only[i] && ports[idle_i].value == "0") || (after_event[i] != SIZE_MAX && !event_seen[i]);
+                (busy_only[i] && ports[idle_i].value == "0") || (after_event[i] != SIZE_MAX && !event_seen[i]) ||
+                (!while_sigs[i].empty() && std::none_of(while_sigs[i].begin(), while_sigs[i].end(),
+                                                        [&](size_t j) { return ports[j].value == "1"; }));
     return skip;
   }
 
@@ -727,6 +759,18 @@ Options parse(int argc, char** argv) {
           p = q + 1;
         }
       }
+      else if (a == "--compare-while") {
+        const size_t c = v.find(':');
+        if (c == std::string::npos || c == 0 || c + 1 == v.size())
+          usage_error("--compare-while takes OUT:SIG[+SIG...], got '" + v + "'");
+        std::vector<std::string> sigs;
+        for (size_t p = c + 1; p <= v.size();) {
+          const size_t q = std::min(v.find('+', p), v.size());
+          if (q > p) sigs.push_back(v.substr(p, q - p));
+          p = q + 1;
+        }
+        o.when.emplace_back(v.substr(0, c), sigs);
+      }
       else if (a == "--toggles") o.toggles = v;
       else if (a == "--phase-signal") o.phase_signal = v;
       else if (a == "--clock-signal") o.clock_signal = v;
@@ -745,7 +789,7 @@ Options parse(int argc, char** argv) {
 #endif
   if (o.fst.empty() || o.scope.empty())
     usage_error("usage: --fst FILE --scope TOP.a.b [--toggles PREFIX] [--sync-port PORT [--sync-also PORT] | --clock-signal TOP.clk] "
-                "[--reset-port RST --sync-idle BUSY [--while-busy OUT,...] | --sync-reset RST] [--compare-after OUT:EVENT,...] [--compare all|valid] [--phase-signal TOP.x.phase] [--slice K] "
+                "[--reset-port RST --sync-idle BUSY [--while-busy OUT,...] | --sync-reset RST] [--compare-after OUT:EVENT,...] [--compare-while OUT:SIG+SIG] [--compare all|valid] [--phase-signal TOP.x.phase] [--slice K] "
                 "[--inject-mismatch N] [--count-from CYCLE] [--count-cycles N]");
   return o;
 }
