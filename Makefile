@@ -74,7 +74,7 @@ power-unit: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target esact-sim
 	BUILD_DIR=$(BUILD_DIR) scripts/power/unit_power.sh
 
-## power-layer: energy of a layer per unit (replayed units x phase cycles + SRAMs), pJ/MAC, TOPS/W (WORKLOAD=, MODE=, SIM=, UNITS=, SLICES=, LIBERTY=, PERIOD_NS=, WINDOW=, LEAD=; docs/power.md)
+## power-layer: energy of a layer per unit (replayed units x phase cycles + SRAMs), pJ/MAC, TOPS/W (WORKLOAD=, MODE=, SIM=, UNITS=, SLICES=, LIBERTY=, PERIOD_NS=, WINDOW=, LEAD=, GEMM_WINDOW=; docs/power.md)
 power-layer: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target esact-sim
 	BUILD_DIR=$(BUILD_DIR) scripts/power/layer_power.sh
