@@ -94,10 +94,7 @@ log "misread requantizer caught: ${r#esact-unit-replay: }"
 # 6. Counted cycles of a clocked unit: --count-from / --count-cycles.
 arb=$out/rd_arb
 # Synthesized with the parameters of esact_top's instance, as the trace holds them (as unit_power.sh).
-names=$(sed -nE 's/^ *parameter +int +unsigned +([A-Z_0-9]+) *=.*/\1/p' "$root/rtl/axi/esact_rd_arb.sv")
-# shellcheck disable=SC2046
-read -r -a v <<< "$("$here/fst_tool.sh" fst_timeline "$build" "$out/rtl.fst" $(printf 'TOP.esact_top.u_rd_arb.%s ' $names) | grep -v '^#')"
-params=""; i=2; for n in $names; do params+="${params:+ }$n=${v[i]:?parameter $n of u_rd_arb not in the trace}"; i=$((i + 1)); done
+params=$("$here/trace_params.sh" "$build" "$out/rtl.fst" TOP.esact_top.u_rd_arb esact_rd_arb) || fail "parameters of u_rd_arb"
 TOP=esact_rd_arb LIBERTY=generic PARAMS="$params" UNIT_FILES=rtl/common/esact_rr_arb.sv "$here/synth.sh" "$arb" 2>&1
 COVERAGE=0 UNIT_OPT=-O0 "$here/unit_build.sh" "$arb" 2>&1
 arb_replay() { "$arb/obj/esact-unit-replay" --fst "$out/rtl.fst" --scope TOP.esact_top.u_rd_arb --sync-reset rst_ni --compare valid "$@"; }

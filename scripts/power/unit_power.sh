@@ -113,7 +113,7 @@ case "$case_key" in
     # cycles are counted.
     top=esact_gemm; label="GEMM control"; count=1; rows=0; params=""
     black_boxes="esact_mac_array esact_requant"; scope=TOP.esact_top.u_gemm
-    trace_params=$(sed -nE 's/^ *parameter +int +unsigned +([A-Z_0-9]+) *=.*/\1/p' "rtl/$(grep -E "/$top\.sv$" rtl/files.txt)" | paste -sd ' ')
+    trace_params=all  # every parameter of its header, as the instance ran
     replay_opts() { echo "--scope $scope --reset-port rst_ni --sync-idle busy_o --compare valid --compare-while row_idx_o:gather_i+kvs_i"; } ;;
   control)
     # AXI/control (session 15): no idle point inside a window, but a trace of
@@ -126,8 +126,7 @@ case "$case_key" in
     unit_files=${unit_files//,/ }; [[ $unit_files == - ]] && unit_files=""
     scope=TOP.esact_top.$inst
     # Every parameter of the module's header, with the value of the instance that ran.
-    trace_params=$(sed -nE 's/^ *parameter +int +unsigned +([A-Z_0-9]+) *=.*/\1/p' "rtl/$(grep -E "/$top\.sv$" rtl/files.txt)" | paste -sd ' ')
-    [[ -n $trace_params ]] || { echo "power-unit: no parameters found in the header of $top" >&2; exit 2; }
+    trace_params=all
     # The sequencer's list address and count are its descriptor words (no reset),
     # defined from its first list_start_o on (unit_replay.cpp --compare-after).
     after=""; [[ $unit == seq ]] && after="--compare-after list_addr_o:list_start_o,list_count_o:list_start_o"
@@ -173,16 +172,14 @@ else
   fsts=$run/rtl.fst; rtl_json=$run/rtl.json; wdesc="cycles $wstart+$window"
 fi
 tr=$(date +%s)
-# Softmax and LayerNorm: the parameters of the instance that ran, as its trace
-# holds them (Verilator traces parameters; one value for the whole trace).
+# Softmax, LayerNorm, the GEMM and AXI/control: the parameters of the instance
+# that ran, as its trace holds them (scripts/power/trace_params.sh; "all": every
+# parameter of the module's header).
 if [[ -n "${trace_params:-}" ]]; then
   first=${fsts%% *}; scope=${scope:-TOP.esact_top.u_$unit}
-  # shellcheck disable=SC2046,SC2086
-  vals=$("$here/fst_tool.sh" fst_timeline "$build" "$first" $(printf "$scope.%s " $trace_params) | grep -v '^#') \
-    || { log "the parameters $trace_params of $scope are not in $first"; exit 1; }
-  [[ $(wc -l <<< "$vals") == 1 ]] || { log "the parameters of $scope change within $first"; exit 1; }
-  read -r -a v <<< "$vals"; i=2
-  for n in $trace_params; do params+="${params:+ }$n=${v[i]}"; i=$((i + 1)); done
+  names=$trace_params; [[ $names == all ]] && names=""
+  # shellcheck disable=SC2086
+  params=$("$here/trace_params.sh" "$build" "$first" "$scope" "$top" $names) || exit 1
   log "$top as it ran: $params"
 fi
 net=${NETLIST_DIR:-$build/power/unit-$unit-${params//[^A-Za-z0-9]/}${src:+-src}-$libtag}
