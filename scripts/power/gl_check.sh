@@ -112,6 +112,32 @@ grep -q "synchronised only at cycle" <<< "$r" || fail "--count-from 1: unexpecte
 if r=$(arb_replay --count-from "$from" --count-cycles $((all + 1)) 2>&1); then fail "--count-cycles beyond the trace was accepted: $r"; fi
 grep -q "the trace ends after" <<< "$r" || fail "--count-cycles beyond the trace: unexpected failure: $r"
 log "--count-from before the synchronisation and --count-cycles beyond the trace refused"
+
+# 7. --compare-while OUT:SIG (the GEMM control's row_idx_o, compared only while a
+#    command gathers) guards exactly OUT: --inject-mismatch N flips a bit of the
+#    unit's first output in its Nth compared cycle (N chosen where the plain
+#    replay catches it); guarded by abort_i (never high here) the flip must pass
+#    unseen, guarded by abort_i+rst_ni (high from the synchronisation on) it must
+#    be caught; names that are not a port, an input as OUT, and a wide guard are
+#    refused.
+inj="" out1=""
+for n in 100 150 200 300 500 800 1200 1600 2000; do
+  ((n < all - sync)) || break
+  r=$(arb_replay --inject-mismatch "$n" 2>&1) && continue
+  out1=$(field '.*: output ([A-Za-z0-9_]+)[ (].*differs from the RTL.*' "$r"); inj=$n; break
+done
+[[ -n $inj && -n $out1 ]] || fail "--inject-mismatch: no compared cycle of the read arbiter's first output caught a flipped bit"
+r=$(arb_replay --compare-while "$out1:abort_i" --inject-mismatch "$inj" 2>&1) \
+  || { echo "$r" >&2; fail "--compare-while $out1:abort_i: the flipped bit was compared although abort_i never rises"; }
+if r=$(arb_replay --compare-while "$out1:abort_i+rst_ni" --inject-mismatch "$inj" 2>&1); then
+  fail "--compare-while $out1:abort_i+rst_ni: the flipped bit was not caught while rst_ni is high: $r"
+fi
+grep -q "output $out1.* differs from the RTL" <<< "$r" || fail "--compare-while with rst_ni: unexpected failure: $r"
+for bad in nope_o:abort_i req_valid_i:abort_i "$out1:req_valid_i"; do
+  if r=$(arb_replay --compare-while "$bad" 2>&1); then fail "--compare-while $bad was accepted: $r"; fi
+  grep -q -- "--compare-while: " <<< "$r" || fail "--compare-while $bad: unexpected failure: $r"
+done
+log "--compare-while: $out1 flipped in compared cycle $inj passes unseen while its guard is low, caught while it is high; bad names refused"
 t3=$(date +%s)
 log "PASS: $cols requantizer netlists equal to the RTL in every cycle; both misreadings caught; counted cycles as asked" \
   "(RTL run $((t1 - t0)) s, synthesis + replay build $((t2 - t1)) s, replays, misread and count checks $((t3 - t2)) s)"

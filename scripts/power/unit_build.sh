@@ -74,11 +74,12 @@ vsrc=("$dir/netlist.v" "$dir/cells.v" "$root/sim/src/unit_replay.cpp"
 # in the RTL run; SRAM energy comes from the CACTI table), and for the GEMM's
 # control (synth.sh BLACK_BOXES) the MAC array and the requantizers, whose
 # energy is their own replays' (the netlist drives them and reads their outputs
-# back, so a wrong operand byte shows up in the GEMM's written data).
+# back, so a wrong operand byte shows up in the GEMM's written data).  They are
+# read off the netlist: in a flat netlist every instance of an esact_ module is
+# a black box (the rest is Liberty cells; power.py black_boxes() likewise).
 behav=()
-for b in esact_sram esact_mac_array esact_requant; do
-  grep -qE "^\s*$b\b" "$dir/netlist.v" || continue
-  f=$(grep -E "/$b\.sv$" "$root/rtl/files.txt") || { echo "power/unit_build: rtl/files.txt has no $b.sv" >&2; exit 2; }
+for b in $(sed -nE 's/^\s*(esact_[a-z0-9_]+)\b.*/\1/p' "$dir/netlist.v" | sort -u); do
+  f=$(grep -E "/$b\.sv$" "$root/rtl/files.txt") || { echo "power/unit_build: black box $b of the netlist: rtl/files.txt has no $b.sv" >&2; exit 2; }
   behav+=("$root/rtl/$f")
 done
 if ((${#behav[@]})); then
