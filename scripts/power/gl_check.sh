@@ -139,5 +139,5 @@ for bad in nope_o:abort_i req_valid_i:abort_i "$out1:req_valid_i"; do
 done
 log "--compare-while: $out1 flipped in compared cycle $inj passes unseen while its guard is low, caught while it is high; bad names refused"
 t3=$(date +%s)
-log "PASS: $cols requantizer netlists equal to the RTL in every cycle; both misreadings caught; counted cycles as asked" \
+log "PASS: $cols requantizer netlists equal to the RTL in every cycle; both misreadings caught; counted cycles as asked; --compare-while guards its output" \
   "(RTL run $((t1 - t0)) s, synthesis + replay build $((t2 - t1)) s, replays, misread and count checks $((t3 - t2)) s)"

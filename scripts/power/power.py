@@ -136,7 +136,13 @@ def read_ports(path):
 # control's MAC array and requantizers (scripts/power/synth.sh BLACK_BOXES),
 # measured by their own replays.  scripts/power/unit_build.sh reads them the
 # same way.
-_BLACK_BOX = re.compile(r"^\s*esact_[a-z0-9_]+\b")
+_BLACK_BOX = re.compile(r"^\s*(esact_[a-z0-9_]+)\b")
+
+
+def black_box_modules(path):
+    """The modules of the black-box instances of the flat netlist at path, sorted."""
+    with open(path) as f:
+        return sorted({m.group(1) for m in map(_BLACK_BOX.match, f) if m})
 
 
 def drop_black_boxes(lines):

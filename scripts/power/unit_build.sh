@@ -76,9 +76,12 @@ vsrc=("$dir/netlist.v" "$dir/cells.v" "$root/sim/src/unit_replay.cpp"
 # energy is their own replays' (the netlist drives them and reads their outputs
 # back, so a wrong operand byte shows up in the GEMM's written data).  They are
 # read off the netlist: in a flat netlist every instance of an esact_ module is
-# a black box (the rest is Liberty cells; power.py black_boxes() likewise).
+# a black box (the rest is Liberty cells; power.py black_box_modules, the rule
+# that power.py also drops them by for OpenSTA).
+bbs=$(/usr/bin/python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import power; print(*power.black_box_modules(sys.argv[2]))' \
+  "$here" "$dir/netlist.v")
 behav=()
-for b in $(sed -nE 's/^\s*(esact_[a-z0-9_]+)\b.*/\1/p' "$dir/netlist.v" | sort -u); do
+for b in $bbs; do
   f=$(grep -E "/$b\.sv$" "$root/rtl/files.txt") || { echo "power/unit_build: black box $b of the netlist: rtl/files.txt has no $b.sv" >&2; exit 2; }
   behav+=("$root/rtl/$f")
 done
