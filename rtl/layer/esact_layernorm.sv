@@ -8,20 +8,21 @@
 //     iota = floor(2^30 / sig), n = rshr((D r - s1) iota, 20),
 //     out = rq(n gamma + beta, M, S)   (64-bit accumulator)
 // gamma (int16) and beta (int32) are loaded once per call.  Rows run through
-// three pipeline stages on consecutive rows, with the read requests of up to
-// AHEAD rows issued ahead:
+// four pipeline stages on consecutive rows, each row in one of RB r banks
+// (RB = 4), with the read requests of up to AHEAD rows issued ahead:
 //   FRONT  in1 is buffered, in2 streams against it (one beat per cycle):
-//          r into one of two r banks, s1 and s2 on the fly (sat8 mode: the
+//          r into a free r bank, s1 and s2 on the fly (sat8 mode: the
 //          output row is written here, as in2 streams);
-//   STATS  isqrt of the variance (5 cycles) and floor(2^30 / sig) (8 cycles),
-//          LN_STATS_STEPS = 4 result bits per cycle each, of a full bank;
+//   SQRT   sig = max(1, isqrt(V)) of a bank's sums (5 cycles);
+//   DIV    iota = floor(2^30 / sig) (8 cycles), LN_STATS_STEPS = 4 result
+//          bits per cycle in both; SQRT works on the next bank meanwhile;
 //   OUT    DW/16 outputs per cycle from the bank (one gamma word and two
 //          beta words, the beta buffer in two banks), packed into beats.
-// So a LayerNorm row costs about max(2 d / 16 + 4, d / 8 + 3, 16) cycles
+// So a LayerNorm row costs about max(2 d / 16 + 1, d / 8 + 2, 9) cycles
 // (FRONT and OUT both about 2 d / 16: one row's two operands on the read bus,
-// its outputs on eight chains; STATS and the two r banks bound short rows:
-// 18.8 cycles at d = 64, 11.5 for a sat8 row) instead of their sum plus the
-// read latency.  Rows back to back in whole beats (stride = d) are written
+// its outputs on eight chains; the divider bounds short rows: about 10 cycles
+// at d = 64, 9 for a sat8 row; 18.8 and 11.5 with the two r banks and one
+// statistics stage of before) instead of their sum plus the read latency.  Rows back to back in whole beats (stride = d) are written
 // with one request for the call (see one_req).
 // SPLS row reuse (SPLS = 1 and lead_en_i): the leader table (uint32 per row,
 // the ordinal of the row's leader in bits 30:16) is read once into a buffer,
@@ -84,15 +85,18 @@ module esact_layernorm #(
                                              // two beta words (one per beta bank)
   localparam int unsigned AHEAD = 4;         // rows whose reads are issued before FRONT takes them
                                              // (2 left a small-D sat8 row waiting for its read latency)
+  localparam int unsigned RB  = 4;           // r banks: rows between FRONT and OUT (2 left the
+                                             // statistics' latency exposed: 18.8 cycles per row at d = 64)
+  localparam int unsigned RBW = $clog2(RB);
 
-  // Per r bank: free, holds r and the sums (for STATS), holds iota too (for OUT).
-  localparam logic [1:0] RB_FREE = 2'd0, RB_SUMS = 2'd1, RB_IOTA = 2'd2;
+  // Per r bank: free, holds r and the sums (for SQRT), holds sig too (for
+  // DIV), holds iota too (for OUT).
+  localparam logic [1:0] RB_FREE = 2'd0, RB_SUMS = 2'd1, RB_IOTA = 2'd2, RB_SIG = 2'd3;
 
   typedef enum logic [3:0] { T_IDLE, T_LREQ, T_LLOAD, T_GREQ, T_GLOAD, T_BREQ, T_BLOAD, T_RUN, T_DONE } top_e;
   // Read requests of a row: in1, (leader table: in2's address), in2.
   typedef enum logic [1:0] { R_IN1, R_ADDR, R_IN2 } rqs_e;
-  typedef enum logic [2:0] { F_X, F_OREQ, F_ZPRE, F_Z, F_END } front_e;
-  typedef enum logic [1:0] { S_WAIT, S_SQ, S_DV0, S_DV } stats_e;
+  typedef enum logic [1:0] { F_X, F_OREQ, F_ZPRE, F_Z } front_e;
   typedef enum logic { O_WAIT, O_OUT } out_e;
 
   top_e top_q, top_d;
@@ -113,23 +117,24 @@ module esact_layernorm #(
   // FRONT.
   front_e        f_st_q, f_st_d;
   logic [15:0]   f_row_q, f_row_d;
-  logic          f_rb_q, f_rb_d;
+  logic [RBW-1:0] f_rb_q, f_rb_d;
   logic [AW-1:0] f_out_q, f_out_d;            // sat8 mode: output row
   logic signed [63:0] sum1_q, sum1_d, sum2_q, sum2_d;
 
   // r banks.
-  logic [3:0]    rst_q, rst_d;
-  logic [127:0]  bsum1_q, bsum1_d, bsum2_q, bsum2_d;  // s1, s2 per bank (int64)
-  logic [61:0]   biota_q, biota_d;                    // iota per bank (31 bits)
+  logic [2*RB-1:0]  rst_q, rst_d;
+  logic [64*RB-1:0] bsum1_q, bsum1_d, bsum2_q, bsum2_d;  // s1, s2 per bank (int64)
+  logic [20*RB-1:0] bsig_q, bsig_d;                      // sig per bank (<= 2^20 - 1)
+  logic [31*RB-1:0] biota_q, biota_d;                    // iota per bank (31 bits)
 
-  // STATS.
-  stats_e        s_st_q, s_st_d;
-  logic          s_rb_q, s_rb_d;
+  // SQRT and DIV: the stage runs (its unit busy) on bank *_rb.
+  logic           q_run_q, q_run_d, v_run_q, v_run_d;
+  logic [RBW-1:0] q_rb_q, q_rb_d, v_rb_q, v_rb_d;
 
   // OUT.
   out_e          o_st_q, o_st_d;
   logic [15:0]   o_rows_q, o_rows_d;
-  logic          o_rb_q, o_rb_d;
+  logic [RBW-1:0] o_rb_q, o_rb_d;
   logic [AW-1:0] o_out_q, o_out_d;
   logic [15:0]   j_q, j_d, j1_q, j1_d;
   logic          s1v_q, s1v_d;
@@ -139,7 +144,7 @@ module esact_layernorm #(
   // Buffers.
   logic            x_we, x_re, r_we, r_re, g_we, g_re, b_we, b_re;
   logic [XAW-1:0]  x_raddr;
-  logic [XAW:0]    r_waddr, r_raddr;
+  logic [XAW+RBW-1:0] r_waddr, r_raddr;
   logic [DW-1:0]   x_rdata, g_rdata;
   logic [2*DW-1:0] b_rdata;                   // beta of one output group: bank 1, bank 0
   logic [BB*16-1:0] r_wdata, r_rdata;
@@ -148,7 +153,7 @@ module esact_layernorm #(
   esact_sram #(.WIDTH(DW), .DEPTH(XD)) u_x (
     .clk_i, .we_i(x_we), .waddr_i(XAW'(beat_q)), .wdata_i(rd_data_i), .wbe_i({(DW/8){1'b1}}),
     .re_i(x_re), .raddr_i(x_raddr), .rdata_o(x_rdata));
-  esact_sram #(.WIDTH(BB*16), .DEPTH(2 << XAW)) u_r (
+  esact_sram #(.WIDTH(BB*16), .DEPTH(RB << XAW)) u_r (
     .clk_i, .we_i(r_we), .waddr_i(r_waddr), .wdata_i(r_wdata), .wbe_i({(BB*2){1'b1}}),
     .re_i(r_re), .raddr_i(r_raddr), .rdata_o(r_rdata));
   esact_sram #(.WIDTH(DW), .DEPTH(GD)) u_g (
@@ -208,16 +213,20 @@ module esact_layernorm #(
     end
   end
 
-  // Statistics of bank s_rb.
+  // Statistics: SQRT starts on bank q_nxt (the next one in order once its
+  // unit is free: the cycle of a done pulse too), DIV on bank v_nxt.
   logic signed [63:0] s_sum1, s_sum2, var_v;
   logic               sq_start, sq_done, dv_start, dv_done, sq_busy, dv_busy;
   logic [31:0]        root;
   logic [30:0]        iota;
-  logic [31:0]        sig;
-  assign s_sum1 = $signed(bsum1_q[32'(s_rb_q) * 64 +: 64]);
-  assign s_sum2 = $signed(bsum2_q[32'(s_rb_q) * 64 +: 64]);
+  logic [19:0]        sig;
+  logic [RBW-1:0]     q_nxt, v_nxt;
+  assign q_nxt  = (q_run_q && sq_done) ? q_rb_q + RBW'(1) : q_rb_q;
+  assign v_nxt  = (v_run_q && dv_done) ? v_rb_q + RBW'(1) : v_rb_q;
+  assign s_sum1 = $signed(bsum1_q[32'(q_nxt) * 64 +: 64]);
+  assign s_sum2 = $signed(bsum2_q[32'(q_nxt) * 64 +: 64]);
   assign var_v  = 64'(d_i) * s_sum2 - s_sum1 * s_sum1;
-  assign sig    = (root == 32'd0) ? 32'd1 : root;
+  assign sig    = (root == 32'd0) ? 20'd1 : root[19:0];
 
   // ST result bits per cycle each: isqrt of the variance's VW bits (V <= D s2
   // < 2^10 x 2^30 by the spec's bounds: |r| < 2^10, D <= 1024; asserted) in
@@ -231,7 +240,7 @@ module esact_layernorm #(
     .root_o(root_v));
   assign root = 32'(root_v);
   esact_div #(.W(32), .STEPS(ST)) u_div (
-    .clk_i, .rst_ni, .start_i(dv_start), .dividend_i(32'h4000_0000), .divisor_i(sig),
+    .clk_i, .rst_ni, .start_i(dv_start), .dividend_i(32'h4000_0000), .divisor_i(32'(bsig_q[32'(v_nxt) * 20 +: 20])),
     .busy_o(dv_busy), .done_o(dv_done), .quotient_o(quot));
   assign iota = quot[30:0];   // <= 2^30
   logic unused_stats;
@@ -309,8 +318,8 @@ module esact_layernorm #(
     rq_row_d = rq_row_q; rq_z_d = rq_z_q; rq_in1_d = rq_in1_q; rq_in2_d = rq_in2_q;
     f_st_d = f_st_q; f_row_d = f_row_q; f_rb_d = f_rb_q; f_out_d = f_out_q;
     sum1_d = sum1_q; sum2_d = sum2_q;
-    rst_d = rst_q; bsum1_d = bsum1_q; bsum2_d = bsum2_q; biota_d = biota_q;
-    s_st_d = s_st_q; s_rb_d = s_rb_q;
+    rst_d = rst_q; bsum1_d = bsum1_q; bsum2_d = bsum2_q; bsig_d = bsig_q; biota_d = biota_q;
+    q_run_d = q_run_q; q_rb_d = q_rb_q; v_run_d = v_run_q; v_rb_d = v_rb_q;
     o_st_d = o_st_q; o_rows_d = o_rows_q; o_rb_d = o_rb_q; o_out_d = o_out_q;
     j_d = j_q; j1_d = j1_q; s1v_d = 1'b0;
     obeat_d = obeat_q; ofull_d = ofull_q; olast_d = olast_q;
@@ -332,9 +341,9 @@ module esact_layernorm #(
       T_IDLE: begin
         if (start_i) begin
           rq_row_d = '0; rq_z_d = R_IN1; rq_in1_d = in1_addr_i; rq_in2_d = in2_addr_i;
-          f_st_d = F_X; f_row_d = '0; f_rb_d = 1'b0; f_out_d = out_addr_i;
-          rst_d = '0; s_st_d = S_WAIT; s_rb_d = 1'b0;
-          o_st_d = O_WAIT; o_rows_d = '0; o_rb_d = 1'b0; o_out_d = out_addr_i;
+          f_st_d = F_X; f_row_d = '0; f_rb_d = '0; f_out_d = out_addr_i;
+          rst_d = '0; q_run_d = 1'b0; q_rb_d = '0; v_run_d = 1'b0; v_rb_d = '0;
+          o_st_d = O_WAIT; o_rows_d = '0; o_rb_d = '0; o_out_d = out_addr_i;
           beat_d = '0;
           top_d = lead_on ? T_LREQ : (mode_ln_i ? T_GREQ : T_RUN);
         end
@@ -422,17 +431,14 @@ module esact_layernorm #(
             x_we = 1'b1; beat_d = beat_q + 16'd1;
             if (beat_q + 16'd1 == nbeats) begin
               beat_d = '0;
-              f_st_d = mode_ln_i ? F_ZPRE : F_OREQ;
+              // (sat8: no request of its own when the call's request covers the row)
+              f_st_d = (mode_ln_i || (one_req && f_row_q != '0)) ? F_ZPRE : F_OREQ;
             end
           end
         end
         F_OREQ: begin  // sat8 mode: the output row is written while in2 streams
-          if (one_req && f_row_q != '0) begin
-            f_st_d = F_ZPRE;                 // the call's request covers this row
-          end else begin
-            wr_req_valid_o = 1'b1; wr_req_addr_o = f_out_q;
-            if (wr_req_ready_i) f_st_d = F_ZPRE;
-          end
+          wr_req_valid_o = 1'b1; wr_req_addr_o = f_out_q;
+          if (wr_req_ready_i) f_st_d = F_ZPRE;
         end
         F_ZPRE: begin
           // LayerNorm: r goes into bank f_rb once OUT has freed it.  Read x beat 0.
@@ -456,48 +462,44 @@ module esact_layernorm #(
             sum2_d = sum2_q + bs2;
             beat_d = beat_q + 16'd1;
             x_re   = 1'b1; x_raddr = XAW'(beat_q + 16'd1);
-            if (beat_q + 16'd1 == nbeats) f_st_d = F_END;
+            if (beat_q + 16'd1 == nbeats) begin
+              // The row's last beat: hand the bank (r and the sums) to SQRT.
+              if (mode_ln_i) begin
+                rst_d[32'(f_rb_q) * 2 +: 2] = RB_SUMS;
+                bsum1_d[32'(f_rb_q) * 64 +: 64] = sum1_d;
+                bsum2_d[32'(f_rb_q) * 64 +: 64] = sum2_d;
+                f_rb_d = f_rb_q + RBW'(1);
+              end
+              f_row_d = f_row_q + 16'd1;
+              f_out_d = f_out_q + AW'(stride_i);
+              beat_d  = '0;
+              f_st_d  = F_X;
+            end
           end
-        end
-        F_END: begin
-          if (mode_ln_i) begin
-            rst_d[32'(f_rb_q) * 2 +: 2] = RB_SUMS;
-            bsum1_d[32'(f_rb_q) * 64 +: 64] = sum1_q;
-            bsum2_d[32'(f_rb_q) * 64 +: 64] = sum2_q;
-            f_rb_d = !f_rb_q;
-          end
-          f_row_d = f_row_q + 16'd1;
-          f_out_d = f_out_q + AW'(stride_i);
-          beat_d  = '0;
-          f_st_d  = F_X;
         end
         default: f_st_d = F_X;
       endcase
     end
 
-    // --- STATS --------------------------------------------------------------------
-    unique case (s_st_q)
-      S_WAIT: begin
-        if (top_q == T_RUN && rst_q[32'(s_rb_q) * 2 +: 2] == RB_SUMS) begin
-          sq_start = 1'b1;
-          s_st_d = S_SQ;
-        end
-      end
-      S_SQ: if (sq_done) s_st_d = S_DV0;
-      S_DV0: begin
-        dv_start = 1'b1;
-        s_st_d = S_DV;
-      end
-      S_DV: begin
-        if (dv_done) begin
-          biota_d[32'(s_rb_q) * 31 +: 31] = iota;
-          rst_d[32'(s_rb_q) * 2 +: 2] = RB_IOTA;
-          s_rb_d = !s_rb_q;
-          s_st_d = S_WAIT;
-        end
-      end
-      default: s_st_d = S_WAIT;
-    endcase
+    // --- SQRT, then DIV: each takes the next bank in order in its done cycle ----
+    if (q_run_q && sq_done) begin
+      bsig_d[32'(q_rb_q) * 20 +: 20] = sig;
+      rst_d[32'(q_rb_q) * 2 +: 2] = RB_SIG;
+      q_rb_d = q_nxt; q_run_d = 1'b0;
+    end
+    if ((!q_run_q || sq_done) && top_q == T_RUN && rst_q[32'(q_nxt) * 2 +: 2] == RB_SUMS) begin
+      sq_start = 1'b1;
+      q_rb_d = q_nxt; q_run_d = 1'b1;
+    end
+    if (v_run_q && dv_done) begin
+      biota_d[32'(v_rb_q) * 31 +: 31] = iota;
+      rst_d[32'(v_rb_q) * 2 +: 2] = RB_IOTA;
+      v_rb_d = v_nxt; v_run_d = 1'b0;
+    end
+    if ((!v_run_q || dv_done) && top_q == T_RUN && rst_q[32'(v_nxt) * 2 +: 2] == RB_SIG) begin
+      dv_start = 1'b1;
+      v_rb_d = v_nxt; v_run_d = 1'b1;
+    end
 
     // --- OUT ----------------------------------------------------------------------
     unique case (o_st_q)
@@ -520,7 +522,7 @@ module esact_layernorm #(
           ofull_d = 1'b0;
           if (olast_q) begin
             rst_d[32'(o_rb_q) * 2 +: 2] = RB_FREE;
-            o_rb_d   = !o_rb_q;
+            o_rb_d   = o_rb_q + RBW'(1);
             o_rows_d = o_rows_q + 16'd1;
             o_out_d  = o_out_q + AW'(stride_i);
             o_st_d   = O_WAIT;
@@ -546,7 +548,7 @@ module esact_layernorm #(
     endcase
 
     if (abort_i) begin
-      top_d = T_IDLE; s_st_d = S_WAIT; o_st_d = O_WAIT; rst_d = '0; rq_z_d = R_IN1;
+      top_d = T_IDLE; q_run_d = 1'b0; v_run_d = 1'b0; o_st_d = O_WAIT; rst_d = '0; rq_z_d = R_IN1;
       s1v_d = 1'b0; ofull_d = 1'b0;
     end
   end
@@ -555,11 +557,11 @@ module esact_layernorm #(
     if (!rst_ni) begin
       top_q <= T_IDLE; beat_q <= '0;
       rq_row_q <= '0; rq_z_q <= R_IN1; rq_in1_q <= '0; rq_in2_q <= '0;
-      f_st_q <= F_X; f_row_q <= '0; f_rb_q <= 1'b0; f_out_q <= '0;
+      f_st_q <= F_X; f_row_q <= '0; f_rb_q <= '0; f_out_q <= '0;
       sum1_q <= '0; sum2_q <= '0;
-      rst_q <= '0; bsum1_q <= '0; bsum2_q <= '0; biota_q <= '0;
-      s_st_q <= S_WAIT; s_rb_q <= 1'b0;
-      o_st_q <= O_WAIT; o_rows_q <= '0; o_rb_q <= 1'b0; o_out_q <= '0;
+      rst_q <= '0; bsum1_q <= '0; bsum2_q <= '0; bsig_q <= '0; biota_q <= '0;
+      q_run_q <= 1'b0; q_rb_q <= '0; v_run_q <= 1'b0; v_rb_q <= '0;
+      o_st_q <= O_WAIT; o_rows_q <= '0; o_rb_q <= '0; o_out_q <= '0;
       j_q <= '0; j1_q <= '0; s1v_q <= 1'b0;
       obeat_q <= '0; ofull_q <= 1'b0; olast_q <= 1'b0;
     end else begin
@@ -567,8 +569,8 @@ module esact_layernorm #(
       rq_row_q <= rq_row_d; rq_z_q <= rq_z_d; rq_in1_q <= rq_in1_d; rq_in2_q <= rq_in2_d;
       f_st_q <= f_st_d; f_row_q <= f_row_d; f_rb_q <= f_rb_d; f_out_q <= f_out_d;
       sum1_q <= sum1_d; sum2_q <= sum2_d;
-      rst_q <= rst_d; bsum1_q <= bsum1_d; bsum2_q <= bsum2_d; biota_q <= biota_d;
-      s_st_q <= s_st_d; s_rb_q <= s_rb_d;
+      rst_q <= rst_d; bsum1_q <= bsum1_d; bsum2_q <= bsum2_d; bsig_q <= bsig_d; biota_q <= biota_d;
+      q_run_q <= q_run_d; q_rb_q <= q_rb_d; v_run_q <= v_run_d; v_rb_q <= v_rb_d;
       o_st_q <= o_st_d; o_rows_q <= o_rows_d; o_rb_q <= o_rb_d; o_out_q <= o_out_d;
       j_q <= j_d; j1_q <= j1_d; s1v_q <= s1v_d;
       obeat_q <= obeat_d; ofull_q <= ofull_d; olast_q <= olast_d;
@@ -580,6 +582,16 @@ module esact_layernorm #(
   a_front_bank_free: assert property (@(posedge clk_i) disable iff (!rst_ni)
                                       r_we |-> rst_q[32'(f_rb_q) * 2 +: 2] == RB_FREE)
     else $error("esact_layernorm: FRONT writes an r bank that is in use");
+  // OUT reads a bank whose iota is there; SQRT and DIV start on their banks' states.
+  a_out_bank_iota: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                    o_st_q == O_OUT |-> rst_q[32'(o_rb_q) * 2 +: 2] == RB_IOTA)
+    else $error("esact_layernorm: OUT reads an r bank without its iota");
+  a_sqrt_start: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                 sq_start |-> rst_q[32'(q_nxt) * 2 +: 2] == RB_SUMS && !(q_run_q && !sq_done))
+    else $error("esact_layernorm: SQRT started on a bank without sums or while busy");
+  a_div_start: assert property (@(posedge clk_i) disable iff (!rst_ni)
+                                dv_start |-> rst_q[32'(v_nxt) * 2 +: 2] == RB_SIG && !(v_run_q && !dv_done))
+    else $error("esact_layernorm: DIV started on a bank without sig or while busy");
   // A read request is held until taken.
   a_rd_req_held: assert property (@(posedge clk_i) disable iff (!rst_ni || abort_i)
                                   (rd_req_valid_o && !rd_req_ready_i) |=>
@@ -600,6 +612,6 @@ module esact_layernorm #(
   assign wr_req_len_o = one_req ? LW'(32'(rows_i) * 32'(d_i)) : LW'(d_i);
 
   logic unused_ln;
-  assign unused_ln = ^{sq_busy, dv_busy, root[31:VW/2], sig[31]};
+  assign unused_ln = ^{sq_busy, dv_busy, root[31:VW/2]};
 
 endmodule
