@@ -27,7 +27,7 @@
 // offending word.  done_o rises when every command of the list has been
 // issued, finished and written.
 //
-// SPLS leader rows (CMD_H_LROWS, GEMM and softmax, SPLS_EN only): the
+// SPLS leader rows (CMD_H_LROWS, GEMM, softmax and LN, SPLS_EN only): the
 // command covers the leader ordinals r0 .. r0 + m - 1 (r0 = CMD_X1[15:0]);
 // its rows become m' = clamp(L - r0, 0, m), where L is the leader count of
 // the list's PREDICT (held from its done).  Such a command must wait for
@@ -35,7 +35,8 @@
 // bad (CMD_WAIT1).  A command with m' = 0 is not handed to its unit: it
 // counts as finished the cycle after its issue.  CMD_H_GATHER (with
 // CMD_H_LROWS; on a softmax only with CMD_H_MASK) tells the unit to read A
-// rows (GEMM) or mask rows (softmax) through the leader list.
+// rows (GEMM), mask rows (softmax) or in1 rows (LN; not with CMD_H_LEAD)
+// through the leader list.
 //
 // SPLS key rows (CMD_H_MASK on a GEMM, SPLS_EN only; K or V of one head, not
 // with CMD_H_LROWS or a GELU epilogue): if the list's PREDICT is done and
@@ -186,7 +187,8 @@ module esact_dispatch #(
     dl.mode_ln = hdr[esact_types_pkg::CMD_H_LNMODE]; dl.in2_en = hdr[esact_types_pkg::CMD_H_IN2];
     dl.in1 = AW'(w[esact_types_pkg::CMD_ADDR0]);   dl.in2 = AW'(w[esact_types_pkg::CMD_ADDR1]);
     dl.out = AW'(w[esact_types_pkg::CMD_ADDR3]);   dl.stride = w[esact_types_pkg::CMD_LD0];
-    dl.rows = m; dl.d = n;
+    dl.rows = m_eff; dl.d = n;
+    dl.gather = gather; dl.r0 = r0;
     dl.gamma = AW'(w[esact_types_pkg::CMD_ADDR2]); dl.beta = AW'(w[esact_types_pkg::CMD_ADDR4]);
     dl.rq = rq;
     dl.lead_en = hdr[esact_types_pkg::CMD_H_LEAD]; dl.lead = AW'(w[esact_types_pkg::CMD_X0]);
@@ -240,7 +242,8 @@ module esact_dispatch #(
         (hdr[esact_types_pkg::CMD_H_MASK] && ((unit != 2'(US) && unit != 2'(UG)) || SPLS_EN == 0)) ||
         (kvs && (lrows || epi_raw == 2'(esact_types_pkg::EPI_GELU))) ||
         (hdr[esact_types_pkg::CMD_H_LEAD] && (unit != 2'(UL) || SPLS_EN == 0)) ||
-        (lrows && ((unit != 2'(UG) && unit != 2'(US)) || SPLS_EN == 0)) ||
+        (lrows && (unit == 2'(UP) || SPLS_EN == 0)) ||
+        (lrows && unit == 2'(UL) && hdr[esact_types_pkg::CMD_H_LEAD]) ||
         (gather && (!lrows || (unit == 2'(US) && !hdr[esact_types_pkg::CMD_H_MASK])))) begin
       bad = 1'b1; bad_word = 8'(esact_types_pkg::CMD_HDR);
     end else if (wait_c[UG] > issued_q[UG] || wait_c[US] > issued_q[US]) begin
@@ -395,7 +398,8 @@ module esact_dispatch #(
                                   (zdone_q & ({p_done_i, l_done_i, s_done_i, g_done_i} | busy | slot_q)) == '0)
     else $error("esact_dispatch: a zero-row command overlaps its unit's work");
   a_slot_rows: assert property (@(posedge clk_i) disable iff (!rst_ni)
-                                (!g_valid_o || g_cmd_o.m != '0) && (!s_valid_o || s_cmd_o.rows != '0))
+                                (!g_valid_o || g_cmd_o.m != '0) && (!s_valid_o || s_cmd_o.rows != '0) &&
+                                (!l_valid_o || l_cmd_o.rows != '0))
     else $error("esact_dispatch: a unit was offered a command with no rows");
 `endif
 

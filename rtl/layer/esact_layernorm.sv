@@ -29,6 +29,10 @@
 // and row r's in2 is read at in2 + ord(r) * stride: in2 holds one row per
 // leader (compact, computed on the leader rows only) and a follower adds its
 // leader's Z (or Z2).
+// SPLS leader rows (SPLS = 1 and gather_i): row r's in1 is read at
+// in1 + list[r0 + r] * stride (the leader list, looked up through
+// row_idx_o / row_i), in2 and the output compact: the pre-LN LN2(H) on the
+// leader rows only, the rows the FFN reads with ffn_reuse.
 module esact_layernorm #(
   parameter int unsigned N_MAX = esact_pkg::N_MAX,
   parameter int unsigned SPLS  = 0,                 // 1: lead_en_i is honoured
@@ -55,6 +59,10 @@ module esact_layernorm #(
   input  logic [5:0]    s_i,
   input  logic          lead_en_i,    // SPLS: in2 rows through the leader table
   input  logic [AW-1:0] lead_addr_i,
+  input  logic          gather_i,     // SPLS: in1 rows through the leader list
+  input  logic [15:0]   r0_i,         // first leader ordinal of row 0
+  output logic [15:0]   row_idx_o,    // leader list lookup: ordinal ...
+  input  logic [15:0]   row_i,        // ... its row (combinational)
   output logic          busy_o,
   output logic          done_o,
   output logic          rd_req_valid_o,
@@ -113,6 +121,11 @@ module esact_layernorm #(
   logic [15:0]   l_src;                       // leader ordinal of row rq_row (read the cycle before)
   assign lead_on = (SPLS != 0) && lead_en_i && in2_en_i;
   logic [AW-1:0] rq_in1_q, rq_in1_d, rq_in2_q, rq_in2_d;
+  logic          gather_on;                   // this command reads in1 through the leader list
+  logic [AW-1:0] rq_in1;                      // in1 address of row rq_row
+  assign gather_on = (SPLS != 0) && gather_i;
+  assign row_idx_o = r0_i + rq_row_q;
+  assign rq_in1    = gather_on ? in1_addr_i + AW'(32'(row_i) * stride_i) : rq_in1_q;
 
   // FRONT.
   front_e        f_st_q, f_st_d;
@@ -293,7 +306,7 @@ module esact_layernorm #(
       end
       T_RUN: begin
         rd_req_valid_o = rq_open && rq_z_q != R_ADDR;
-        rd_req_addr_o  = (rq_z_q == R_IN2) ? rq_in2_q : rq_in1_q;
+        rd_req_addr_o  = (rq_z_q == R_IN2) ? rq_in2_q : rq_in1;
       end
       default: ;
     endcase

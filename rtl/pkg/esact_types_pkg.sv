@@ -115,7 +115,7 @@ package esact_types_pkg;
   localparam int unsigned CMD_LD1 = 12;        // GEMM ldb, softmax mask row stride, PRED ldw (row stride of Wk^T and Wq^T)
   localparam int unsigned CMD_LD2 = 13;        // GEMM ldo, softmax out row stride, PRED mask row stride
   localparam int unsigned CMD_X0 = 14;         // PRED: [15:0] heads, [31:16] window W; LN: leader table (CMD_H_LEAD)
-  localparam int unsigned CMD_X1 = 15;         // PRED: threshold T; GEMM / softmax with CMD_H_LROWS: [15:0] first leader ordinal r0
+  localparam int unsigned CMD_X1 = 15;         // PRED: threshold T; GEMM / softmax / LN with CMD_H_LROWS: [15:0] first leader ordinal r0
   // Header bits (word CMD_HDR).
   localparam int unsigned CMD_H_OP = 0;        // [3:0] cmd_op_e
   localparam int unsigned CMD_H_PH = 4;        // [7:4] phase_e (counted in that phase)
@@ -126,8 +126,8 @@ package esact_types_pkg;
   localparam int unsigned CMD_H_IN2 = 13;      // LN: second input enable
   localparam int unsigned CMD_H_MASK = 14;     // softmax: per-key select bits (SPLS masks) at CMD_ADDR1
   localparam int unsigned CMD_H_LEAD = 15;     // LN: in2 row i read at row ord(i) (SPLS leader table at CMD_X0)
-  localparam int unsigned CMD_H_LROWS = 16;    // GEMM / softmax: leader rows r0.. : m = clamp(L - r0, 0, m), L from PREDICT
-  localparam int unsigned CMD_H_GATHER = 17;   // with CMD_H_LROWS: GEMM A row / softmax mask row r read at row list[r0 + r]
+  localparam int unsigned CMD_H_LROWS = 16;    // GEMM / softmax / LN: leader rows r0.. : m = clamp(L - r0, 0, m), L from PREDICT
+  localparam int unsigned CMD_H_GATHER = 17;   // with CMD_H_LROWS: GEMM A row / softmax mask row / LN in1 row r read at row list[r0 + r]
 
   // ---------------------------------------------------------------------------
   // Unit commands (what esact_dispatch hands to a unit over valid/ready; held
@@ -188,6 +188,8 @@ package esact_types_pkg;
     rq_t           rq;
     logic          lead_en;      // SPLS row reuse: in2 row r read at in2 + ord(r) * stride (compact)
     logic [CMD_AW-1:0] lead;     // leader table: uint32 [rows], ord(r) = bits 30:16 of entry r
+    logic          gather;       // SPLS leader rows: in1 row r at in1 + list[r0 + r] * stride (in2, out compact)
+    logic [15:0]   r0;           // first leader ordinal (gather)
   } ln_cmd_t;
 
   // SPLS prediction (esact_predict): the layer's attention input A and the

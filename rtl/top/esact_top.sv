@@ -218,9 +218,10 @@ module esact_top #(
   logic          p_valid, p_busy, p_done;
   esact_types_pkg::pred_cmd_t p_cmd;
   // SPLS leader list (stage C): PREDICT writes list[ordinal] = row of each
-  // leader; the GEMM (A row gather) and the softmax (mask gather) look rows up.
+  // leader; the GEMM (A row gather), the softmax (mask gather) and the
+  // LayerNorm (in1 row gather) look rows up.
   logic          list_we;
-  logic [15:0]   list_ord, list_row, lcount, g_row_idx, g_row, s_row_idx, s_row;
+  logic [15:0]   list_ord, list_row, lcount, g_row_idx, g_row, s_row_idx, s_row, l_row_idx, l_row;
   logic          g_kvs;                  // SPLS key rows (K / V of one head on the keys of U)
   logic [15:0]   g_lcnt;
 
@@ -289,7 +290,8 @@ module esact_top #(
     .in2_en_i(l_cmd.in2_en), .in1_addr_i(l_cmd.in1), .in2_addr_i(l_cmd.in2), .out_addr_i(l_cmd.out),
     .stride_i(l_cmd.stride), .rows_i(l_cmd.rows), .d_i(l_cmd.d), .gamma_addr_i(l_cmd.gamma),
     .beta_addr_i(l_cmd.beta), .m_i(l_cmd.rq.m), .s_i(l_cmd.rq.s), .lead_en_i(l_cmd.lead_en),
-    .lead_addr_i(l_cmd.lead), .busy_o(l_busy), .done_o(l_done),
+    .lead_addr_i(l_cmd.lead), .gather_i(l_cmd.gather), .r0_i(l_cmd.r0), .row_idx_o(l_row_idx),
+    .row_i(l_row), .busy_o(l_busy), .done_o(l_done),
     .rd_req_valid_o(p_rd_req_valid[PL]), .rd_req_ready_i(p_rd_req_ready[PL]),
     .rd_req_addr_o(p_rd_req_addr[PL*AW +: AW]), .rd_req_len_o(p_rd_req_len[PL*LW +: LW]),
     .rd_data_valid_i(p_rd_data_valid[PL]), .rd_data_ready_o(p_rd_data_ready[PL]),
@@ -313,7 +315,7 @@ module esact_top #(
       .wr_req_addr_o(p_wr_req_addr[PP*AW +: AW]), .wr_req_len_o(p_wr_req_len[PP*LW +: LW]),
       .wr_data_valid_o(p_wr_data_valid[PP]), .wr_data_ready_i(p_wr_data_ready[PP]),
       .wr_data_o(p_wr_data[PP*DW +: DW]));
-    // The leader list: N_MAX rows in flops, two combinational read ports
+    // The leader list: N_MAX rows in flops, three combinational read ports
     // (an ordinal >= N_MAX reads 0; the dispatcher never lets one through).
     localparam int unsigned LRW = (N_MAX > 1) ? $clog2(N_MAX) : 1;
     logic [LRW-1:0] list_q [N_MAX];
@@ -322,6 +324,7 @@ module esact_top #(
     end
     assign g_row = (32'(g_row_idx) < N_MAX) ? 16'(list_q[LRW'(g_row_idx)]) : '0;
     assign s_row = (32'(s_row_idx) < N_MAX) ? 16'(list_q[LRW'(s_row_idx)]) : '0;
+    assign l_row = (32'(l_row_idx) < N_MAX) ? 16'(list_q[LRW'(l_row_idx)]) : '0;
     logic unused_list;
     assign unused_list = ^list_row;   // rows fit LRW bits
   end else begin : gen_no_pred
@@ -336,6 +339,7 @@ module esact_top #(
     assign list_row = '0;
     assign g_row = '0;
     assign s_row = '0;
+    assign l_row = '0;
     assign p_rd_req_valid[PP] = 1'b0;
     assign p_rd_req_addr[PP*AW +: AW] = '0;
     assign p_rd_req_len[PP*LW +: LW] = '0;
@@ -346,7 +350,7 @@ module esact_top #(
     assign p_wr_data_valid[PP] = 1'b0;
     assign p_wr_data[PP*DW +: DW] = '0;
     logic unused_no_pred;
-    assign unused_no_pred = ^{p_start, p_cmd, list_we, list_ord, list_row, g_row_idx, s_row_idx};
+    assign unused_no_pred = ^{p_start, p_cmd, list_we, list_ord, list_row, g_row_idx, s_row_idx, l_row_idx};
   end
 
   // The control port reads only (descriptors, commands).

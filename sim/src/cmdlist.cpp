@@ -82,16 +82,21 @@ class LayerCompiler {
     // SPLS row reuse: a follower adds its leader's Z (and, with ffn_reuse, Z2).
     const Token res1 = ln(P::PH_LN1, !pre_, w_[P::DESC_X_ADDR], scr(l_.z), scr(l_.h), P::DESC_LN1_G, P::RQ_LN1,
                           spls_deps({wo}), spls_);
-    Token ffn_dep = res1;
-    uint32_t ffn_in = scr(l_.h);
-    if (pre_) {
-      ffn_dep = ln(P::PH_LN2, true, scr(l_.h), std::nullopt, scr(l_.q), P::DESC_LN2_G, P::RQ_LN2, {res1});
-      ffn_in = scr(l_.q);
-    }
     // ffn_reuse: the FFN on the leader rows only (G, Z2 compact).
     const bool ffn_reuse = spls_ && w_[P::DESC_FFN_REUSE] != 0;
+    Token ffn_dep = res1;
+    uint32_t ffn_in = scr(l_.h);
+    Rows ffn_rows = ffn_reuse ? Rows::Leaders : Rows::All;
+    if (pre_) {
+      // Pre-LN: LN2(H) is read by the FFN only, so with ffn_reuse it runs on
+      // the leader rows (gathered from H, written compact).
+      ffn_dep = ln(P::PH_LN2, true, scr(l_.h), std::nullopt, scr(l_.q), P::DESC_LN2_G, P::RQ_LN2, {res1}, false,
+                   ffn_reuse);
+      ffn_in = scr(l_.q);
+      if (ffn_reuse) ffn_rows = Rows::Compact;
+    }
     const Token f1 = gemm_w(P::PH_FFN1, ffn_in, d_, P::DESC_W1, P::DESC_B1, scr(l_.g), f_, P::EPI_GELU, P::RQ_FFN1,
-                            {ffn_dep}, ffn_reuse ? Rows::Leaders : Rows::All);
+                            {ffn_dep}, ffn_rows);
     const Token f2 = gemm_w(P::PH_FFN2, scr(l_.g), f_, P::DESC_W2, P::DESC_B2, scr(l_.z2), d_, P::EPI_RQ, P::RQ_FFN2,
                             {f1}, ffn_reuse ? Rows::Compact : Rows::All);
     ln(P::PH_LN2, !pre_, scr(l_.h), scr(l_.z2), w_[P::DESC_Y_ADDR], P::DESC_LN2_G, P::RQ_LN2, spls_deps({f2, res1}),
@@ -174,10 +179,16 @@ class LayerCompiler {
   }
 
   // Residual / LayerNorm over all N rows of width D; lead: in2 row i is read
-  // at row lead[i] of the leader table (SPLS row reuse).
+  // at row lead[i] of the leader table (SPLS row reuse); leaders: on the
+  // leader rows only, in1 gathered through the leader list, out compact.
   Token ln(unsigned ph, bool mode_ln, uint32_t in1, std::optional<uint32_t> in2, uint32_t out, unsigned gword,
-           unsigned pair, std::vector<Token> deps, bool lead = false) {
+           unsigned pair, std::vector<Token> deps, bool lead = false, bool leaders = false) {
     Command c;
+    if (leaders) {
+      c.lrows = true;
+      c.gather = true;
+      deps = spls_deps(std::move(deps));
+    }
     c.op = P::OP_LN;
     c.phase = ph;
     c.ln_mode = mode_ln;

@@ -129,7 +129,7 @@ module tb_unit_dp #(
   logic [LW-1:0] g_rql, g_wql, s_rql, s_wql, l_rql, l_wql;
   logic [DW-1:0] g_wd, s_wd, l_wd;
   logic          g_busy, s_busy, l_busy;
-  logic [15:0]   g_row_idx, s_row_idx;   // SPLS leader-list lookups (unused here)
+  logic [15:0]   g_row_idx, s_row_idx, l_row_idx;   // SPLS leader-list lookups (unused here)
 
   esact_gemm #(.MR(MR), .MC(16), .DW(DW), .AW(32), .KC(KC), .AB(AB), .LW(LW)) u_gemm (
     .clk_i, .rst_ni, .start_i(g_start_i), .abort_i, .a_addr_i(g_a_i), .lda_i(g_lda_i),
@@ -160,7 +160,8 @@ module tb_unit_dp #(
     .clk_i, .rst_ni, .start_i(l_start_i), .abort_i, .mode_ln_i(l_mode_ln_i), .in2_en_i(l_in2_en_i),
     .in1_addr_i(l_in1_i), .in2_addr_i(l_in2_i), .out_addr_i(l_out_i), .stride_i(l_stride_i),
     .rows_i(l_rows_i), .d_i(l_d_i), .gamma_addr_i(l_gamma_i), .beta_addr_i(l_beta_i),
-    .m_i(rq_m_i), .s_i(rq_s_i), .lead_en_i(1'b0), .lead_addr_i('0), .busy_o(l_busy), .done_o(l_done_o),
+    .m_i(rq_m_i), .s_i(rq_s_i), .lead_en_i(1'b0), .lead_addr_i('0),
+    .gather_i(1'b0), .r0_i('0), .row_idx_o(l_row_idx), .row_i('0), .busy_o(l_busy), .done_o(l_done_o),
     .rd_req_valid_o(l_rqv), .rd_req_ready_i(rd_req_ready && unit_i == 2'd3), .rd_req_addr_o(l_rqa),
     .rd_req_len_o(l_rql), .rd_data_valid_i(rd_data_valid && unit_i == 2'd3), .rd_data_ready_o(l_rdr),
     .rd_data_i(rd_data), .wr_req_valid_o(l_wqv), .wr_req_ready_i(wr_req_ready && unit_i == 2'd3),
@@ -185,6 +186,6 @@ module tb_unit_dp #(
   end
 
   logic unused_tb;
-  assign unused_tb = ^{rd_last, rd_stall, wr_stall, g_busy, s_busy, l_busy, g_row_idx, s_row_idx};
+  assign unused_tb = ^{rd_last, rd_stall, wr_stall, g_busy, s_busy, l_busy, g_row_idx, s_row_idx, l_row_idx};
 
 endmodule

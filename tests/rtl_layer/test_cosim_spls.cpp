@@ -336,7 +336,7 @@ TEST_CASE("cosim spls: bad leader-rows commands end with ERR_CMD naming the comm
   const unsigned q = find([](const esact::sim::Command& c) { return c.op == P::OP_GEMM && c.gather; });
   const unsigned kq = find([](const esact::sim::Command& c) { return c.op == P::OP_GEMM && !c.lrows; });
   const unsigned sm = find([](const esact::sim::Command& c) { return c.op == P::OP_SM && c.lrows; });
-  const unsigned ln = find([](const esact::sim::Command& c) { return c.op == P::OP_LN; });
+  const unsigned ln = find([](const esact::sim::Command& c) { return c.op == P::OP_LN && c.lead_en; });
   const unsigned qk = find([](const esact::sim::Command& c) { return c.phase == P::PH_QK; });
   const uint32_t hq = w.img->cmd_word(1, q, P::CMD_HDR), hk = w.img->cmd_word(1, kq, P::CMD_HDR);
   const uint32_t hs = w.img->cmd_word(1, sm, P::CMD_HDR), hl = w.img->cmd_word(1, ln, P::CMD_HDR);
@@ -347,7 +347,8 @@ TEST_CASE("cosim spls: bad leader-rows commands end with ERR_CMD naming the comm
   const Case cases[] = {
       {q, P::CMD_WAIT1, w.img->cmd_word(1, q, P::CMD_WAIT1) & 0xffffu},  // leader rows without waiting for PREDICT
       {kq, P::CMD_HDR, hk | 1u << P::CMD_H_GATHER},                       // gather without leader rows
-      {ln, P::CMD_HDR, hl | 1u << P::CMD_H_LROWS},                        // leader rows on a LayerNorm
+      {ln, P::CMD_HDR, hl | 1u << P::CMD_H_LROWS},                        // leader rows on a LayerNorm that
+                                                                          // reads in2 through the leader table
       {sm, P::CMD_HDR, hs & ~(1u << P::CMD_H_MASK)},                      // softmax gather without masks
       {q, P::CMD_HDR, hq | 1u << 18},                                     // a reserved header bit
       {qk, P::CMD_X1, w.img->cmd_word(1, qk, P::CMD_X1) | 1u << 16},      // r0 wider than 16 bits

@@ -61,8 +61,8 @@ struct Command {
   bool trans = false, bias_en = false, ln_mode = false, in2_en = false;
   bool mask_en = false;  ///< softmax: SPLS masks at addr[1], row stride ld[1] (CMD_H_MASK)
   bool lead_en = false;  ///< LN: in2 rows through the leader table at x[0] (CMD_H_LEAD)
-  bool lrows = false;    ///< GEMM / softmax: leader ordinals x[1].. : m' = clamp(L - x[1], 0, m) (CMD_H_LROWS)
-  bool gather = false;   ///< with lrows: A rows (GEMM) / mask rows (softmax) through the leader list (CMD_H_GATHER)
+  bool lrows = false;    ///< GEMM / softmax / LN: leader ordinals x[1].. : m' = clamp(L - x[1], 0, m) (CMD_H_LROWS)
+  bool gather = false;   ///< with lrows: A rows (GEMM) / mask rows (softmax) / in1 rows (LN) through the leader list (CMD_H_GATHER)
   Requant rq{};
   uint32_t m = 0, k = 0, n = 0;
   std::array<uint32_t, 5> addr{};   ///< CMD_ADDR0..4
