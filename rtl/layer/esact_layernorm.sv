@@ -445,7 +445,17 @@ module esact_layernorm #(
             if (beat_q + 16'd1 == nbeats) begin
               beat_d = '0;
               // (sat8: no request of its own when the call's request covers the row)
-              f_st_d = (mode_ln_i || (one_req && f_row_q != '0)) ? F_ZPRE : F_OREQ;
+              if (!mode_ln_i && !(one_req && f_row_q != '0)) begin
+                f_st_d = F_OREQ;
+              end else if (nbeats != 16'd1 && (!mode_ln_i || rst_q[32'(f_rb_q) * 2 +: 2] == RB_FREE)) begin
+                // F_ZPRE's work now: x beat 0 (written before this beat) is read
+                // beside the write of the last one, and the bank is free.
+                x_re = 1'b1; x_raddr = '0;
+                sum1_d = '0; sum2_d = '0;
+                f_st_d = F_Z;
+              end else begin
+                f_st_d = F_ZPRE;
+              end
             end
           end
         end
@@ -539,6 +549,15 @@ module esact_layernorm #(
             o_rows_d = o_rows_q + 16'd1;
             o_out_d  = o_out_q + AW'(stride_i);
             o_st_d   = O_WAIT;
+            // The next row's iota is there and the call's request covers it:
+            // its first group is read now (O_WAIT's work, without the cycle).
+            if (one_req && rst_q[32'(o_rb_d) * 2 +: 2] == RB_IOTA) begin
+              r_re = 1'b1; g_re = 1'b1; b_re = 1'b1;
+              r_raddr = {o_rb_d, XAW'(0)}; g_raddr = '0;
+              s1v_d = 1'b1; j1_d = '0; j_d = 16'd1;
+              obeat_d = '0;
+              o_st_d = O_OUT;
+            end
           end
         end
         if (s1v_q && ofull_q && !wr_data_ready_i) begin
