@@ -18,12 +18,16 @@
 //          bits per cycle in both; SQRT works on the next bank meanwhile;
 //   OUT    DW/16 outputs per cycle from the bank (one gamma word and two
 //          beta words, the beta buffer in two banks), packed into beats.
-// So a LayerNorm row costs about max(2 d / 16 + 1, d / 8 + 2, 9) cycles
-// (FRONT and OUT both about 2 d / 16: one row's two operands on the read bus,
-// its outputs on eight chains; the divider bounds short rows: about 10 cycles
-// at d = 64, 9 for a sat8 row; 18.8 and 11.5 with the two r banks and one
-// statistics stage of before) instead of their sum plus the read latency.  Rows back to back in whole beats (stride = d) are written
-// with one request for the call (see one_req).
+// FRONT reads in1's first beat back beside the write of its last one (no
+// extra cycle when the bank is free and the row has two beats or more), and
+// OUT starts the next row in the cycle of a row's last beat when the call's
+// single request covers it.  So a LayerNorm row costs about max(2 d / 16,
+// d / 8 + 1, 9) cycles (FRONT and OUT both about 2 d / 16: one row's two
+// operands on the read bus, its outputs on eight chains; the divider bounds
+// short rows: 10.3 cycles measured at d = 64, 8.6 for a sat8 row; 18.8 and
+// 11.5 with the two r banks and one statistics stage before session 20)
+// instead of their sum plus the read latency.  Rows back to back in whole
+// beats (stride = d) are written with one request for the call (see one_req).
 // SPLS row reuse (SPLS = 1 and lead_en_i): the leader table (uint32 per row,
 // the ordinal of the row's leader in bits 30:16) is read once into a buffer,
 // and row r's in2 is read at in2 + ord(r) * stride: in2 holds one row per
