@@ -54,6 +54,19 @@ def read_params(path):
     return out
 
 
+def read_spls_limits(path):
+    """N_MAX and D_MAX of the SPLS model esact-sim runs in --mode spls, from the
+    sim/CMakeLists.txt that builds it (ESACT_SPLS_N_MAX, ESACT_SPLS_D_MAX)."""
+    text = open(path).read()
+    out = {}
+    for key in ("N_MAX", "D_MAX"):
+        m = re.search(r"set\(ESACT_SPLS_%s\s+(\d+)\)" % key, text)
+        if not m:
+            sys.exit("stress.py: %s: no set(ESACT_SPLS_%s ...)" % (path, key))
+        out[key] = int(m.group(1))
+    return out
+
+
 def skewed(rng, lo, hi):
     """An integer in lo..hi, small values more likely (log-uniform), both ends reachable."""
     if hi <= lo:
@@ -66,8 +79,11 @@ def skewed(rng, lo, hi):
     return min(hi, max(lo, int(round(lo * (hi / lo) ** rng.random())))) if lo > 0 else rng.randint(lo, hi)
 
 
-def draw_case(seed, index, p, sizes, fault_fraction, modes):
-    """Case `index` of campaign `seed`: the esact-sim arguments and the layer count."""
+def draw_case(seed, index, p, sizes, fault_fraction, modes, spls=None):
+    """Case `index` of campaign `seed`: the esact-sim arguments and the layer count.
+    spls: the SPLS model's N_MAX and D_MAX; an SPLS case drawn beyond them is
+    clamped to them (n, and the head width; k and T with them).  The draws
+    themselves do not change, so every case within them is as before."""
     rng = random.Random("esact-stress:%d:%d" % (seed, index))
     cap = SIZES[sizes]
     lim = lambda key, pkey: p[pkey] if cap[key] is None else min(cap[key], p[pkey])
@@ -79,11 +95,19 @@ def draw_case(seed, index, p, sizes, fault_fraction, modes):
     d = heads * dh
     f = skewed(rng, 1, lim("f", "F_MAX"))
     layers = rng.randint(1, min(cap["layers"], p["L_MAX"]))
-    spec = "n=%d,d=%d,heads=%d,ffn=%d,layers=%d,norm=%s,similarity=%.2f,seed=%d" % (
-        n, d, heads, f, layers, rng.choice(["post", "pre"]), rng.random(), rng.randrange(1 << 31))
-    spec += ",k=%d,window=%d,threshold=%d,ffn_reuse=%s" % (
-        rng.randint(1, n), rng.randint(0, p["W_MAX"]), rng.randint(0, heads * n), rng.choice(["on", "off"]))
+    norm, similarity, mseed = rng.choice(["post", "pre"]), rng.random(), rng.randrange(1 << 31)
+    k, window, thresh, reuse = (rng.randint(1, n), rng.randint(0, p["W_MAX"]), rng.randint(0, heads * n),
+                                rng.choice(["on", "off"]))
     mode = rng.choice(modes)
+    if mode == "spls" and spls and (n > spls["N_MAX"] or d > spls["D_MAX"]):
+        n = min(n, spls["N_MAX"])
+        heads = min(heads, spls["D_MAX"])
+        dh = max(1, min(dh, spls["D_MAX"] // heads))
+        d = heads * dh
+        k, thresh = min(k, n), min(thresh, heads * n)
+    spec = "n=%d,d=%d,heads=%d,ffn=%d,layers=%d,norm=%s,similarity=%.2f,seed=%d" % (
+        n, d, heads, f, layers, norm, similarity, mseed)
+    spec += ",k=%d,window=%d,threshold=%d,ffn_reuse=%s" % (k, window, thresh, reuse)
     args = ["--synthetic", spec, "--mode", mode,
             "--latency", str(skewed(rng, 1, 200)), "--write-latency", str(skewed(rng, 1, 50)),
             "--bandwidth", "%.2f" % rng.choice([1.0, 1.0, rng.uniform(0.05, 1.0)]),
@@ -117,6 +141,7 @@ def parse_shard(s):
 
 def cmd_run(a):
     p = read_params(a.params)
+    spls = read_spls_limits(a.spls_cmake)
     modes = a.modes.split(",")
     for m in modes:
         if m not in ("dense", "spls"):
@@ -130,7 +155,7 @@ def cmd_run(a):
     passed = failed = layers_total = 0
     t_start = time.time()
     for idx in range(i_shard - 1, a.count, k_shard):
-        args, layers = draw_case(a.seed, idx, p, a.sizes, a.faults, modes)
+        args, layers = draw_case(a.seed, idx, p, a.sizes, a.faults, modes, spls)
         ok, text, secs = run_case(a.sim, args, a.timeout)
         repro = " ".join(shlex.quote(x) for x in [a.sim] + args)
         passed += ok
@@ -229,6 +254,9 @@ def main():
     r.add_argument("--sizes", choices=sorted(SIZES), default="medium", help="shape caps (default medium)")
     r.add_argument("--faults", type=float, default=0.1, help="fraction of cases with a fault (default 0.1)")
     r.add_argument("--modes", default="dense", help="comma list of dense, spls (default dense)")
+    r.add_argument("--spls-cmake", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "CMakeLists.txt"),
+                   help="the sim/CMakeLists.txt whose ESACT_SPLS_N_MAX / ESACT_SPLS_D_MAX bound the SPLS cases "
+                        "(default: this tree's)")
     r.add_argument("--timeout", type=int, default=1800, help="seconds per case before it counts as hung")
     r.add_argument("--out", help="result file (JSON lines) for `merge`")
     m = sub.add_parser("merge", help="merge the result files of a campaign's shards")
