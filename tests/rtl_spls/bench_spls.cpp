@@ -1,24 +1,31 @@
 // esact-spls-bench: the SPLS front end (esact_spls at the esact_pkg sizes) alone on
-// one layer of a synthetic workload, without stalls.  Every mask and every
+// one layer of a synthetic workload, or on every layer of one sequence of a
+// trained model (--model), without stalls.  Every mask and every
 // leader decision is checked against the golden model (exit 1 on a mismatch),
 // the bytes read on the x and w streams are counted, and the cycle count is
 // checked against the cycle model of docs/spls-rtl.md (spls_cycle_model.hpp;
 // exit 2 when they differ; exit 3 on bad input, exit 4 with fewer followers than
-// --min-followers).  The last line is `front end cycles: C`.
+// --min-followers).  It also counts the top-k unit's radix passes that decide
+// nothing (spls_topk_trivial_passes).  The last line is `front end cycles: C`
+// (summed over the layers).
 //
 //   esact-spls-bench --synthetic n=128,d=768,heads=12,similarity=0.6,seed=1 [--k K] [--window W] [--threshold T]
 //                    [--min-followers F]
+//   esact-spls-bench --model models/digits_vit [--split test] [--sequence 0] [knobs as above]
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "Vspls_pkg.h"
+#include "esact/io.hpp"
 #include "esact/layer.hpp"
 #include "esact/params.hpp"
 #include "esact/report.hpp"
@@ -103,73 +110,192 @@ Outcome run_front_end(const esact::LayerResult& r, const esact::Layer& layer, in
   o.cycles -= 1;
   return o;
 }
+
+// The build's maxima (esact_pkg): the front end refuses larger shapes.
+void check_build(const esact::Model& model, int n) {
+  const int d = model.d_model, heads = model.n_heads;
+  if (n > static_cast<int>(params::N_MAX) || d > static_cast<int>(params::D_MAX) ||
+      heads > static_cast<int>(params::H_MAX) || d / heads > static_cast<int>(params::DH_MAX))
+    throw std::invalid_argument(fmt::format("n={} d={} heads={} exceed the build (N_MAX={} D_MAX={} H_MAX={} "
+                                            "DH_MAX={})", n, d, heads, params::N_MAX, params::D_MAX,
+                                            params::H_MAX, params::DH_MAX));
+  for (size_t li = 0; li < model.layers.size(); ++li)
+    if (model.layers[li].spls.window > static_cast<int>(params::W_MAX))
+      throw std::invalid_argument(fmt::format("layer {}: window {} exceeds W_MAX = {}", li,
+                                              model.layers[li].spls.window, params::W_MAX));
+}
+
+// The layers to run: the model, its SPLS results for one sequence, and a line
+// that names the workload.
+struct Workload {
+  esact::Model model;
+  std::vector<esact::LayerResult> layers;
+  std::string name;
+};
+
+Workload synthetic_workload(const std::string& text, const esact::KnobOverride& knobs) {
+  // The options override the spec's knobs; folded into the spec, the workload
+  // line prints the knobs actually used.
+  esact::SyntheticSpec spec = esact::parse_synthetic(text);
+  spec.layers = 1;
+  if (knobs.k) spec.k = knobs.k;
+  if (knobs.window) spec.window = knobs.window;
+  if (knobs.threshold) spec.threshold = knobs.threshold;
+  esact::Synthetic s = esact::make_synthetic(spec);
+  esact::apply_knobs(s.model, knobs);  // range checks
+  Workload w{std::move(s.model), {}, esact::to_string(spec)};
+  check_build(w.model, s.inputs.n);
+  w.layers = esact::run_model(w.model, s.inputs.sequence(0), s.inputs.n, esact::Mode::Spls);
+  return w;
+}
+
+Workload trained_workload(const std::filesystem::path& dir, const std::string& split, int sequence,
+                          const esact::KnobOverride& knobs) {
+  esact::Model model = esact::load_model(dir);
+  esact::apply_knobs(model, knobs);
+  const esact::Inputs in = esact::load_inputs(dir / split, model);
+  if (sequence < 0 || sequence >= in.batch)
+    throw std::invalid_argument(fmt::format("--sequence {}: {} holds sequences 0..{}", sequence,
+                                            (dir / split).string(), in.batch - 1));
+  check_build(model, in.n);
+  Workload w{std::move(model), {}, fmt::format("{} {} sequence {}", dir.string(), split, sequence)};
+  w.layers = esact::run_model(w.model, in.sequence(sequence), in.n, esact::Mode::Spls);
+  return w;
+}
+
+// The top-k unit's radix passes over every (row, head) pair of a layer.
+struct Passes {
+  uint64_t pairs = 0, passes = 0, trivial = 0, trivial_cycles = 0;
+  uint64_t model_skipping = 0;  // the cycle model if the search skipped them
+};
+
+Passes topk_passes(const esact::LayerResult& r) {
+  const int score_w = esact::pam_bits(static_cast<int>(params::DH_MAX));
+  const int radix = static_cast<int>(params::SPLS_TOPK_RADIX);
+  const uint64_t words_per_pass = static_cast<uint64_t>(
+      (r.n + static_cast<int>(params::SPLS_ROWS * params::SPLS_TOPK_BEATS) - 1) /
+      static_cast<int>(params::SPLS_ROWS * params::SPLS_TOPK_BEATS));
+  Passes p;
+  for (int h = 0; h < r.heads; ++h) {
+    for (int i = 0; i < r.n; ++i) {
+      const auto row = std::span<const int64_t>(r.pred.pam).subspan((static_cast<size_t>(h) * r.n + i) * r.n,
+                                                                   static_cast<size_t>(r.n));
+      ++p.pairs;
+      p.passes += static_cast<uint64_t>(spls_topk_passes(row, r.k_used, score_w, radix));
+      const auto t = static_cast<uint64_t>(spls_topk_trivial_passes(row, r.k_used, score_w, radix));
+      p.trivial += t;
+      p.trivial_cycles += t * words_per_pass;
+    }
+  }
+  return p;
+}
+
+// One layer on the RTL, compared with the golden model and the cycle model.
+struct LayerRun {
+  Outcome o;
+  uint64_t model = 0;
+  Passes passes;
+};
+
+LayerRun run_layer(const Workload& w, size_t li) {
+  const esact::LayerResult& r = w.layers.at(li);
+  const esact::Layer& layer = w.model.layers.at(li);
+  LayerRun run;
+  run.o = run_front_end(r, layer, layer.spls.window, layer.spls.threshold);
+  run.model = spls_cycle_model(spls_pkg_shape(), r.n, r.d, r.heads, layer.spls.window, r.leader, r.pred.pam, r.k_used);
+  run.passes = topk_passes(r);
+  SplsShape skipping = spls_pkg_shape();
+  skipping.topk_skip_trivial = true;
+  run.passes.model_skipping =
+      spls_cycle_model(skipping, r.n, r.d, r.heads, layer.spls.window, r.leader, r.pred.pam, r.k_used);
+  std::printf("layer %zu: knobs k=%d (used %d) W=%d T=%d; %llu masks, %llu decisions (%llu followers), "
+              "%llu mismatches; bytes read %llu (x %llu, w %llu); cycles %llu, cycle model %llu, per query row %.1f\n",
+              li, layer.spls.k, r.k_used, layer.spls.window, layer.spls.threshold,
+              static_cast<unsigned long long>(run.o.masks), static_cast<unsigned long long>(run.o.decisions),
+              static_cast<unsigned long long>(run.o.followers), static_cast<unsigned long long>(run.o.mismatches),
+              static_cast<unsigned long long>(run.o.x_bytes + run.o.w_bytes),
+              static_cast<unsigned long long>(run.o.x_bytes), static_cast<unsigned long long>(run.o.w_bytes),
+              static_cast<unsigned long long>(run.o.cycles), static_cast<unsigned long long>(run.model),
+              static_cast<double>(run.o.cycles) / r.n);
+  return run;
+}
+
+// Exit code of the run: the first failure of mismatch (1), cycle model (2),
+// too few followers (4).
+int verdict(const std::vector<LayerRun>& runs, uint64_t min_followers) {
+  uint64_t followers = 0;
+  for (size_t li = 0; li < runs.size(); ++li) {
+    const LayerRun& run = runs[li];
+    if (run.o.mismatches != 0) {
+      std::fprintf(stderr, "esact-spls-bench: layer %zu: MISMATCH (%llu): first: %s\n", li,
+                   static_cast<unsigned long long>(run.o.mismatches), run.o.first_mismatch.c_str());
+      return 1;
+    }
+    if (run.o.cycles != run.model) {
+      std::fprintf(stderr, "esact-spls-bench: layer %zu: cycle count %llu differs from the cycle model %llu\n", li,
+                   static_cast<unsigned long long>(run.o.cycles), static_cast<unsigned long long>(run.model));
+      return 2;
+    }
+    followers += run.o.followers;
+  }
+  if (followers < min_followers) {
+    std::fprintf(stderr, "esact-spls-bench: %llu followers, fewer than --min-followers %llu\n",
+                 static_cast<unsigned long long>(followers), static_cast<unsigned long long>(min_followers));
+    return 4;
+  }
+  return 0;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"ESACT SPLS front end alone (esact_spls, esact_pkg sizes): cycles, bytes, checked masks"};
-  std::string synthetic;
-  std::optional<int> k, window, threshold;
+  std::string synthetic, split = "test";
+  std::optional<std::string> model_dir;
+  int sequence = 0;
+  esact::KnobOverride knobs;
   uint64_t min_followers = 0;
-  app.add_option("--synthetic", synthetic, "workload, e.g. n=128,d=768,heads=12,similarity=0.6,seed=1")->required();
-  app.add_option("--k", k, "SPLS top-k");
-  app.add_option("--window", window, "SPLS similarity window W");
-  app.add_option("--threshold", threshold, "SPLS similarity threshold T");
+  auto* syn = app.add_option("--synthetic", synthetic, "workload, e.g. n=128,d=768,heads=12,similarity=0.6,seed=1");
+  auto* mod = app.add_option("--model", model_dir, "a trained model's folder: every layer of one sequence");
+  syn->excludes(mod);
+  app.add_option("--split", split, "--model: the split folder (default test)")->needs(mod);
+  app.add_option("--sequence", sequence, "--model: the sequence (default 0)")->needs(mod);
+  app.add_option("--k", knobs.k, "SPLS top-k");
+  app.add_option("--window", knobs.window, "SPLS similarity window W");
+  app.add_option("--threshold", knobs.threshold, "SPLS similarity threshold T");
   app.add_option("--min-followers", min_followers,
                  "fail (exit 4) when fewer rows are followers: a test that needs the reuse path exercised");
   CLI11_PARSE(app, argc, argv);
   try {
+    if (synthetic.empty() && !model_dir)
+      throw std::invalid_argument("give a workload: --synthetic SPEC or --model DIR");
     spls_tb::init_verilator();
-    // The options override the spec's knobs; folded into the spec, the workload
-    // line below prints the knobs actually used.
-    esact::SyntheticSpec spec = esact::parse_synthetic(synthetic);
-    spec.layers = 1;
-    if (k) spec.k = k;
-    if (window) spec.window = window;
-    if (threshold) spec.threshold = threshold;
-    esact::Synthetic s = esact::make_synthetic(spec);
-    esact::apply_knobs(s.model, esact::KnobOverride{k, window, threshold, std::nullopt});  // range checks
-    const esact::Layer& layer = s.model.layers.at(0);
-    const int n = s.inputs.n, d = s.model.d_model, heads = s.model.n_heads;
-    if (n > static_cast<int>(params::N_MAX) || d > static_cast<int>(params::D_MAX) ||
-        heads > static_cast<int>(params::H_MAX) || d / heads > static_cast<int>(params::DH_MAX))
-      throw std::invalid_argument(fmt::format("n={} d={} heads={} exceed the build (N_MAX={} D_MAX={} H_MAX={} "
-                                              "DH_MAX={})", n, d, heads, params::N_MAX, params::D_MAX,
-                                              params::H_MAX, params::DH_MAX));
-    if (layer.spls.window > static_cast<int>(params::W_MAX))
-      throw std::invalid_argument(fmt::format("--window {} exceeds W_MAX = {}", layer.spls.window, params::W_MAX));
-    const auto res = esact::run_model(s.model, s.inputs.sequence(0), n, esact::Mode::Spls);
-    const esact::LayerResult& r = res.at(0);
-    std::printf("workload: %s\n", esact::to_string(spec).c_str());
-    std::printf("knobs: k=%d (used %d) W=%d T=%d; array %u x %u dot units x %u channels = %u lanes\n",
-                layer.spls.k, r.k_used, layer.spls.window, layer.spls.threshold,
-                static_cast<unsigned>(params::SPLS_ROWS), static_cast<unsigned>(params::SPLS_COLS),
-                static_cast<unsigned>(params::SPLS_CH),
+    const Workload w = model_dir ? trained_workload(*model_dir, split, sequence, knobs)
+                                 : synthetic_workload(synthetic, knobs);
+    std::printf("workload: %s\n", w.name.c_str());
+    std::printf("array %u x %u dot units x %u channels = %u lanes\n", static_cast<unsigned>(params::SPLS_ROWS),
+                static_cast<unsigned>(params::SPLS_COLS), static_cast<unsigned>(params::SPLS_CH),
                 static_cast<unsigned>(params::SPLS_ROWS * params::SPLS_COLS * params::SPLS_CH));
-    const Outcome o = run_front_end(r, layer, layer.spls.window, layer.spls.threshold);
-    const uint64_t model = spls_cycle_model(spls_pkg_shape(), n, d, heads, layer.spls.window, r.leader, r.pred.pam, r.k_used);
-    std::printf("checked: %llu masks, %llu decisions (%llu followers) against the golden model: %llu mismatches\n",
-                static_cast<unsigned long long>(o.masks), static_cast<unsigned long long>(o.decisions),
-                static_cast<unsigned long long>(o.followers), static_cast<unsigned long long>(o.mismatches));
-    std::printf("bytes read: %llu (x %llu, w %llu = Wk and Wq once each, %llu bytes of int8 weights)\n",
-                static_cast<unsigned long long>(o.x_bytes + o.w_bytes), static_cast<unsigned long long>(o.x_bytes),
-                static_cast<unsigned long long>(o.w_bytes), static_cast<unsigned long long>(2ull * d * d));
-    std::printf("cycle model (docs/spls-rtl.md): %llu; per query row %.1f\n", static_cast<unsigned long long>(model),
-                static_cast<double>(o.cycles) / n);
-    int rc = 0;
-    if (o.mismatches != 0) {
-      std::fprintf(stderr, "esact-spls-bench: MISMATCH (%llu): first: %s\n",
-                   static_cast<unsigned long long>(o.mismatches), o.first_mismatch.c_str());
-      rc = 1;
-    } else if (o.cycles != model) {
-      std::fprintf(stderr, "esact-spls-bench: cycle count %llu differs from the cycle model %llu\n",
-                   static_cast<unsigned long long>(o.cycles), static_cast<unsigned long long>(model));
-      rc = 2;
-    } else if (o.followers < min_followers) {
-      std::fprintf(stderr, "esact-spls-bench: %llu followers, fewer than --min-followers %llu\n",
-                   static_cast<unsigned long long>(o.followers), static_cast<unsigned long long>(min_followers));
-      rc = 4;
+    std::vector<LayerRun> runs;
+    uint64_t cycles = 0;
+    Passes all;
+    for (size_t li = 0; li < w.layers.size(); ++li) {
+      runs.push_back(run_layer(w, li));
+      cycles += runs.back().o.cycles;
+      all.pairs += runs.back().passes.pairs;
+      all.passes += runs.back().passes.passes;
+      all.trivial += runs.back().passes.trivial;
+      all.trivial_cycles += runs.back().passes.trivial_cycles;
+      all.model_skipping += runs.back().passes.model_skipping;
     }
-    std::printf("front end cycles: %llu\n", static_cast<unsigned long long>(o.cycles));
+    std::printf("top-k: %llu radix passes over %llu (row, head) pairs (%.2f per pair), %llu of them decide nothing "
+                "(one bin holds every candidate key): %llu cycles of reads; cycle model if the search skipped them: %llu "
+                "(not built)\n",
+                static_cast<unsigned long long>(all.passes), static_cast<unsigned long long>(all.pairs),
+                all.pairs ? static_cast<double>(all.passes) / static_cast<double>(all.pairs) : 0.0,
+                static_cast<unsigned long long>(all.trivial), static_cast<unsigned long long>(all.trivial_cycles),
+                static_cast<unsigned long long>(all.model_skipping));
+    const int rc = verdict(runs, min_followers);
+    std::printf("front end cycles: %llu\n", static_cast<unsigned long long>(cycles));
     return rc;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "esact-spls-bench: error: %s\n", e.what());

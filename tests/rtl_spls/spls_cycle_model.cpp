@@ -11,7 +11,14 @@ namespace {
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 }  // namespace
 
-int spls_topk_passes(std::span<const int64_t> scores, int k, int score_w, int radix) {
+namespace {
+struct TopkSearch {
+  int passes = 0;   // radix passes before the emitting pass
+  int trivial = 0;  // ... of which every candidate key fell into one bin
+};
+
+// esact_topk's radix select on one row, pass by pass.
+TopkSearch topk_search(std::span<const int64_t> scores, int k, int score_w, int radix) {
   const int np = ceil_div(score_w, radix);
   const int key_w = np * radix;
   const int nb = 1 << radix;
@@ -23,25 +30,41 @@ int spls_topk_passes(std::span<const int64_t> scores, int k, int score_w, int ra
   }
   int64_t need = std::min<int64_t>(k, static_cast<int64_t>(key.size()));
   uint64_t t_prefix = 0, known = 0;
+  TopkSearch r;
   for (int t = 0; t < np; ++t) {
     const int shift = key_w - radix * (t + 1);
     std::vector<int64_t> hist(static_cast<size_t>(nb), 0);
+    int64_t candidates = 0;
     for (const uint64_t x : key)
-      if (((x ^ t_prefix) & known) == 0) ++hist[static_cast<size_t>((x >> shift) & static_cast<uint64_t>(nb - 1))];
+      if (((x ^ t_prefix) & known) == 0) {
+        ++hist[static_cast<size_t>((x >> shift) & static_cast<uint64_t>(nb - 1))];
+        ++candidates;
+      }
+    r.passes = t + 1;
     int64_t acc = 0;
     for (int b = nb - 1; b >= 0; --b) {
       const int64_t above = acc;
       acc += hist[static_cast<size_t>(b)];
       if (acc >= need) {
         t_prefix |= static_cast<uint64_t>(b) << shift;
+        if (hist[static_cast<size_t>(b)] == candidates) ++r.trivial;
         need -= above;
-        if (acc - above == need && t < np - 1) return t + 1;  // the picked bin is all chosen
+        if (acc - above == need && t < np - 1) return r;  // the picked bin is all chosen
         break;
       }
     }
     known |= static_cast<uint64_t>(nb - 1) << shift;
   }
-  return np;
+  return r;
+}
+}  // namespace
+
+int spls_topk_passes(std::span<const int64_t> scores, int k, int score_w, int radix) {
+  return topk_search(scores, k, score_w, radix).passes;
+}
+
+int spls_topk_trivial_passes(std::span<const int64_t> scores, int k, int score_w, int radix) {
+  return topk_search(scores, k, score_w, radix).trivial;
 }
 
 SplsShape spls_pkg_shape() {
@@ -116,7 +139,8 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int windo
     const int64_t start = std::max(last_beat + 1, prev_fin);
     const int64_t i = p / heads, h = p % heads;
     const auto row = pam.subspan(static_cast<size_t>((h * n + i) * n), static_cast<size_t>(n));
-    const int64_t passes = spls_topk_passes(row, k, score_w, s.topk_radix);
+    const TopkSearch search = topk_search(row, k, score_w, s.topk_radix);
+    const int64_t passes = search.passes - (s.topk_skip_trivial ? search.trivial : 0);
     const int64_t emit = std::max(start + passes * nw + (passes < np ? 2 : 1), prev_taken + 1);
     const int64_t fin = emit + nw - 1;  // the last read
     bank_free[p % 2] = fin + 1;

@@ -15,6 +15,10 @@ struct SplsShape {
   /// Top-k: score beats (rows each) per memory read, key bits per radix pass.
   int topk_beats = static_cast<int>(esact::params::SPLS_TOPK_BEATS);
   int topk_radix = static_cast<int>(esact::params::SPLS_TOPK_RADIX);
+  /// What-if, not the RTL: the top-k search skips the passes that decide
+  /// nothing (spls_topk_trivial_passes), e.g. by starting below the row's
+  /// common key prefix.  esact-spls-bench prints the model with it.
+  bool topk_skip_trivial = false;
 };
 
 /// The esact_pkg shape (what esact-spls-bench simulates).
@@ -32,3 +36,9 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int windo
 /// it stops after the first pass (of NP = ceil(score_w / radix)) whose picked bin
 /// holds exactly the keys still to choose, at the latest after NP passes.
 int spls_topk_passes(std::span<const int64_t> scores, int k, int score_w, int radix);
+
+/// Of those passes, the ones that decide nothing: every key still agreeing with
+/// T falls into one bin, so the pass picks it with need unchanged.  Skipping
+/// them (for example from a common prefix of the row's keys found while the row
+/// is stored) is the most a smarter search start could save; not built.
+int spls_topk_trivial_passes(std::span<const int64_t> scores, int k, int score_w, int radix);
