@@ -6,7 +6,7 @@
 // checked against the cycle model of docs/spls-rtl.md (spls_cycle_model.hpp;
 // exit 2 when they differ; exit 3 on bad input, exit 4 with fewer followers than
 // --min-followers).  It also counts the top-k unit's radix passes that decide
-// nothing (spls_topk_trivial_passes).  The last line is `front end cycles: C`
+// nothing (spls_topk_count).  The last line is `front end cycles: C`
 // (summed over the layers).
 //
 //   esact-spls-bench --synthetic n=128,d=768,heads=12,similarity=0.6,seed=1 [--k K] [--window W] [--threshold T]
@@ -163,38 +163,12 @@ Workload trained_workload(const std::filesystem::path& dir, const std::string& s
   return w;
 }
 
-// The top-k unit's radix passes over every (row, head) pair of a layer.
-struct Passes {
-  uint64_t pairs = 0, passes = 0, trivial = 0, trivial_cycles = 0;
-  uint64_t model_skipping = 0;  // the cycle model if the search skipped them
-};
-
-Passes topk_passes(const esact::LayerResult& r) {
-  const int score_w = esact::pam_bits(static_cast<int>(params::DH_MAX));
-  const int radix = static_cast<int>(params::SPLS_TOPK_RADIX);
-  const uint64_t words_per_pass = static_cast<uint64_t>(
-      (r.n + static_cast<int>(params::SPLS_ROWS * params::SPLS_TOPK_BEATS) - 1) /
-      static_cast<int>(params::SPLS_ROWS * params::SPLS_TOPK_BEATS));
-  Passes p;
-  for (int h = 0; h < r.heads; ++h) {
-    for (int i = 0; i < r.n; ++i) {
-      const auto row = std::span<const int64_t>(r.pred.pam).subspan((static_cast<size_t>(h) * r.n + i) * r.n,
-                                                                   static_cast<size_t>(r.n));
-      ++p.pairs;
-      p.passes += static_cast<uint64_t>(spls_topk_passes(row, r.k_used, score_w, radix));
-      const auto t = static_cast<uint64_t>(spls_topk_trivial_passes(row, r.k_used, score_w, radix));
-      p.trivial += t;
-      p.trivial_cycles += t * words_per_pass;
-    }
-  }
-  return p;
-}
-
 // One layer on the RTL, compared with the golden model and the cycle model.
 struct LayerRun {
   Outcome o;
   uint64_t model = 0;
-  Passes passes;
+  SplsTopkCount topk;         // the top-k unit's passes (spls_topk_count)
+  uint64_t model_skipping = 0;  // the cycle model if the search skipped those that decide nothing
 };
 
 LayerRun run_layer(const Workload& w, size_t li) {
@@ -203,10 +177,10 @@ LayerRun run_layer(const Workload& w, size_t li) {
   LayerRun run;
   run.o = run_front_end(r, layer, layer.spls.window, layer.spls.threshold);
   run.model = spls_cycle_model(spls_pkg_shape(), r.n, r.d, r.heads, layer.spls.window, r.leader, r.pred.pam, r.k_used);
-  run.passes = topk_passes(r);
+  run.topk = spls_topk_count(spls_pkg_shape(), r.n, r.heads, r.pred.pam, r.k_used);
   SplsShape skipping = spls_pkg_shape();
   skipping.topk_skip_trivial = true;
-  run.passes.model_skipping =
+  run.model_skipping =
       spls_cycle_model(skipping, r.n, r.d, r.heads, layer.spls.window, r.leader, r.pred.pam, r.k_used);
   std::printf("layer %zu: knobs k=%d (used %d) W=%d T=%d; %llu masks, %llu decisions (%llu followers), "
               "%llu mismatches; bytes read %llu (x %llu, w %llu); cycles %llu, cycle model %llu, per query row %.1f\n",
@@ -277,23 +251,21 @@ int main(int argc, char** argv) {
                 static_cast<unsigned>(params::SPLS_ROWS * params::SPLS_COLS * params::SPLS_CH));
     std::vector<LayerRun> runs;
     uint64_t cycles = 0;
-    Passes all;
+    SplsTopkCount topk;
+    uint64_t model_skipping = 0;
     for (size_t li = 0; li < w.layers.size(); ++li) {
       runs.push_back(run_layer(w, li));
       cycles += runs.back().o.cycles;
-      all.pairs += runs.back().passes.pairs;
-      all.passes += runs.back().passes.passes;
-      all.trivial += runs.back().passes.trivial;
-      all.trivial_cycles += runs.back().passes.trivial_cycles;
-      all.model_skipping += runs.back().passes.model_skipping;
+      topk += runs.back().topk;
+      model_skipping += runs.back().model_skipping;
     }
     std::printf("top-k: %llu radix passes over %llu (row, head) pairs (%.2f per pair), %llu of them decide nothing "
                 "(one bin holds every candidate key): %llu cycles of reads; cycle model if the search skipped them: %llu "
                 "(not built)\n",
-                static_cast<unsigned long long>(all.passes), static_cast<unsigned long long>(all.pairs),
-                all.pairs ? static_cast<double>(all.passes) / static_cast<double>(all.pairs) : 0.0,
-                static_cast<unsigned long long>(all.trivial), static_cast<unsigned long long>(all.trivial_cycles),
-                static_cast<unsigned long long>(all.model_skipping));
+                static_cast<unsigned long long>(topk.passes), static_cast<unsigned long long>(topk.pairs),
+                topk.pairs ? static_cast<double>(topk.passes) / static_cast<double>(topk.pairs) : 0.0,
+                static_cast<unsigned long long>(topk.trivial), static_cast<unsigned long long>(topk.trivial_reads),
+                static_cast<unsigned long long>(model_skipping));
     const int rc = verdict(runs, min_followers);
     std::printf("front end cycles: %llu\n", static_cast<unsigned long long>(cycles));
     return rc;

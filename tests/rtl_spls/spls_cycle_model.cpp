@@ -63,14 +63,32 @@ int spls_topk_passes(std::span<const int64_t> scores, int k, int score_w, int ra
   return topk_search(scores, k, score_w, radix).passes;
 }
 
-int spls_topk_trivial_passes(std::span<const int64_t> scores, int k, int score_w, int radix) {
-  return topk_search(scores, k, score_w, radix).trivial;
-}
-
 SplsShape spls_pkg_shape() {
   namespace p = esact::params;
   return {static_cast<int>(p::SPLS_ROWS), static_cast<int>(p::SPLS_COLS), static_cast<int>(p::SPLS_CH),
           static_cast<int>(p::N_MAX), static_cast<int>(p::DH_MAX), static_cast<int>(p::W_MAX)};
+}
+
+namespace {
+// Scores per top-k read word, and the key width (esact_topk's RD and SCORE_W).
+int64_t topk_read_scores(const SplsShape& s) { return std::min<int64_t>(int64_t{s.rows} * s.topk_beats, s.n_max); }
+int topk_score_w(const SplsShape& s) { return esact::pam_bits(s.dh_max); }
+}  // namespace
+
+SplsTopkCount spls_topk_count(const SplsShape& s, int n, int heads, std::span<const int64_t> pam, int k) {
+  const auto words = static_cast<uint64_t>(ceil_div(n, static_cast<int>(topk_read_scores(s))));
+  SplsTopkCount c;
+  for (int h = 0; h < heads; ++h) {
+    for (int i = 0; i < n; ++i) {
+      const auto row = pam.subspan((static_cast<size_t>(h) * n + i) * n, static_cast<size_t>(n));
+      const TopkSearch search = topk_search(row, k, topk_score_w(s), s.topk_radix);
+      ++c.pairs;
+      c.passes += static_cast<uint64_t>(search.passes);
+      c.trivial += static_cast<uint64_t>(search.trivial);
+      c.trivial_reads += static_cast<uint64_t>(search.trivial) * words;
+    }
+  }
+  return c;
 }
 
 uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int window, std::span<const int32_t> leader,
@@ -115,9 +133,9 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int windo
   // window [i - W, i - 1]) once it is ready (2 cycles after its previous beat
   // was taken, 3 after a row's last head: the decision leaves in between) and
   // takes it in the last of them.
-  const int64_t rd = std::min<int64_t>(int64_t{s.rows} * s.topk_beats, s.n_max);
+  const int64_t rd = topk_read_scores(s);
   const int64_t nw = ceil_div(n, static_cast<int>(rd));
-  const int score_w = esact::pam_bits(s.dh_max);
+  const int score_w = topk_score_w(s);
   const int64_t np = ceil_div(score_w, s.topk_radix);
   const int64_t part_keys = ceil_div(s.n_max, static_cast<int>(esact::params::SPLS_SIMIL_PARTS));
   const int64_t parts = ceil_div(n, static_cast<int>(part_keys));  // parts holding the n keys

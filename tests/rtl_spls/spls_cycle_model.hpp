@@ -16,7 +16,7 @@ struct SplsShape {
   int topk_beats = static_cast<int>(esact::params::SPLS_TOPK_BEATS);
   int topk_radix = static_cast<int>(esact::params::SPLS_TOPK_RADIX);
   /// What-if, not the RTL: the top-k search skips the passes that decide
-  /// nothing (spls_topk_trivial_passes), e.g. by starting below the row's
+  /// nothing (spls_topk_count), e.g. by starting below the row's
   /// common key prefix.  esact-spls-bench prints the model with it.
   bool topk_skip_trivial = false;
 };
@@ -37,8 +37,20 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int windo
 /// holds exactly the keys still to choose, at the latest after NP passes.
 int spls_topk_passes(std::span<const int64_t> scores, int k, int score_w, int radix);
 
-/// Of those passes, the ones that decide nothing: every key still agreeing with
-/// T falls into one bin, so the pass picks it with need unchanged.  Skipping
-/// them (for example from a common prefix of the row's keys found while the row
-/// is stored) is the most a smarter search start could save; not built.
-int spls_topk_trivial_passes(std::span<const int64_t> scores, int k, int score_w, int radix);
+/// The top-k unit's radix passes over every (row, head) pair of a layer (`pam`
+/// and k as for spls_cycle_model), and those that decide nothing: every key
+/// still agreeing with T falls into one bin, so the pass picks it with need
+/// unchanged.  Skipping them (e.g. from a common prefix of the row's keys
+/// found while the row is stored) is the most a smarter search start could
+/// save; not built.  trivial_reads: their memory reads (ceil(n / RD) each).
+struct SplsTopkCount {
+  uint64_t pairs = 0, passes = 0, trivial = 0, trivial_reads = 0;
+  SplsTopkCount& operator+=(const SplsTopkCount& o) {
+    pairs += o.pairs;
+    passes += o.passes;
+    trivial += o.trivial;
+    trivial_reads += o.trivial_reads;
+    return *this;
+  }
+};
+SplsTopkCount spls_topk_count(const SplsShape& s, int n, int heads, std::span<const int64_t> pam, int k);
