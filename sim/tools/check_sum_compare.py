@@ -7,8 +7,9 @@ Runs ESACT_SIM --compare --sequences over 0-1 (one run) and over 0-0 and
 1-1 (two runs), then sum_compare.py on the two: its kept line must equal the
 one run's kept line (the sums of two ranges are the run over both), its
 ceiling line must equal the ceiling recomputed here from the one run's
-per-phase table, and sum_compare.py must refuse ranges that do not follow
-each other (0-0 twice) and a damaged file (spls_cycles + 1).
+per-phase table, its bound line (with --front-end) the bound recomputed
+here, and sum_compare.py must refuse ranges that do not follow each other
+(0-0 twice), a damaged file (spls_cycles + 1) and --front-end 0.
 """
 import json
 import os
@@ -20,6 +21,11 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 CEILING = re.compile(r"ceiling: every MAC phase at its golden MAC ratio: kept (?P<k1>-?\d+\.\d\d) \(spls (?P<s>\d+)\); "
                      r"and PREDICT hidden: kept (?P<k2>-?\d+\.\d\d)")
+
+BOUND = re.compile(r"bound, one sequence in flight: front end alone (?P<f>\d+), leader rows in 16-row tiles, "
+                   r"GEMMs at peak: kept (?P<k1>-?\d+\.\d\d) \(spls (?P<s>\d+)\); and LayerNorms free: "
+                   r"kept (?P<k2>-?\d+\.\d\d)")
+FRONT_END = 30000  # any front-end figure checks the arithmetic
 
 
 def fail(what):
@@ -34,8 +40,8 @@ def sim(args, rng, path):
     return p.stdout.strip().splitlines()[-1]
 
 
-def sum_compare(*paths):
-    return subprocess.run([sys.executable, os.path.join(HERE, "sum_compare.py"), *paths],
+def sum_compare(*args):
+    return subprocess.run([sys.executable, os.path.join(HERE, "sum_compare.py"), *args],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -51,6 +57,27 @@ def expected_ceiling(c):
             predict = s["cycles"]
     k = lambda x: (1 - x / cd) / (1 - ms / md)  # noqa: E731
     return "%.2f" % k(ideal), round(ideal), "%.2f" % k(ideal - predict)
+
+
+def expected_bound(c, front_end):
+    """The bound from one --compare --sequences JSON (docs/spls-rtl.md, "A bound for K"): 16-row tiles,
+    a 256-MAC array (the build's MAC_ROWS x MAC_COLS)."""
+    cd, md, ms = c["dense_cycles"], c["dense_macs"], c["spls_macs"]
+    tiles = c["sequences"]["count"] * c["dense"]["workload"]["layers"]
+    least, ln_d, ln_s = front_end, 0, 0
+    for d, s in zip(c["dense"]["phases"], c["spls"]["phases"]):
+        name = s["phase"]
+        if name in ("wo", "ffn1", "ffn2"):
+            per_row = d["golden_macs"] / (tiles * c["dense"]["workload"]["n"])
+            least += max(s["golden_macs"], tiles * 16 * per_row) / 256
+        elif name in ("qk", "av"):
+            least += s["golden_macs"] / 256
+        elif name not in ("predict", "qkv", "softmax"):
+            least += s["cycles"]
+        if name in ("ln1", "ln2"):
+            ln_d, ln_s = ln_d + d["cycles"], ln_s + s["cycles"]
+    k = lambda x, y: (1 - x / y) / (1 - ms / md)  # noqa: E731
+    return "%.2f" % k(least, cd), round(least), "%.2f" % k(least - ln_s, cd - ln_d)
 
 
 def main():
@@ -77,7 +104,17 @@ def main():
             fail("ceiling %s, recomputed %s" % (got, want))
         if float(m["k1"]) <= float(kept.split()[1].rstrip(":")):
             fail("the ceiling %s is not above the measured K (%s)" % (m["k1"], kept))
-        # Refusals: overlapping ranges, a damaged file.
+        p = sum_compare(a, b, "--front-end", str(FRONT_END))
+        m = BOUND.fullmatch(p.stdout.strip().splitlines()[-3]) if p.returncode == 0 else None
+        if not m or int(m["f"]) != FRONT_END:
+            fail("--front-end: no bound line before the ceiling line:\n" + p.stdout)
+        bound = (m["k1"], int(m["s"]), m["k2"])
+        if bound != expected_bound(json.load(open(whole)), FRONT_END):
+            fail("bound %s, recomputed %s" % (bound, expected_bound(json.load(open(whole)), FRONT_END)))
+        # Refusals: overlapping ranges, a damaged file, no front-end cycles.
+        p = sum_compare(a, b, "--front-end", "0")
+        if p.returncode == 0 or "--front-end 0" not in p.stdout:
+            fail("--front-end 0 was not refused:\n" + p.stdout)
         p = sum_compare(a, a)
         if p.returncode == 0 or "do not follow each other" not in p.stdout:
             fail("0-0 twice was not refused:\n" + p.stdout)
@@ -87,8 +124,8 @@ def main():
         p = sum_compare(a, b)
         if p.returncode == 0 or "FAIL" not in p.stdout:
             fail("a damaged spls_cycles was not detected:\n" + p.stdout)
-    print("check_sum_compare: kept line = the run over both ranges, ceiling %s / %s recomputed, refusals seen"
-          % (want[0], want[2]))
+    print("check_sum_compare: kept line = the run over both ranges, ceiling %s / %s and bound %s / %s recomputed, "
+          "refusals seen" % (want[0], want[2], bound[0], bound[2]))
 
 
 if __name__ == "__main__":

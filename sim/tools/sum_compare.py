@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Sum `esact-sim --compare --sequences` results of contiguous ranges of one input.
 
-    sum_compare.py A.json B.json ...
+    sum_compare.py A.json B.json ... [--front-end CYCLES]
 
 A long split can be run as several ranges at once (one process per range,
 e.g. `--sequences 0-90` and `--sequences 91-181`); this prints what one run
@@ -18,12 +18,23 @@ MAC ratio has a negative share; PREDICT, absent in dense mode, counts whole).
 Before the kept line, a ceiling: K if every MAC phase took its dense cycles
 times its own golden MAC ratio (the other phases as measured), and with
 PREDICT's exposed cycles removed too.
+With --front-end CYCLES (the front end alone, esact-spls-bench's `front end
+cycles`, summed over the same sequences), a bound line before the ceiling:
+the least SPLS cycles of today's execution model (one sequence in flight,
+every leader-row command after its layer's PREDICT) if the front end ran at
+its own pace, K, V, Q and the softmax hid under it, every leader-row GEMM
+ran at the array's peak apart from padding its rows to whole MAC_ROWS
+tiles (at least one tile per layer), Q K^T and A.V computed only the golden
+MACs, and desc and the LayerNorms took their measured cycles; then with the
+LayerNorms free in both modes too.
 Each file is first checked as check_compare.py checks a --sequences result
 (passed, per-sequence records add up, accuracies recounted), and the ranges
 must be of the same input and follow each other without gap or overlap.
 """
+import argparse
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -37,10 +48,15 @@ def kept_line(cd, cs, md, ms):
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("runs", nargs="+", metavar="A.json", help="esact-sim --compare --sequences --json results")
+    ap.add_argument("--front-end", type=int, metavar="CYCLES",
+                    help="the front end alone over the same sequences: print the bound line")
+    opt = ap.parse_args()
+    if opt.front_end is not None and opt.front_end <= 0:
+        sys.exit("sum_compare: FAIL: --front-end %d: the front end's cycles are positive" % opt.front_end)
     runs = []
-    for path in sys.argv[1:]:
+    for path in opt.runs:
         c = json.load(open(path))
         try:
             need(c.get("pass") and "sequences" in c and "dense" in c and "spls" in c,
@@ -51,11 +67,14 @@ def main():
                 need(c[m + "_cycles"] == c[m]["cycles"] and c[m + "_macs"] == c[m]["macs_golden"],
                      "%s_cycles / %s_macs are not the %s run's own" % (m, m, m))
                 need(sum(p["cycles"] for p in c[m]["phases"]) == c[m]["cycles"], m + ": the phases do not add up")
+                need(all(c[m]["workload"].get(f) for f in ("n", "layers")), m + ": no workload n / layers")
         except Bad as e:
             sys.exit("sum_compare: FAIL: %s: %s" % (path, e))
         runs.append(c)
     runs.sort(key=lambda c: c["sequences"]["first"])
     for a, b in zip(runs, runs[1:]):
+        if any(a[m]["workload"][f] != b[m]["workload"][f] for m in ("dense", "spls") for f in ("n", "layers")):
+            sys.exit("sum_compare: FAIL: the ranges' shapes differ")
         if a["sequences"]["input"] != b["sequences"]["input"] or a["sequences"]["last"] + 1 != b["sequences"]["first"]:
             sys.exit("sum_compare: FAIL: the ranges %d..%d and %d..%d (of %s, %s) do not follow each other" % (
                 a["sequences"]["first"], a["sequences"]["last"], b["sequences"]["first"], b["sequences"]["last"],
@@ -93,6 +112,9 @@ def main():
         print("%s: cycles %d, golden MACs %d, RTL MACS %d, XMACS %d, wall %.0f s" % (
             m, tot(lambda c: c[m]["cycles"]), tot(lambda c: c[m]["macs_golden"]), tot(lambda c: c[m]["macs_rtl"]),
             tot(lambda c: c[m]["xmacs_rtl"]), tot(lambda c: c[m]["wall_seconds"])))
+    if opt.front_end is not None:
+        shape = runs[0]["dense"]["workload"]
+        print(bound_line(dict(zip(names, rows)), cd, md, ms, opt.front_end, n * shape["layers"], shape["n"], array))
     print(ceiling_line(names, rows, cd, md, ms))
     print(kept_line(cd, cs, md, ms))
 
@@ -114,6 +136,45 @@ def ceiling_line(names, rows, cd, md, ms):
     k = lambda c: (1 - c / cd) / (1 - ms / md)  # noqa: E731
     return "ceiling: every MAC phase at its golden MAC ratio: kept %.2f (spls %d); and PREDICT hidden: kept %.2f" % (
         k(ideal), round(ideal), k(ideal - predict))
+
+def mac_rows():
+    """MAC_ROWS of the build, from the package (rtl/pkg/esact_pkg.sv)."""
+    pkg = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "rtl", "pkg", "esact_pkg.sv")
+    m = re.search(r"\bMAC_ROWS\s*=\s*(\d+)\s*;", open(pkg).read())
+    if not m:
+        sys.exit("sum_compare: FAIL: %s has no MAC_ROWS" % pkg)
+    return int(m.group(1))
+
+
+# The phases of a bound: hidden under the front end; leader-row GEMMs (padded
+# to whole tiles); the attention GEMMs (their golden MACs only).
+HIDDEN, LEADER_GEMMS, ATTENTION = ("predict", "qkv", "softmax"), ("wo", "ffn1", "ffn2"), ("qk", "av")
+
+
+def bound_line(phase, cd, md, ms, front_end, seq_layers, n, array):
+    """K's bound for today's execution model (docs/spls-rtl.md, "A bound for K").
+
+    phase: name -> (cycles dense, golden MACs dense, cycles SPLS, golden MACs
+    SPLS), summed over the runs; seq_layers: sequences x layers; n: rows.
+    """
+    if ms == md:
+        return "bound: n/a (no MAC saving)"
+    tile = mac_rows()
+    least = front_end
+    for name, (_, md_p, cs_p, ms_p) in phase.items():
+        if name in LEADER_GEMMS:  # rows padded to tiles: at least one tile per (sequence, layer)
+            least += max(ms_p, seq_layers * tile * (md_p / (seq_layers * n))) / array  # md_p / ...: MACs per row
+        elif name in ATTENTION:
+            least += ms_p / array
+        elif name not in HIDDEN:
+            least += cs_p
+    ln_s = sum(row[2] for name, row in phase.items() if name.startswith("ln"))
+    ln_d = sum(row[0] for name, row in phase.items() if name.startswith("ln"))
+    k = lambda c, d: (1 - c / d) / (1 - ms / md)  # noqa: E731
+    return ("bound, one sequence in flight: front end alone %d, leader rows in %d-row tiles, GEMMs at peak: "
+            "kept %.2f (spls %d); and LayerNorms free: kept %.2f" % (
+                front_end, tile, k(least, cd), round(least), k(least - ln_s, cd - ln_d)))
+
 
 if __name__ == "__main__":
     main()
