@@ -38,7 +38,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -618,33 +617,8 @@ int run_compare(const Options& o) {
 
 // ---- --sequences: a range of a batched input, summed ----
 
-struct SeqRange {
-  int first = 0, last = 0;  ///< inclusive
-  int count() const { return last - first + 1; }
-};
-
-// "all", "A" or "A-B" (0-based, inclusive) against the input's batch.
-SeqRange parse_sequences(const std::string& spec, int batch, const std::string& input) {
-  const auto bad = [&] {
-    return cli::UsageError(fmt::format("--sequences '{}': expected all, A or A-B (0-based sequence numbers, A <= B)", spec));
-  };
-  if (spec == "all") return {0, batch - 1};
-  const auto number = [&](std::string_view t) {
-    int v = 0;
-    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (t.empty() || ec != std::errc() || end != t.data() + t.size() || v < 0) throw bad();
-    return v;
-  };
-  const size_t dash = spec.find('-');
-  SeqRange r;
-  r.first = number(std::string_view(spec).substr(0, dash));
-  r.last = dash == std::string::npos ? r.first : number(std::string_view(spec).substr(dash + 1));
-  if (r.last < r.first) throw bad();
-  if (r.last >= batch)
-    throw cli::UsageError(fmt::format("--sequences {}: {} holds {} sequence(s), numbered 0..{}", spec, input, batch,
-                                      batch - 1));
-  return r;
-}
+using cli::SeqRange;
+using cli::parse_sequences;
 
 // True when the runs can be classified (a classifier and labels in range);
 // --accuracy makes their absence an error.

@@ -18,8 +18,9 @@ MAC ratio has a negative share; PREDICT, absent in dense mode, counts whole).
 Before the kept line, a ceiling: K if every MAC phase took its dense cycles
 times its own golden MAC ratio (the other phases as measured), and with
 PREDICT's exposed cycles removed too.
-With --front-end CYCLES (the front end alone, esact-spls-bench's `front end
-cycles`, summed over the same sequences), a bound line before the ceiling:
+With --front-end CYCLES (the front end alone over the same sequences: the
+last line of `esact-spls-bench --model M --sequences A-B`), a bound line
+before the ceiling:
 the least SPLS cycles of today's execution model (one sequence in flight,
 every leader-row command after its layer's PREDICT) if the front end ran at
 its own pace, K, V, Q and the softmax hid under it, every leader-row GEMM

@@ -7,11 +7,11 @@
 // exit 2 when they differ; exit 3 on bad input, exit 4 with fewer followers than
 // --min-followers).  It also counts the top-k unit's radix passes that decide
 // nothing (spls_topk_count).  The last line is `front end cycles: C`
-// (summed over the layers).
+// (summed over the layers, and with --sequences over the sequences).
 //
 //   esact-spls-bench --synthetic n=128,d=768,heads=12,similarity=0.6,seed=1 [--k K] [--window W] [--threshold T]
 //                    [--min-followers F]
-//   esact-spls-bench --model models/digits_vit [--split test] [--sequence 0] [knobs as above]
+//   esact-spls-bench --model models/digits_vit [--split test] [--sequence 0 | --sequences all|A|A-B] [knobs as above]
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "Vspls_pkg.h"
+#include "esact/cli.hpp"
 #include "esact/io.hpp"
 #include "esact/layer.hpp"
 #include "esact/params.hpp"
@@ -125,12 +126,15 @@ void check_build(const esact::Model& model, int n) {
                                               model.layers[li].spls.window, params::W_MAX));
 }
 
-// The layers to run: the model, its SPLS results for one sequence, and a line
-// that names the workload.
+// What to run: the model and, per sequence, its SPLS results and a line that
+// names it.
+struct Sequence {
+  std::string name;
+  std::vector<esact::LayerResult> layers;
+};
 struct Workload {
   esact::Model model;
-  std::vector<esact::LayerResult> layers;
-  std::string name;
+  std::vector<Sequence> sequences;
 };
 
 Workload synthetic_workload(const std::string& text, const esact::KnobOverride& knobs) {
@@ -143,23 +147,30 @@ Workload synthetic_workload(const std::string& text, const esact::KnobOverride& 
   if (knobs.threshold) spec.threshold = knobs.threshold;
   esact::Synthetic s = esact::make_synthetic(spec);
   esact::apply_knobs(s.model, knobs);  // range checks
-  Workload w{std::move(s.model), {}, esact::to_string(spec)};
+  Workload w{std::move(s.model), {}};
   check_build(w.model, s.inputs.n);
-  w.layers = esact::run_model(w.model, s.inputs.sequence(0), s.inputs.n, esact::Mode::Spls);
+  w.sequences.push_back(
+      {esact::to_string(spec), esact::run_model(w.model, s.inputs.sequence(0), s.inputs.n, esact::Mode::Spls)});
   return w;
 }
 
+// sequences: --sequences' text, or empty for the one --sequence.
 Workload trained_workload(const std::filesystem::path& dir, const std::string& split, int sequence,
-                          const esact::KnobOverride& knobs) {
+                          const std::string& sequences, const esact::KnobOverride& knobs) {
   esact::Model model = esact::load_model(dir);
   esact::apply_knobs(model, knobs);
   const esact::Inputs in = esact::load_inputs(dir / split, model);
-  if (sequence < 0 || sequence >= in.batch)
+  if (sequences.empty() && (sequence < 0 || sequence >= in.batch))
     throw std::invalid_argument(fmt::format("--sequence {}: {} holds sequences 0..{}", sequence,
                                             (dir / split).string(), in.batch - 1));
+  const esact::cli::SeqRange range = sequences.empty() ? esact::cli::SeqRange{sequence, sequence}
+                                                       : esact::cli::parse_sequences(sequences, in.batch,
+                                                                                     (dir / split).string());
   check_build(model, in.n);
-  Workload w{std::move(model), {}, fmt::format("{} {} sequence {}", dir.string(), split, sequence)};
-  w.layers = esact::run_model(w.model, in.sequence(sequence), in.n, esact::Mode::Spls);
+  Workload w{std::move(model), {}};
+  for (int i = range.first; i <= range.last; ++i)
+    w.sequences.push_back({fmt::format("{} {} sequence {}", dir.string(), split, i),
+                           esact::run_model(w.model, in.sequence(i), in.n, esact::Mode::Spls)});
   return w;
 }
 
@@ -171,9 +182,9 @@ struct LayerRun {
   uint64_t model_skipping = 0;  // the cycle model if the search skipped those that decide nothing
 };
 
-LayerRun run_layer(const Workload& w, size_t li) {
-  const esact::LayerResult& r = w.layers.at(li);
-  const esact::Layer& layer = w.model.layers.at(li);
+LayerRun run_layer(const esact::Model& model, const Sequence& seq, size_t li) {
+  const esact::LayerResult& r = seq.layers.at(li);
+  const esact::Layer& layer = model.layers.at(li);
   LayerRun run;
   run.o = run_front_end(r, layer, layer.spls.window, layer.spls.threshold);
   run.model = spls_cycle_model(spls_pkg_shape(), r.n, r.d, r.heads, layer.spls.window, r.leader, r.pred.pam, r.k_used);
@@ -194,23 +205,39 @@ LayerRun run_layer(const Workload& w, size_t li) {
   return run;
 }
 
+// The layers of one sequence, and their sums.
+struct SequenceRun {
+  std::string name;
+  std::vector<LayerRun> layers;
+};
+
+SequenceRun run_sequence(const esact::Model& model, const Sequence& seq) {
+  std::printf("workload: %s\n", seq.name.c_str());
+  SequenceRun run{seq.name, {}};
+  for (size_t li = 0; li < seq.layers.size(); ++li) run.layers.push_back(run_layer(model, seq, li));
+  return run;
+}
+
 // Exit code of the run: the first failure of mismatch (1), cycle model (2),
-// too few followers (4).
-int verdict(const std::vector<LayerRun>& runs, uint64_t min_followers) {
+// too few followers (4, over all the sequences).
+int verdict(const std::vector<SequenceRun>& runs, uint64_t min_followers) {
   uint64_t followers = 0;
-  for (size_t li = 0; li < runs.size(); ++li) {
-    const LayerRun& run = runs[li];
-    if (run.o.mismatches != 0) {
-      std::fprintf(stderr, "esact-spls-bench: layer %zu: MISMATCH (%llu): first: %s\n", li,
-                   static_cast<unsigned long long>(run.o.mismatches), run.o.first_mismatch.c_str());
-      return 1;
+  for (const SequenceRun& seq : runs) {
+    for (size_t li = 0; li < seq.layers.size(); ++li) {
+      const LayerRun& run = seq.layers[li];
+      if (run.o.mismatches != 0) {
+        std::fprintf(stderr, "esact-spls-bench: %s: layer %zu: MISMATCH (%llu): first: %s\n", seq.name.c_str(), li,
+                     static_cast<unsigned long long>(run.o.mismatches), run.o.first_mismatch.c_str());
+        return 1;
+      }
+      if (run.o.cycles != run.model) {
+        std::fprintf(stderr, "esact-spls-bench: %s: layer %zu: cycle count %llu differs from the cycle model %llu\n",
+                     seq.name.c_str(), li, static_cast<unsigned long long>(run.o.cycles),
+                     static_cast<unsigned long long>(run.model));
+        return 2;
+      }
+      followers += run.o.followers;
     }
-    if (run.o.cycles != run.model) {
-      std::fprintf(stderr, "esact-spls-bench: layer %zu: cycle count %llu differs from the cycle model %llu\n", li,
-                   static_cast<unsigned long long>(run.o.cycles), static_cast<unsigned long long>(run.model));
-      return 2;
-    }
-    followers += run.o.followers;
   }
   if (followers < min_followers) {
     std::fprintf(stderr, "esact-spls-bench: %llu followers, fewer than --min-followers %llu\n",
@@ -223,7 +250,7 @@ int verdict(const std::vector<LayerRun>& runs, uint64_t min_followers) {
 
 int main(int argc, char** argv) {
   CLI::App app{"ESACT SPLS front end alone (esact_spls, esact_pkg sizes): cycles, bytes, checked masks"};
-  std::string synthetic, split = "test";
+  std::string synthetic, split = "test", sequences;
   std::optional<std::string> model_dir;
   int sequence = 0;
   esact::KnobOverride knobs;
@@ -232,7 +259,10 @@ int main(int argc, char** argv) {
   auto* mod = app.add_option("--model", model_dir, "a trained model's folder: every layer of one sequence");
   syn->excludes(mod);
   app.add_option("--split", split, "--model: the split folder (default test)")->needs(mod);
-  app.add_option("--sequence", sequence, "--model: the sequence (default 0)")->needs(mod);
+  auto* one = app.add_option("--sequence", sequence, "--model: the sequence (default 0)")->needs(mod);
+  app.add_option("--sequences", sequences, "--model: several sequences, summed: all, A or A-B")
+      ->needs(mod)
+      ->excludes(one);
   app.add_option("--k", knobs.k, "SPLS top-k");
   app.add_option("--window", knobs.window, "SPLS similarity window W");
   app.add_option("--threshold", knobs.threshold, "SPLS similarity threshold T");
@@ -243,21 +273,22 @@ int main(int argc, char** argv) {
     if (synthetic.empty() && !model_dir)
       throw std::invalid_argument("give a workload: --synthetic SPEC or --model DIR");
     spls_tb::init_verilator();
-    const Workload w = model_dir ? trained_workload(*model_dir, split, sequence, knobs)
+    const Workload w = model_dir ? trained_workload(*model_dir, split, sequence, sequences, knobs)
                                  : synthetic_workload(synthetic, knobs);
-    std::printf("workload: %s\n", w.name.c_str());
     std::printf("array %u x %u dot units x %u channels = %u lanes\n", static_cast<unsigned>(params::SPLS_ROWS),
                 static_cast<unsigned>(params::SPLS_COLS), static_cast<unsigned>(params::SPLS_CH),
                 static_cast<unsigned>(params::SPLS_ROWS * params::SPLS_COLS * params::SPLS_CH));
-    std::vector<LayerRun> runs;
+    std::vector<SequenceRun> runs;
     uint64_t cycles = 0;
     SplsTopkCount topk;
     uint64_t model_skipping = 0;
-    for (size_t li = 0; li < w.layers.size(); ++li) {
-      runs.push_back(run_layer(w, li));
-      cycles += runs.back().o.cycles;
-      topk += runs.back().topk;
-      model_skipping += runs.back().model_skipping;
+    for (const Sequence& seq : w.sequences) {
+      runs.push_back(run_sequence(w.model, seq));
+      for (const LayerRun& run : runs.back().layers) {
+        cycles += run.o.cycles;
+        topk += run.topk;
+        model_skipping += run.model_skipping;
+      }
     }
     std::printf("top-k: %llu radix passes over %llu (row, head) pairs (%.2f per pair), %llu of them decide nothing "
                 "(one bin holds every candidate key): %llu cycles of reads; cycle model if the search skipped them: %llu "

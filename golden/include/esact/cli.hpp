@@ -1,5 +1,6 @@
 // The conventions shared by the three command-line tools (esact-golden,
-// esact-eval, esact-sim), docs/reliability.md "Exit status":
+// esact-eval, esact-sim), docs/reliability.md "Exit status", and their
+// common option parsers (--sequences):
 //
 //   0  success (esact-sim: PASS)
 //   1  the run failed: a mismatch or an RTL/AXI error (esact-sim), or an
@@ -10,10 +11,12 @@
 // option or the file and says what is wrong.  Header-only: the tools link
 // CLI11, the golden library does not.
 #pragma once
+#include <charconv>
 #include <cstdio>
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -81,6 +84,36 @@ int guarded(const char* tool, int code, F&& f) {
   } catch (const std::exception& e) {
     return error(tool, e.what(), code);
   }
+}
+
+/// A range of the sequences of a batched input (--sequences), inclusive.
+struct SeqRange {
+  int first = 0, last = 0;
+  int count() const { return last - first + 1; }
+};
+
+/// "all", "A" or "A-B" (0-based, inclusive) against the input's batch of
+/// `batch` sequences read from `input`; a UsageError names what is wrong.
+inline SeqRange parse_sequences(const std::string& spec, int batch, const std::string& input) {
+  const auto bad = [&] {
+    return UsageError(fmt::format("--sequences '{}': expected all, A or A-B (0-based sequence numbers, A <= B)", spec));
+  };
+  if (spec == "all") return {0, batch - 1};
+  const auto number = [&](std::string_view t) {
+    int v = 0;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec != std::errc() || end != t.data() + t.size() || v < 0) throw bad();
+    return v;
+  };
+  const size_t dash = spec.find('-');
+  SeqRange r;
+  r.first = number(std::string_view(spec).substr(0, dash));
+  r.last = dash == std::string::npos ? r.first : number(std::string_view(spec).substr(dash + 1));
+  if (r.last < r.first) throw bad();
+  if (r.last >= batch)
+    throw UsageError(fmt::format("--sequences {}: {} holds {} sequence(s), numbered 0..{}", spec, input, batch,
+                                 batch - 1));
+  return r;
 }
 
 }  // namespace esact::cli
