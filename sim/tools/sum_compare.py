@@ -138,6 +138,7 @@ def ceiling_line(names, rows, cd, md, ms):
     return "ceiling: every MAC phase at its golden MAC ratio: kept %.2f (spls %d); and PREDICT hidden: kept %.2f" % (
         k(ideal), round(ideal), k(ideal - predict))
 
+
 def mac_rows():
     """MAC_ROWS of the build, from the package (rtl/pkg/esact_pkg.sv)."""
     pkg = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "rtl", "pkg", "esact_pkg.sv")
@@ -164,7 +165,8 @@ def bound_line(phase, cd, md, ms, front_end, seq_layers, n, array):
     least = front_end
     for name, (_, md_p, cs_p, ms_p) in phase.items():
         if name in LEADER_GEMMS:  # rows padded to tiles: at least one tile per (sequence, layer)
-            least += max(ms_p, seq_layers * tile * (md_p / (seq_layers * n))) / array  # md_p / ...: MACs per row
+            per_row = md_p / (seq_layers * n)  # the dense run computes every row
+            least += max(ms_p, seq_layers * tile * per_row) / array
         elif name in ATTENTION:
             least += ms_p / array
         elif name not in HIDDEN:

@@ -126,14 +126,16 @@ void check_build(const esact::Model& model, int n) {
                                               model.layers[li].spls.window, params::W_MAX));
 }
 
-// What to run: the model and, per sequence, its SPLS results and a line that
-// names it.
+// What to run: the model, its inputs, and the sequences of them to run, each
+// with a line that names it (the golden results are made one sequence at a
+// time, in run_sequence).
 struct Sequence {
   std::string name;
-  std::vector<esact::LayerResult> layers;
+  int index = 0;  // in inputs
 };
 struct Workload {
   esact::Model model;
+  esact::Inputs inputs;
   std::vector<Sequence> sequences;
 };
 
@@ -147,11 +149,8 @@ Workload synthetic_workload(const std::string& text, const esact::KnobOverride& 
   if (knobs.threshold) spec.threshold = knobs.threshold;
   esact::Synthetic s = esact::make_synthetic(spec);
   esact::apply_knobs(s.model, knobs);  // range checks
-  Workload w{std::move(s.model), {}};
-  check_build(w.model, s.inputs.n);
-  w.sequences.push_back(
-      {esact::to_string(spec), esact::run_model(w.model, s.inputs.sequence(0), s.inputs.n, esact::Mode::Spls)});
-  return w;
+  check_build(s.model, s.inputs.n);
+  return {std::move(s.model), std::move(s.inputs), {{esact::to_string(spec), 0}}};
 }
 
 // sequences: --sequences' text, or empty for the one --sequence.
@@ -159,7 +158,7 @@ Workload trained_workload(const std::filesystem::path& dir, const std::string& s
                           const std::string& sequences, const esact::KnobOverride& knobs) {
   esact::Model model = esact::load_model(dir);
   esact::apply_knobs(model, knobs);
-  const esact::Inputs in = esact::load_inputs(dir / split, model);
+  esact::Inputs in = esact::load_inputs(dir / split, model);
   if (sequences.empty() && (sequence < 0 || sequence >= in.batch))
     throw std::invalid_argument(fmt::format("--sequence {}: {} holds sequences 0..{}", sequence,
                                             (dir / split).string(), in.batch - 1));
@@ -167,10 +166,9 @@ Workload trained_workload(const std::filesystem::path& dir, const std::string& s
                                                        : esact::cli::parse_sequences(sequences, in.batch,
                                                                                      (dir / split).string());
   check_build(model, in.n);
-  Workload w{std::move(model), {}};
+  Workload w{std::move(model), std::move(in), {}};
   for (int i = range.first; i <= range.last; ++i)
-    w.sequences.push_back({fmt::format("{} {} sequence {}", dir.string(), split, i),
-                           esact::run_model(w.model, in.sequence(i), in.n, esact::Mode::Spls)});
+    w.sequences.push_back({fmt::format("{} {} sequence {}", dir.string(), split, i), i});
   return w;
 }
 
@@ -182,8 +180,8 @@ struct LayerRun {
   uint64_t model_skipping = 0;  // the cycle model if the search skipped those that decide nothing
 };
 
-LayerRun run_layer(const esact::Model& model, const Sequence& seq, size_t li) {
-  const esact::LayerResult& r = seq.layers.at(li);
+LayerRun run_layer(const esact::Model& model, const std::vector<esact::LayerResult>& layers, size_t li) {
+  const esact::LayerResult& r = layers.at(li);
   const esact::Layer& layer = model.layers.at(li);
   LayerRun run;
   run.o = run_front_end(r, layer, layer.spls.window, layer.spls.threshold);
@@ -211,10 +209,12 @@ struct SequenceRun {
   std::vector<LayerRun> layers;
 };
 
-SequenceRun run_sequence(const esact::Model& model, const Sequence& seq) {
+SequenceRun run_sequence(const Workload& w, const Sequence& seq) {
   std::printf("workload: %s\n", seq.name.c_str());
+  const std::vector<esact::LayerResult> layers =
+      esact::run_model(w.model, w.inputs.sequence(seq.index), w.inputs.n, esact::Mode::Spls);
   SequenceRun run{seq.name, {}};
-  for (size_t li = 0; li < seq.layers.size(); ++li) run.layers.push_back(run_layer(model, seq, li));
+  for (size_t li = 0; li < layers.size(); ++li) run.layers.push_back(run_layer(w.model, layers, li));
   return run;
 }
 
@@ -283,7 +283,7 @@ int main(int argc, char** argv) {
     SplsTopkCount topk;
     uint64_t model_skipping = 0;
     for (const Sequence& seq : w.sequences) {
-      runs.push_back(run_sequence(w.model, seq));
+      runs.push_back(run_sequence(w, seq));
       for (const LayerRun& run : runs.back().layers) {
         cycles += run.o.cycles;
         topk += run.topk;
