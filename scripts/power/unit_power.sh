@@ -88,15 +88,16 @@ case "$case_key" in
     # parameters of the instance that ran (from_trace_params below: N_MAX, SPLS,
     # D_MAX differ between esact-sim, esact-sim-spls and esact-sim-spls-bert).
     count=1; rows=0; params=""
+    # Both: row_idx_o = r0_i + a row counter (the leader-list lookup), cleared at
+    # a command's start, not its end, and read by esact_top only while the unit
+    # runs (unit_replay.cpp); the LayerNorm has it since session 20.
+    busy_only="--while-busy row_idx_o"
     if [[ $unit == layernorm ]]; then
       top=esact_layernorm; label="LayerNorm"; trace_params="N_MAX D_MAX SPLS"
       unit_files="rtl/common/esact_isqrt.sv rtl/common/esact_div.sv rtl/common/esact_requant.sv"
     else
       top=esact_softmax; label="softmax"; trace_params="N_MAX SPLS"
       unit_files="rtl/common/esact_div.sv rtl/layer/esact_exp2_rom.sv"
-      # row_idx_o = r0_i + the row counter, cleared at a command's start, not its
-      # end, and read by esact_top only while the unit runs (unit_replay.cpp).
-      busy_only="--while-busy row_idx_o"
     fi
     replay_opts() { echo "--scope TOP.esact_top.u_$unit --reset-port rst_ni --sync-idle busy_o --compare valid ${busy_only:-}"; } ;;
   gemm)
