@@ -19,10 +19,12 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from sum_compare import mac_rows  # noqa: E402  (the build's MAC_ROWS, read from the package)
 CEILING = re.compile(r"ceiling: every MAC phase at its golden MAC ratio: kept (?P<k1>-?\d+\.\d\d) \(spls (?P<s>\d+)\); "
                      r"and PREDICT hidden: kept (?P<k2>-?\d+\.\d\d)")
 
-BOUND = re.compile(r"bound, one sequence in flight: front end alone (?P<f>\d+), leader rows in 16-row tiles, "
+BOUND = re.compile(r"bound, one sequence in flight: front end alone (?P<f>\d+), leader rows in (?P<tile>\d+)-row tiles, "
                    r"GEMMs at peak: kept (?P<k1>-?\d+\.\d\d) \(spls (?P<s>\d+)\); and LayerNorms free: "
                    r"kept (?P<k2>-?\d+\.\d\d)")
 FRONT_END = 30000  # any front-end figure checks the arithmetic
@@ -59,19 +61,21 @@ def expected_ceiling(c):
     return "%.2f" % k(ideal), round(ideal), "%.2f" % k(ideal - predict)
 
 
-def expected_bound(c, front_end):
-    """The bound from one --compare --sequences JSON (docs/spls-rtl.md, "A bound for K"): 16-row tiles,
-    a 256-MAC array (the build's MAC_ROWS x MAC_COLS)."""
+def expected_bound(c, front_end, tile):
+    """The bound from one --compare --sequences JSON (docs/spls-rtl.md, "A bound for K"): leader rows in
+    `tile`-row tiles, the array's MACs per cycle from the dense run's utilisation."""
     cd, md, ms = c["dense_cycles"], c["dense_macs"], c["spls_macs"]
+    d0 = c["dense"]
+    array = round(d0["macs_golden"] / (d0["cycles"] * d0["utilisation"]))  # MACs per cycle: 256
     tiles = c["sequences"]["count"] * c["dense"]["workload"]["layers"]
     least, ln_d, ln_s = front_end, 0, 0
     for d, s in zip(c["dense"]["phases"], c["spls"]["phases"]):
         name = s["phase"]
         if name in ("wo", "ffn1", "ffn2"):
             per_row = d["golden_macs"] / (tiles * c["dense"]["workload"]["n"])
-            least += max(s["golden_macs"], tiles * 16 * per_row) / 256
+            least += max(s["golden_macs"], tiles * tile * per_row) / array
         elif name in ("qk", "av"):
-            least += s["golden_macs"] / 256
+            least += s["golden_macs"] / array
         elif name not in ("predict", "qkv", "softmax"):
             least += s["cycles"]
         if name in ("ln1", "ln2"):
@@ -106,11 +110,13 @@ def main():
             fail("the ceiling %s is not above the measured K (%s)" % (m["k1"], kept))
         p = sum_compare(a, b, "--front-end", str(FRONT_END))
         m = BOUND.fullmatch(p.stdout.strip().splitlines()[-3]) if p.returncode == 0 else None
-        if not m or int(m["f"]) != FRONT_END:
-            fail("--front-end: no bound line before the ceiling line:\n" + p.stdout)
+        if not m or int(m["f"]) != FRONT_END or int(m["tile"]) != mac_rows():
+            fail("--front-end: no bound line (front end %d, %d-row tiles) before the ceiling line:\n%s"
+                 % (FRONT_END, mac_rows(), p.stdout))
         bound = (m["k1"], int(m["s"]), m["k2"])
-        if bound != expected_bound(json.load(open(whole)), FRONT_END):
-            fail("bound %s, recomputed %s" % (bound, expected_bound(json.load(open(whole)), FRONT_END)))
+        want_bound = expected_bound(json.load(open(whole)), FRONT_END, mac_rows())
+        if bound != want_bound:
+            fail("bound %s, recomputed %s" % (bound, want_bound))
         # Refusals: overlapping ranges, a damaged file, no front-end cycles.
         p = sum_compare(a, b, "--front-end", "0")
         if p.returncode == 0 or "--front-end 0" not in p.stdout:

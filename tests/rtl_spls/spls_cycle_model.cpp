@@ -9,15 +9,15 @@
 
 namespace {
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
-}  // namespace
 
-namespace {
 struct TopkSearch {
   int passes = 0;   // radix passes before the emitting pass
   int trivial = 0;  // ... of which every candidate key fell into one bin
 };
 
-// esact_topk's radix select on one row, pass by pass.
+// esact_topk's radix select on one row, pass by pass: it stops after the first
+// pass (of NP = ceil(score_w / radix)) whose picked bin holds exactly the keys
+// still to choose, at the latest after NP passes.
 TopkSearch topk_search(std::span<const int64_t> scores, int k, int score_w, int radix) {
   const int np = ceil_div(score_w, radix);
   const int key_w = np * radix;
@@ -58,10 +58,6 @@ TopkSearch topk_search(std::span<const int64_t> scores, int k, int score_w, int 
   return r;
 }
 }  // namespace
-
-int spls_topk_passes(std::span<const int64_t> scores, int k, int score_w, int radix) {
-  return topk_search(scores, k, score_w, radix).passes;
-}
 
 SplsShape spls_pkg_shape() {
   namespace p = esact::params;
@@ -124,7 +120,7 @@ uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int windo
   // top-k memories (the first beat waits while the bank still holds pair p - 2);
   // the select starts the cycle after the last beat, or back to back with the
   // previous pair's last read, and reads P * NW words, one per cycle (P radix
-  // passes, spls_topk_passes), then its emitting pass (NW words; one cycle later
+  // passes, topk_search), then its emitting pass (NW words; one cycle later
   // when the search ended early, P < NP), which waits until the previous mask
   // has been taken.  The mask is
   // valid 2 cycles after the last read; the similarity unit counts it over

@@ -28,17 +28,14 @@ SplsShape spls_pkg_shape();
 /// set the similarity unit's count: per head beat of row i, the leader rows
 /// in [i - W, i - 1] (at least one slot) times the mask parts that hold keys.
 /// `pam` ([heads][n][n], esact::predict's) and k (the k used: min(k, n)) set
-/// each (row, head) pair's top-k passes (spls_topk_passes).
+/// each (row, head) pair's top-k passes (as spls_topk_count counts them).
 uint64_t spls_cycle_model(const SplsShape& s, int n, int d, int heads, int window, std::span<const int32_t> leader,
                           std::span<const int64_t> pam, int k);
 
-/// Radix passes esact_topk makes on one row of scores before its emitting pass:
-/// it stops after the first pass (of NP = ceil(score_w / radix)) whose picked bin
-/// holds exactly the keys still to choose, at the latest after NP passes.
-int spls_topk_passes(std::span<const int64_t> scores, int k, int score_w, int radix);
-
 /// The top-k unit's radix passes over every (row, head) pair of a layer (`pam`
-/// and k as for spls_cycle_model), and those that decide nothing: every key
+/// and k as for spls_cycle_model; per row: the passes before the emitting
+/// one, which stop after the first pass, of NP = ceil(score_w / radix), whose
+/// picked bin holds exactly the keys still to choose), and those that decide nothing: every key
 /// still agreeing with T falls into one bin, so the pass picks it with need
 /// unchanged.  Skipping them (e.g. from a common prefix of the row's keys
 /// found while the row is stored) is the most a smarter search start could
